@@ -1,0 +1,92 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings every Swift target gets, applied in one loop so a new target cannot forget them.
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "mote",
+    products: [
+        .executable(name: "moted", targets: ["moted"]),
+        .executable(name: "motectl", targets: ["motectl"]),
+        .library(name: "MoteClient", targets: ["MoteClient"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+    ],
+    targets: [
+        // System libraries.
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+
+        // Libraries, in dependency order (see docs/architecture.md).
+        .target(name: "MoteCore"),
+        .target(name: "MoteStorage", dependencies: [
+            "MoteCore", "CSQLite",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "MoteSystemd", dependencies: [
+            "MoteCore", "CSystemd",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "MoteServer", dependencies: [
+            "MoteCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Atomics", package: "swift-atomics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
+        .target(name: "MoteClient", dependencies: ["MoteCore"]),
+        .target(name: "MoteDaemon", dependencies: [
+            "MoteCore", "MoteStorage", "MoteSystemd", "MoteServer",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Atomics", package: "swift-atomics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+        ]),
+
+        // Executables: thin.
+        .executableTarget(name: "moted", dependencies: [
+            "MoteCore", "MoteDaemon",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "motectl", dependencies: [
+            "MoteCore", "MoteClient",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // Tests.
+        .testTarget(name: "MoteCoreTests", dependencies: ["MoteCore"]),
+        .testTarget(name: "MoteStorageTests", dependencies: ["MoteCore", "MoteStorage", "CSQLite"]),
+        .testTarget(name: "MoteSystemdTests", dependencies: [
+            "MoteCore", "MoteSystemd",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "MoteServerTests", dependencies: [
+            "MoteCore", "MoteServer",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
+        .testTarget(name: "MoteIntegrationTests", dependencies: ["MoteCore", "MoteClient"]),
+    ]
+)
+
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + swiftSettings
+}

@@ -1,0 +1,205 @@
+/// Reads `moted.toml` into a `MoteConfig`, refusing unknown keys and wrong types with the key
+/// and line, so that `moted --check-config` can point at the mistake.
+public enum ConfigLoader {
+    /// A config error naming the key and its line.
+    public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
+        /// The dotted key, e.g. `limits.max_body_bytes` (empty for syntax errors).
+        public var key: String
+        /// 1-based line in the file.
+        public var line: Int
+        public var message: String
+        public var description: String {
+            key.isEmpty ? "line \(line): \(message)" : "line \(line): \(key): \(message)"
+        }
+    }
+
+    /// Parses config text; `defaults` supplies every key the text leaves out.
+    public static func load(_ text: String, defaults: MoteConfig = MoteConfig()) throws(Failure) -> MoteConfig {
+        let root: TOMLTable
+        do {
+            root = try TOMLParser.parse(text)
+        } catch {
+            throw Failure(key: "", line: error.line, message: error.message)
+        }
+        var config = defaults
+        let reader = TableReader(table: root, path: "")
+        try reader.onlyKeys(["daemon", "socket", "limits", "access", "storage"])
+
+        if let t = try reader.table("daemon") {
+            try t.onlyKeys(["state_dir", "log_level", "event_loop_threads", "blocking_threads", "shutdown_timeout"])
+            if let v = try t.string("state_dir", nonEmpty: true) { config.daemon.stateDir = v }
+            if let v = try t.enumeration("log_level", MoteConfig.LogLevelName.self) { config.daemon.logLevel = v }
+            if let v = try t.int("event_loop_threads", 0...64) { config.daemon.eventLoopThreads = v }
+            if let v = try t.int("blocking_threads", 1...64) { config.daemon.blockingThreads = v }
+            if let v = try t.duration("shutdown_timeout") { config.daemon.shutdownTimeoutNanos = v }
+        }
+        if let t = try reader.table("socket") {
+            try t.onlyKeys(["path", "mode", "group"])
+            if let v = try t.string("path", nonEmpty: true) {
+                guard v.utf8.count < 108 else { throw t.failure("path", "a Unix socket path must be shorter than 108 bytes") }
+                config.socket.path = v
+            }
+            if let v = try t.string("mode", nonEmpty: true) {
+                guard let mode = UInt32(v, radix: 8), mode <= 0o777 else {
+                    throw t.failure("mode", "expected an octal file mode like \"0660\"")
+                }
+                config.socket.mode = mode
+            }
+            if let v = try t.string("group", nonEmpty: false) { config.socket.group = v }
+        }
+        if let t = try reader.table("limits") {
+            try t.onlyKeys(["max_body_bytes", "max_header_bytes", "max_connections", "idle_timeout", "request_timeout"])
+            if let v = try t.int("max_body_bytes", 1024...(1 << 34)) { config.limits.maxBodyBytes = v }
+            if let v = try t.int("max_header_bytes", 1024...(80 * 1024)) { config.limits.maxHeaderBytes = v }
+            if let v = try t.int("max_connections", 1...65536) { config.limits.maxConnections = v }
+            if let v = try t.duration("idle_timeout", positive: true) { config.limits.idleTimeoutNanos = v }
+            if let v = try t.duration("request_timeout", positive: true) { config.limits.requestTimeoutNanos = v }
+        }
+        if let t = try reader.table("access") {
+            try t.onlyKeys(["default_role", "admin", "write", "read"])
+            if let v = try t.string("default_role", nonEmpty: true) {
+                guard let role = Role(name: v) else {
+                    throw t.failure("default_role", "expected one of none, read, write, admin")
+                }
+                config.access.defaultRole = role
+            }
+            for (name, keyPath) in [("admin", \MoteConfig.Access.admin), ("write", \.write), ("read", \.read)] {
+                guard let g = try t.table(name) else { continue }
+                try g.onlyKeys(["uids", "groups"])
+                var grant = MoteConfig.Access.Grant()
+                if let uids = try g.intArray("uids", 0...Int(UInt32.max)) { grant.uids = uids.map { UInt32($0) } }
+                if let groups = try g.stringArray("groups") { grant.groups = groups }
+                config.access[keyPath: keyPath] = grant
+            }
+        }
+        if let t = try reader.table("storage") {
+            try t.onlyKeys(["synchronous", "busy_timeout", "readers"])
+            if let v = try t.enumeration("synchronous", MoteConfig.Synchronous.self) { config.storage.synchronous = v }
+            if let v = try t.duration("busy_timeout") { config.storage.busyTimeoutNanos = v }
+            if let v = try t.int("readers", 1...64) { config.storage.readers = v }
+        }
+        return config
+    }
+}
+
+/// Typed, line-aware access to one table of a TOML document. Shared by the config loader
+/// and the definitions loader.
+public struct TableReader {
+    public let table: TOMLTable
+    /// Dotted path of this table, for messages (`""` for the root).
+    public let path: String
+
+    public init(table: TOMLTable, path: String) {
+        self.table = table
+        self.path = path
+    }
+
+    public func dotted(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    /// A failure at `key` (or at the table itself when the key is absent).
+    public func failure(_ key: String, _ message: String) -> ConfigLoader.Failure {
+        ConfigLoader.Failure(key: dotted(key), line: table.line(of: key) ?? table.line, message: message)
+    }
+
+    /// Refuses keys not in `allowed`, naming the first unknown one (typos must not pass silently).
+    public func onlyKeys(_ allowed: Set<String>) throws(ConfigLoader.Failure) {
+        for entry in table.entries where !allowed.contains(entry.key) {
+            throw ConfigLoader.Failure(
+                key: dotted(entry.key), line: entry.line,
+                message: "unknown key (known: \(allowed.sorted().joined(separator: ", ")))")
+        }
+    }
+
+    /// A sub-table, or nil when absent.
+    public func table(_ key: String) throws(ConfigLoader.Failure) -> TableReader? {
+        guard let value = table[key] else { return nil }
+        guard case .table(let t) = value else { throw failure(key, "expected a table, found \(value.typeName)") }
+        return TableReader(table: t, path: dotted(key))
+    }
+
+    /// An array of tables (`[[entity]]`), or nil when absent.
+    public func tableArray(_ key: String) throws(ConfigLoader.Failure) -> [TableReader]? {
+        guard let value = table[key] else { return nil }
+        guard case .array(let items) = value else { throw failure(key, "expected an array of tables") }
+        var readers: [TableReader] = []
+        for (k, item) in items.enumerated() {
+            guard case .table(let t) = item else { throw failure(key, "expected an array of tables") }
+            readers.append(TableReader(table: t, path: "\(dotted(key))[\(k)]"))
+        }
+        return readers
+    }
+
+    public func string(_ key: String, nonEmpty: Bool) throws(ConfigLoader.Failure) -> String? {
+        guard let value = table[key] else { return nil }
+        guard case .string(let s) = value else { throw failure(key, "expected a string, found \(value.typeName)") }
+        if nonEmpty, s.isEmpty { throw failure(key, "must not be empty") }
+        return s
+    }
+
+    public func bool(_ key: String) throws(ConfigLoader.Failure) -> Bool? {
+        guard let value = table[key] else { return nil }
+        guard case .bool(let b) = value else { throw failure(key, "expected true or false, found \(value.typeName)") }
+        return b
+    }
+
+    public func int(_ key: String, _ range: ClosedRange<Int>) throws(ConfigLoader.Failure) -> Int? {
+        guard let value = table[key] else { return nil }
+        guard case .integer(let i) = value else { throw failure(key, "expected an integer, found \(value.typeName)") }
+        guard let v = Int(exactly: i), range.contains(v) else {
+            throw failure(key, "must be between \(range.lowerBound) and \(range.upperBound)")
+        }
+        return v
+    }
+
+    public func double(_ key: String) throws(ConfigLoader.Failure) -> Double? {
+        guard let value = table[key] else { return nil }
+        switch value {
+        case .integer(let i): return Double(i)
+        case .float(let d) where d.isFinite: return d
+        default: throw failure(key, "expected a finite number, found \(value.typeName)")
+        }
+    }
+
+    /// A duration string such as `"90s"`; `positive` refuses `"0s"`.
+    public func duration(_ key: String, positive: Bool = false) throws(ConfigLoader.Failure) -> Int64? {
+        guard let text = try string(key, nonEmpty: true) else { return nil }
+        guard let nanos = DurationText.parseNanos(text) else {
+            throw failure(key, "expected a duration like \"500ms\", \"90s\", \"15m\", \"2h\" or \"30d\"")
+        }
+        if positive, nanos == 0 { throw failure(key, "must be longer than zero") }
+        return nanos
+    }
+
+    public func enumeration<E: RawRepresentable & CaseIterable>(_ key: String, _ type: E.Type) throws(ConfigLoader.Failure) -> E?
+    where E.RawValue == String {
+        guard let text = try string(key, nonEmpty: true) else { return nil }
+        guard let value = E(rawValue: text) else {
+            throw failure(key, "expected one of \(E.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return value
+    }
+
+    public func intArray(_ key: String, _ range: ClosedRange<Int>) throws(ConfigLoader.Failure) -> [Int]? {
+        guard let value = table[key] else { return nil }
+        guard case .array(let items) = value else { throw failure(key, "expected an array of integers") }
+        var out: [Int] = []
+        for item in items {
+            guard case .integer(let i) = item, let v = Int(exactly: i), range.contains(v) else {
+                throw failure(key, "expected integers between \(range.lowerBound) and \(range.upperBound)")
+            }
+            out.append(v)
+        }
+        return out
+    }
+
+    public func stringArray(_ key: String) throws(ConfigLoader.Failure) -> [String]? {
+        guard let value = table[key] else { return nil }
+        guard case .array(let items) = value else { throw failure(key, "expected an array of strings") }
+        var out: [String] = []
+        for item in items {
+            guard case .string(let s) = item else { throw failure(key, "expected an array of strings") }
+            out.append(s)
+        }
+        return out
+    }
+}

@@ -1,0 +1,123 @@
+/// moted's configuration: what `/etc/mote/moted.toml` says, with defaults for every key.
+/// `etc/mote/moted.toml` documents each key; `ConfigLoader` reads and validates it.
+public struct MoteConfig: Sendable, Equatable {
+    public var daemon = Daemon()
+    public var socket = Socket()
+    public var limits = Limits()
+    public var access = Access()
+    public var storage = Storage()
+
+    public init() {}
+
+    /// `[daemon]`
+    public struct Daemon: Sendable, Equatable {
+        /// Where databases and artifacts live (`StateDirectory=mote`).
+        public var stateDir = "/var/lib/mote"
+        /// Minimum level logged: trace, debug, info, notice, warning, error, critical.
+        public var logLevel = LogLevelName.info
+        /// Event loop threads; 0 means one per CPU core.
+        public var eventLoopThreads = 0
+        /// Threads for blocking work (database, files).
+        public var blockingThreads = 2
+        /// How long in-flight requests may take to finish after SIGTERM.
+        public var shutdownTimeoutNanos: Int64 = 10_000_000_000
+        public init() {}
+    }
+
+    /// `[socket]`
+    public struct Socket: Sendable, Equatable {
+        /// Path of the API socket when moted binds it itself.
+        public var path = "/run/mote/mote.sock"
+        /// File mode of the socket moted binds (octal).
+        public var mode: UInt32 = 0o660
+        /// Group owning the socket file moted binds; empty keeps moted's group.
+        public var group = ""
+        public init() {}
+    }
+
+    /// `[limits]`: what one request or client may use.
+    public struct Limits: Sendable, Equatable {
+        /// Largest request body accepted; larger answers 413.
+        public var maxBodyBytes = 8 * 1024 * 1024
+        /// Largest request head (request line and headers) accepted; larger answers 431.
+        public var maxHeaderBytes = 16 * 1024
+        /// Open connections at once; more are answered 503 and closed.
+        public var maxConnections = 256
+        /// A connection with no traffic for this long is closed.
+        public var idleTimeoutNanos: Int64 = 60_000_000_000
+        /// A request not answered within this long gets 503 `request_timeout`.
+        public var requestTimeoutNanos: Int64 = 30_000_000_000
+        public init() {}
+    }
+
+    /// `[access]`: who may do what, by the peer's uid and groups (`SO_PEERCRED`).
+    public struct Access: Sendable, Equatable {
+        /// Role of a peer that matches no rule. Root is always admin.
+        public var defaultRole = Role.none
+        public var admin = Grant()
+        public var write = Grant()
+        public var read = Grant()
+        public init() {}
+
+        /// The uids and group names a role is granted to.
+        public struct Grant: Sendable, Equatable {
+            public var uids: [UInt32] = []
+            public var groups: [String] = []
+            public init(uids: [UInt32] = [], groups: [String] = []) {
+                self.uids = uids
+                self.groups = groups
+            }
+        }
+    }
+
+    /// `[storage]`
+    public struct Storage: Sendable, Equatable {
+        /// SQLite `synchronous`: `normal` (default; WAL keeps the database consistent, a power
+        /// loss may drop the last transactions) or `full` (every commit survives power loss).
+        public var synchronous = Synchronous.normal
+        /// How long a writer waits for a lock before failing.
+        public var busyTimeoutNanos: Int64 = 5_000_000_000
+        /// Read connections per database.
+        public var readers = 4
+        public init() {}
+    }
+
+    /// SQLite durability level.
+    public enum Synchronous: String, Sendable, Equatable, CaseIterable {
+        case normal, full
+    }
+
+    /// swift-log level names as written in config.
+    public enum LogLevelName: String, Sendable, Equatable, CaseIterable {
+        case trace, debug, info, notice, warning, error, critical
+    }
+}
+
+/// What a caller may do. Each role includes the ones below it.
+public enum Role: Int, Sendable, Comparable, CaseIterable, CustomStringConvertible {
+    /// Health checks only.
+    case none = 0
+    /// Predict, read features and metadata.
+    case read = 1
+    /// Push features, send feedback.
+    case write = 2
+    /// Definitions, registry changes, training, sync.
+    case admin = 3
+
+    public static func < (lhs: Role, rhs: Role) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    public var description: String {
+        switch self {
+        case .none: return "none"
+        case .read: return "read"
+        case .write: return "write"
+        case .admin: return "admin"
+        }
+    }
+
+    /// Parses a role name as written in config.
+    public init?(name: String) {
+        guard let role = Role.allCases.first(where: { $0.description == name }) else { return nil }
+        self = role
+    }
+}

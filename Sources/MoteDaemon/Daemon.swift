@@ -1,0 +1,121 @@
+import Logging
+import MoteCore
+import MoteServer
+import MoteStorage
+import MoteSystemd
+import NIOCore
+import NIOPosix
+import Prometheus
+import ServiceLifecycle
+import UnixSignals
+
+/// The composition root: config → storage → routes → server → services, run until SIGTERM.
+/// `moted` calls `Daemon.run`; tests can call it in-process too.
+public enum Daemon {
+    /// Exit codes (sysexits.h), so the unit can refuse to restart on errors a restart cannot fix.
+    public enum ExitCode {
+        public static let ok: Int32 = 0
+        public static let failure: Int32 = 1
+        public static let dataError: Int32 = 65
+        public static let unavailable: Int32 = 69
+        public static let config: Int32 = 78
+    }
+
+    /// Runs the daemon until it is told to stop. Returns the process exit code.
+    public static func run(options: DaemonOptions) async -> Int32 {
+        let notifier = SystemdNotifier()
+        let config: MoteConfig
+        do {
+            config = try options.loadConfig()
+        } catch {
+            let logging = LoggingSetup(level: .info, forceStderr: options.logToStderr)
+            logging.logger("daemon").critical("invalid configuration: \(error.message)", metadata: ["event": "config_invalid"])
+            notifier.status("invalid configuration: \(error.message)")
+            return ExitCode.config
+        }
+        let logging = LoggingSetup(level: config.daemon.logLevel, forceStderr: options.logToStderr)
+        let log = logging.logger("daemon")
+        do {
+            return try await serve(config: config, options: options, logging: logging, notifier: notifier)
+        } catch let error as MoteError {
+            log.critical("cannot start: \(error.message)", metadata: ["event": "start_failed", "code": "\(error.code.rawValue)"])
+            notifier.status("failed: \(error.message)")
+            switch error.code {
+            case .schemaTooNew: return ExitCode.dataError
+            case .alreadyRunning: return ExitCode.unavailable
+            case .config: return ExitCode.config
+            default: return ExitCode.failure
+            }
+        } catch {
+            log.critical("cannot start: \(error)", metadata: ["event": "start_failed"])
+            notifier.status("failed: \(error)")
+            return ExitCode.failure
+        }
+    }
+
+    static func serve(config: MoteConfig, options: DaemonOptions, logging: LoggingSetup, notifier: SystemdNotifier) async throws -> Int32 {
+        let log = logging.logger("daemon")
+        let startNanos = SystemClock.monotonicNanos()
+        notifier.status("opening storage")
+        let storage = try Storage(
+            directory: StateDirectory(root: config.daemon.stateDir),
+            options: Database.Options(
+                synchronous: config.storage.synchronous,
+                busyTimeoutMillis: Int(config.storage.busyTimeoutNanos / 1_000_000),
+                readers: config.storage.readers))
+        let policy = AccessPolicy(config.access)
+        for warning in policy.warnings { log.warning("\(warning)", metadata: ["event": "config_warning"]) }
+        let settings = ServerSettingsBox(ServerSettings(limits: config.limits, policy: policy))
+        let metrics = RequestMetrics(registry: PrometheusCollectorRegistry())
+        let runtime = DaemonRuntime(
+            options: options, config: config, storage: storage, metrics: metrics, settings: settings, logging: logging)
+
+        let threads = config.daemon.eventLoopThreads > 0 ? config.daemon.eventLoopThreads : System.coreCount
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        let threadPool = NIOThreadPool(numberOfThreads: config.daemon.blockingThreads)
+        threadPool.start()
+
+        let router = Router(SystemRoutes.routes(runtime))
+        let server = HTTPServer(
+            group: group, threadPool: threadPool, router: router, settings: settings, metrics: metrics,
+            logger: logging.logger("server"))
+
+        let listener = chooseListener(config: config, log: log)
+        let api = APIService(
+            server: server, listener: listener, runtime: runtime, notifier: notifier, log: log, startNanos: startNanos)
+        let reload = ReloadService(runtime: runtime, notifier: notifier, log: logging.logger("reload"))
+        let watchdog = WatchdogService(group: group, notifier: notifier, log: logging.logger("watchdog"))
+        let services = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [
+                    .init(service: api),
+                    .init(service: reload),
+                    .init(service: watchdog),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logging.logger("lifecycle")))
+        var exitCode = ExitCode.ok
+        do {
+            try await services.run()
+        } catch {
+            log.error("stopped after an error: \(error)", metadata: ["event": "stop_error"])
+            exitCode = (error as? MoteError)?.code == .alreadyRunning ? ExitCode.unavailable : ExitCode.failure
+        }
+        storage.close()
+        try? await threadPool.shutdownGracefully()
+        try? await group.shutdownGracefully()
+        log.notice("stopped", metadata: ["event": "stopped", "exit_code": "\(exitCode)"])
+        return exitCode
+    }
+
+    static func chooseListener(config: MoteConfig, log: Logger) -> Listener {
+        let passed = SocketActivation.takePassedSockets()
+        if let socket = passed.first(where: { $0.name == "api" }) ?? passed.first {
+            if passed.count > 1 {
+                log.warning("several sockets were passed; using \(socket.name) (fd \(socket.fd))")
+            }
+            return .adopted(fd: socket.fd, name: socket.name)
+        }
+        return .bind(path: config.socket.path, mode: config.socket.mode, group: config.socket.group)
+    }
+}

@@ -1,0 +1,77 @@
+public import MoteCore
+public import MoteServer
+public import MoteStorage
+import Prometheus
+import Synchronization
+
+/// What the running daemon knows about itself, shared by its routes and services.
+public final class DaemonRuntime: Sendable {
+    public let options: DaemonOptions
+    public let storage: Storage
+    public let readiness: Readiness
+    public let metrics: RequestMetrics
+    public let settings: ServerSettingsBox
+    public let logging: LoggingSetup
+    let gauges: DaemonGauges
+    /// Wall-clock start, epoch nanoseconds.
+    public let startedAtNanos: Int64
+    let startedMonotonic: UInt64
+    private let configValue: Mutex<MoteConfig>
+    private let listenerValue: Mutex<String>
+
+    init(
+        options: DaemonOptions, config: MoteConfig, storage: Storage, metrics: RequestMetrics,
+        settings: ServerSettingsBox, logging: LoggingSetup
+    ) {
+        self.options = options
+        self.storage = storage
+        self.metrics = metrics
+        self.settings = settings
+        self.logging = logging
+        self.gauges = DaemonGauges(registry: metrics.registry, databases: storage.databases.map(\.name))
+        self.readiness = Readiness()
+        self.startedAtNanos = SystemClock.nowNanos()
+        self.startedMonotonic = SystemClock.monotonicNanos()
+        self.configValue = Mutex(config)
+        self.listenerValue = Mutex("")
+    }
+
+    /// The configuration in force (replaced by a reload).
+    public var config: MoteConfig {
+        get { configValue.withLock { $0 } }
+        set { configValue.withLock { $0 = newValue } }
+    }
+
+    /// How the socket was obtained, for status (`bound /path` or `activated fd 3 (api)`).
+    public var listenerDescription: String {
+        get { listenerValue.withLock { $0 } }
+        set { listenerValue.withLock { $0 = newValue } }
+    }
+
+    /// Seconds since start.
+    public var uptimeSeconds: Double {
+        Double(SystemClock.monotonicNanos() - startedMonotonic) / 1e9
+    }
+}
+
+/// Gauges about the daemon itself, refreshed when `/metrics` is read.
+struct DaemonGauges: Sendable {
+    let uptime: Gauge
+    let databaseBytes: [String: Gauge]
+    let artifactBytes: Gauge
+
+    init(registry: PrometheusCollectorRegistry, databases: [String]) {
+        uptime = registry.makeGauge(descriptor: .mote("uptime", unit: "seconds", help: "Seconds since moted started."))
+        var bytes: [String: Gauge] = [:]
+        for name in databases {
+            bytes[name] = registry.makeGauge(
+                descriptor: .mote("database", unit: "bytes", help: "Bytes on disk of a database (file, WAL and shared memory)."),
+                labels: [("database", name)])
+        }
+        databaseBytes = bytes
+        artifactBytes = registry.makeGauge(descriptor: .mote("artifact", unit: "bytes", help: "Bytes on disk of model artifacts."))
+        registry.makeGauge(
+            descriptor: .mote("build_info", help: "moted version, as a label."), labels: [("version", MoteVersion.string)]
+        ).set(to: 1.0)
+    }
+}

@@ -1,0 +1,331 @@
+import Logging
+import MoteCore
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Prometheus
+
+/// Serves one connection: reads requests (with size limits), checks the caller's role,
+/// dispatches to the route, writes the answer, and keeps the connection alive. Requests are
+/// answered in order; pipelined requests wait in `queued`. Inline routes never leave the
+/// event loop.
+final class HTTPConnectionHandler: ChannelDuplexHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = Never
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let context: ServerContext
+    private let peer: PeerIdentity
+
+    private enum State {
+        /// Between requests.
+        case idle
+        /// Head seen; collecting the body (or skipping it when `pending` already decided the answer).
+        case reading(InFlight)
+        /// A blocking handler runs; `sequence` tells its answer from a late one.
+        case waiting(InFlight, sequence: UInt64)
+        /// An answer was sent early (413/431); the rest of the input is dropped and the connection closes.
+        case draining
+    }
+
+    private struct InFlight {
+        var head: HTTPRequestHead
+        var path: String
+        var query: Substring
+        var route: Route?
+        var parameters: [String: String]
+        /// An answer already decided at the head (404, 403, 415...): the body is skipped.
+        var pending: APIError?
+        var body: ByteBuffer?
+        var started: UInt64
+        var maxBody: Int
+        var requestTimeoutNanos: Int64
+    }
+
+    private var state = State.idle
+    private var queued: [HTTPServerRequestPart] = []
+    private var quiescing = false
+    private var sequence: UInt64 = 0
+
+    init(context: ServerContext, peer: PeerIdentity) {
+        self.context = context
+        self.peer = peer
+    }
+
+    func channelRead(context ctx: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        switch state {
+        case .waiting:
+            queued.append(part)
+        case .draining:
+            return
+        default:
+            if queued.isEmpty { process(part, ctx) } else { queued.append(part) }
+        }
+    }
+
+    private func process(_ part: HTTPServerRequestPart, _ ctx: ChannelHandlerContext) {
+        switch part {
+        case .head(let head): begin(head, ctx)
+        case .body(var chunk): receive(&chunk, ctx)
+        case .end: finish(ctx)
+        }
+    }
+
+    // MARK: - Request head
+
+    private func begin(_ head: HTTPRequestHead, _ ctx: ChannelHandlerContext) {
+        let started = SystemClock.monotonicNanos()
+        let settings = context.settings.current
+        let limits = settings.limits
+        let uri = head.uri
+        let questionMark = uri.firstIndex(of: "?")
+        let path = questionMark.map { String(uri[..<$0]) } ?? uri
+        let query = questionMark.map { uri[uri.index(after: $0)...] } ?? ""
+        var flight = InFlight(
+            head: head, path: path, query: query, route: nil, parameters: [:], pending: nil, body: nil,
+            started: started, maxBody: limits.maxBodyBytes, requestTimeoutNanos: limits.requestTimeoutNanos)
+
+        var headBytes = uri.utf8.count + 16
+        for (name, value) in head.headers { headBytes += name.utf8.count + value.utf8.count + 4 }
+        if headBytes > limits.maxHeaderBytes {
+            answerEarly(
+                APIError(
+                    status: 431, code: .headersTooLarge,
+                    message: "request head is \(headBytes) bytes; the limit is \(limits.maxHeaderBytes) (limits.max_header_bytes)"),
+                flight, ctx)
+            return
+        }
+        if let length = head.headers.first(name: "content-length").flatMap({ Int($0) }), length > limits.maxBodyBytes {
+            answerEarly(Self.bodyTooLarge(length, limits.maxBodyBytes), flight, ctx)
+            return
+        }
+
+        switch context.router.match(head.method, path) {
+        case .notFound:
+            flight.pending = .notFound("no endpoint \(path); see docs/api.md")
+        case .methodNotAllowed(let allowed):
+            flight.pending = APIError(
+                status: 405, code: .methodNotAllowed,
+                message: "\(head.method.rawValue) is not allowed on \(path); allowed: \(allowed.map(\.rawValue).joined(separator: ", "))")
+        case .found(let route, let parameters):
+            flight.route = route
+            flight.parameters = parameters
+            let role = settings.policy.role(of: peer)
+            if role < route.role {
+                context.metrics.forbidden.increment()
+                context.logger.warning(
+                    "refused request: caller lacks the role",
+                    metadata: [
+                        "event": "access_denied", "uid": "\(peer.uid)", "gid": "\(peer.gid)", "pid": "\(peer.pid)",
+                        "route": "\(route.pattern)", "needs": "\(route.role)", "has": "\(role)",
+                    ])
+                flight.pending = APIError(
+                    status: 403, code: .forbidden,
+                    message: "uid \(peer.uid) has role '\(role)'; \(head.method.rawValue) \(route.pattern) needs '\(route.role)' (see [access] in moted.toml)")
+            } else if head.method == .POST || head.method == .PUT || head.method == .PATCH,
+                let type = head.headers.first(name: "content-type"), !Self.isJSON(type)
+            {
+                flight.pending = APIError(
+                    status: 415, code: .unsupportedMediaType,
+                    message: "Content-Type '\(type)' is not accepted; send the body as application/json")
+            }
+        }
+        state = .reading(flight)
+    }
+
+    static func isJSON(_ contentType: String) -> Bool {
+        let base = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingSpaces().lowercased() } ?? ""
+        return base == "application/json" || base.hasSuffix("+json") || base == "application/x-ndjson"
+    }
+
+    static func bodyTooLarge(_ size: Int, _ limit: Int) -> APIError {
+        APIError(
+            status: 413, code: .bodyTooLarge,
+            message: "request body is \(size) bytes or more; the limit is \(limit) (limits.max_body_bytes)")
+    }
+
+    // MARK: - Body
+
+    private func receive(_ chunk: inout ByteBuffer, _ ctx: ChannelHandlerContext) {
+        guard case .reading(var flight) = state else { return }
+        if flight.pending != nil { return }
+        let total = (flight.body?.readableBytes ?? 0) + chunk.readableBytes
+        if total > flight.maxBody {
+            answerEarly(Self.bodyTooLarge(total, flight.maxBody), flight, ctx)
+            return
+        }
+        state = .idle  // release the buffer's reference before appending, so it is not copied
+        if flight.body == nil {
+            flight.body = chunk
+        } else {
+            flight.body!.writeBuffer(&chunk)
+        }
+        state = .reading(flight)
+    }
+
+    // MARK: - Dispatch
+
+    private func finish(_ ctx: ChannelHandlerContext) {
+        guard case .reading(let flight) = state else { return }
+        if let error = flight.pending {
+            respond(.error(error), flight, ctx)
+            return
+        }
+        guard let route = flight.route else { return }
+        let request = Request(
+            method: flight.head.method, path: flight.path, query: flight.query, headers: flight.head.headers,
+            body: flight.body ?? ByteBuffer(), peer: peer, parameters: flight.parameters)
+        switch route.handler {
+        case .inline(let handler):
+            respond(Self.run(handler, request, logger: context.logger), flight, ctx)
+        case .blocking(let handler):
+            sequence &+= 1
+            let mine = sequence
+            state = .waiting(flight, sequence: mine)
+            let logger = context.logger
+            let loop = ctx.eventLoop
+            let future = context.threadPool.runIfActive(eventLoop: loop) { Self.run(handler, request, logger: logger) }
+            let timeout = loop.assumeIsolated().scheduleTask(in: .nanoseconds(flight.requestTimeoutNanos)) {
+                self.complete(
+                    .error(
+                        APIError(
+                            status: 503, code: .requestTimeout,
+                            message: "no answer within \(DurationText.format(nanos: flight.requestTimeoutNanos)) (limits.request_timeout)")),
+                    sequence: mine, ctx)
+            }
+            future.assumeIsolated().whenComplete { result in
+                timeout.cancel()
+                switch result {
+                case .success(let response): self.complete(response, sequence: mine, ctx)
+                case .failure: self.complete(.error(APIError(status: 503, code: .shuttingDown, message: "moted is shutting down")), sequence: mine, ctx)
+                }
+            }
+        }
+    }
+
+    private func complete(_ response: Response, sequence: UInt64, _ ctx: ChannelHandlerContext) {
+        guard case .waiting(let flight, let current) = state, current == sequence else { return }
+        respond(response, flight, ctx)
+    }
+
+    static func run(_ handler: @Sendable (Request) throws -> Response, _ request: Request, logger: Logger) -> Response {
+        do {
+            return try handler(request)
+        } catch let error as APIError {
+            return .error(error)
+        } catch let error as JSONParser.Failure {
+            return .error(.badRequest("invalid JSON: \(error)", code: .invalidJSON))
+        } catch {
+            logger.error("request failed", metadata: ["path": "\(request.path)", "error": "\(error)"])
+            return .error(.internalError("\(error)"))
+        }
+    }
+
+    // MARK: - Answers
+
+    /// Answers before the body was read, then closes: the unread body would otherwise be
+    /// taken for the next request.
+    private func answerEarly(_ error: APIError, _ flight: InFlight, _ ctx: ChannelHandlerContext) {
+        write(.error(error), flight, keepAlive: false, ctx)
+        state = .draining
+        queued.removeAll()
+    }
+
+    private func respond(_ response: Response, _ flight: InFlight, _ ctx: ChannelHandlerContext) {
+        let keepAlive = flight.head.isKeepAlive && !quiescing
+        write(response, flight, keepAlive: keepAlive, ctx)
+        guard keepAlive else {
+            state = .draining
+            return
+        }
+        state = .idle
+        while !queued.isEmpty, case .idle = state {
+            let next = queued.removeFirst()
+            process(next, ctx)
+        }
+        if case .reading = state {
+            // A pipelined request may be partly here; keep collecting.
+        }
+    }
+
+    private func write(_ response: Response, _ flight: InFlight, keepAlive: Bool, _ ctx: ChannelHandlerContext) {
+        var headers = response.headers
+        headers.add(name: "content-type", value: response.contentType)
+        headers.add(name: "content-length", value: String(response.body.readableBytes))
+        if !keepAlive {
+            headers.add(name: "connection", value: "close")
+        } else if flight.head.version.minor == 0 {
+            headers.add(name: "connection", value: "keep-alive")
+        }
+        let head = HTTPResponseHead(version: flight.head.version.major == 1 ? flight.head.version : .http1_1, status: response.status, headers: headers)
+        ctx.write(wrapOutboundOut(.head(head)), promise: nil)
+        if flight.head.method != .HEAD, response.body.readableBytes > 0 {
+            ctx.write(wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil)
+        }
+        let done = ctx.writeAndFlushPromise(wrapOutboundOut(.end(nil)))
+        let elapsed = Int64(SystemClock.monotonicNanos() &- flight.started)
+        context.metrics.record(
+            route: flight.route?.index ?? -1, routeLabel: flight.route?.pattern ?? "unmatched",
+            method: flight.head.method.rawValue,
+            status: Int(response.status.code), nanoseconds: elapsed)
+        if !keepAlive {
+            done.assumeIsolated().whenComplete { _ in ctx.close(promise: nil) }
+        }
+    }
+
+    // MARK: - Events
+
+    func userInboundEventTriggered(context ctx: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            if case .idle = state, queued.isEmpty { ctx.close(promise: nil) }
+            return
+        }
+        if event is ChannelShouldQuiesceEvent {
+            quiescing = true
+            if case .idle = state, queued.isEmpty { ctx.close(promise: nil) }
+            return
+        }
+        ctx.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context ctx: ChannelHandlerContext, error: any Error) {
+        if let parserError = error as? HTTPParserError {
+            switch state {
+            case .idle, .reading:
+                let flight = InFlight(
+                    head: HTTPRequestHead(version: .http1_1, method: .GET, uri: "/"), path: "", query: "", route: nil,
+                    parameters: [:], pending: nil, body: nil, started: SystemClock.monotonicNanos(), maxBody: 0,
+                    requestTimeoutNanos: 0)
+                let apiError: APIError
+                if case .headerOverflow = parserError {
+                    apiError = APIError(status: 431, code: .headersTooLarge, message: "request head too large")
+                } else {
+                    apiError = .badRequest("malformed HTTP request (\(parserError))")
+                }
+                answerEarly(apiError, flight, ctx)
+            default:
+                ctx.close(promise: nil)
+            }
+            return
+        }
+        ctx.close(promise: nil)
+    }
+}
+
+extension ChannelHandlerContext {
+    fileprivate func writeAndFlushPromise(_ data: NIOAny) -> EventLoopFuture<Void> {
+        let promise = eventLoop.makePromise(of: Void.self)
+        writeAndFlush(data, promise: promise)
+        return promise.futureResult
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingSpaces() -> Substring {
+        var s = self
+        while s.first == " " { s = s.dropFirst() }
+        while s.last == " " { s = s.dropLast() }
+        return s
+    }
+}

@@ -1,0 +1,71 @@
+public import NIOCore
+public import NIOHTTP1
+
+/// One HTTP request as a route handler sees it: the whole body is here.
+public struct Request: Sendable {
+    public var method: HTTPMethod
+    /// The path without the query string.
+    public var path: String
+    /// The raw query string (after `?`), empty when none.
+    public var query: Substring
+    public var headers: HTTPHeaders
+    public var body: ByteBuffer
+    /// Who sent it.
+    public var peer: PeerIdentity
+    /// Values of `{name}` path segments of the matched route.
+    public var parameters: [String: String]
+
+    public init(
+        method: HTTPMethod, path: String, query: Substring = "", headers: HTTPHeaders = [:],
+        body: ByteBuffer = ByteBuffer(), peer: PeerIdentity = .unknown, parameters: [String: String] = [:]
+    ) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.body = body
+        self.peer = peer
+        self.parameters = parameters
+    }
+
+    /// The value of a query parameter (no percent-decoding of `+`; `%XX` is decoded).
+    public func queryValue(_ name: String) -> String? {
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            if parts[0] == name { return parts.count > 1 ? percentDecoded(parts[1]) : "" }
+        }
+        return nil
+    }
+
+    /// A path parameter, percent-decoded.
+    public func parameter(_ name: String) -> String? {
+        parameters[name]
+    }
+}
+
+/// Decodes `%XX` escapes; invalid escapes are kept as written.
+func percentDecoded(_ text: Substring) -> String {
+    guard text.contains("%") else { return String(text) }
+    var bytes: [UInt8] = []
+    var utf8 = Array(text.utf8)[...]
+    while let b = utf8.popFirst() {
+        if b == UInt8(ascii: "%"), utf8.count >= 2,
+            let hi = hexDigit(utf8[utf8.startIndex]), let lo = hexDigit(utf8[utf8.startIndex + 1])
+        {
+            bytes.append(hi << 4 | lo)
+            utf8 = utf8.dropFirst(2)
+        } else {
+            bytes.append(b)
+        }
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+private func hexDigit(_ b: UInt8) -> UInt8? {
+    switch b {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): return b - 0x30
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): return b - 0x61 + 10
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): return b - 0x41 + 10
+    default: return nil
+    }
+}

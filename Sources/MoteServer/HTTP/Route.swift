@@ -1,0 +1,29 @@
+public import NIOHTTP1
+public import MoteCore
+
+/// One endpoint: method, path pattern, the role it needs, and its handler.
+public struct Route: Sendable {
+    /// How a handler runs.
+    public enum Handler: Sendable {
+        /// Runs on the event loop that read the request: must not block. For hot, in-memory routes.
+        case inline(@Sendable (Request) throws -> Response)
+        /// Runs on the blocking thread pool (database, files), answered back on the event loop.
+        case blocking(@Sendable (Request) throws -> Response)
+    }
+
+    public var method: HTTPMethod
+    /// Path with `{name}` segments, e.g. `/v2/models/{model}/ready`.
+    public var pattern: String
+    /// The least role a caller needs.
+    public var role: Role
+    public var handler: Handler
+    /// Position in the router, used to label metrics without string work per request.
+    public internal(set) var index = 0
+
+    public init(_ method: HTTPMethod, _ pattern: String, role: Role, _ handler: Handler) {
+        self.method = method
+        self.pattern = pattern
+        self.role = role
+        self.handler = handler
+    }
+}

@@ -1,0 +1,107 @@
+public import MoteCore
+
+/// One SQLite database file in WAL mode: a single writer connection and a small pool of
+/// readers, so that reads never wait on a write. Calls block; run them off the event loops.
+public final class Database: Sendable {
+    /// Short name (`registry`, `features`) used in logs and status.
+    public let name: String
+    /// The database file.
+    public let path: String
+    private let writer: LockedValue<SQLiteConnection?>
+    private let readers: LockedValue<[SQLiteConnection]>
+    private let maxIdleReaders: Int
+    private let options: Options
+
+    /// Connection settings applied to every connection.
+    public struct Options: Sendable {
+        public var synchronous: MoteConfig.Synchronous
+        public var busyTimeoutMillis: Int
+        public var readers: Int
+        public init(synchronous: MoteConfig.Synchronous = .normal, busyTimeoutMillis: Int = 5000, readers: Int = 4) {
+            self.synchronous = synchronous
+            self.busyTimeoutMillis = busyTimeoutMillis
+            self.readers = readers
+        }
+    }
+
+    /// Opens (or creates) the database, refuses one written by a newer moted, switches it to
+    /// WAL and applies pending migrations.
+    public init(name: String, path: String, migrator: Migrator, options: Options) throws(MoteError) {
+        self.name = name
+        self.path = path
+        self.options = options
+        self.maxIdleReaders = options.readers
+        let connection = try SQLiteConnection(path: path)
+        // Check before anything writes to the file.
+        try migrator.checkNotNewer(connection)
+        try Database.configure(connection, options: options)
+        let mode = try connection.scalarText("PRAGMA journal_mode = WAL")
+        guard mode == "wal" else {
+            throw MoteError(.storage, "database \(path) cannot use WAL mode (journal_mode is \(mode ?? "unknown"))")
+        }
+        try migrator.migrate(connection)
+        writer = LockedValue(connection)
+        readers = LockedValue([])
+    }
+
+    static func configure(_ connection: SQLiteConnection, options: Options) throws(MoteError) {
+        try connection.execute(
+            """
+            PRAGMA busy_timeout = \(options.busyTimeoutMillis);
+            PRAGMA synchronous = \(options.synchronous == .full ? "FULL" : "NORMAL");
+            PRAGMA foreign_keys = ON;
+            PRAGMA temp_store = MEMORY;
+            """)
+    }
+
+    /// Runs `body` in an immediate write transaction; the changes are committed (durable per
+    /// `synchronous`) when this returns.
+    public func write<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        try writer.withLock { connection in
+            guard let connection else { throw MoteError(.storage, "database \(name) is closed") }
+            return try connection.transaction(immediate: true, body)
+        }
+    }
+
+    /// Runs `body` on the writer connection outside a transaction (PRAGMAs, checkpoints).
+    public func withWriter<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        try writer.withLock { connection in
+            guard let connection else { throw MoteError(.storage, "database \(name) is closed") }
+            return try body(connection)
+        }
+    }
+
+    /// Runs `body` on a reader connection in a read transaction (one consistent snapshot).
+    public func read<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        let connection = try checkoutReader()
+        defer { checkin(connection) }
+        return try connection.transaction(immediate: false, body)
+    }
+
+    private func checkoutReader() throws(MoteError) -> SQLiteConnection {
+        if let connection = readers.withLock({ $0.popLast() }) { return connection }
+        let connection = try SQLiteConnection(path: path, readOnly: true, create: false)
+        try Database.configure(connection, options: options)
+        return connection
+    }
+
+    private func checkin(_ connection: SQLiteConnection) {
+        readers.withLock { pool in
+            if pool.count < maxIdleReaders { pool.append(connection) }
+        }
+    }
+
+    /// Bytes on disk: the database file plus its WAL and shared-memory files.
+    public func diskBytes() -> Int64 {
+        FileSystem.size(path) + FileSystem.size(path + "-wal") + FileSystem.size(path + "-shm")
+    }
+
+    /// Checkpoints the WAL into the database and closes every connection.
+    public func close() {
+        writer.withLock { connection in
+            if let connection { try? connection.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
+            connection = nil
+        }
+        readers.withLock { $0.removeAll() }
+    }
+}

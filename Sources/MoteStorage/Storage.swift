@@ -1,0 +1,30 @@
+public import MoteCore
+
+/// All of moted's databases, opened together at start and closed together at stop.
+/// Separate files where write loads differ, so a burst of feature writes never blocks a
+/// registry change.
+public final class Storage: Sendable {
+    public let directory: StateDirectory
+    /// Registry, tracking, definitions and the outbox.
+    public let registry: Database
+    /// Feature history and the online cache.
+    public let features: Database
+
+    /// Opens every database under `directory`, creating and migrating as needed.
+    public init(directory: StateDirectory, options: Database.Options) throws(MoteError) {
+        self.directory = directory
+        try directory.prepare()
+        registry = try Database(
+            name: "registry", path: directory.registryDatabasePath, migrator: Schema.registry, options: options)
+        features = try Database(
+            name: "features", path: directory.featuresDatabasePath, migrator: Schema.features, options: options)
+    }
+
+    /// Every database, for status and shutdown.
+    public var databases: [Database] { [registry, features] }
+
+    /// Closes every database (checkpointing the WAL).
+    public func close() {
+        for database in databases { database.close() }
+    }
+}

@@ -1,0 +1,87 @@
+import ArgumentParser
+import MoteClient
+import MoteCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Printing and error handling shared by the commands.
+enum CLIOutput {
+    /// Writes a line to stderr.
+    static func error(_ line: String) {
+        var bytes = Array(("motectl: " + line + "\n").utf8)
+        bytes.withUnsafeMutableBytes { raw in _ = write(STDERR_FILENO, raw.baseAddress, raw.count) }
+    }
+
+    /// Sends a request; on failure prints one line and exits (2 unreachable, 1 API error).
+    static func call(_ client: MoteClient, _ method: String, _ path: String, body: [UInt8] = []) throws -> ClientResponse {
+        let response: ClientResponse
+        do {
+            response = try client.send(method, path, body: body, contentType: body.isEmpty ? nil : "application/json")
+        } catch {
+            CLIOutput.error(error.description)
+            throw ExitCode(ExitStatus.unreachable)
+        }
+        if response.status >= 400 {
+            if let (message, code) = response.apiError {
+                CLIOutput.error("\(message) [\(response.status) \(code)]")
+            } else {
+                CLIOutput.error("moted answered \(response.status): \(response.text)")
+            }
+            throw ExitCode(ExitStatus.apiError)
+        }
+        return response
+    }
+
+    /// Pretty-prints JSON with two-space indents (for `-o json`).
+    static func prettyJSON(_ value: JSONValue, indent: String = "") -> String {
+        let inner = indent + "  "
+        switch value {
+        case .array(let items):
+            if items.isEmpty { return "[]" }
+            return "[\n" + items.map { inner + prettyJSON($0, indent: inner) }.joined(separator: ",\n") + "\n\(indent)]"
+        case .object(let object):
+            if object.count == 0 { return "{}" }
+            return "{\n"
+                + object.members.map { member in
+                    var key: [UInt8] = []
+                    JSONWriter.appendString(member.key, to: &key)
+                    return inner + String(decoding: key, as: UTF8.self) + ": " + prettyJSON(member.value, indent: inner)
+                }.joined(separator: ",\n") + "\n\(indent)}"
+        default:
+            var w = JSONWriter()
+            w.value(value)
+            return String(decoding: w.bytes, as: UTF8.self)
+        }
+    }
+
+    /// Human-readable byte count (`12.5 MiB`).
+    static func bytes(_ n: Int64) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(n)
+        var unit = 0
+        while value >= 1024, unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return unit == 0 ? "\(n) B" : "\(Double(Int(value * 10)) / 10) \(units[unit])"
+    }
+
+    /// Human-readable duration (`3d4h`, `12m5s`).
+    static func duration(seconds: Double) -> String {
+        DurationText.format(nanos: Int64(seconds.rounded()) * 1_000_000_000)
+    }
+
+    /// Renders rows as aligned columns.
+    static func table(_ rows: [[String]]) -> String {
+        guard let width = rows.map(\.count).max() else { return "" }
+        var widths = [Int](repeating: 0, count: width)
+        for row in rows { for (k, cell) in row.enumerated() { widths[k] = max(widths[k], cell.count) } }
+        return rows.map { row in
+            row.enumerated().map { k, cell in
+                k == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[k] - cell.count)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}
