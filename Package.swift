@@ -79,11 +79,15 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "MoteServerTests", dependencies: [
-            "MoteCore", "MoteServer",
+            "MoteCore", "MoteServer", "MoteClient",
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .testTarget(name: "MoteIntegrationTests", dependencies: ["MoteCore", "MoteClient"]),
+        .testTarget(name: "MoteDaemonTests", dependencies: ["MoteCore", "MoteDaemon", "MoteServer"]),
     ]
 )
 

@@ -37,6 +37,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         /// An answer already decided at the head (404, 403, 415...): the body is skipped.
         var pending: APIError?
         var body: ByteBuffer?
+        /// Body bytes seen, kept or skipped: the size limit holds either way.
+        var bodyBytes = 0
         var started: UInt64
         var maxBody: Int
         var requestTimeoutNanos: Int64
@@ -149,13 +151,16 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     private func receive(_ chunk: inout ByteBuffer, _ ctx: ChannelHandlerContext) {
         guard case .reading(var flight) = state else { return }
-        if flight.pending != nil { return }
-        let total = (flight.body?.readableBytes ?? 0) + chunk.readableBytes
-        if total > flight.maxBody {
-            answerEarly(Self.bodyTooLarge(total, flight.maxBody), flight, ctx)
+        flight.bodyBytes += chunk.readableBytes
+        if flight.bodyBytes > flight.maxBody {
+            answerEarly(Self.bodyTooLarge(flight.bodyBytes, flight.maxBody), flight, ctx)
             return
         }
         state = .idle  // release the buffer's reference before appending, so it is not copied
+        if flight.pending != nil {
+            state = .reading(flight)
+            return
+        }
         if flight.body == nil {
             flight.body = chunk
         } else {
@@ -240,12 +245,17 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             return
         }
         state = .idle
-        while !queued.isEmpty, case .idle = state {
-            let next = queued.removeFirst()
-            process(next, ctx)
-        }
-        if case .reading = state {
-            // A pipelined request may be partly here; keep collecting.
+        drainQueue(ctx)
+    }
+
+    /// Processes pipelined parts that arrived while an answer was pending, until one of them
+    /// has to wait again.
+    private func drainQueue(_ ctx: ChannelHandlerContext) {
+        while !queued.isEmpty {
+            switch state {
+            case .waiting, .draining: return
+            case .idle, .reading: process(queued.removeFirst(), ctx)
+            }
         }
     }
 

@@ -17,6 +17,7 @@ public final class HTTPServer: Sendable {
     private let context: ServerContext
     private let tracker = ConnectionTracker()
     private let listenerChannel: LockedValue<(any Channel)?>
+    private let boundPath: LockedValue<String?>
     public let logger: Logger
 
     public init(
@@ -28,6 +29,7 @@ public final class HTTPServer: Sendable {
         self.context = ServerContext(
             router: router, settings: settings, metrics: metrics, threadPool: threadPool, logger: logger)
         self.listenerChannel = LockedValue(nil)
+        self.boundPath = LockedValue(nil)
     }
 
     /// Open connections.
@@ -48,6 +50,7 @@ public final class HTTPServer: Sendable {
         case .bind(let path, let mode, let group):
             _ = try SocketPreflight.prepare(path: path)
             channel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false).get()
+            boundPath.withLock { $0 = path }
             try SocketPreflight.applyOwnership(path: path, mode: mode, group: group)
         }
         listenerChannel.withLock { $0 = channel }
@@ -99,6 +102,8 @@ public final class HTTPServer: Sendable {
             return channel
         }
         try? await listener?.close()
+        // A socket file moted made itself goes with it; one systemd passed stays systemd's.
+        if let path = boundPath.withLock({ $0 }) { unlink(path) }
         for channel in tracker.all {
             channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
         }

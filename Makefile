@@ -1,0 +1,81 @@
+# mote: build, run, test, install. See README.md.
+SHELL := /bin/bash
+PREFIX ?= /usr/local
+DESTDIR ?=
+SWIFT ?= swift
+APT_PACKAGES := libsqlite3-dev libsystemd-dev
+# Tools the tests use: socket activation, journald, setpriv (util-linux), nspawn, curl, jq.
+TEST_APT_PACKAGES := systemd util-linux systemd-container mmdebstrap curl jq
+RELEASE_DIR := .build/release-static
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps test-deps build run test release install bench e2e-rootfs clean
+
+all: build
+
+# Installs the Debian packages the build needs when they are missing.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; fi
+
+test-deps: deps
+	@missing=""; for p in $(TEST_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; fi
+
+build: deps
+	$(SWIFT) build
+
+# Starts moted in the foreground with state and socket under ./.mote/ (Ctrl-C stops it).
+run: build
+	@mkdir -p .mote
+	@echo "moted: socket $(CURDIR)/.mote/mote.sock  (try: curl --unix-socket .mote/mote.sock http://localhost/v1/status)"
+	exec .build/debug/moted --config etc/mote/moted.toml --state-dir .mote/state --socket .mote/mote.sock --log-stderr
+
+# Unit, integration and systemd tests (the real-systemd test needs the rootfs: make e2e-rootfs).
+test: test-deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --no-parallel
+
+# A Debian tree with systemd for the nspawn end-to-end test, cached outside the clone.
+E2E_ROOTFS ?= /var/cache/mote-ci/rootfs-bookworm-v1
+e2e-rootfs: test-deps
+	@if [ -x $(E2E_ROOTFS)/lib/systemd/systemd ]; then echo "rootfs cached at $(E2E_ROOTFS)"; else \
+	  $(SUDO) mkdir -p $(dir $(E2E_ROOTFS)) && rm -rf $(E2E_ROOTFS).tmp && \
+	  $(SUDO) mmdebstrap --variant=minbase --include=systemd,systemd-sysv,dbus,procps,libsqlite3-0,curl \
+	    bookworm $(E2E_ROOTFS).tmp http://deb.debian.org/debian && $(SUDO) mv $(E2E_ROOTFS).tmp $(E2E_ROOTFS); fi
+
+# Static Swift runtime, stripped: the binaries to ship.
+release: deps
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-release
+	@mkdir -p $(RELEASE_DIR)
+	strip -o $(RELEASE_DIR)/moted .build-release/release/moted
+	strip -o $(RELEASE_DIR)/motectl .build-release/release/motectl
+	@ls -l $(RELEASE_DIR)
+
+install: release
+	install -D -m 0755 $(RELEASE_DIR)/moted $(DESTDIR)$(PREFIX)/bin/moted
+	install -D -m 0755 $(RELEASE_DIR)/motectl $(DESTDIR)$(PREFIX)/bin/motectl
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/lib/sysusers.d
+	sed 's|/usr/local/bin/moted|$(PREFIX)/bin/moted|' systemd/moted.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/moted.service
+	install -m 0644 systemd/moted.socket $(DESTDIR)$(PREFIX)/lib/systemd/system/moted.socket
+	install -m 0644 systemd/mote.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/mote.conf
+	@if [ -e $(DESTDIR)/etc/mote/moted.toml ]; then echo "kept existing /etc/mote/moted.toml"; \
+	  else install -D -m 0644 etc/mote/moted.toml $(DESTDIR)/etc/mote/moted.toml; fi
+	install -d $(DESTDIR)$(PREFIX)/share/doc/mote
+	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/mote/
+	@echo ""
+	@echo "Installed. To start mote:"
+	@echo "  systemd-sysusers                 # creates user and group 'mote'"
+	@echo "  systemctl daemon-reload"
+	@echo "  systemctl enable --now moted.socket moted.service"
+	@echo "  usermod -aG mote <user>          # lets <user> use the socket"
+	@echo "  motectl status"
+
+# Benchmarks (release build); numbers go to bench/RESULTS.md.
+bench: release
+	bench/run.sh
+
+clean:
+	rm -rf .build .build-release .mote

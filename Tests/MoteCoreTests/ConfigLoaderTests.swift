@@ -1,0 +1,65 @@
+import MoteCore
+import Testing
+
+@Suite("config loader")
+struct ConfigLoaderTests {
+    @Test("an empty file gives the defaults")
+    func defaults() throws {
+        #expect(try ConfigLoader.load("") == MoteConfig())
+    }
+
+    @Test("keys are read into the config")
+    func reads() throws {
+        let config = try ConfigLoader.load(
+            """
+            [daemon]
+            state_dir = "/srv/mote"
+            log_level = "debug"
+            [socket]
+            mode = "0600"
+            [limits]
+            max_body_bytes = 4096
+            request_timeout = "5s"
+            [access]
+            default_role = "read"
+            admin = { uids = [1000], groups = ["wheel"] }
+            [storage]
+            synchronous = "full"
+            """)
+        #expect(config.daemon.stateDir == "/srv/mote")
+        #expect(config.daemon.logLevel == .debug)
+        #expect(config.socket.mode == 0o600)
+        #expect(config.limits.maxBodyBytes == 4096)
+        #expect(config.limits.requestTimeoutNanos == 5_000_000_000)
+        #expect(config.access.defaultRole == .read)
+        #expect(config.access.admin == .init(uids: [1000], groups: ["wheel"]))
+        #expect(config.storage.synchronous == .full)
+    }
+
+    @Test("mistakes name the key and line", arguments: [
+        ("[limits]\nmax_body_bytes = \"x\"\n", "limits.max_body_bytes", 2),
+        ("\n[daemon]\nlog_levle = \"info\"\n", "daemon.log_levle", 3),
+        ("[storage]\nsynchronous = \"off\"\n", "storage.synchronous", 2),
+        ("[socket]\nmode = \"999\"\n", "socket.mode", 2),
+        ("[limits]\nidle_timeout = \"0s\"\n", "limits.idle_timeout", 2),
+        ("[access]\nread = { uids = [-1] }\n", "access.read.uids", 2),
+        ("[sockets]\n", "sockets", 1),
+        ("[limits]\nmax_connections = 0\n", "limits.max_connections", 2),
+    ])
+    func mistakes(text: String, key: String, line: Int) {
+        do {
+            _ = try ConfigLoader.load(text)
+            Issue.record("accepted \(text.debugDescription)")
+        } catch {
+            #expect(error.key == key)
+            #expect(error.line == line)
+        }
+    }
+
+    @Test("the shipped moted.toml is valid and equals the built-in defaults")
+    func shippedFile() throws {
+        let path = String(#filePath.split(separator: "/Tests/")[0]) + "/etc/mote/moted.toml"
+        let text = try FileSystem.readText(path)
+        #expect(try ConfigLoader.load(text) == MoteConfig())
+    }
+}

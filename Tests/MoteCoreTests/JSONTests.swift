@@ -1,0 +1,45 @@
+import MoteCore
+import Testing
+
+@Suite("JSON parser and writer")
+struct JSONTests {
+    @Test("parses objects in key order, exact integers, doubles, escapes")
+    func parse() throws {
+        let value = try JSONParser.parse(#" {"b": 1, "a": [true, null, -0.5, 9007199254740993, "x\n\u00e9\ud83d\ude00"]} "#)
+        #expect(value.objectValue?.keys == ["b", "a"])
+        #expect(value["b"] == .integer(1))
+        #expect(value["a"]?.arrayValue?[3] == .integer(9_007_199_254_740_993))
+        #expect(value["a"]?.arrayValue?[2] == .double(-0.5))
+        #expect(value["a"]?.arrayValue?[4] == .string("x\né😀"))
+    }
+
+    @Test("refuses malformed documents with an offset", arguments: [
+        "", "{", "[1,]", "{\"a\" 1}", "01", "1.", "-", "\"\\x\"", "\"abc", "tru", "[1] 2", "{\"a\":1,}", "\"\u{01}\"",
+        "\"\\ud800\"", String(repeating: "[", count: 500),
+    ])
+    func refuses(text: String) {
+        #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(text) }
+    }
+
+    @Test("writer output parses back to the same value")
+    func roundTrip() throws {
+        let value: JSONValue = [
+            "name": "quote \" backslash \\ newline \n control \u{1}", "n": 42, "neg": -7, "x": 0.1, "big": 1e300,
+            "list": [true, false, nil, [:], []], "nested": ["k": ["deep": 1.5]],
+        ]
+        var writer = JSONWriter()
+        writer.value(value)
+        #expect(try JSONParser.parse(writer.bytes) == value)
+    }
+
+    @Test("non-finite doubles are written as null")
+    func nonFinite() {
+        var writer = JSONWriter()
+        writer.beginArray()
+        writer.double(.nan)
+        writer.double(.infinity)
+        writer.double(2.5)
+        writer.endArray()
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == "[null,null,2.5]")
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import MoteClient
+import MoteCore
+import Testing
+
+/// Roles from SO_PEERCRED, checked by running the client as another user.
+@Suite("access control by peer credentials", .serialized, .enabled(if: isRoot && which("setpriv") != nil, "needs root and setpriv to act as nobody"))
+struct AccessControlTests {
+    /// Runs curl as `nobody` against the socket; returns (HTTP status, body).
+    func asNobody(_ daemon: DaemonProcess, _ path: String) throws -> (Int, String) {
+        let result = try runCommand(
+            which("setpriv")!,
+            ["--reuid=65534", "--regid=65534", "--clear-groups", "--", which("curl")!, "-s", "-w", "\n%{http_code}",
+             "--unix-socket", daemon.socketPath, "http://localhost\(path)"])
+        let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        let status = Int(lines.last ?? "") ?? -1
+        return (status, lines.dropLast().joined(separator: "\n"))
+    }
+
+    @Test("a uid without the role gets 403 with the error body, and the refusal is logged with uid and pid")
+    func refusedWithoutRole() throws {
+        let daemon = DaemonProcess(config: "[socket]\nmode = \"0666\"\n")
+        try daemon.start()
+        let (status, body) = try asNobody(daemon, "/v1/status")
+        #expect(status == 403)
+        let error = try JSONParser.parse(body)
+        #expect(error["code"] == "forbidden")
+        #expect(error["error"]?.stringValue?.contains("uid 65534") == true)
+        // Health stays open to anyone who can reach the socket.
+        #expect(try asNobody(daemon, "/v2/health/ready").0 == 200)
+        #expect(eventually { daemon.log().contains("event=access_denied") })
+        let line = daemon.log().split(separator: "\n").first { $0.contains("event=access_denied") } ?? ""
+        #expect(line.contains("uid=65534"))
+        #expect(line.contains("pid="))
+        #expect(line.contains("route=/v1/status"))
+        // Root is admin.
+        #expect(try daemon.client().get("/v1/status").status == 200)
+        daemon.stop()
+    }
+
+    @Test("a uid granted a role in [access] is allowed, and a reload can take it away")
+    func grantedByConfigAndReload() throws {
+        let daemon = DaemonProcess(config: "[socket]\nmode = \"0666\"\n[access]\nread = { uids = [65534] }\n")
+        try daemon.start()
+        #expect(try asNobody(daemon, "/v1/status").0 == 200)
+        try "[socket]\nmode = \"0666\"\n[access]\nread = { uids = [] }\n".write(
+            toFile: daemon.configPath, atomically: true, encoding: .utf8)
+        daemon.signal(SIGHUP)
+        #expect(eventually { (try? asNobody(daemon, "/v1/status").0) == 403 })
+        #expect(daemon.log().contains("event=reloaded"))
+        daemon.stop()
+    }
+
+    @Test("a group granted a role in [access] is allowed")
+    func grantedByGroup() throws {
+        let daemon = DaemonProcess(config: "[socket]\nmode = \"0666\"\n[access]\nread = { groups = [\"nogroup\"] }\n")
+        try daemon.start()
+        #expect(try asNobody(daemon, "/v1/status").0 == 200)
+        daemon.stop()
+    }
+
+    @Test("default_role applies to callers no rule names")
+    func defaultRole() throws {
+        let daemon = DaemonProcess(config: "[socket]\nmode = \"0666\"\n[access]\ndefault_role = \"read\"\n")
+        try daemon.start()
+        #expect(try asNobody(daemon, "/v1/status").0 == 200)
+        daemon.stop()
+    }
+}

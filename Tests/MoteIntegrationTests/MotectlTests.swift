@@ -1,0 +1,60 @@
+import Foundation
+import MoteCore
+import Testing
+
+/// The motectl binary against a real daemon.
+@Suite("motectl", .serialized)
+struct MotectlTests {
+    @Test("status prints a readable table, and JSON with -o json")
+    func status() throws {
+        let daemon = DaemonProcess()
+        try daemon.start()
+        let table = try runCommand(DaemonProcess.motectlPath, ["status", "--socket", daemon.socketPath])
+        #expect(table.status == 0)
+        #expect(table.stdout.contains("moted"))
+        #expect(table.stdout.contains("ready"))
+        #expect(table.stdout.contains(daemon.stateDir))
+        #expect(table.stdout.contains("registry"))
+
+        // Global options before the subcommand, and MOTE_SOCKET.
+        let json = try runCommand(DaemonProcess.motectlPath, ["--socket", daemon.socketPath, "-o", "json", "status"])
+        #expect(json.status == 0)
+        let parsed = try JSONParser.parse(json.stdout)
+        #expect(parsed["state"] == "ready")
+
+        var env = ProcessInfo.processInfo.environment
+        env["MOTE_SOCKET"] = daemon.socketPath
+        let viaEnv = try runCommand(DaemonProcess.motectlPath, ["status", "-o", "json"], environment: env)
+        #expect(viaEnv.status == 0)
+        daemon.stop()
+    }
+
+    @Test("an unreachable daemon gives one line naming the socket and what to check, and exit code 2")
+    func unreachable() throws {
+        let result = try runCommand(DaemonProcess.motectlPath, ["status", "--socket", "/tmp/no-such-moted.sock"])
+        #expect(result.status == 2)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1)
+        #expect(result.stderr.contains("/tmp/no-such-moted.sock"))
+        #expect(result.stderr.contains("systemctl status moted"))
+    }
+
+    @Test("version prints both versions; completion prints scripts for bash, zsh and fish")
+    func versionAndCompletion() throws {
+        let daemon = DaemonProcess()
+        try daemon.start()
+        let version = try runCommand(DaemonProcess.motectlPath, ["version", "--socket", daemon.socketPath, "-o", "json"])
+        #expect(version.status == 0)
+        let parsed = try JSONParser.parse(version.stdout)
+        #expect(parsed["motectl"]?.stringValue == MoteVersion.string)
+        #expect(parsed["moted"]?.stringValue == MoteVersion.string)
+        daemon.stop()
+
+        for shell in ["bash", "zsh", "fish"] {
+            let script = try runCommand(DaemonProcess.motectlPath, ["completion", shell])
+            #expect(script.status == 0)
+            #expect(script.stdout.contains("status"))
+        }
+        #expect(try runCommand(DaemonProcess.motectlPath, ["completion", "tcsh"]).status != 0)
+    }
+}

@@ -1,0 +1,124 @@
+#!/bin/bash
+# End-to-end test of moted's units under a real systemd (252, bookworm) booted in
+# systemd-nspawn, on a host without systemd as PID 1.
+# usage: e2e-nspawn.sh ROOTFS MOTED MOTECTL REPO_ROOT
+# Checks: socket activation on first connect, active (running) with STATUS, reload, a stuck
+# daemon is killed by the watchdog and restarted, clean stop, journal fields, security score.
+set -euo pipefail
+ROOT=$(realpath "$1"); MOTED=$(realpath "$2"); MOTECTL=$(realpath "$3"); REPO=$(realpath "$4")
+NAME=mote-e2e-$$
+WORK=$(mktemp -d /tmp/mote-e2e.XXXXXX)
+LOG=$WORK/nspawn.log
+fail() { echo "FAIL: $*"; echo "--- journal:"; $X journalctl -b -u moted.service -u moted.socket --no-pager 2>&1 | tail -40 || true; exit 1; }
+
+# Drop-in for the test: a short watchdog so a stall is caught quickly.
+mkdir -p "$WORK/moted.service.d"
+printf '[Service]\nWatchdogSec=2s\nRestartSec=500ms\n' > "$WORK/moted.service.d/e2e.conf"
+
+EXTRA=()
+# A debug build links the Swift runtime dynamically: lend it the toolchain's libraries.
+if readelf -d "$MOTED" | grep -q 'libswiftCore.so'; then
+  RT=$(readelf -d "$MOTED" | sed -n 's/.*RUNPATH.*\[\([^:]*\).*/\1/p')
+  EXTRA+=(--bind-ro="$RT")
+fi
+
+CGS=""
+for h in systemd unified; do [ -d /sys/fs/cgroup/$h ] && CGS="$CGS /sys/fs/cgroup/$h/nspawn-$NAME"; done
+[ -z "$CGS" ] && [ -f /sys/fs/cgroup/cgroup.controllers ] && CGS="/sys/fs/cgroup/nspawn-$NAME"
+T0=$(date +%s%N)
+setsid bash -c 'for c in $0; do mkdir -p "$c" && echo $$ > "$c/cgroup.procs"; done; exec systemd-nspawn "$@"' "$CGS" \
+  -D "$ROOT" -M "$NAME" --boot --register=no --keep-unit --private-network --console=pipe \
+  --resolv-conf=off --timezone=off --link-journal=no --volatile=overlay \
+  --bind-ro="$REPO/systemd/moted.service:/etc/systemd/system/moted.service" \
+  --bind-ro="$REPO/systemd/moted.socket:/etc/systemd/system/moted.socket" \
+  --bind-ro="$WORK/moted.service.d:/etc/systemd/system/moted.service.d" \
+  --bind-ro="$REPO/systemd/mote.sysusers:/etc/sysusers.d/mote.conf" \
+  --bind-ro="$REPO/etc/mote/moted.toml:/etc/mote/moted.toml" \
+  --bind-ro="$MOTED:/usr/local/bin/moted" \
+  --bind-ro="$MOTECTL:/usr/local/bin/motectl" \
+  "${EXTRA[@]}" </dev/null >"$LOG" 2>&1 &
+NSPAWN_PID=$!
+cleanup() {
+  if [ -n "${INIT_PID:-}" ]; then nsenter -t "$INIT_PID" -a systemctl poweroff 2>/dev/null || true; fi
+  for _ in $(seq 150); do kill -0 $NSPAWN_PID 2>/dev/null || break; sleep 0.1; done
+  kill -KILL $NSPAWN_PID 2>/dev/null || true
+  wait $NSPAWN_PID 2>/dev/null || true
+  for c in $CGS; do [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} + 2>/dev/null; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+INIT_PID=
+for _ in $(seq 600); do
+  for c in $(pgrep -P $NSPAWN_PID 2>/dev/null); do [ "$(cat /proc/$c/comm 2>/dev/null)" = systemd ] && INIT_PID=$c; done
+  [ -n "$INIT_PID" ] && break
+  kill -0 $NSPAWN_PID 2>/dev/null || break; sleep 0.05
+done
+[ -n "$INIT_PID" ] || { echo "FAIL: container init not found"; cat "$LOG"; exit 1; }
+X="nsenter -t $INIT_PID -a"
+STATE=
+for _ in $(seq 600); do
+  STATE=$(timeout 60 $X systemctl is-system-running --wait 2>&1 || true)
+  case "$STATE" in *"Failed to connect"*|offline|"") sleep 0.1;; *) break;; esac
+done
+echo "booted: $STATE in $(( ($(date +%s%N)-T0)/1000000 )) ms"
+
+$X systemd-sysusers
+$X systemctl daemon-reload
+$X systemctl start moted.socket
+[ "$($X systemctl is-active moted.socket)" = active ] || fail "moted.socket not active"
+[ "$($X systemctl is-active moted.service || true)" = inactive ] || fail "moted.service started before a connection"
+echo "ok: socket listening, service not started yet"
+
+# 1. First connection activates the service; the answer comes back on that connection.
+OUT=$($X /usr/local/bin/motectl status -o json) || fail "motectl status failed: $OUT"
+echo "$OUT" | grep -q '"listener": "activated fd 3 (api)"' || fail "not socket-activated: $OUT"
+[ "$($X systemctl is-active moted.service)" = active ] || fail "moted.service not active"
+[ "$($X systemctl show -p Type --value moted.service)" = notify ] || fail "Type is not notify"
+SUB=$($X systemctl show -p SubState --value moted.service)
+[ "$SUB" = running ] || fail "SubState $SUB"
+STATUS=$($X systemctl show -p StatusText --value moted.service)
+case "$STATUS" in "serving on /run/mote/mote.sock"*) ;; *) fail "StatusText '$STATUS'";; esac
+echo "ok: activated on first connect, active (running), status '$STATUS'"
+
+# 2. Reload: RELOADING=1 ... READY=1, still serving, no restart.
+PID1=$($X systemctl show -p MainPID --value moted.service)
+$X systemctl reload moted.service || fail "reload"
+for _ in $(seq 100); do $X journalctl -b -u moted.service -o json --no-pager | grep -q '"MOTE_EVENT":"reloaded"' && break; sleep 0.1; done
+$X journalctl -b -u moted.service -o json --no-pager | grep -q '"MOTE_EVENT":"reloaded"' || fail "no reloaded entry"
+[ "$($X systemctl show -p MainPID --value moted.service)" = "$PID1" ] || fail "reload restarted the daemon"
+$X /usr/local/bin/motectl status >/dev/null || fail "not serving after reload"
+echo "ok: reload"
+
+# 3. A stuck daemon: no watchdog pings, systemd kills it and restarts it.
+$X kill -STOP "$PID1"
+RESTARTED=
+for _ in $(seq 200); do
+  PID2=$($X systemctl show -p MainPID --value moted.service)
+  NR=$($X systemctl show -p NRestarts --value moted.service)
+  if [ "$PID2" != "$PID1" ] && [ "$PID2" != 0 ] && [ "${NR:-0}" -ge 1 ] && [ "$($X systemctl is-active moted.service)" = active ]; then RESTARTED=1; break; fi
+  sleep 0.1
+done
+[ -n "$RESTARTED" ] || fail "watchdog did not restart the stuck daemon (MainPID $PID2, NRestarts $NR)"
+$X journalctl -b -u moted.service --no-pager | grep -q -i 'watchdog timeout' || fail "no watchdog timeout in the journal"
+$X /usr/local/bin/motectl status >/dev/null || fail "not serving after the watchdog restart"
+echo "ok: watchdog timeout killed pid $PID1, restarted as $PID2"
+
+# 4. Clean stop.
+$X systemctl stop moted.service
+RESULT=$($X systemctl show -p Result --value moted.service)
+CODE=$($X systemctl show -p ExecMainStatus --value moted.service)
+[ "$RESULT" = success ] && [ "$CODE" = 0 ] || fail "stop: Result=$RESULT ExecMainStatus=$CODE"
+$X journalctl --sync
+J=$($X journalctl -b -u moted.service -o json --no-pager)
+echo "$J" | jq -s -e 'any(.[]; .MOTE_EVENT=="stopped" and .SYSLOG_IDENTIFIER=="moted" and ._SYSTEMD_UNIT=="moted.service")' >/dev/null || fail "no stopped entry"
+echo "$J" | jq -s -e 'any(.[]; .MOTE_EVENT=="ready" and .PRIORITY=="5" and (.MOTE_STARTUP_MS|length>0) and (.CODE_FILE|length>0))' >/dev/null || fail "ready entry lacks fields"
+echo "ok: clean stop (Result=success, status 0), journal fields present"
+
+# 5. The socket survives a service stop (RuntimeDirectoryPreserve) and activates again.
+$X /usr/local/bin/motectl status >/dev/null || fail "socket did not re-activate after stop"
+echo "ok: re-activated after stop"
+
+SCORE=$($X systemd-analyze security moted.service --no-pager 2>&1 | sed -n 's/.*Overall exposure level for moted.service: \([0-9.]*\).*/\1/p')
+echo "exposure (online, in container): $SCORE"
+echo "e2e: all passed"
