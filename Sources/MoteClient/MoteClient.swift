@@ -87,23 +87,11 @@ public final class MoteClient {
     private func connect() throws(MoteClientError) {
         let s = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard s >= 0 else { throw .unreachable(socketPath, errnoText()) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let path = Array(socketPath.utf8)
-        guard path.count < MemoryLayout.size(ofValue: address.sun_path) else {
+        guard var address = UnixSocketAddress(socketPath) else {
             close(s)
             throw .unreachable(socketPath, "path too long for a Unix socket")
         }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (k, b) in path.enumerated() { raw[k] = b }
-            raw[path.count] = 0
-        }
-        let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(s, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard rc == 0 else {
+        guard address.connect(s) == 0 else {
             let reason = errnoText()
             close(s)
             throw .unreachable(socketPath, reason)

@@ -42,14 +42,8 @@ struct StartupTests {
         let daemon = DaemonProcess()
         // A stale socket: bound, then its process is gone.
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (k, b) in daemon.socketPath.utf8.enumerated() { raw[k] = b }
-        }
-        _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
+        var address = UnixSocketAddress(daemon.socketPath)!
+        _ = address.bind(fd)
         close(fd)
         #expect(FileManager.default.fileExists(atPath: daemon.socketPath))
         try daemon.start()

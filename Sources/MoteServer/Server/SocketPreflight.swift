@@ -38,7 +38,7 @@ public enum SocketPreflight {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
-        guard var address = UnixAddress(path) else { return false }
+        guard var address = UnixSocketAddress(path) else { return false }
         return address.connect(fd) == 0
     }
 
@@ -62,30 +62,6 @@ public enum SocketPreflight {
         }
         guard chown(path, uid_t.max, gid) == 0 else {
             throw MoteError(.socket, "cannot give \(path) to group '\(group)': \(errnoText())")
-        }
-    }
-}
-
-/// A `sockaddr_un` for a path.
-struct UnixAddress {
-    var storage = sockaddr_un()
-
-    init?(_ path: String) {
-        storage.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        let capacity = MemoryLayout.size(ofValue: storage.sun_path)
-        guard bytes.count < capacity else { return nil }
-        withUnsafeMutableBytes(of: &storage.sun_path) { raw in
-            for (k, b) in bytes.enumerated() { raw[k] = b }
-            raw[bytes.count] = 0
-        }
-    }
-
-    mutating func connect(_ fd: Int32) -> Int32 {
-        withUnsafePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MoteCore
 
 /// Plays systemd's side of `sd_notify`: a datagram socket at a path, handed to moted as
 /// `NOTIFY_SOCKET`, collecting every message it sends.
@@ -10,15 +11,8 @@ final class NotifyListener {
     init(directory: String) throws {
         path = directory + "/notify.sock"
         fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (k, b) in path.utf8.enumerated() { raw[k] = b }
-        }
-        let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard rc == 0 else { throw TestFailure("bind \(path): \(String(cString: strerror(errno)))") }
+        var address = UnixSocketAddress(path)!
+        guard address.bind(fd) == 0 else { throw TestFailure("bind \(path): \(String(cString: strerror(errno)))") }
         chmod(path, 0o666)
         var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
