@@ -13,11 +13,9 @@ import Glibc
 enum SystemRoutes {
     static func routes(_ runtime: DaemonRuntime) -> [Route] {
         [
-            Route(.GET, "/v2/health/live", role: .none, .inline { _ in
-                Response.json(Array(#"{"live":true}"#.utf8))
-            }),
+            Route(.GET, "/v2/health/live", role: .none, .inline { _ in live }),
             Route(.GET, "/v2/health/ready", role: .none, .inline { _ in
-                if runtime.readiness.isReady { return Response.json(Array(#"{"ready":true}"#.utf8)) }
+                if runtime.readiness.isReady { return ready }
                 let phase = runtime.readiness.phase.name
                 return Response.json(
                     Array(#"{"ready":false,"error":"moted is \#(phase)","code":"not_ready"}"#.utf8), status: .serviceUnavailable)
@@ -36,6 +34,10 @@ enum SystemRoutes {
             }),
         ]
     }
+
+    /// Answers built once: a health probe allocates no body.
+    static let live = Response.json(Array(#"{"live":true}"#.utf8))
+    static let ready = Response.json(Array(#"{"ready":true}"#.utf8))
 
     /// `GET /v2`: Open Inference Protocol server metadata.
     static func serverMetadata() -> JSONWriter {

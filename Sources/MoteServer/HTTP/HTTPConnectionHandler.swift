@@ -12,7 +12,7 @@ import Prometheus
 final class HTTPConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = Never
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias OutboundOut = ByteBuffer
 
     private let context: ServerContext
     private let peer: PeerIdentity
@@ -48,13 +48,44 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private var queued: [HTTPServerRequestPart] = []
     private var quiescing = false
     private var sequence: UInt64 = 0
+    /// Last time bytes arrived or an answer left, for the idle timeout.
+    private var lastActivity = NIODeadline.now()
+    private let idleTimeout: TimeAmount
+    private var idleCheck: Scheduled<Void>?
+    /// The metrics series used last: on a keep-alive connection it is almost always the next one too.
+    private var lastSeries: RequestMetrics.Series?
 
-    init(context: ServerContext, peer: PeerIdentity) {
+    init(context: ServerContext, peer: PeerIdentity, idleTimeoutNanos: Int64) {
         self.context = context
         self.peer = peer
+        self.idleTimeout = .nanoseconds(idleTimeoutNanos)
+    }
+
+    // MARK: - Idle timeout
+
+    func handlerAdded(context ctx: ChannelHandlerContext) {
+        scheduleIdleCheck(at: lastActivity + idleTimeout, ctx)
+    }
+
+    func handlerRemoved(context ctx: ChannelHandlerContext) {
+        idleCheck?.cancel()
+        idleCheck = nil
+    }
+
+    /// One timer per connection that re-arms itself; a request only stores a timestamp.
+    private func scheduleIdleCheck(at deadline: NIODeadline, _ ctx: ChannelHandlerContext) {
+        idleCheck = ctx.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
+            let due = self.lastActivity + self.idleTimeout
+            if case .idle = self.state, self.queued.isEmpty, NIODeadline.now() >= due {
+                ctx.close(promise: nil)
+            } else {
+                self.scheduleIdleCheck(at: max(due, NIODeadline.now() + .milliseconds(10)), ctx)
+            }
+        }
     }
 
     func channelRead(context ctx: ChannelHandlerContext, data: NIOAny) {
+        lastActivity = .now()
         let part = unwrapInboundIn(data)
         switch state {
         case .waiting:
@@ -136,6 +167,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         state = .reading(flight)
     }
 
+    /// Shared empty body for requests without one (an empty ByteBuffer still allocates).
+    static let emptyBody = ByteBuffer()
+
     static func isJSON(_ contentType: String) -> Bool {
         let base = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingSpaces().lowercased() } ?? ""
         return base == "application/json" || base.hasSuffix("+json") || base == "application/x-ndjson"
@@ -180,7 +214,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         guard let route = flight.route else { return }
         let request = Request(
             method: flight.head.method, path: flight.path, query: flight.query, headers: flight.head.headers,
-            body: flight.body ?? ByteBuffer(), peer: peer, parameters: flight.parameters)
+            body: flight.body ?? Self.emptyBody, peer: peer, parameters: flight.parameters)
         switch route.handler {
         case .inline(let handler):
             respond(Self.run(handler, request, logger: context.logger), flight, ctx)
@@ -260,37 +294,24 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     }
 
     private func write(_ response: Response, _ flight: InFlight, keepAlive: Bool, _ ctx: ChannelHandlerContext) {
-        var headers = response.headers
-        headers.add(name: "content-type", value: response.contentType)
-        headers.add(name: "content-length", value: String(response.body.readableBytes))
-        if !keepAlive {
-            headers.add(name: "connection", value: "close")
-        } else if flight.head.version.minor == 0 {
-            headers.add(name: "connection", value: "keep-alive")
-        }
-        let head = HTTPResponseHead(version: flight.head.version.major == 1 ? flight.head.version : .http1_1, status: response.status, headers: headers)
-        ctx.write(wrapOutboundOut(.head(head)), promise: nil)
-        if flight.head.method != .HEAD, response.body.readableBytes > 0 {
-            ctx.write(wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil)
-        }
-        let done = ctx.writeAndFlushPromise(wrapOutboundOut(.end(nil)))
+        let bytes = ResponseSerializer.serialize(
+            response, keepAlive: keepAlive, http10: flight.head.version.minor == 0 && flight.head.version.major == 1,
+            headOnly: flight.head.method == .HEAD, allocator: ctx.channel.allocator)
+        lastActivity = .now()
         let elapsed = Int64(SystemClock.monotonicNanos() &- flight.started)
-        context.metrics.record(
+        lastSeries = context.metrics.record(
             route: flight.route?.index ?? -1, routeLabel: flight.route?.pattern ?? "unmatched",
-            method: flight.head.method.rawValue,
-            status: Int(response.status.code), nanoseconds: elapsed)
-        if !keepAlive {
-            done.assumeIsolated().whenComplete { _ in ctx.close(promise: nil) }
+            method: flight.head.method, status: Int(response.status.code), nanoseconds: elapsed, cached: lastSeries)
+        if keepAlive {
+            ctx.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
+        } else {
+            ctx.writeAndFlushPromise(wrapOutboundOut(bytes)).assumeIsolated().whenComplete { _ in ctx.close(promise: nil) }
         }
     }
 
     // MARK: - Events
 
     func userInboundEventTriggered(context ctx: ChannelHandlerContext, event: Any) {
-        if event is IdleStateHandler.IdleStateEvent {
-            if case .idle = state, queued.isEmpty { ctx.close(promise: nil) }
-            return
-        }
         if event is ChannelShouldQuiesceEvent {
             quiescing = true
             if case .idle = state, queued.isEmpty { ctx.close(promise: nil) }

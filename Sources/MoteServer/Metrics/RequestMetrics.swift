@@ -1,3 +1,4 @@
+import NIOHTTP1
 public import Prometheus
 import Synchronization
 
@@ -16,7 +17,9 @@ public final class RequestMetrics: Sendable {
     /// Requests refused because the caller lacked the role.
     public let forbidden: Counter
 
+    /// The counter and histogram of one (route, method, status).
     struct Series: Sendable {
+        let key: Int
         let count: Counter
         let duration: DurationHistogram
     }
@@ -41,14 +44,30 @@ public final class RequestMetrics: Sendable {
 
     /// Records one answered request. `route` is the route's index (-1 for none) and
     /// `routeLabel` its pattern; the label is read only the first time a series is made.
-    public func record(route: Int, routeLabel: String, method: String, status: Int, nanoseconds: Int64) {
+    /// `cached` is the series the caller used last; when it matches, no lock is taken.
+    /// Returns the series used, for the caller to keep.
+    func record(route: Int, routeLabel: String, method: HTTPMethod, status: Int, nanoseconds: Int64, cached: Series?) -> Series {
         let key = ((route + 1) << 20) | (status << 4) | RequestMetrics.methodCode(method)
-        let entry = series.withLock { table -> Series in
+        let entry: Series
+        if let cached, cached.key == key {
+            entry = cached
+        } else {
+            entry = series(for: key, routeLabel: routeLabel, method: method, status: status)
+        }
+        entry.count.increment()
+        entry.duration.recordNanoseconds(nanoseconds)
+        answered.add(1, ordering: .relaxed)
+        return entry
+    }
+
+    private func series(for key: Int, routeLabel: String, method: HTTPMethod, status: Int) -> Series {
+        series.withLock { table -> Series in
             if let existing = table[key] { return existing }
             let labels = [
-                ("route", routeLabel), ("method", method), ("status", String(status)),
+                ("route", routeLabel), ("method", method.rawValue), ("status", String(status)),
             ]
             let created = Series(
+                key: key,
                 count: registry.makeCounter(
                     descriptor: .mote("http_requests", unit: "total", help: "HTTP requests answered."), labels: labels),
                 duration: registry.makeDurationHistogram(
@@ -59,9 +78,6 @@ public final class RequestMetrics: Sendable {
             table[key] = created
             return created
         }
-        entry.count.increment()
-        entry.duration.recordNanoseconds(nanoseconds)
-        answered.add(1, ordering: .relaxed)
     }
 
     /// Counts a connection that was accepted.
@@ -82,14 +98,14 @@ public final class RequestMetrics: Sendable {
     /// Requests answered since start.
     public var requestsAnswered: Int { answered.load(ordering: .relaxed) }
 
-    static func methodCode(_ method: String) -> Int {
+    static func methodCode(_ method: HTTPMethod) -> Int {
         switch method {
-        case "GET": return 1
-        case "POST": return 2
-        case "PUT": return 3
-        case "DELETE": return 4
-        case "HEAD": return 5
-        case "PATCH": return 6
+        case .GET: return 1
+        case .POST: return 2
+        case .PUT: return 3
+        case .DELETE: return 4
+        case .HEAD: return 5
+        case .PATCH: return 6
         default: return 7
         }
     }

@@ -10,7 +10,7 @@ import Glibc
 #endif
 
 /// The HTTP/1.1 server on the Unix socket: a NIO pipeline per connection
-/// (decoder → encoder → idle timer → `HTTPConnectionHandler`), connection limits, and a
+/// (`HTTPRequestDecoder` → `HTTPConnectionHandler`, which writes whole answers itself), connection limits, and a
 /// graceful drain on shutdown.
 public final class HTTPServer: Sendable {
     private let group: any EventLoopGroup
@@ -76,11 +76,9 @@ public final class HTTPServer: Sendable {
         return credentials.flatMap { peer in
             channel.eventLoop.makeCompletedFuture {
                 let pipeline = channel.pipeline.syncOperations
-                try pipeline.addHandler(HTTPResponseEncoder())
                 try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
                 try pipeline.addHandler(
-                    IdleStateHandler(allTimeout: .nanoseconds(settings.limits.idleTimeoutNanos)))
-                try pipeline.addHandler(HTTPConnectionHandler(context: context, peer: peer))
+                    HTTPConnectionHandler(context: context, peer: peer, idleTimeoutNanos: settings.limits.idleTimeoutNanos))
             }
         }
     }

@@ -2,9 +2,10 @@ public import MoteCore
 import Synchronization
 
 /// The server settings that a reload (SIGHUP) can change while connections stay open.
-public struct ServerSettings: Sendable {
-    public var limits: MoteConfig.Limits
-    public var policy: AccessPolicy
+/// Immutable and shared: a request takes a reference, not a copy.
+public final class ServerSettings: Sendable {
+    public let limits: MoteConfig.Limits
+    public let policy: AccessPolicy
 
     public init(limits: MoteConfig.Limits, policy: AccessPolicy) {
         self.limits = limits
