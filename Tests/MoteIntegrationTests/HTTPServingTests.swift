@@ -75,6 +75,14 @@ struct HTTPServingTests {
         let form = try client.send("POST", "/v2/health/live", body: Array("a=1".utf8), contentType: "application/x-www-form-urlencoded")
         #expect(form.status == 405 || form.status == 415)
 
+        // HEAD is answered like GET, without a body.
+        let head = try RawSocket(path: daemon.socketPath)
+        head.send("HEAD /v2/health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        let headAnswer = head.readToClose()
+        #expect(headAnswer.hasPrefix("HTTP/1.1 200"))
+        #expect(headAnswer.contains("content-length: 13"))
+        #expect(headAnswer.hasSuffix("\r\n\r\n"))
+
         // Same connection still answers.
         #expect(try client.get("/v2/health/live").status == 200)
         daemon.stop()

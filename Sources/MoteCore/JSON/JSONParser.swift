@@ -294,9 +294,10 @@ public struct JSONCursor {
     /// Correctly rounded Double from validated number text (strtod on a stack copy).
     public static func parseDouble(_ text: UnsafeBufferPointer<UInt8>) -> Double {
         withUnsafeTemporaryAllocation(of: CChar.self, capacity: text.count + 1) { buffer in
+            guard let base = buffer.baseAddress else { return .nan }
             for i in 0..<text.count { buffer[i] = CChar(bitPattern: text[i]) }
             buffer[text.count] = 0
-            return strtod(buffer.baseAddress!, nil)
+            return strtod(base, nil)
         }
     }
 }

@@ -134,7 +134,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             return
         }
 
-        switch context.router.match(head.method, path) {
+        // HEAD is answered like GET, without the body.
+        switch context.router.match(head.method == .HEAD ? .GET : head.method, path) {
         case .notFound:
             flight.pending = .notFound("no endpoint \(path); see docs/api.md")
         case .methodNotAllowed(let allowed):
@@ -195,10 +196,12 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             state = .reading(flight)
             return
         }
-        if flight.body == nil {
-            flight.body = chunk
+        if var body = flight.body {
+            flight.body = nil  // keep the buffer uniquely referenced while appending
+            body.writeBuffer(&chunk)
+            flight.body = body
         } else {
-            flight.body!.writeBuffer(&chunk)
+            flight.body = chunk
         }
         state = .reading(flight)
     }
