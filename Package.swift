@@ -48,9 +48,10 @@ let package = Package(
             .product(name: "Atomics", package: "swift-atomics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
+        .target(name: "MoteFeatures", dependencies: ["MoteCore", "MoteStorage"]),
         .target(name: "MoteClient", dependencies: ["MoteCore"]),
         .target(name: "MoteDaemon", dependencies: [
-            "MoteCore", "MoteStorage", "MoteSystemd", "MoteServer",
+            "MoteCore", "MoteStorage", "MoteSystemd", "MoteServer", "MoteFeatures",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -87,6 +88,7 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .testTarget(name: "MoteIntegrationTests", dependencies: ["MoteCore", "MoteClient"]),
+        .testTarget(name: "MoteFeaturesTests", dependencies: ["MoteCore", "MoteStorage", "MoteFeatures"]),
         .testTarget(name: "MoteDaemonTests", dependencies: ["MoteCore", "MoteDaemon", "MoteServer"]),
     ]
 )

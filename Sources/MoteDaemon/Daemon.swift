@@ -1,5 +1,6 @@
 import Logging
 import MoteCore
+import MoteFeatures
 import MoteServer
 import MoteStorage
 import MoteSystemd
@@ -67,15 +68,22 @@ public enum Daemon {
         for warning in policy.warnings { log.warning("\(warning)", metadata: ["event": "config_warning"]) }
         let settings = ServerSettingsBox(ServerSettings(limits: config.limits, policy: policy))
         let metrics = RequestMetrics(registry: PrometheusCollectorRegistry())
+        notifier.status("loading the online feature cache")
+        let features = try FeatureStore(storage: storage, limits: config.features)
+        log.info(
+            "online feature cache rebuilt",
+            metadata: ["event": "cache_rebuilt", "rows": "\(features.rebuild.rows)", "ms": "\(Double(features.rebuild.nanos) / 1e6)"])
         let runtime = DaemonRuntime(
-            options: options, config: config, storage: storage, metrics: metrics, settings: settings, logging: logging)
+            options: options, config: config, storage: storage, metrics: metrics, settings: settings, logging: logging,
+            features: features)
 
         let threads = config.daemon.eventLoopThreads > 0 ? config.daemon.eventLoopThreads : System.coreCount
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let threadPool = NIOThreadPool(numberOfThreads: config.daemon.blockingThreads)
         threadPool.start()
 
-        let router = Router(SystemRoutes.routes(runtime))
+        let router = Router(
+            SystemRoutes.routes(runtime) + FeatureRoutes.routes(features, metrics: runtime.featureMetrics))
         let server = HTTPServer(
             group: group, threadPool: threadPool, router: router, settings: settings, metrics: metrics,
             logger: logging.logger("server"))

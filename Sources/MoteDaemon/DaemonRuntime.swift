@@ -1,6 +1,7 @@
 public import MoteCore
 public import MoteServer
 public import MoteStorage
+public import MoteFeatures
 import Prometheus
 import Synchronization
 
@@ -13,6 +14,9 @@ public final class DaemonRuntime: Sendable {
     public let settings: ServerSettingsBox
     public let logging: LoggingSetup
     let gauges: DaemonGauges
+    /// The feature store.
+    public let features: FeatureStore
+    let featureMetrics: FeatureMetrics
     /// Wall-clock start, epoch nanoseconds.
     public let startedAtNanos: Int64
     let startedMonotonic: UInt64
@@ -21,8 +25,10 @@ public final class DaemonRuntime: Sendable {
 
     init(
         options: DaemonOptions, config: MoteConfig, storage: Storage, metrics: RequestMetrics,
-        settings: ServerSettingsBox, logging: LoggingSetup
+        settings: ServerSettingsBox, logging: LoggingSetup, features: FeatureStore
     ) {
+        self.features = features
+        self.featureMetrics = FeatureMetrics(registry: metrics.registry)
         self.options = options
         self.storage = storage
         self.metrics = metrics

@@ -1,5 +1,6 @@
 import Logging
 import MoteCore
+import MoteFeatures
 import MoteServer
 import MoteSystemd
 import ServiceLifecycle
@@ -45,6 +46,8 @@ struct ReloadService: Service {
         applied.limits = new.limits
         applied.access = new.access
         applied.daemon.shutdownTimeoutNanos = new.daemon.shutdownTimeoutNanos
+        applied.features = new.features
+        runtime.features.limits = new.features
         runtime.config = applied
         if !change.needsRestart.isEmpty {
             log.warning(
@@ -68,6 +71,7 @@ struct ConfigChange {
         if old.daemon.logLevel != new.daemon.logLevel { appliedLive.append("daemon.log_level") }
         if old.limits != new.limits { appliedLive.append("limits") }
         if old.access != new.access { appliedLive.append("access") }
+        if old.features != new.features { appliedLive.append("features") }
         if old.daemon.stateDir != new.daemon.stateDir { needsRestart.append("daemon.state_dir") }
         if old.daemon.eventLoopThreads != new.daemon.eventLoopThreads { needsRestart.append("daemon.event_loop_threads") }
         if old.daemon.blockingThreads != new.daemon.blockingThreads { needsRestart.append("daemon.blocking_threads") }

@@ -114,5 +114,6 @@ enum SystemRoutes {
             runtime.gauges.databaseBytes[database.name]?.set(Double(database.diskBytes()))
         }
         runtime.gauges.artifactBytes.set(Double(runtime.storage.directory.artifactBytes()))
+        runtime.featureMetrics.updateFreshness(runtime.features)
     }
 }

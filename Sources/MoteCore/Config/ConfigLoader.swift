@@ -11,6 +11,12 @@ public enum ConfigLoader {
         public var description: String {
             key.isEmpty ? "line \(line): \(message)" : "line \(line): \(key): \(message)"
         }
+
+        public init(key: String, line: Int, message: String) {
+            self.key = key
+            self.line = line
+            self.message = message
+        }
     }
 
     /// Parses config text; `defaults` supplies every key the text leaves out.
@@ -23,7 +29,7 @@ public enum ConfigLoader {
         }
         var config = defaults
         let reader = TableReader(table: root, path: "")
-        try reader.onlyKeys(["daemon", "socket", "limits", "access", "storage"])
+        try reader.onlyKeys(["daemon", "socket", "limits", "access", "storage", "features"])
 
         if let t = try reader.table("daemon") {
             try t.onlyKeys(["state_dir", "log_level", "event_loop_threads", "blocking_threads", "shutdown_timeout"])
@@ -77,6 +83,13 @@ public enum ConfigLoader {
             if let v = try t.enumeration("synchronous", MoteConfig.Synchronous.self) { config.storage.synchronous = v }
             if let v = try t.duration("busy_timeout") { config.storage.busyTimeoutNanos = v }
             if let v = try t.int("readers", 1...64) { config.storage.readers = v }
+        }
+        if let t = try reader.table("features") {
+            try t.onlyKeys(["max_push_rows", "max_read_entities", "max_historical_rows", "future_skew"])
+            if let v = try t.int("max_push_rows", 1...10_000_000) { config.features.maxPushRows = v }
+            if let v = try t.int("max_read_entities", 1...1_000_000) { config.features.maxReadEntities = v }
+            if let v = try t.int("max_historical_rows", 1...100_000_000) { config.features.maxHistoricalRows = v }
+            if let v = try t.duration("future_skew") { config.features.futureSkewNanos = v }
         }
         return config
     }

@@ -6,8 +6,22 @@ public struct MoteConfig: Sendable, Equatable {
     public var limits = Limits()
     public var access = Access()
     public var storage = Storage()
+    public var features = Features()
 
     public init() {}
+
+    /// `[features]`: limits of the feature store's API.
+    public struct Features: Sendable, Equatable {
+        /// Rows one push may carry; more is 413 `too_many_rows`.
+        public var maxPushRows = 100_000
+        /// Entity rows one online read may ask for.
+        public var maxReadEntities = 10_000
+        /// Entity rows one historical (point-in-time) request may carry.
+        public var maxHistoricalRows = 5_000_000
+        /// How far in the future an event timestamp may be (clock skew between writers).
+        public var futureSkewNanos: Int64 = 300_000_000_000
+        public init() {}
+    }
 
     /// `[daemon]`
     public struct Daemon: Sendable, Equatable {

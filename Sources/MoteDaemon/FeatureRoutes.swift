@@ -1,0 +1,197 @@
+import MoteCore
+import MoteFeatures
+import MoteServer
+import NIOCore
+import NIOHTTP1
+import Prometheus
+
+/// The feature store's routes: definitions, push, online reads, point-in-time joins.
+enum FeatureRoutes {
+    static func routes(_ store: FeatureStore, metrics: FeatureMetrics) -> [Route] {
+        [
+            Route(.GET, "/v1/definitions", role: .read, .blocking { _ in
+                let applied = store.definitions
+                var w = JSONWriter(capacity: 2048)
+                w.beginObject()
+                w.key("version"); w.int(applied.version)
+                w.key("hash"); w.string(applied.hash)
+                w.key("applied_at"); if applied.version > 0 { w.string(RFC3339.format(nanos: applied.appliedAtNanos)) } else { w.null() }
+                w.key("definitions"); applied.set.write(into: &w)
+                w.endObject()
+                return .json(w)
+            }),
+            Route(.POST, "/v1/apply", role: .admin, .blocking { request in
+                let body = try parse(request)
+                guard let toml = body["toml"]?.stringValue else { throw APIError.invalidShape("'toml' must hold the definitions file's text") }
+                var dryRun = false
+                if let flag = body["dry_run"] {
+                    guard case .bool(let b) = flag else { throw APIError.invalidShape("'dry_run' must be true or false") }
+                    dryRun = b
+                }
+                let outcome = try store.apply(toml: toml, dryRun: dryRun, uid: request.peer.uid)
+                var w = JSONWriter(capacity: 512)
+                w.beginObject()
+                w.key("applied"); w.bool(outcome.applied)
+                w.key("dry_run"); w.bool(dryRun)
+                w.key("changes"); w.bool(outcome.plan.changes)
+                w.key("version"); w.int(outcome.version)
+                w.key("hash"); w.string(outcome.hash)
+                w.key("plan"); outcome.plan.write(into: &w)
+                w.endObject()
+                return .json(w)
+            }),
+            Route(.POST, "/v1/push", role: .write, .blocking { request in
+                let body = try parse(request)
+                let store = store
+                let batch: PushBatch
+                do {
+                    batch = try PushBatch.parse(body, definitions: store.definitions.set, limits: store.limits, now: SystemClock.nowNanos())
+                } catch {
+                    metrics.rejected(view: body["feature_view"]?.stringValue ?? body["push_source_name"]?.stringValue, rows: body["df"]?.objectValue?.members.first?.value.arrayValue?.count ?? 0)
+                    throw error
+                }
+                try store.push(batch)
+                metrics.pushed(view: batch.view.name, rows: batch.count)
+                var w = JSONWriter()
+                w.beginObject()
+                w.key("feature_view"); w.string(batch.view.name)
+                w.key("rows"); w.int(batch.count)
+                w.key("to"); w.string(batch.target.rawValue)
+                w.endObject()
+                return .json(w)
+            }),
+            Route(.POST, "/v1/get-online-features", role: .read, .inline { request in
+                let body = try parse(request)
+                return .json(try OnlineRead.answer(body, store: store, now: SystemClock.nowNanos()))
+            }),
+            Route(.POST, "/v1/historical-features", role: .read, .blocking { request in
+                let body = try parse(request)
+                return try historical(body, store: store)
+            }),
+            Route(.GET, "/v1/feature-views", role: .read, .blocking { _ in
+                let applied = store.definitions
+                var w = JSONWriter(capacity: 1024)
+                w.beginObject()
+                w.key("feature_views")
+                w.beginArray()
+                for view in applied.set.views { try describe(view, applied.set, store, into: &w) }
+                w.endArray()
+                w.endObject()
+                return .json(w)
+            }),
+            Route(.GET, "/v1/feature-views/{name}", role: .read, .blocking { request in
+                let applied = store.definitions
+                guard let name = request.parameter("name"), let view = applied.set.view(name) else {
+                    throw APIError.notFound("no feature view '\(request.parameter("name") ?? "")'")
+                }
+                var w = JSONWriter(capacity: 1024)
+                try describe(view, applied.set, store, into: &w)
+                return .json(w)
+            }),
+        ]
+    }
+
+    static func parse(_ request: Request) throws -> JSONValue {
+        try request.body.withUnsafeReadableBytes { raw in
+            try JSONParser.parse(buffer: raw.bindMemory(to: UInt8.self))
+        }
+    }
+
+    static func historical(_ body: JSONValue, store: FeatureStore) throws -> Response {
+        guard case .object(let object) = body else { throw APIError.invalidShape("the body must be a JSON object") }
+        for key in object.keys where !["entity_df", "features", "format", "full_feature_names"].contains(key) {
+            throw APIError.invalidShape("unknown key '\(key)' (known: entity_df, features, format, full_feature_names)")
+        }
+        let names = (object["features"]?.arrayValue ?? []).compactMap(\.stringValue)
+        var fullNames = false
+        if let flag = object["full_feature_names"] {
+            guard case .bool(let b) = flag else { throw APIError.invalidShape("'full_feature_names' must be true or false") }
+            fullNames = b
+        }
+        let format = object["format"]?.stringValue ?? "csv"
+        guard format == "csv" || format == "jsonl" else { throw APIError.invalidShape("'format' must be csv or jsonl") }
+        let definitions = store.definitions.set
+        let features = try FeatureReference.resolve(names, in: definitions, fullNames: fullNames)
+        let joinKeys = definitions.joinKeys(of: features[0].view)
+        for f in features where definitions.joinKeys(of: f.view) != joinKeys {
+            throw APIError.invalidShape("features of one request must share their entity keys")
+        }
+        let frame = try EntityFrame.parse(
+            object["entity_df"], joinKeys: joinKeys, keyTypes: definitions.keyTypes(of: features[0].view),
+            maxRows: store.limits.maxHistoricalRows)
+        let table = try PointInTimeJoin.run(frame, features: features, store: store)
+        var headers = HTTPHeaders()
+        headers.add(name: "x-mote-definitions-version", value: String(table.fingerprint.definitionsVersion))
+        headers.add(name: "x-mote-dataset-hash", value: table.fingerprint.contentHash)
+        headers.add(name: "x-mote-rows", value: String(table.fingerprint.rows))
+        if format == "csv" {
+            return Response(status: .ok, contentType: "text/csv; charset=utf-8", body: ByteBuffer(bytes: table.csv()), headers: headers)
+        }
+        return Response(status: .ok, contentType: "application/x-ndjson", body: ByteBuffer(bytes: table.jsonLines()), headers: headers)
+    }
+
+    static func describe(_ view: FeatureViewDefinition, _ set: DefinitionSet, _ store: FeatureStore, into w: inout JSONWriter) throws {
+        let now = SystemClock.nowNanos()
+        w.beginObject()
+        w.key("name"); w.string(view.name)
+        w.key("entities"); w.beginArray(); for e in view.entities { w.string(e) }; w.endArray()
+        w.key("join_keys"); w.beginArray(); for k in set.joinKeys(of: view) { w.string(k) }; w.endArray()
+        w.key("fields")
+        w.beginArray()
+        for f in view.fields {
+            w.beginObject()
+            w.key("name"); w.string(f.name)
+            w.key("type"); w.string(f.type.rawValue)
+            w.key("description"); w.string(f.description)
+            w.endObject()
+        }
+        w.endArray()
+        w.key("ttl"); w.string(DurationText.format(nanos: view.ttlNanos))
+        w.key("retention")
+        w.beginObject()
+        w.key("max_age"); if let a = view.retention.maxAgeNanos { w.string(DurationText.format(nanos: a)) } else { w.null() }
+        w.key("max_rows"); if let r = view.retention.maxRows { w.int(r) } else { w.null() }
+        w.endObject()
+        w.key("online_entities"); w.int(store.cache.count(viewID: view.id))
+        w.key("history_rows"); w.int(try store.historyRowCount(viewID: view.id))
+        let newest = store.cache.newestEvent(viewID: view.id)
+        w.key("newest_event"); if let newest { w.string(RFC3339.format(nanos: newest)) } else { w.null() }
+        w.key("freshness_seconds"); if let newest { w.double(Double(now - newest) / 1e9) } else { w.null() }
+        w.key("description"); w.string(view.description)
+        w.endObject()
+    }
+}
+
+/// Feature metrics: rows pushed and rejected per view, freshness per view.
+final class FeatureMetrics: Sendable {
+    let registry: PrometheusCollectorRegistry
+
+    init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+    }
+
+    func pushed(view: String, rows: Int) {
+        registry.makeCounter(
+            descriptor: .mote("feature_rows_pushed", unit: "total", help: "Feature rows stored by pushes."), labels: [("view", view)]
+        ).increment(by: Int64(rows))
+    }
+
+    func rejected(view: String?, rows: Int) {
+        registry.makeCounter(
+            descriptor: .mote("feature_rows_rejected", unit: "total", help: "Feature rows in pushes refused as invalid."),
+            labels: [("view", view ?? "unknown")]
+        ).increment(by: Int64(rows))
+    }
+
+    /// Sets each view's freshness gauge (seconds since its newest event).
+    func updateFreshness(_ store: FeatureStore) {
+        let now = SystemClock.nowNanos()
+        for view in store.definitions.set.views {
+            guard let newest = store.cache.newestEvent(viewID: view.id) else { continue }
+            registry.makeGauge(
+                descriptor: .mote("feature_freshness", unit: "seconds", help: "Seconds since the newest event of a feature view."),
+                labels: [("view", view.name)]
+            ).set(Double(now - newest) / 1e9)
+        }
+    }
+}

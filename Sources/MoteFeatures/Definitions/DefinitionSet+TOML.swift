@@ -1,0 +1,100 @@
+public import MoteCore
+
+extension DefinitionSet {
+    /// Reads a definitions file (the TOML `motectl apply` takes). Errors name the key and line.
+    /// Views get id 0 here; `DefinitionPlan` assigns ids against what is stored.
+    public static func parse(toml text: String) throws(ConfigLoader.Failure) -> DefinitionSet {
+        let root: TOMLTable
+        do {
+            root = try TOMLParser.parse(text)
+        } catch {
+            throw ConfigLoader.Failure(key: "", line: error.line, message: error.message)
+        }
+        let reader = TableReader(table: root, path: "")
+        try reader.onlyKeys(["entity", "feature_view"])
+        var set = DefinitionSet()
+        for t in try reader.tableArray("entity") ?? [] {
+            try t.onlyKeys(["name", "join_key", "join_keys", "type", "description"])
+            let name = try requiredName(t, "name")
+            var keys: [String] = []
+            if let key = try t.string("join_key", nonEmpty: true) { keys = [key] }
+            if let list = try t.stringArray("join_keys") {
+                guard keys.isEmpty else { throw t.failure("join_keys", "give join_key or join_keys, not both") }
+                keys = list
+            }
+            guard !keys.isEmpty else { throw t.failure("join_key", "an entity needs a join_key") }
+            for key in keys where !DefinitionNames.isValid(key) || DefinitionNames.reserved.contains(key) {
+                throw t.failure(keys.count == 1 ? "join_key" : "join_keys", "'\(key)' is not a valid column name")
+            }
+            guard Set(keys).count == keys.count else { throw t.failure("join_keys", "join keys repeat") }
+            let type = try t.enumeration("type", EntityKeyType.self) ?? .string
+            guard set.entity(name) == nil else { throw t.failure("name", "entity '\(name)' is defined twice") }
+            set.entities.append(
+                EntityDefinition(name: name, joinKeys: keys, keyType: type, description: try t.string("description", nonEmpty: false) ?? ""))
+        }
+        for t in try reader.tableArray("feature_view") ?? [] {
+            try t.onlyKeys(["name", "entity", "entities", "ttl", "retention", "fields", "tags", "description"])
+            let name = try requiredName(t, "name")
+            guard set.view(name) == nil else { throw t.failure("name", "feature view '\(name)' is defined twice") }
+            var entities: [String] = []
+            if let e = try t.string("entity", nonEmpty: true) { entities = [e] }
+            if let list = try t.stringArray("entities") {
+                guard entities.isEmpty else { throw t.failure("entities", "give entity or entities, not both") }
+                entities = list
+            }
+            guard !entities.isEmpty else { throw t.failure("entity", "a feature view needs an entity") }
+            for e in entities where set.entity(e) == nil {
+                throw t.failure(t.table["entity"] != nil ? "entity" : "entities", "entity '\(e)' is not defined in this file")
+            }
+            let joinKeys = entities.flatMap { set.entity($0)?.joinKeys ?? [] }
+            guard Set(joinKeys).count == joinKeys.count else {
+                throw t.failure("entities", "these entities share a join key column")
+            }
+            let ttl = try t.duration("ttl") ?? 0
+            var retention = RetentionPolicy()
+            if let r = try t.table("retention") {
+                try r.onlyKeys(["max_age", "max_rows"])
+                retention.maxAgeNanos = try r.duration("max_age", positive: true)
+                retention.maxRows = try r.int("max_rows", 1...Int(Int32.max))
+            }
+            guard case .array(let items)? = t.table["fields"], !items.isEmpty else {
+                throw t.failure("fields", "a feature view needs fields = [{ name = \"...\", type = \"float64\" }, ...]")
+            }
+            var fields: [FieldDefinition] = []
+            for (k, item) in items.enumerated() {
+                guard case .table(let ft) = item else { throw t.failure("fields", "each field is { name = ..., type = ... }") }
+                let f = TableReader(table: ft, path: t.dotted("fields") + "[\(k)]")
+                try f.onlyKeys(["name", "type", "description"])
+                let fname = try requiredName(f, "name")
+                guard !DefinitionNames.reserved.contains(fname), !joinKeys.contains(fname) else {
+                    throw f.failure("name", "'\(fname)' is a reserved or join key column")
+                }
+                guard !fields.contains(where: { $0.name == fname }) else { throw f.failure("name", "field '\(fname)' repeats") }
+                guard let type = try f.enumeration("type", FeatureType.self) else {
+                    throw f.failure("type", "a field needs a type: float64, int64, string or bool")
+                }
+                fields.append(FieldDefinition(name: fname, type: type, description: try f.string("description", nonEmpty: false) ?? ""))
+            }
+            var tags: [(key: String, value: String)] = []
+            if let tagTable = try t.table("tags") {
+                for entry in tagTable.table.entries {
+                    guard case .string(let v) = entry.value else { throw tagTable.failure(entry.key, "tag values are strings") }
+                    tags.append((entry.key, v))
+                }
+            }
+            set.views.append(
+                FeatureViewDefinition(
+                    name: name, entities: entities, fields: fields, ttlNanos: ttl, retention: retention, tags: tags,
+                    description: try t.string("description", nonEmpty: false) ?? ""))
+        }
+        return set
+    }
+
+    private static func requiredName(_ t: TableReader, _ key: String) throws(ConfigLoader.Failure) -> String {
+        guard let name = try t.string(key, nonEmpty: true) else { throw t.failure(key, "a name is required") }
+        guard DefinitionNames.isValid(name) else {
+            throw t.failure(key, "'\(name)' is not a valid name (letters, digits, _ and -, at most \(DefinitionNames.maxLength))")
+        }
+        return name
+    }
+}

@@ -1,0 +1,183 @@
+public import MoteCore
+public import MoteStorage
+
+/// mote's feature store: definitions, pushes into history and the online cache, online
+/// reads and point-in-time joins. The server's feature routes and the trainer call this.
+public final class FeatureStore: Sendable {
+    let storage: Storage
+    /// Latest values in memory.
+    public let cache = OnlineFeatureCache()
+    private let current: LockedValue<AppliedDefinitions>
+    private let limitsValue: LockedValue<MoteConfig.Features>
+    /// How long rebuilding the online cache from disk took at start, and how many rows it read.
+    public let rebuild: (nanos: UInt64, rows: Int)
+
+    /// Definitions in force, with their version and hash.
+    public struct AppliedDefinitions: Sendable {
+        public var set: DefinitionSet
+        /// 0 when nothing was ever applied.
+        public var version: Int
+        public var hash: String
+        public var appliedAtNanos: Int64
+    }
+
+    /// Loads the latest definitions and rebuilds the online cache from `features.sqlite`.
+    public init(storage: Storage, limits: MoteConfig.Features) throws {
+        self.storage = storage
+        self.limitsValue = LockedValue(limits)
+        let latest = try storage.registry.read { conn -> AppliedDefinitions in
+            let statement = try conn.prepare(
+                "SELECT version, hash, applied_at_ns, document FROM definition_versions ORDER BY version DESC LIMIT 1")
+            guard try statement.step() else {
+                return AppliedDefinitions(set: DefinitionSet(), version: 0, hash: DefinitionSet().hash, appliedAtNanos: 0)
+            }
+            let set = try DefinitionSet.parse(json: Array((statement.text(3) ?? "").utf8))
+            return AppliedDefinitions(
+                set: set, version: Int(statement.int64(0)), hash: statement.text(1) ?? "", appliedAtNanos: statement.int64(2))
+        }
+        current = LockedValue(latest)
+        let started = SystemClock.monotonicNanos()
+        let widths = Dictionary(uniqueKeysWithValues: latest.set.views.map { ($0.id, $0.fields.count) })
+        let cache = self.cache
+        let rows = try storage.features.read { conn -> Int in
+            let statement = try conn.prepare("SELECT view_id, entity_key, event_ns, created_ns, row FROM online ORDER BY view_id")
+            var batch: [(key: String, entry: OnlineFeatureCache.Entry)] = []
+            var batchView = -1
+            var total = 0
+            while try statement.step() {
+                let view = Int(statement.int64(0))
+                if view != batchView {
+                    if !batch.isEmpty { cache.upsert(viewID: batchView, batch) }
+                    batch.removeAll(keepingCapacity: true)
+                    batchView = view
+                }
+                guard let width = widths[view] else { continue }
+                let values = statement.withBlob(4) { FeatureRowCodec.decode($0, width: width) }
+                batch.append((statement.text(1) ?? "", .init(eventNanos: statement.int64(2), createdNanos: statement.int64(3), values: values)))
+                total += 1
+            }
+            if !batch.isEmpty { cache.upsert(viewID: batchView, batch) }
+            return total
+        }
+        rebuild = (SystemClock.monotonicNanos() - started, rows)
+    }
+
+    /// The definitions in force.
+    public var definitions: AppliedDefinitions { current.withLock { $0 } }
+
+    /// The feature limits in force (replaced on reload).
+    public var limits: MoteConfig.Features {
+        get { limitsValue.withLock { $0 } }
+        set { limitsValue.withLock { $0 = newValue } }
+    }
+
+    // MARK: - Definitions
+
+    /// The outcome of `apply`.
+    public struct ApplyOutcome: Sendable {
+        public var plan: DefinitionPlan
+        public var applied: Bool
+        public var version: Int
+        public var hash: String
+    }
+
+    /// Plans a definitions file and, unless `dryRun`, stores the result as a new version
+    /// (only when something changes: applying the same file twice is a no-op).
+    public func apply(toml: String, dryRun: Bool, uid: UInt32) throws -> ApplyOutcome {
+        let file: DefinitionSet
+        do {
+            file = try DefinitionSet.parse(toml: toml)
+        } catch {
+            throw APIError.invalidShape("definitions: \(error)")
+        }
+        return try storage.registry.write { conn -> ApplyOutcome in
+            let now = current.withLock { $0 }
+            let plan = try DefinitionPlan(current: now.set, file: file)
+            guard plan.changes, !dryRun else {
+                return ApplyOutcome(plan: plan, applied: false, version: now.version, hash: now.hash)
+            }
+            let document = plan.result.canonicalJSON()
+            let hash = SHA256.hex(of: document)
+            let version = now.version + 1
+            let at = SystemClock.nowNanos()
+            try conn.cached(
+                "INSERT INTO definition_versions (version, hash, applied_at_ns, applied_by_uid, document) VALUES (?, ?, ?, ?, ?)"
+            ).run([.integer(Int64(version)), .text(hash), .integer(at), .integer(Int64(uid)), .text(String(decoding: document, as: UTF8.self))])
+            // Publish after the commit (below); a failed commit throws before.
+            return ApplyOutcome(plan: plan, applied: true, version: version, hash: hash)
+        }.publish(into: current, at: SystemClock.nowNanos())
+    }
+
+    // MARK: - Push
+
+    /// Stores a validated batch: history rows and online upserts in one transaction, then
+    /// the in-memory cache. Durable when this returns.
+    public func push(_ batch: PushBatch) throws {
+        let viewID = batch.view.id
+        let encoded = batch.rows.map { FeatureRowCodec.encode($0) }
+        try storage.features.write { conn in
+            if batch.target.writesOffline {
+                let insert = try conn.cached(
+                    "INSERT INTO feature_log (view_id, entity_key, event_ns, created_ns, row) VALUES (?, ?, ?, ?, ?)")
+                for i in 0..<batch.count {
+                    insert.reset()
+                    insert.bind(1, .integer(Int64(viewID)))
+                    insert.bind(2, .text(batch.keys[i]))
+                    insert.bind(3, .integer(batch.eventNanos[i]))
+                    insert.bind(4, .integer(batch.createdNanos[i]))
+                    insert.bind(5, .blob(encoded[i]))
+                    try insert.step()
+                }
+            }
+            if batch.target.writesOnline {
+                let upsert = try conn.cached(
+                    """
+                    INSERT INTO online (view_id, entity_key, event_ns, created_ns, row) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (view_id, entity_key) DO UPDATE SET
+                        event_ns = excluded.event_ns, created_ns = excluded.created_ns, row = excluded.row
+                    WHERE excluded.event_ns > online.event_ns
+                       OR (excluded.event_ns = online.event_ns AND excluded.created_ns >= online.created_ns)
+                    """)
+                for i in 0..<batch.count {
+                    upsert.reset()
+                    upsert.bind(1, .integer(Int64(viewID)))
+                    upsert.bind(2, .text(batch.keys[i]))
+                    upsert.bind(3, .integer(batch.eventNanos[i]))
+                    upsert.bind(4, .integer(batch.createdNanos[i]))
+                    upsert.bind(5, .blob(encoded[i]))
+                    try upsert.step()
+                }
+            }
+        }
+        if batch.target.writesOnline {
+            var entries: [(key: String, entry: OnlineFeatureCache.Entry)] = []
+            entries.reserveCapacity(batch.count)
+            for i in 0..<batch.count {
+                entries.append((batch.keys[i], .init(eventNanos: batch.eventNanos[i], createdNanos: batch.createdNanos[i], values: batch.rows[i])))
+            }
+            cache.upsert(viewID: viewID, entries)
+        }
+    }
+
+    // MARK: - Counts
+
+    /// History rows stored for a view.
+    public func historyRowCount(viewID: Int) throws -> Int {
+        try storage.features.read { conn in
+            let statement = try conn.cached("SELECT count(*) FROM feature_log WHERE view_id = ?")
+            statement.bind(1, .integer(Int64(viewID)))
+            guard try statement.step() else { return 0 }
+            return Int(statement.int64(0))
+        }
+    }
+}
+
+extension FeatureStore.ApplyOutcome {
+    /// Makes an applied outcome the definitions in force.
+    func publish(into current: LockedValue<FeatureStore.AppliedDefinitions>, at nanos: Int64) -> FeatureStore.ApplyOutcome {
+        if applied {
+            current.withLock { $0 = FeatureStore.AppliedDefinitions(set: plan.result, version: version, hash: hash, appliedAtNanos: nanos) }
+        }
+        return self
+    }
+}

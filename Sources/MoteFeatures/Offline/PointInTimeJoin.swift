@@ -1,0 +1,184 @@
+public import MoteCore
+import MoteStorage
+
+/// The rows to join features onto: entity keys and a time per row, plus every column of the
+/// caller's entity table to carry through unchanged.
+public struct EntityFrame: Sendable {
+    public var columns: [(name: String, values: [JSONValue])]
+    public var keys: [String]
+    public var times: [Int64]
+
+    public var count: Int { keys.count }
+
+    public init(columns: [(name: String, values: [JSONValue])], keys: [String], times: [Int64]) {
+        self.columns = columns
+        self.keys = keys
+        self.times = times
+    }
+
+    /// Reads Feast's `entity_df` (columns of equal length with the join keys and `event_timestamp`).
+    public static func parse(_ value: JSONValue?, joinKeys: [String], keyTypes: [EntityKeyType], maxRows: Int) throws(APIError) -> EntityFrame {
+        guard case .object(let df)? = value else { throw .invalidShape("'entity_df' must be an object of columns") }
+        var columns: [(name: String, values: [JSONValue])] = []
+        var length: Int?
+        for member in df {
+            guard case .array(let column) = member.value else { throw .invalidShape("entity_df column '\(member.key)' must be an array") }
+            if let length, length != column.count {
+                throw .invalidShape("entity_df column '\(member.key)' has \(column.count) values; earlier columns have \(length)")
+            }
+            length = column.count
+            columns.append((member.key, column))
+        }
+        let count = length ?? 0
+        guard count <= maxRows else {
+            throw APIError(status: 413, code: "too_many_rows", message: "\(count) entity rows; the limit is \(maxRows) (features.max_historical_rows)")
+        }
+        var keyColumns: [[JSONValue]] = []
+        for key in joinKeys {
+            guard let column = columns.first(where: { $0.name == key })?.values else {
+                throw .invalidShape("entity_df lacks the key column '\(key)'")
+            }
+            keyColumns.append(column)
+        }
+        guard let timeColumn = columns.first(where: { $0.name == "event_timestamp" })?.values else {
+            throw .invalidShape("entity_df lacks the column 'event_timestamp'")
+        }
+        var keys: [String] = []
+        var times: [Int64] = []
+        keys.reserveCapacity(count)
+        times.reserveCapacity(count)
+        for row in 0..<count {
+            var parts: [String] = []
+            for (k, column) in keyColumns.enumerated() {
+                guard let part = EntityKey.part(column[row], type: keyTypes[k]) else {
+                    throw .invalidShape("entity_df '\(joinKeys[k])' row \(row): expected a \(keyTypes[k].rawValue)")
+                }
+                parts.append(part)
+            }
+            keys.append(EntityKey.join(parts))
+            guard let t = Timestamps.nanos(timeColumn[row]) else {
+                throw .invalidShape("entity_df 'event_timestamp' row \(row): expected an RFC 3339 time or epoch seconds")
+            }
+            times.append(t)
+        }
+        return EntityFrame(columns: columns, keys: keys, times: times)
+    }
+}
+
+/// What a training set was built from, so that it can be named and compared.
+public struct DatasetFingerprint: Sendable, Equatable {
+    public var definitionsVersion: Int
+    public var definitionsHash: String
+    /// Earliest and latest entity row time (epoch nanoseconds).
+    public var fromNanos: Int64
+    public var toNanos: Int64
+    public var rows: Int
+    /// SHA-256 over keys, times and joined values.
+    public var contentHash: String
+}
+
+/// The result of a point-in-time join: the entity frame plus one column per feature.
+public struct JoinedTable: Sendable {
+    public var frame: EntityFrame
+    public var features: [FeatureReference]
+    /// `values[f][row]`.
+    public var values: [[FeatureValue]]
+    public var fingerprint: DatasetFingerprint
+}
+
+/// Point-in-time correct join: for each entity row at time t, the feature row of that entity
+/// with the latest `event_timestamp <= t` (ties to the later `created_timestamp`) and, when
+/// the view has a TTL, `event_timestamp >= t - ttl`. Nothing after t is ever used.
+public enum PointInTimeJoin {
+    /// One view's history for the wanted entities, sorted by (entity, event, created).
+    struct ViewHistory {
+        var ranges: [String: Range<Int>] = [:]
+        var events: [Int64] = []
+        var arena: [UInt8] = []
+        var offsets: [Int] = [0]
+    }
+
+    /// Joins `features` onto `frame` from the stored history. The trainer calls this too.
+    public static func run(_ frame: EntityFrame, features: [FeatureReference], store: FeatureStore) throws -> JoinedTable {
+        let applied = store.definitions
+        var values = [[FeatureValue]](repeating: [], count: features.count)
+        let wanted = Set(frame.keys)
+        let minT = frame.times.min() ?? 0
+        let maxT = frame.times.max() ?? 0
+        var byView: [Int: [Int]] = [:]
+        for (k, f) in features.enumerated() { byView[f.view.id, default: []].append(k) }
+        for (viewID, featureIndexes) in byView.sorted(by: { $0.key < $1.key }) {
+            let view = features[featureIndexes[0]].view
+            let history = try load(view: view, wanted: wanted, from: view.ttlNanos > 0 ? minT &- view.ttlNanos : Int64.min, to: maxT, store: store)
+            for k in featureIndexes { values[k].reserveCapacity(frame.count) }
+            for row in 0..<frame.count {
+                let t = frame.times[row]
+                var match: Int?
+                if let range = history.ranges[frame.keys[row]] {
+                    // Last index in range with event <= t.
+                    var lo = range.lowerBound
+                    var hi = range.upperBound
+                    while lo < hi {
+                        let mid = (lo + hi) / 2
+                        if history.events[mid] <= t { lo = mid + 1 } else { hi = mid }
+                    }
+                    if lo > range.lowerBound {
+                        let i = lo - 1
+                        if view.ttlNanos == 0 || history.events[i] >= t &- view.ttlNanos { match = i }
+                    }
+                }
+                guard let i = match else {
+                    for k in featureIndexes { values[k].append(.null) }
+                    continue
+                }
+                let decoded = history.arena.withUnsafeBytes { raw in
+                    FeatureRowCodec.decode(
+                        UnsafeRawBufferPointer(rebasing: raw[history.offsets[i]..<history.offsets[i + 1]]), width: view.fields.count)
+                }
+                for k in featureIndexes { values[k].append(decoded[features[k].fieldIndex]) }
+            }
+            _ = viewID
+        }
+        var hasher = SHA256()
+        for row in 0..<frame.count {
+            hasher.update(frame.keys[row])
+            hasher.update(String(frame.times[row]))
+            hasher.update(FeatureRowCodec.encode(values.map { $0[row] }))
+        }
+        let fingerprint = DatasetFingerprint(
+            definitionsVersion: applied.version, definitionsHash: applied.hash, fromNanos: minT, toNanos: maxT,
+            rows: frame.count, contentHash: hasher.hexDigest())
+        return JoinedTable(frame: frame, features: features, values: values, fingerprint: fingerprint)
+    }
+
+    static func load(view: FeatureViewDefinition, wanted: Set<String>, from: Int64, to: Int64, store: FeatureStore) throws -> ViewHistory {
+        try store.storage.features.read { conn -> ViewHistory in
+            let statement = try conn.prepare(
+                """
+                SELECT entity_key, event_ns, row FROM feature_log
+                WHERE view_id = ? AND event_ns <= ? AND event_ns >= ?
+                ORDER BY entity_key, event_ns, created_ns
+                """)
+            statement.bind([.integer(Int64(view.id)), .integer(to), .integer(from)])
+            var history = ViewHistory()
+            var currentKey: String?
+            var start = 0
+            var skipping = false
+            while try statement.step() {
+                let key = statement.text(0) ?? ""
+                if key != currentKey {
+                    if let currentKey, !skipping { history.ranges[currentKey] = start..<history.events.count }
+                    currentKey = key
+                    start = history.events.count
+                    skipping = !wanted.contains(key)
+                }
+                if skipping { continue }
+                history.events.append(statement.int64(1))
+                statement.withBlob(2) { history.arena.append(contentsOf: $0) }
+                history.offsets.append(history.arena.count)
+            }
+            if let currentKey, !skipping { history.ranges[currentKey] = start..<history.events.count }
+            return history
+        }
+    }
+}

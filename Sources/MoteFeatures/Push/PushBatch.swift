@@ -1,0 +1,179 @@
+public import MoteCore
+
+/// Where a push writes.
+public enum PushTarget: String, Sendable, CaseIterable {
+    case online, offline
+    case onlineAndOffline = "online_and_offline"
+
+    var writesOnline: Bool { self != .offline }
+    var writesOffline: Bool { self != .online }
+}
+
+/// A validated push: rows ready to store, all checked against the view.
+public struct PushBatch: Sendable {
+    public var view: FeatureViewDefinition
+    public var target: PushTarget
+    public var keys: [String]
+    public var eventNanos: [Int64]
+    public var createdNanos: [Int64]
+    /// Row-major values in the view's field order.
+    public var rows: [[FeatureValue]]
+
+    public var count: Int { keys.count }
+
+    /// Checks a Feast-shaped push body against the definitions. Any problem is a 422 that
+    /// names the column and row; nothing is stored unless all rows are valid.
+    public static func parse(
+        _ body: JSONValue, definitions: DefinitionSet, limits: MoteConfig.Features, now: Int64
+    ) throws(APIError) -> PushBatch {
+        guard case .object(let object) = body else { throw .invalidShape("the body must be a JSON object") }
+        for key in object.keys where !["feature_view", "push_source_name", "df", "to", "allow_registry_cache"].contains(key) {
+            throw .invalidShape("unknown key '\(key)' (known: feature_view, df, to)")
+        }
+        guard let viewName = (object["feature_view"] ?? object["push_source_name"])?.stringValue else {
+            throw .invalidShape("'feature_view' (or 'push_source_name') must name a feature view")
+        }
+        guard let view = definitions.view(viewName) else { throw .notFound("no feature view '\(viewName)'; see GET /v1/definitions") }
+        var target = PushTarget.onlineAndOffline
+        if let to = object["to"] {
+            guard let text = to.stringValue, let t = PushTarget(rawValue: text) else {
+                throw .invalidShape("'to' must be one of online, offline, online_and_offline")
+            }
+            target = t
+        }
+        guard case .object(let df)? = object["df"] else { throw .invalidShape("'df' must be an object of columns") }
+        var length: Int?
+        for member in df {
+            guard case .array(let column) = member.value else {
+                throw .invalidShape("column '\(member.key)' must be an array")
+            }
+            if let length, column.count != length {
+                throw .invalidShape("column '\(member.key)' has \(column.count) values; earlier columns have \(length) (ragged columns)")
+            }
+            length = column.count
+        }
+        let count = length ?? 0
+        guard count > 0 else { throw .invalidShape("'df' has no rows") }
+        guard count <= limits.maxPushRows else {
+            throw APIError(status: 413, code: "too_many_rows", message: "\(count) rows in one push; the limit is \(limits.maxPushRows) (features.max_push_rows); split the batch")
+        }
+        let joinKeys = definitions.joinKeys(of: view)
+        let keyTypes = definitions.keyTypes(of: view)
+        for member in df {
+            if member.key == "event_timestamp" || member.key == "created_timestamp" || joinKeys.contains(member.key) { continue }
+            if view.fieldIndex(member.key) == nil {
+                throw .invalidShape("column '\(member.key)' is not a field of feature view '\(view.name)' (fields: \(view.fields.map(\.name).joined(separator: ", ")))")
+            }
+        }
+        // Entity keys.
+        var keyColumns: [[JSONValue]] = []
+        for name in joinKeys {
+            guard case .array(let column)? = df[name] else { throw .invalidShape("missing entity key column '\(name)'") }
+            keyColumns.append(column)
+        }
+        var keys: [String] = []
+        keys.reserveCapacity(count)
+        for row in 0..<count {
+            var parts: [String] = []
+            for (k, column) in keyColumns.enumerated() {
+                guard let part = EntityKey.part(column[row], type: keyTypes[k]) else {
+                    throw .invalidShape("column '\(joinKeys[k])' row \(row): expected a \(keyTypes[k].rawValue) entity key, got \(column[row].typeName)")
+                }
+                parts.append(part)
+            }
+            keys.append(EntityKey.join(parts))
+        }
+        // Times.
+        guard case .array(let eventColumn)? = df["event_timestamp"] else { throw .invalidShape("missing column 'event_timestamp'") }
+        var events: [Int64] = []
+        events.reserveCapacity(count)
+        for row in 0..<count {
+            guard let t = Timestamps.nanos(eventColumn[row]) else {
+                throw .invalidShape("column 'event_timestamp' row \(row): expected an RFC 3339 time or epoch seconds")
+            }
+            if t > now + limits.futureSkewNanos {
+                throw .invalidShape("column 'event_timestamp' row \(row): \(RFC3339.format(nanos: t)) is more than \(DurationText.format(nanos: limits.futureSkewNanos)) in the future (features.future_skew)")
+            }
+            events.append(t)
+        }
+        var created = [Int64](repeating: now, count: count)
+        if case .array(let createdColumn)? = df["created_timestamp"] {
+            for row in 0..<count {
+                if case .null = createdColumn[row] { continue }
+                guard let t = Timestamps.nanos(createdColumn[row]) else {
+                    throw .invalidShape("column 'created_timestamp' row \(row): expected an RFC 3339 time or epoch seconds")
+                }
+                created[row] = t
+            }
+        }
+        // Values, row-major in field order; a missing column is null.
+        var rows = [[FeatureValue]](repeating: [], count: count)
+        for row in 0..<count { rows[row].reserveCapacity(view.fields.count) }
+        for field in view.fields {
+            guard case .array(let column)? = df[field.name] else {
+                for row in 0..<count { rows[row].append(.null) }
+                continue
+            }
+            for row in 0..<count {
+                guard let value = FeatureValues.convert(column[row], to: field.type) else {
+                    throw .invalidShape("column '\(field.name)' row \(row): expected \(field.type.rawValue), got \(column[row].typeName)")
+                }
+                rows[row].append(value)
+            }
+        }
+        return PushBatch(view: view, target: target, keys: keys, eventNanos: events, createdNanos: created, rows: rows)
+    }
+}
+
+/// Entity keys as one string: the join key values, `\u{1F}`-separated when there are several.
+public enum EntityKey {
+    public static let separator: Character = "\u{1F}"
+
+    /// The text of one join key value, nil when it has the wrong type.
+    public static func part(_ value: JSONValue, type: EntityKeyType) -> String? {
+        switch (type, value) {
+        case (.string, .string(let s)): return s.contains(separator) ? nil : s
+        case (.int64, .integer(let i)): return String(i)
+        case (.int64, .double(let d)): return Int64(exactly: d).map { String($0) }
+        case (.int64, .string(let s)): return Int64(s).map { String($0) }
+        default: return nil
+        }
+    }
+
+    public static func join(_ parts: [String]) -> String {
+        parts.count == 1 ? parts[0] : parts.joined(separator: String(separator))
+    }
+}
+
+/// Typed values from JSON.
+public enum FeatureValues {
+    /// The value for a field of `type`, nil when the JSON value does not fit.
+    public static func convert(_ value: JSONValue, to type: FeatureType) -> FeatureValue? {
+        switch (type, value) {
+        case (_, .null): return .null
+        case (.float64, .double(let d)): return d.isFinite ? .double(d) : nil
+        case (.float64, .integer(let i)): return .double(Double(i))
+        case (.int64, .integer(let i)): return .int(i)
+        case (.int64, .double(let d)): return Int64(exactly: d).map { .int($0) }
+        case (.string, .string(let s)): return .string(s)
+        case (.bool, .bool(let b)): return .bool(b)
+        default: return nil
+        }
+    }
+}
+
+/// Event and created timestamps from JSON: RFC 3339 text or epoch seconds.
+public enum Timestamps {
+    public static func nanos(_ value: JSONValue) -> Int64? {
+        switch value {
+        case .string(let s): return RFC3339.parse(s)
+        case .integer(let i):
+            let (v, o) = i.multipliedReportingOverflow(by: 1_000_000_000)
+            return o ? nil : v
+        case .double(let d):
+            guard d.isFinite, abs(d) < 9e9 else { return nil }
+            return Int64((d * 1e9).rounded())
+        default: return nil
+        }
+    }
+}
