@@ -62,6 +62,9 @@ public final class FeatureStore: Sendable {
         rebuild = (SystemClock.monotonicNanos() - started, rows)
     }
 
+    /// The state directory this store's databases live in.
+    public var stateRoot: String { storage.directory.root }
+
     /// The definitions in force.
     public var definitions: AppliedDefinitions { current.withLock { $0 } }
 

@@ -1,0 +1,168 @@
+import Foundation
+import MoteCore
+import MoteFeatures
+import Testing
+
+@Suite("push and online reads")
+struct PushAndOnlineTests {
+    let now: Int64 = 1_800_000_000_000_000_000
+
+    func read(_ store: FeatureStore, _ features: [String], _ keys: [String], at: Int64? = nil) throws -> JSONValue {
+        let body: JSONValue = ["features": .array(features.map { .string($0) }), "entities": ["machine_id": .array(keys.map { .string($0) })]]
+        return try JSONParser.parse(try OnlineRead.answer(body, store: store, now: at ?? now).bytes)
+    }
+
+    @Test("a push with one bad value stores nothing, and the error names the column and row")
+    func atomicRejection() throws {
+        let store = try makeStore()
+        let body = pushBody(["m1", "m2", "m3"], [now, now, now], temps: [1.0, "hot", 3.0])
+        do {
+            _ = try PushBatch.parse(body, definitions: store.definitions.set, limits: store.limits, now: now)
+            Issue.record("accepted a string for a float64")
+        } catch {
+            #expect(error.status == 422)
+            #expect(error.message.contains("column 'temp' row 1"))
+        }
+        #expect(try store.historyRowCount(viewID: 1) == 0)
+        #expect(store.cache.count(viewID: 1) == 0)
+    }
+
+    @Test("bad pushes are refused with a message naming what is wrong", arguments: [
+        (#"{"feature_view":"nope","df":{"machine_id":["a"],"event_timestamp":[0]}}"#, 404, "no feature view"),
+        (#"{"feature_view":"sensor_stats","df":{"machine_id":["a","b"],"event_timestamp":[0]}}"#, 422, "ragged"),
+        (#"{"feature_view":"sensor_stats","df":{"machine_id":["a"],"event_timestamp":[0],"humidity":[1]}}"#, 422, "column 'humidity'"),
+        (#"{"feature_view":"sensor_stats","df":{"event_timestamp":[0],"temp":[1]}}"#, 422, "missing entity key column 'machine_id'"),
+        (#"{"feature_view":"sensor_stats","df":{"machine_id":[1],"event_timestamp":[0]}}"#, 422, "column 'machine_id' row 0"),
+        (#"{"feature_view":"sensor_stats","df":{"machine_id":["a"],"event_timestamp":["yesterday"]}}"#, 422, "column 'event_timestamp' row 0"),
+        (#"{"feature_view":"sensor_stats","df":{"machine_id":["a"],"event_timestamp":["2099-01-01T00:00:00Z"]}}"#, 422, "in the future"),
+        (#"{"feature_view":"sensor_stats","df":{"machine_id":["a"],"event_timestamp":[0],"count":[1.5]}}"#, 422, "column 'count' row 0"),
+        (#"{"feature_view":"sensor_stats","df":{"machine_id":["a"],"event_timestamp":[0],"ok":["yes"]}}"#, 422, "column 'ok' row 0"),
+        (#"{"feature_view":"sensor_stats","df":{"machine_id":["a"],"event_timestamp":[0]},"to":"somewhere"}"#, 422, "'to'"),
+        (#"{"feature_view":"sensor_stats","df":{}}"#, 422, "no rows"),
+    ])
+    func refusals(body: String, status: Int, message: String) throws {
+        let store = try makeStore()
+        do {
+            _ = try PushBatch.parse(try JSONParser.parse(body), definitions: store.definitions.set, limits: store.limits, now: now)
+            Issue.record("accepted \(body)")
+        } catch let error as APIError {
+            #expect(error.status == status)
+            #expect(error.message.contains(message), "\(error.message)")
+        }
+    }
+
+    @Test("too many rows in one push is 413")
+    func rowLimit() throws {
+        var limits = MoteConfig.Features()
+        limits.maxPushRows = 2
+        let store = try makeStore(limits: limits)
+        #expect(throws: APIError.self) {
+            _ = try PushBatch.parse(pushBody(["a", "b", "c"], [now, now, now], temps: [1, 2, 3]), definitions: store.definitions.set, limits: store.limits, now: now)
+        }
+    }
+
+    @Test("statuses: PRESENT, NULL_VALUE, NOT_FOUND, OUTSIDE_MAX_AGE (TTL against now); a late older event does not overwrite")
+    func statuses() throws {
+        let store = try makeStore()
+        let defs = store.definitions.set
+        try store.push(try PushBatch.parse(pushBody(["fresh", "stale", "nulls"], [now - hour, now - 3 * hour, now - hour], temps: [20.5, 30.5, nil]), definitions: defs, limits: store.limits, now: now))
+        // A late arrival with an older event for "fresh" must not replace the newer one.
+        try store.push(try PushBatch.parse(pushBody(["fresh"], [now - 2 * hour], temps: [99.0]), definitions: defs, limits: store.limits, now: now))
+        let answer = try read(store, ["sensor_stats:temp"], ["fresh", "stale", "nulls", "missing"])
+        #expect(answer["metadata"]?["feature_names"] == ["machine_id", "temp"])
+        let results = answer["results"]?.arrayValue ?? []
+        #expect(results.count == 2)
+        #expect(results[0]["values"] == ["fresh", "stale", "nulls", "missing"])
+        #expect(results[1]["values"] == [20.5, nil, nil, nil])
+        #expect(results[1]["statuses"] == ["PRESENT", "OUTSIDE_MAX_AGE", "NULL_VALUE", "NOT_FOUND"])
+        #expect(results[1]["event_timestamps"]?.arrayValue?[0] == .string(RFC3339.format(nanos: now - hour)))
+        // History keeps every row, including the late one.
+        #expect(try store.historyRowCount(viewID: 1) == 4)
+    }
+
+    @Test("full feature names, and features of several views in one read")
+    func fullNames() throws {
+        let store = try makeStore()
+        let defs = store.definitions.set
+        try store.push(try PushBatch.parse(pushBody(["m1"], [now], temps: [1.5]), definitions: defs, limits: store.limits, now: now))
+        try store.push(try PushBatch.parse(pushBody(["m1"], [now - 1000 * hour], temps: [7], view: "forever"), definitions: defs, limits: store.limits, now: now))
+        let body: JSONValue = ["features": ["sensor_stats:temp", "forever:level"], "entities": ["machine_id": ["m1"]], "full_feature_names": true]
+        let answer = try JSONParser.parse(try OnlineRead.answer(body, store: store, now: now).bytes)
+        #expect(answer["metadata"]?["feature_names"] == ["machine_id", "sensor_stats__temp", "forever__level"])
+        #expect(answer["results"]?.arrayValue?[2]["values"] == [7])
+        #expect(answer["results"]?.arrayValue?[2]["statuses"] == ["PRESENT"])  // ttl 0: no limit
+    }
+
+    @Test("the online cache is rebuilt from disk on reopen")
+    func rebuild() throws {
+        let store = try makeStore()
+        try store.push(try PushBatch.parse(pushBody(["m1", "m2"], [now, now], temps: [1.5, 2.5]), definitions: store.definitions.set, limits: store.limits, now: now))
+        let again = try reopen(store)
+        #expect(again.rebuild.rows == 2)
+        #expect(again.cache.lookup(viewID: 1, key: "m2")?.values.first == .double(2.5))
+        #expect(again.definitions.version == 1)
+    }
+
+    @Test("rows encode and decode losslessly, and old rows read with new fields as null")
+    func codec() {
+        let values: [FeatureValue] = [.double(-0.25), .int(Int64.min), .string("é,\"x\"\n"), .bool(true), .null]
+        #expect(FeatureRowCodec.decode(FeatureRowCodec.encode(values), width: 5) == values)
+        #expect(FeatureRowCodec.decode(FeatureRowCodec.encode([.int(1)]), width: 3) == [.int(1), .null, .null])
+    }
+}
+
+@Suite("definitions")
+struct DefinitionTests {
+    @Test("applying the same file twice changes nothing; adding a field or changing TTL is a new version")
+    func idempotentAndChanges() throws {
+        let store = try makeStore()
+        let again = try store.apply(toml: sampleDefinitions, dryRun: false, uid: 0)
+        #expect(!again.applied && !again.plan.changes && again.version == 1)
+        let changed = sampleDefinitions
+            .replacingOccurrences(of: "ttl = \"2h\"", with: "ttl = \"3h\"")
+            .replacingOccurrences(of: "{ name = \"ok\", type = \"bool\" },", with: "{ name = \"ok\", type = \"bool\" },\n  { name = \"rpm\", type = \"float64\" },")
+        let dry = try store.apply(toml: changed, dryRun: true, uid: 0)
+        #expect(!dry.applied && dry.plan.changes && store.definitions.version == 1)
+        let applied = try store.apply(toml: changed, dryRun: false, uid: 0)
+        #expect(applied.applied && applied.version == 2)
+        let view = try #require(store.definitions.set.view("sensor_stats"))
+        #expect(view.fields.map(\.name) == ["temp", "mode", "count", "ok", "rpm"])
+        #expect(view.ttlNanos == 3 * hour)
+        #expect(applied.plan.items.first { $0.name == "sensor_stats" }?.details.contains("add field rpm: float64") == true)
+    }
+
+    @Test("changes that would misread stored data are refused with what to do", arguments: [
+        ("{ name = \"temp\", type = \"float64\" }", "{ name = \"temp\", type = \"string\" }", "Add a field with a new name"),
+        ("{ name = \"mode\", type = \"string\" },", "", "removing a field is not supported"),
+        ("join_key = \"machine_id\"", "join_key = \"id\"", "define a new entity"),
+    ])
+    func refused(from: String, to: String, hint: String) throws {
+        let store = try makeStore()
+        do {
+            _ = try store.apply(toml: sampleDefinitions.replacingOccurrences(of: from, with: to), dryRun: false, uid: 0)
+            Issue.record("accepted")
+        } catch let error as APIError {
+            #expect(error.status == 409)
+            #expect(error.message.contains(hint), "\(error.message)")
+        }
+        #expect(store.definitions.version == 1)
+    }
+
+    @Test("definition file errors name the key and line")
+    func fileErrors() {
+        do {
+            _ = try DefinitionSet.parse(toml: "[[entity]]\nname = \"m\"\njoin_key = \"k\"\n\n[[feature_view]]\nname = \"v\"\nentity = \"m\"\nfields = [{ name = \"x\", type = \"decimal\" }]\n")
+            Issue.record("accepted")
+        } catch {
+            #expect(error.line == 8)
+            #expect(error.key == "feature_view[0].fields[0].type")
+        }
+        do {
+            _ = try DefinitionSet.parse(toml: "[[feature_view]]\nname = \"v\"\nentity = \"ghost\"\nfields = [{ name = \"x\", type = \"int64\" }]\n")
+            Issue.record("accepted")
+        } catch {
+            #expect(error.message.contains("ghost"))
+            #expect(error.line == 3)
+        }
+    }
+}

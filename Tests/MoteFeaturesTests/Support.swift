@@ -1,0 +1,58 @@
+import MoteCore
+import MoteFeatures
+import MoteStorage
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A feature store on a fresh state directory.
+func makeStore(_ definitions: String = sampleDefinitions, limits: MoteConfig.Features = MoteConfig.Features()) throws -> FeatureStore {
+    var template = Array("/tmp/mote-features-XXXXXX".utf8CString)
+    let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+    let storage = try Storage(directory: StateDirectory(root: dir), options: .init())
+    let store = try FeatureStore(storage: storage, limits: limits)
+    if !definitions.isEmpty { _ = try store.apply(toml: definitions, dryRun: false, uid: 0) }
+    return store
+}
+
+/// Reopens a store on the same state directory (as a restart would).
+func reopen(_ store: FeatureStore) throws -> FeatureStore {
+    let root = store.stateRoot
+    let storage = try Storage(directory: StateDirectory(root: root), options: .init())
+    return try FeatureStore(storage: storage, limits: store.limits)
+}
+
+let sampleDefinitions = """
+    [[entity]]
+    name = "machine"
+    join_key = "machine_id"
+
+    [[feature_view]]
+    name = "sensor_stats"
+    entity = "machine"
+    ttl = "2h"
+    fields = [
+      { name = "temp", type = "float64" },
+      { name = "mode", type = "string" },
+      { name = "count", type = "int64" },
+      { name = "ok", type = "bool" },
+    ]
+
+    [[feature_view]]
+    name = "forever"
+    entity = "machine"
+    fields = [{ name = "level", type = "int64" }]
+    """
+
+/// A push body for `sensor_stats`.
+func pushBody(_ keys: [String], _ times: [Int64], temps: [JSONValue], view: String = "sensor_stats", created: [Int64]? = nil) -> JSONValue {
+    var df = JSONObject()
+    df["machine_id"] = .array(keys.map { .string($0) })
+    df["event_timestamp"] = .array(times.map { .string(RFC3339.format(nanos: $0)) })
+    if let created { df["created_timestamp"] = .array(created.map { .string(RFC3339.format(nanos: $0)) }) }
+    df[view == "forever" ? "level" : "temp"] = .array(temps)
+    return .object(JSONObject([("feature_view", .string(view)), ("df", .object(df))]))
+}
+
+let hour: Int64 = 3_600_000_000_000
