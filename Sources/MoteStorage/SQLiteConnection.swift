@@ -88,16 +88,25 @@ public final class SQLiteConnection: @unchecked Sendable {
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    /// Cached statements are reset at the end: a statement left mid-way would keep its read
+    /// snapshot open in WAL mode, and later reads on this connection would not see new commits.
     public func transaction<T>(immediate: Bool = true, _ body: (SQLiteConnection) throws -> T) throws -> T {
         try execute(immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED")
         do {
             let result = try body(self)
+            resetCachedStatements()
             try execute("COMMIT")
             return result
         } catch {
+            resetCachedStatements()
             try? execute("ROLLBACK")
             throw error
         }
+    }
+
+    /// Resets every cached statement (ends their reads).
+    public func resetCachedStatements() {
+        for statement in statementCache.values { sqlite3_reset(statement.handle) }
     }
 }
 

@@ -73,6 +73,38 @@ enum CLIOutput {
         DurationText.format(nanos: Int64(seconds.rounded()) * 1_000_000_000)
     }
 
+    /// A value for a table cell.
+    static func cell(_ value: JSONValue) -> String {
+        switch value {
+        case .null: return "-"
+        case .string(let s): return s
+        case .integer(let i): return String(i)
+        case .double(let d): return String(d)
+        case .bool(let b): return String(b)
+        default: return prettyJSON(value)
+        }
+    }
+
+    /// Escapes a path segment.
+    static func pathEscape(_ segment: String) -> String {
+        var out = ""
+        for b in segment.utf8 {
+            let c = Character(Unicode.Scalar(b))
+            if c.isLetter || c.isNumber || c == "-" || c == "_" || c == "." { out.append(c) } else {
+                let hex = Array("0123456789ABCDEF")
+                out += "%\(hex[Int(b >> 4)])\(hex[Int(b & 15)])"
+            }
+        }
+        return out
+    }
+
+    /// Rewrites one progress line on stderr (nil ends it).
+    static func progress(_ text: String?) {
+        let line = text.map { "\r\u{1B}[K" + $0 } ?? "\r\u{1B}[K"
+        var bytes = Array(line.utf8)
+        bytes.withUnsafeMutableBytes { raw in _ = write(STDERR_FILENO, raw.baseAddress, raw.count) }
+    }
+
     /// Renders rows as aligned columns.
     static func table(_ rows: [[String]]) -> String {
         guard let width = rows.map(\.count).max() else { return "" }

@@ -99,3 +99,25 @@ struct DatabaseTests {
         storage.close()
     }
 }
+
+@Suite("SQLite snapshots")
+struct SnapshotTests {
+    @Test("a cached statement left mid-way does not pin a reader to an old snapshot")
+    func cachedStatementsDoNotPinSnapshots() throws {
+        var template = Array("/tmp/mote-storage-XXXXXX".utf8CString)
+        let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        let db = try Database(
+            name: "t", path: dir + "/s.sqlite",
+            migrator: Migrator([.init("0001", sql: "CREATE TABLE t (x INTEGER) STRICT")]), options: .init(readers: 1))
+        func count() throws -> Int64 {
+            try db.read { conn in
+                let statement = try conn.cached("SELECT count(*) FROM t")
+                _ = try statement.step()  // read one row, leave the statement unfinished
+                return statement.int64(0)
+            }
+        }
+        #expect(try count() == 0)
+        try db.write { try $0.prepare("INSERT INTO t VALUES (1)").run() }
+        #expect(try count() == 1)
+    }
+}
