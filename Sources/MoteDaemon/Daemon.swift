@@ -93,12 +93,15 @@ public enum Daemon {
             server: server, listener: listener, runtime: runtime, notifier: notifier, log: log, startNanos: startNanos)
         let reload = ReloadService(runtime: runtime, notifier: notifier, log: logging.logger("reload"))
         let watchdog = WatchdogService(group: group, notifier: notifier, log: logging.logger("watchdog"))
+        let retention = RetentionService(
+            store: features, intervalNanos: { runtime.config.features.retentionIntervalNanos }, log: logging.logger("retention"))
         let services = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [
                     .init(service: api),
                     .init(service: reload),
                     .init(service: watchdog),
+                    .init(service: retention),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logging.logger("lifecycle")))

@@ -40,6 +40,7 @@ public enum Schema {
                     row BLOB NOT NULL
                 ) STRICT;
                 CREATE INDEX feature_log_by_entity ON feature_log (view_id, entity_key, event_ns);
+                CREATE INDEX feature_log_by_time ON feature_log (view_id, event_ns);
                 CREATE TABLE online (
                     view_id INTEGER NOT NULL,
                     entity_key TEXT NOT NULL,

@@ -85,11 +85,12 @@ public enum ConfigLoader {
             if let v = try t.int("readers", 1...64) { config.storage.readers = v }
         }
         if let t = try reader.table("features") {
-            try t.onlyKeys(["max_push_rows", "max_read_entities", "max_historical_rows", "future_skew"])
+            try t.onlyKeys(["max_push_rows", "max_read_entities", "max_historical_rows", "future_skew", "retention_interval"])
             if let v = try t.int("max_push_rows", 1...10_000_000) { config.features.maxPushRows = v }
             if let v = try t.int("max_read_entities", 1...1_000_000) { config.features.maxReadEntities = v }
             if let v = try t.int("max_historical_rows", 1...100_000_000) { config.features.maxHistoricalRows = v }
             if let v = try t.duration("future_skew") { config.features.futureSkewNanos = v }
+            if let v = try t.duration("retention_interval", positive: true) { config.features.retentionIntervalNanos = v }
         }
         return config
     }

@@ -20,6 +20,8 @@ public struct MoteConfig: Sendable, Equatable {
         public var maxHistoricalRows = 5_000_000
         /// How far in the future an event timestamp may be (clock skew between writers).
         public var futureSkewNanos: Int64 = 300_000_000_000
+        /// How often retention runs.
+        public var retentionIntervalNanos: Int64 = 60_000_000_000
         public init() {}
     }
 
