@@ -8,6 +8,8 @@ let package = Package(
         .executableTarget(
             name: "udsbench",
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]
-        )
+        ),
+        .systemLibrary(name: "CSQLiteBench"),
+        .executableTarget(name: "sqliteceiling", dependencies: ["CSQLiteBench"]),
     ]
 )

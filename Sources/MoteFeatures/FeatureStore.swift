@@ -12,33 +12,57 @@ public final class FeatureStore: Sendable {
     /// How long rebuilding the online cache from disk took at start, and how many rows it read.
     public let rebuild: (nanos: UInt64, rows: Int)
 
-    /// Definitions in force, with their version and hash.
-    public struct AppliedDefinitions: Sendable {
-        public var set: DefinitionSet
+    /// Definitions in force, with their version and hash. Immutable and shared: a request
+    /// takes a reference, and resolved feature lists are memoised on it.
+    public final class AppliedDefinitions: Sendable {
+        public let set: DefinitionSet
         /// 0 when nothing was ever applied.
-        public var version: Int
-        public var hash: String
-        public var appliedAtNanos: Int64
+        public let version: Int
+        public let hash: String
+        public let appliedAtNanos: Int64
+        private let resolved = LockedValue<[String: [FeatureReference]]>([:])
+        private let cache: OnlineFeatureCache
+
+        init(set: DefinitionSet, version: Int, hash: String, appliedAtNanos: Int64, cache: OnlineFeatureCache) {
+            self.cache = cache
+            self.set = set
+            self.version = version
+            self.hash = hash
+            self.appliedAtNanos = appliedAtNanos
+        }
+
+        /// `FeatureReference.resolve`, remembered per list of names (bounded).
+        public func resolve(_ names: [String], fullNames: Bool) throws(APIError) -> [FeatureReference] {
+            let key = (fullNames ? "1" : "0") + names.joined(separator: "\u{0}")
+            if let hit = resolved.withLock({ $0[key] }) { return hit }
+            let references = try FeatureReference.resolve(names, in: set, fullNames: fullNames, cache: cache)
+            resolved.withLock { table in
+                if table.count >= 1024 { table.removeAll() }
+                table[key] = references
+            }
+            return references
+        }
     }
 
     /// Loads the latest definitions and rebuilds the online cache from `features.sqlite`.
     public init(storage: Storage, limits: MoteConfig.Features) throws {
         self.storage = storage
         self.limitsValue = LockedValue(limits)
+        let cache = self.cache
         let latest = try storage.registry.read { conn -> AppliedDefinitions in
             let statement = try conn.prepare(
                 "SELECT version, hash, applied_at_ns, document FROM definition_versions ORDER BY version DESC LIMIT 1")
             guard try statement.step() else {
-                return AppliedDefinitions(set: DefinitionSet(), version: 0, hash: DefinitionSet().hash, appliedAtNanos: 0)
+                return AppliedDefinitions(set: DefinitionSet(), version: 0, hash: DefinitionSet().hash, appliedAtNanos: 0, cache: cache)
             }
             let set = try DefinitionSet.parse(json: Array((statement.text(3) ?? "").utf8))
             return AppliedDefinitions(
-                set: set, version: Int(statement.int64(0)), hash: statement.text(1) ?? "", appliedAtNanos: statement.int64(2))
+                set: set, version: Int(statement.int64(0)), hash: statement.text(1) ?? "", appliedAtNanos: statement.int64(2),
+                cache: cache)
         }
         current = LockedValue(latest)
         let started = SystemClock.monotonicNanos()
         let widths = Dictionary(uniqueKeysWithValues: latest.set.views.map { ($0.id, $0.fields.count) })
-        let cache = self.cache
         let rows = try storage.features.read { conn -> Int in
             let statement = try conn.prepare("SELECT view_id, entity_key, event_ns, created_ns, row FROM online ORDER BY view_id")
             var batch: [(key: String, entry: OnlineFeatureCache.Entry)] = []
@@ -108,7 +132,7 @@ public final class FeatureStore: Sendable {
             ).run([.integer(Int64(version)), .text(hash), .integer(at), .integer(Int64(uid)), .text(String(decoding: document, as: UTF8.self))])
             // Publish after the commit (below); a failed commit throws before.
             return ApplyOutcome(plan: plan, applied: true, version: version, hash: hash)
-        }.publish(into: current, at: SystemClock.nowNanos())
+        }.publish(into: current, at: SystemClock.nowNanos(), cache: cache)
     }
 
     // MARK: - Push
@@ -177,9 +201,11 @@ public final class FeatureStore: Sendable {
 
 extension FeatureStore.ApplyOutcome {
     /// Makes an applied outcome the definitions in force.
-    func publish(into current: LockedValue<FeatureStore.AppliedDefinitions>, at nanos: Int64) -> FeatureStore.ApplyOutcome {
+    func publish(into current: LockedValue<FeatureStore.AppliedDefinitions>, at nanos: Int64, cache: OnlineFeatureCache) -> FeatureStore.ApplyOutcome {
         if applied {
-            current.withLock { $0 = FeatureStore.AppliedDefinitions(set: plan.result, version: version, hash: hash, appliedAtNanos: nanos) }
+            current.withLock {
+                $0 = FeatureStore.AppliedDefinitions(set: plan.result, version: version, hash: hash, appliedAtNanos: nanos, cache: cache)
+            }
         }
         return self
     }

@@ -14,6 +14,9 @@ struct TimeTests {
     func rfc3339(text: String, nanos: Int64) {
         #expect(RFC3339.parse(text) == nanos)
         #expect(RFC3339.parse(RFC3339.format(nanos: nanos)) == nanos)
+        var bytes: [UInt8] = []
+        RFC3339.append(nanos: nanos, to: &bytes)
+        #expect(String(decoding: bytes, as: UTF8.self) == RFC3339.format(nanos: nanos))
     }
 
     @Test("RFC 3339 refuses malformed text", arguments: [

@@ -65,6 +65,14 @@ public struct JSONWriter: Sendable {
         JSONWriter.appendString(value, to: &bytes)
     }
 
+    /// Writes an RFC 3339 UTC timestamp string for epoch nanoseconds.
+    public mutating func timestamp(nanos: Int64) {
+        valuePrefix()
+        bytes.append(UInt8(ascii: "\""))
+        RFC3339.append(nanos: nanos, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
     public mutating func int(_ value: Int64) {
         valuePrefix()
         JSONWriter.appendInt(value, to: &bytes)

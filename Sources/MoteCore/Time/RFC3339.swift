@@ -13,6 +13,37 @@ public enum RFC3339 {
         return text + "Z"
     }
 
+    /// Appends the same text as `format(nanos:)` as bytes, without building a String (hot paths).
+    public static func append(nanos: Int64, to out: inout [UInt8]) {
+        let seconds = nanos >= 0 ? nanos / 1_000_000_000 : (nanos - 999_999_999) / 1_000_000_000
+        let micros = (nanos - seconds * 1_000_000_000) / 1000
+        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
+        let secondOfDay = seconds - days * 86400
+        let (y, m, d) = civil(fromDays: days)
+        @inline(__always) func digits(_ v: Int64, _ width: Int) {
+            var divisor: Int64 = 1
+            for _ in 1..<width { divisor *= 10 }
+            var value = v
+            for _ in 0..<width {
+                out.append(UInt8(truncatingIfNeeded: (value / divisor) % 10) &+ 0x30)
+                value %= divisor
+                divisor /= 10
+                if divisor == 0 { break }
+            }
+        }
+        digits(y, 4); out.append(UInt8(ascii: "-"))
+        digits(m, 2); out.append(UInt8(ascii: "-"))
+        digits(d, 2); out.append(UInt8(ascii: "T"))
+        digits(secondOfDay / 3600, 2); out.append(UInt8(ascii: ":"))
+        digits(secondOfDay / 60 % 60, 2); out.append(UInt8(ascii: ":"))
+        digits(secondOfDay % 60, 2)
+        if micros != 0 {
+            out.append(UInt8(ascii: "."))
+            digits(micros, 6)
+        }
+        out.append(UInt8(ascii: "Z"))
+    }
+
     /// Parses `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)` (also a space instead of `T`, and a bare
     /// date as midnight UTC) to epoch nanoseconds; nil when malformed.
     public static func parse(_ text: String) -> Int64? {

@@ -31,6 +31,9 @@ public final class OnlineFeatureCache: Sendable {
 
     public init() {}
 
+    /// A cache no store uses, for references resolved outside a store (joins do not read it).
+    static let detached = OnlineFeatureCache()
+
     func table(_ viewID: Int) -> ViewTable {
         tables.withLock { all in
             if let t = all[viewID] { return t }

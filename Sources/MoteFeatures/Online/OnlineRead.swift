@@ -6,9 +6,13 @@ public struct FeatureReference: Sendable {
     public var fieldIndex: Int
     /// `field`, or `view__field` with full feature names.
     public var outputName: String
+    /// The view's rows in the online cache (resolved once, not per read).
+    let table: OnlineFeatureCache.ViewTable
 
     /// Resolves `"view:field"` references; every view must exist and have the field.
-    public static func resolve(_ names: [String], in definitions: DefinitionSet, fullNames: Bool) throws(APIError) -> [FeatureReference] {
+    public static func resolve(
+        _ names: [String], in definitions: DefinitionSet, fullNames: Bool, cache: OnlineFeatureCache? = nil
+    ) throws(APIError) -> [FeatureReference] {
         guard !names.isEmpty else { throw .invalidShape("'features' must list at least one \"view:field\"") }
         var out: [FeatureReference] = []
         var seen = Set<String>()
@@ -23,7 +27,7 @@ public struct FeatureReference: Sendable {
             guard seen.insert(output).inserted else {
                 throw .invalidShape("two features would both be named '\(output)'; set full_feature_names to true")
             }
-            out.append(FeatureReference(view: view, fieldIndex: index, outputName: output))
+            out.append(FeatureReference(view: view, fieldIndex: index, outputName: output, table: (cache ?? OnlineFeatureCache.detached).table(view.id)))
         }
         return out
     }
@@ -49,8 +53,9 @@ public enum OnlineRead {
             guard case .bool(let b) = flag else { throw .invalidShape("'full_feature_names' must be true or false") }
             fullNames = b
         }
-        let definitions = store.definitions.set
-        let features = try FeatureReference.resolve(names, in: definitions, fullNames: fullNames)
+        let applied = store.definitions
+        let definitions = applied.set
+        let features = try applied.resolve(names, fullNames: fullNames)
         let joinKeys = definitions.joinKeys(of: features[0].view)
         for f in features where definitions.joinKeys(of: f.view) != joinKeys {
             throw .invalidShape("features of one request must share their entity keys; '\(f.view.name)' is keyed by \(definitions.joinKeys(of: f.view).joined(separator: ", ")), not \(joinKeys.joined(separator: ", "))")
@@ -102,13 +107,13 @@ public enum OnlineRead {
             w.beginObject()
             w.key("values"); w.beginArray(); for v in column { w.value(v) }; w.endArray()
             w.key("statuses"); w.beginArray(); for _ in 0..<rowCount { w.string("PRESENT") }; w.endArray()
-            w.key("event_timestamps"); w.beginArray(); for _ in 0..<rowCount { w.string("1970-01-01T00:00:00Z") }; w.endArray()
+            w.key("event_timestamps"); w.beginArray(); for _ in 0..<rowCount { w.timestamp(nanos: 0) }; w.endArray()
             w.endObject()
             _ = k
         }
         // One lock per view; each feature column is written from one view's rows.
         for f in features {
-            store.cache.withRows(viewID: f.view.id) { rows in
+            f.table.rows.withLock { rows in
                 var statuses: [FeatureStatus] = []
                 statuses.reserveCapacity(rowCount)
                 var times: [Int64] = []
@@ -132,7 +137,7 @@ public enum OnlineRead {
                 }
                 w.endArray()
                 w.key("statuses"); w.beginArray(); for s in statuses { w.string(s.rawValue) }; w.endArray()
-                w.key("event_timestamps"); w.beginArray(); for t in times { w.string(RFC3339.format(nanos: t)) }; w.endArray()
+                w.key("event_timestamps"); w.beginArray(); for t in times { w.timestamp(nanos: t) }; w.endArray()
                 w.endObject()
             }
         }
