@@ -137,15 +137,7 @@ enum FeatureRoutes {
         w.key("entities"); w.beginArray(); for e in view.entities { w.string(e) }; w.endArray()
         w.key("join_keys"); w.beginArray(); for k in set.joinKeys(of: view) { w.string(k) }; w.endArray()
         w.key("fields")
-        w.beginArray()
-        for f in view.fields {
-            w.beginObject()
-            w.key("name"); w.string(f.name)
-            w.key("type"); w.string(f.type.rawValue)
-            w.key("description"); w.string(f.description)
-            w.endObject()
-        }
-        w.endArray()
+        view.writeFields(into: &w)
         w.key("ttl"); w.string(DurationText.format(nanos: view.ttlNanos))
         w.key("retention")
         w.beginObject()

@@ -142,19 +142,23 @@ public final class FeatureStore: Sendable {
     public func push(_ batch: PushBatch) throws {
         let viewID = batch.view.id
         let encoded = batch.rows.map { FeatureRowCodec.encode($0) }
+        /// Runs `statement` once per row with (view, key, event, created, row) bound.
+        func writeRows(_ statement: SQLiteStatement) throws {
+            for i in 0..<batch.count {
+                statement.reset()
+                statement.bind(1, .integer(Int64(viewID)))
+                statement.bind(2, .text(batch.keys[i]))
+                statement.bind(3, .integer(batch.eventNanos[i]))
+                statement.bind(4, .integer(batch.createdNanos[i]))
+                statement.bind(5, .blob(encoded[i]))
+                try statement.step()
+            }
+        }
         try storage.features.write { conn in
             if batch.target.writesOffline {
                 let insert = try conn.cached(
                     "INSERT INTO feature_log (view_id, entity_key, event_ns, created_ns, row) VALUES (?, ?, ?, ?, ?)")
-                for i in 0..<batch.count {
-                    insert.reset()
-                    insert.bind(1, .integer(Int64(viewID)))
-                    insert.bind(2, .text(batch.keys[i]))
-                    insert.bind(3, .integer(batch.eventNanos[i]))
-                    insert.bind(4, .integer(batch.createdNanos[i]))
-                    insert.bind(5, .blob(encoded[i]))
-                    try insert.step()
-                }
+                try writeRows(insert)
             }
             if batch.target.writesOnline {
                 let upsert = try conn.cached(
@@ -165,15 +169,7 @@ public final class FeatureStore: Sendable {
                     WHERE excluded.event_ns > online.event_ns
                        OR (excluded.event_ns = online.event_ns AND excluded.created_ns >= online.created_ns)
                     """)
-                for i in 0..<batch.count {
-                    upsert.reset()
-                    upsert.bind(1, .integer(Int64(viewID)))
-                    upsert.bind(2, .text(batch.keys[i]))
-                    upsert.bind(3, .integer(batch.eventNanos[i]))
-                    upsert.bind(4, .integer(batch.createdNanos[i]))
-                    upsert.bind(5, .blob(encoded[i]))
-                    try upsert.step()
-                }
+                try writeRows(upsert)
             }
         }
         if batch.target.writesOnline {

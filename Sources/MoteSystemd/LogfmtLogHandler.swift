@@ -40,15 +40,7 @@ public struct LogfmtLogHandler: LogHandler {
             line += " \(key)=\(LogfmtLogHandler.quote("\(value)"))"
         }
         line += "\n"
-        var bytes = Array(line.utf8)
-        bytes.withUnsafeMutableBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = write(STDERR_FILENO, raw.baseAddress! + offset, raw.count - offset)
-                if n <= 0 { return }
-                offset += n
-            }
-        }
+        FileSystem.writeAll(fd: STDERR_FILENO, Array(line.utf8))
     }
 
     /// Quotes a value when it has spaces, quotes, `=` or control characters.

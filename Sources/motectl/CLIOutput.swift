@@ -73,6 +73,19 @@ enum CLIOutput {
         DurationText.format(nanos: Int64(seconds.rounded()) * 1_000_000_000)
     }
 
+    /// Opens a CSV file (- for stdin) and reads its header; prints the problem and exits 1 when it cannot.
+    static func openCSV(_ path: String) throws -> (CSVReader, [String]) {
+        guard var reader = CSVReader.open(path) else {
+            error("cannot read \(path)")
+            throw ExitCode(ExitStatus.apiError)
+        }
+        guard let header = reader.next() else {
+            error("\(path) is empty")
+            throw ExitCode(ExitStatus.apiError)
+        }
+        return (reader, header)
+    }
+
     /// A value for a table cell.
     static func cell(_ value: JSONValue) -> String {
         switch value {

@@ -125,14 +125,7 @@ struct FeaturesCommand: ParsableCommand {
         @Flag(name: .long, help: "Name columns view__field.") var fullFeatureNames = false
 
         func run() throws {
-            guard var reader = CSVReader.open(entities) else {
-                CLIOutput.error("cannot read \(entities)")
-                throw ExitCode(ExitStatus.apiError)
-            }
-            guard let header = reader.next() else {
-                CLIOutput.error("\(entities) is empty")
-                throw ExitCode(ExitStatus.apiError)
-            }
+            var (reader, header) = try CLIOutput.openCSV(entities)
             var columns = [[String]](repeating: [], count: header.count)
             while let record = reader.next() {
                 if record.count == 1, record[0].isEmpty { continue }
@@ -160,15 +153,7 @@ struct FeaturesCommand: ParsableCommand {
             let client = global.client()
             client.timeoutSeconds = 3600
             let response = try CLIOutput.call(client, "POST", "/v1/historical-features", body: w.bytes)
-            var body = response.body
-            body.withUnsafeMutableBytes { raw in
-                var offset = 0
-                while offset < raw.count {
-                    let n = write(STDOUT_FILENO, raw.baseAddress! + offset, raw.count - offset)
-                    if n <= 0 { break }
-                    offset += n
-                }
-            }
+            FileSystem.writeAll(fd: STDOUT_FILENO, response.body)
             if let hash = response.header("x-mote-dataset-hash") {
                 CLIOutput.error("\(response.header("x-mote-rows") ?? "?") rows; definitions version \(response.header("x-mote-definitions-version") ?? "?"); dataset sha256 \(hash)")
             }

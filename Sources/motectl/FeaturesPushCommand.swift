@@ -25,14 +25,7 @@ extension FeaturesCommand {
             for f in v["fields"]?.arrayValue ?? [] {
                 if let name = f["name"]?.stringValue, let type = f["type"]?.stringValue { types[name] = type }
             }
-            guard var reader = CSVReader.open(csv) else {
-                CLIOutput.error("cannot read \(csv)")
-                throw ExitCode(ExitStatus.apiError)
-            }
-            guard let header = reader.next() else {
-                CLIOutput.error("\(csv) is empty")
-                throw ExitCode(ExitStatus.apiError)
-            }
+            var (reader, header) = try CLIOutput.openCSV(csv)
             for name in header where !joinKeys.contains(name) && types[name] == nil && name != "event_timestamp" && name != "created_timestamp" {
                 CLIOutput.error("column '\(name)' is not a join key or field of '\(view)' (fields: \(types.keys.sorted().joined(separator: ", ")))")
                 throw ExitCode(ExitStatus.apiError)

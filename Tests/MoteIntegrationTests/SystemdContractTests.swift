@@ -63,14 +63,26 @@ struct SystemdContractTests {
     func gracefulDrain() throws {
         let daemon = DaemonProcess()
         try daemon.start()
-        // Keep a connection open and busy-ish: a request sent just before SIGTERM is answered.
+        // A request half sent is in flight: its head is read, its body is still coming.
+        let body = #"{"toml": "[[entity]]\nname = \"m\"\njoin_key = \"k\"\n"}"#
         let socket = try RawSocket(path: daemon.socketPath)
-        socket.send("GET /v1/status HTTP/1.1\r\nHost: x\r\n\r\n")
+        socket.send("POST /v1/apply HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n")
+        socket.send(String(body.prefix(10)))
+        Thread.sleep(forTimeInterval: 0.3)
         daemon.signal(SIGTERM)
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(daemon.process.isRunning, "moted quit with a request in flight")
+        socket.send(String(body.dropFirst(10)))
         let answer = socket.readToClose()
-        #expect(answer.hasPrefix("HTTP/1.1 200"))
+        #expect(answer.hasPrefix("HTTP/1.1 200"), "\(answer)")
+        #expect(answer.contains("connection: close"))
         #expect(daemon.waitForExit() == 0)
         #expect(daemon.log().contains("event=stopped"))
+        // What the request did is stored: the next start has the definitions.
+        let again = DaemonProcess(directory: daemon.directory)
+        try again.start()
+        #expect(try again.client().get("/v1/definitions").json()["version"] == 1)
+        again.stop()
     }
 
     @Test("socket activation: moted adopts the socket systemd-socket-activate passes (LISTEN_FDS, fd name api)",

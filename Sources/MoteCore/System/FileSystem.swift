@@ -80,17 +80,11 @@ public enum FileSystem {
         let tmp = "\(path).tmp-\(getpid())"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(mode))
         guard fd >= 0 else { throw MoteError(.io, "cannot write \(tmp): \(errnoText())") }
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let text = errnoText()
-                close(fd)
-                unlink(tmp)
-                throw MoteError(.io, "cannot write \(tmp): \(text)")
-            }
-            written += n
+        guard writeAll(fd: fd, bytes) else {
+            let text = errnoText()
+            close(fd)
+            unlink(tmp)
+            throw MoteError(.io, "cannot write \(tmp): \(text)")
         }
         guard fsync(fd) == 0, close(fd) == 0 else {
             unlink(tmp)
@@ -101,6 +95,24 @@ public enum FileSystem {
             throw MoteError(.io, "cannot rename \(tmp) to \(path): \(errnoText())")
         }
         syncDirectory(of: path)
+    }
+
+    /// Writes all of `bytes` to `fd`, retrying short writes and EINTR. False on an error (errno set).
+    @discardableResult
+    public static func writeAll(fd: Int32, _ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return true }
+            var offset = 0
+            while offset < raw.count {
+                let n = write(fd, base + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return false
+                }
+                offset += n
+            }
+            return true
+        }
     }
 
     /// fsyncs the directory holding `path`, making a rename durable.

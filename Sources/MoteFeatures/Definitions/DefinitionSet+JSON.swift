@@ -75,15 +75,7 @@ extension FeatureViewDefinition {
         w.key("name"); w.string(name)
         w.key("entities"); w.beginArray(); for e in entities { w.string(e) }; w.endArray()
         w.key("fields")
-        w.beginArray()
-        for f in fields {
-            w.beginObject()
-            w.key("name"); w.string(f.name)
-            w.key("type"); w.string(f.type.rawValue)
-            w.key("description"); w.string(f.description)
-            w.endObject()
-        }
-        w.endArray()
+        writeFields(into: &w)
         w.key("ttl_ns"); w.int(ttlNanos)
         w.key("ttl"); w.string(DurationText.format(nanos: ttlNanos))
         w.key("retention")
@@ -94,5 +86,20 @@ extension FeatureViewDefinition {
         w.key("tags"); w.beginObject(); for t in tags { w.key(t.key); w.string(t.value) }; w.endObject()
         w.key("description"); w.string(description)
         w.endObject()
+    }
+}
+
+extension FeatureViewDefinition {
+    /// Writes the fields as `[{"name", "type", "description"}]`.
+    public func writeFields(into w: inout JSONWriter) {
+        w.beginArray()
+        for f in fields {
+            w.beginObject()
+            w.key("name"); w.string(f.name)
+            w.key("type"); w.string(f.type.rawValue)
+            w.key("description"); w.string(f.description)
+            w.endObject()
+        }
+        w.endArray()
     }
 }

@@ -43,19 +43,10 @@ public struct EntityFrame: Sendable {
         guard let timeColumn = columns.first(where: { $0.name == "event_timestamp" })?.values else {
             throw .invalidShape("entity_df lacks the column 'event_timestamp'")
         }
-        var keys: [String] = []
+        let keys = try EntityKey.keys(keyColumns, names: joinKeys, types: keyTypes, label: "entity_df")
         var times: [Int64] = []
-        keys.reserveCapacity(count)
         times.reserveCapacity(count)
         for row in 0..<count {
-            var parts: [String] = []
-            for (k, column) in keyColumns.enumerated() {
-                guard let part = EntityKey.part(column[row], type: keyTypes[k]) else {
-                    throw .invalidShape("entity_df '\(joinKeys[k])' row \(row): expected a \(keyTypes[k].rawValue)")
-                }
-                parts.append(part)
-            }
-            keys.append(EntityKey.join(parts))
             guard let t = Timestamps.nanos(timeColumn[row]) else {
                 throw .invalidShape("entity_df 'event_timestamp' row \(row): expected an RFC 3339 time or epoch seconds")
             }

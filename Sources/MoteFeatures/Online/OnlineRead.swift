@@ -78,18 +78,7 @@ public enum OnlineRead {
         guard rowCount <= limit else {
             throw APIError(status: 413, code: "too_many_rows", message: "\(rowCount) entity rows; the limit is \(limit) (features.max_read_entities)")
         }
-        var keys: [String] = []
-        keys.reserveCapacity(rowCount)
-        for row in 0..<rowCount {
-            var parts: [String] = []
-            for (k, column) in columns.enumerated() {
-                guard let part = EntityKey.part(column[row], type: keyTypes[k]) else {
-                    throw .invalidShape("entities '\(joinKeys[k])' row \(row): expected a \(keyTypes[k].rawValue), got \(column[row].typeName)")
-                }
-                parts.append(part)
-            }
-            keys.append(EntityKey.join(parts))
-        }
+        let keys = try EntityKey.keys(columns, names: joinKeys, types: keyTypes, label: "entities")
 
         var w = JSONWriter(capacity: 128 + rowCount * features.count * 48)
         w.beginObject()

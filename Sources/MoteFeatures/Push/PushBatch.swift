@@ -71,18 +71,7 @@ public struct PushBatch: Sendable {
             guard case .array(let column)? = df[name] else { throw .invalidShape("missing entity key column '\(name)'") }
             keyColumns.append(column)
         }
-        var keys: [String] = []
-        keys.reserveCapacity(count)
-        for row in 0..<count {
-            var parts: [String] = []
-            for (k, column) in keyColumns.enumerated() {
-                guard let part = EntityKey.part(column[row], type: keyTypes[k]) else {
-                    throw .invalidShape("column '\(joinKeys[k])' row \(row): expected a \(keyTypes[k].rawValue) entity key, got \(column[row].typeName)")
-                }
-                parts.append(part)
-            }
-            keys.append(EntityKey.join(parts))
-        }
+        let keys = try EntityKey.keys(keyColumns, names: joinKeys, types: keyTypes, label: "column")
         // Times.
         guard case .array(let eventColumn)? = df["event_timestamp"] else { throw .invalidShape("missing column 'event_timestamp'") }
         var events: [Int64] = []
@@ -142,6 +131,34 @@ public enum EntityKey {
 
     public static func join(_ parts: [String]) -> String {
         parts.count == 1 ? parts[0] : parts.joined(separator: String(separator))
+    }
+
+    /// The entity key of every row of equally long key columns; a value of the wrong type is
+    /// a 422 naming `label` (how the caller calls these columns), the column and the row.
+    public static func keys(
+        _ columns: [[JSONValue]], names: [String], types: [EntityKeyType], label: String
+    ) throws(APIError) -> [String] {
+        let count = columns.first?.count ?? 0
+        var keys: [String] = []
+        keys.reserveCapacity(count)
+        for row in 0..<count {
+            if columns.count == 1 {
+                guard let part = part(columns[0][row], type: types[0]) else {
+                    throw .invalidShape("\(label) '\(names[0])' row \(row): expected a \(types[0].rawValue) entity key, got \(columns[0][row].typeName)")
+                }
+                keys.append(part)
+                continue
+            }
+            var parts: [String] = []
+            for (k, column) in columns.enumerated() {
+                guard let part = part(column[row], type: types[k]) else {
+                    throw .invalidShape("\(label) '\(names[k])' row \(row): expected a \(types[k].rawValue) entity key, got \(column[row].typeName)")
+                }
+                parts.append(part)
+            }
+            keys.append(join(parts))
+        }
+        return keys
     }
 }
 
