@@ -20,7 +20,7 @@ public final class FeatureStore: Sendable {
         public let version: Int
         public let hash: String
         public let appliedAtNanos: Int64
-        private let resolved = LockedValue<[String: [FeatureReference]]>([:])
+        private let resolved = LockedValue<[String: ResolvedRead]>([:])
         private let cache: OnlineFeatureCache
 
         init(set: DefinitionSet, version: Int, hash: String, appliedAtNanos: Int64, cache: OnlineFeatureCache) {
@@ -31,11 +31,11 @@ public final class FeatureStore: Sendable {
             self.appliedAtNanos = appliedAtNanos
         }
 
-        /// `FeatureReference.resolve`, remembered per list of names (bounded).
-        public func resolve(_ names: [String], fullNames: Bool) throws(APIError) -> [FeatureReference] {
+        /// The online read plan for a feature list, remembered per list (bounded).
+        public func resolveRead(_ names: [String], fullNames: Bool) throws(APIError) -> ResolvedRead {
             let key = (fullNames ? "1" : "0") + names.joined(separator: "\u{0}")
             if let hit = resolved.withLock({ $0[key] }) { return hit }
-            let references = try FeatureReference.resolve(names, in: set, fullNames: fullNames, cache: cache)
+            let references = try ResolvedRead.make(names, in: set, fullNames: fullNames, cache: cache)
             resolved.withLock { table in
                 if table.count >= 1024 { table.removeAll() }
                 table[key] = references

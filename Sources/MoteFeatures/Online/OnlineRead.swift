@@ -33,38 +33,78 @@ public struct FeatureReference: Sendable {
     }
 }
 
+/// A feature list resolved once per definitions version: the features, their common join
+/// keys, and the features grouped by view so each entity is looked up once per view.
+public struct ResolvedRead: Sendable {
+    public var features: [FeatureReference]
+    public var joinKeys: [String]
+    public var keyTypes: [EntityKeyType]
+    /// Per view: its cache table, TTL, and the positions in `features` it serves.
+    var groups: [(table: OnlineFeatureCache.ViewTable, ttlNanos: Int64, members: [Int])]
+
+    /// Resolves names and checks that all features share their join keys.
+    static func make(_ names: [String], in definitions: DefinitionSet, fullNames: Bool, cache: OnlineFeatureCache) throws(APIError) -> ResolvedRead {
+        let features = try FeatureReference.resolve(names, in: definitions, fullNames: fullNames, cache: cache)
+        let joinKeys = definitions.joinKeys(of: features[0].view)
+        var groups: [(table: OnlineFeatureCache.ViewTable, ttlNanos: Int64, members: [Int])] = []
+        var groupOfView: [Int: Int] = [:]
+        for (k, f) in features.enumerated() {
+            let keys = definitions.joinKeys(of: f.view)
+            guard keys == joinKeys else {
+                throw .invalidShape("features of one request must share their entity keys; '\(f.view.name)' is keyed by \(keys.joined(separator: ", ")), not \(joinKeys.joined(separator: ", "))")
+            }
+            if let g = groupOfView[f.view.id] {
+                groups[g].members.append(k)
+            } else {
+                groupOfView[f.view.id] = groups.count
+                groups.append((f.table, f.view.ttlNanos, [k]))
+            }
+        }
+        return ResolvedRead(features: features, joinKeys: joinKeys, keyTypes: definitions.keyTypes(of: features[0].view), groups: groups)
+    }
+}
+
 /// `POST /v1/get-online-features`: Feast's request and its column-major response, with TTL
 /// enforced against now.
 public enum OnlineRead {
+    static let knownKeys: Set<String> = ["features", "entities", "full_feature_names", "feature_service"]
+
     /// Answers a parsed request body from the cache.
     public static func answer(_ body: JSONValue, store: FeatureStore, now: Int64) throws(APIError) -> JSONWriter {
         guard case .object(let object) = body else { throw .invalidShape("the body must be a JSON object") }
-        for key in object.keys where !["features", "entities", "full_feature_names", "feature_service"].contains(key) {
-            throw .invalidShape("unknown key '\(key)' (known: features, entities, full_feature_names)")
+        var featureNames: [JSONValue]?
+        var entities: JSONObject?
+        var fullNames = false
+        for member in object {
+            switch member.key {
+            case "features":
+                guard case .array(let list) = member.value else { throw .invalidShape("'features' must be an array of \"view:field\"") }
+                featureNames = list
+            case "entities":
+                guard case .object(let e) = member.value else { throw .invalidShape("'entities' must be an object of key columns") }
+                entities = e
+            case "full_feature_names":
+                guard case .bool(let b) = member.value else { throw .invalidShape("'full_feature_names' must be true or false") }
+                fullNames = b
+            case "feature_service":
+                throw .invalidShape("feature services are not supported; list 'features' as \"view:field\"")
+            default:
+                throw .invalidShape("unknown key '\(member.key)' (known: features, entities, full_feature_names)")
+            }
         }
-        guard case .array(let featureNames)? = object["features"] else { throw .invalidShape("'features' must be an array of \"view:field\"") }
+        guard let featureNames else { throw .invalidShape("'features' must be an array of \"view:field\"") }
+        guard let entities else { throw .invalidShape("'entities' must be an object of key columns") }
         var names: [String] = []
+        names.reserveCapacity(featureNames.count)
         for f in featureNames {
-            guard let s = f.stringValue else { throw .invalidShape("'features' must be strings") }
+            guard case .string(let s) = f else { throw .invalidShape("'features' must be strings") }
             names.append(s)
         }
-        var fullNames = false
-        if let flag = object["full_feature_names"] {
-            guard case .bool(let b) = flag else { throw .invalidShape("'full_feature_names' must be true or false") }
-            fullNames = b
-        }
-        let applied = store.definitions
-        let definitions = applied.set
-        let features = try applied.resolve(names, fullNames: fullNames)
-        let joinKeys = definitions.joinKeys(of: features[0].view)
-        for f in features where definitions.joinKeys(of: f.view) != joinKeys {
-            throw .invalidShape("features of one request must share their entity keys; '\(f.view.name)' is keyed by \(definitions.joinKeys(of: f.view).joined(separator: ", ")), not \(joinKeys.joined(separator: ", "))")
-        }
-        guard case .object(let entities)? = object["entities"] else { throw .invalidShape("'entities' must be an object of key columns") }
+        let plan = try store.definitions.resolveRead(names, fullNames: fullNames)
+        let joinKeys = plan.joinKeys
         for key in entities.keys where !joinKeys.contains(key) {
             throw .invalidShape("'entities' has '\(key)'; these features are keyed by \(joinKeys.joined(separator: ", "))")
         }
-        let keyTypes = definitions.keyTypes(of: features[0].view)
         var columns: [[JSONValue]] = []
         for key in joinKeys {
             guard case .array(let column)? = entities[key] else { throw .invalidShape("'entities' lacks the key column '\(key)'") }
@@ -78,61 +118,70 @@ public enum OnlineRead {
         guard rowCount <= limit else {
             throw APIError(status: 413, code: "too_many_rows", message: "\(rowCount) entity rows; the limit is \(limit) (features.max_read_entities)")
         }
-        let keys = try EntityKey.keys(columns, names: joinKeys, types: keyTypes, label: "entities")
+        let keys = try EntityKey.keys(columns, names: joinKeys, types: plan.keyTypes, label: "entities")
 
-        var w = JSONWriter(capacity: 128 + rowCount * features.count * 48)
+        // Look each entity up once per view, under one lock per view.
+        var found = [[OnlineFeatureCache.Entry?]](repeating: [], count: plan.groups.count)
+        for (g, group) in plan.groups.enumerated() {
+            found[g] = group.table.rows.withLock { rows in keys.map { rows[$0] } }
+        }
+        var groupOf = [Int](repeating: 0, count: plan.features.count)
+        for (g, group) in plan.groups.enumerated() { for m in group.members { groupOf[m] = g } }
+
+        var w = JSONWriter(capacity: 160 + rowCount * plan.features.count * 48)
         w.beginObject()
         w.key("metadata")
         w.beginObject()
         w.key("feature_names")
         w.beginArray()
         for key in joinKeys { w.string(key) }
-        for f in features { w.string(f.outputName) }
+        for f in plan.features { w.string(f.outputName) }
         w.endArray()
         w.endObject()
         w.key("results")
         w.beginArray()
-        for (k, column) in columns.enumerated() {
+        for column in columns {
             w.beginObject()
             w.key("values"); w.beginArray(); for v in column { w.value(v) }; w.endArray()
             w.key("statuses"); w.beginArray(); for _ in 0..<rowCount { w.string("PRESENT") }; w.endArray()
             w.key("event_timestamps"); w.beginArray(); for _ in 0..<rowCount { w.timestamp(nanos: 0) }; w.endArray()
             w.endObject()
-            _ = k
         }
-        // One lock per view; each feature column is written from one view's rows.
-        for f in features {
-            f.table.rows.withLock { rows in
-                var statuses: [FeatureStatus] = []
-                statuses.reserveCapacity(rowCount)
-                var times: [Int64] = []
-                times.reserveCapacity(rowCount)
-                w.beginObject()
-                w.key("values")
-                w.beginArray()
-                for key in keys {
-                    guard let entry = rows[key] else {
-                        w.null(); statuses.append(.notFound); times.append(0)
-                        continue
-                    }
-                    times.append(entry.eventNanos)
-                    if f.view.ttlNanos > 0, now - entry.eventNanos > f.view.ttlNanos {
-                        w.null(); statuses.append(.outsideMaxAge)
-                        continue
-                    }
-                    let value = f.fieldIndex < entry.values.count ? entry.values[f.fieldIndex] : .null
-                    value.write(into: &w)
-                    statuses.append(value.isNull ? .nullValue : .present)
+        for (k, f) in plan.features.enumerated() {
+            let entries = found[groupOf[k]]
+            let ttl = f.view.ttlNanos
+            w.beginObject()
+            w.key("values")
+            w.beginArray()
+            for entry in entries {
+                guard let entry, ttl == 0 || now - entry.eventNanos <= ttl else {
+                    w.null()
+                    continue
                 }
-                w.endArray()
-                w.key("statuses"); w.beginArray(); for s in statuses { w.string(s.rawValue) }; w.endArray()
-                w.key("event_timestamps"); w.beginArray(); for t in times { w.timestamp(nanos: t) }; w.endArray()
-                w.endObject()
+                (f.fieldIndex < entry.values.count ? entry.values[f.fieldIndex] : .null).write(into: &w)
             }
+            w.endArray()
+            w.key("statuses")
+            w.beginArray()
+            for entry in entries { w.string(status(entry, field: f.fieldIndex, ttl: ttl, now: now).rawValue) }
+            w.endArray()
+            w.key("event_timestamps")
+            w.beginArray()
+            for entry in entries { w.timestamp(nanos: entry?.eventNanos ?? 0) }
+            w.endArray()
+            w.endObject()
         }
         w.endArray()
         w.endObject()
         return w
+    }
+
+    @inline(__always)
+    static func status(_ entry: OnlineFeatureCache.Entry?, field: Int, ttl: Int64, now: Int64) -> FeatureStatus {
+        guard let entry else { return .notFound }
+        if ttl > 0, now - entry.eventNanos > ttl { return .outsideMaxAge }
+        if field >= entry.values.count || entry.values[field].isNull { return .nullValue }
+        return .present
     }
 }
 
