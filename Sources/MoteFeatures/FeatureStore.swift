@@ -157,7 +157,7 @@ public final class FeatureStore: Sendable {
         try storage.features.write { conn in
             if batch.target.writesOffline {
                 let insert = try conn.cached(
-                    "INSERT INTO feature_log (view_id, entity_key, event_ns, created_ns, row) VALUES (?, ?, ?, ?, ?)")
+                    "INSERT OR REPLACE INTO feature_log (view_id, entity_key, event_ns, created_ns, row) VALUES (?, ?, ?, ?, ?)")
                 try writeRows(insert)
             }
             if batch.target.writesOnline {

@@ -37,9 +37,9 @@ public enum Schema {
                     entity_key TEXT NOT NULL,
                     event_ns INTEGER NOT NULL,
                     created_ns INTEGER NOT NULL,
-                    row BLOB NOT NULL
-                ) STRICT;
-                CREATE INDEX feature_log_by_entity ON feature_log (view_id, entity_key, event_ns);
+                    row BLOB NOT NULL,
+                    PRIMARY KEY (view_id, entity_key, event_ns, created_ns)
+                ) STRICT, WITHOUT ROWID;
                 CREATE INDEX feature_log_by_time ON feature_log (view_id, event_ns);
                 CREATE TABLE online (
                     view_id INTEGER NOT NULL,

@@ -147,7 +147,7 @@ public enum PointInTimeJoin {
             let statement = try conn.prepare(
                 """
                 SELECT entity_key, event_ns, row FROM feature_log
-                WHERE view_id = ? AND event_ns <= ? AND event_ns >= ?
+                WHERE view_id = ? AND +event_ns <= ? AND +event_ns >= ?
                 ORDER BY entity_key, event_ns, created_ns
                 """)
             statement.bind([.integer(Int64(view.id)), .integer(to), .integer(from)])

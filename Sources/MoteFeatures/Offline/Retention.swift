@@ -21,8 +21,9 @@ extension FeatureStore {
                 if let maxAge = view.retention.maxAgeNanos {
                     try conn.cached(
                         """
-                        DELETE FROM feature_log WHERE rowid IN (
-                            SELECT rowid FROM feature_log WHERE view_id = ? AND event_ns < ? LIMIT ?)
+                        DELETE FROM feature_log WHERE (view_id, entity_key, event_ns, created_ns) IN (
+                            SELECT view_id, entity_key, event_ns, created_ns FROM feature_log
+                            WHERE view_id = ? AND event_ns < ? LIMIT ?)
                         """
                     ).run([.integer(Int64(view.id)), .integer(now - maxAge), .integer(Int64(batch))])
                     result.byAge = conn.changes
@@ -35,8 +36,9 @@ extension FeatureStore {
                     if excess > 0 {
                         try conn.cached(
                             """
-                            DELETE FROM feature_log WHERE rowid IN (
-                                SELECT rowid FROM feature_log WHERE view_id = ? ORDER BY event_ns LIMIT ?)
+                            DELETE FROM feature_log WHERE (view_id, entity_key, event_ns, created_ns) IN (
+                                SELECT view_id, entity_key, event_ns, created_ns FROM feature_log
+                                WHERE view_id = ? ORDER BY event_ns LIMIT ?)
                             """
                         ).run([.integer(Int64(view.id)), .integer(Int64(min(excess, batch)))])
                         result.byRows = conn.changes
