@@ -180,11 +180,6 @@ public final class SQLiteStatement: @unchecked Sendable {
         return try body(UnsafeRawBufferPointer(start: p, count: count))
     }
 
-    public func blob(_ column: Int32) -> [UInt8] {
-        let count = Int(sqlite3_column_bytes(handle, column))
-        guard count > 0, let p = sqlite3_column_blob(handle, column) else { return [] }
-        return Array(UnsafeRawBufferPointer(start: p, count: count))
-    }
 }
 
 /// A value bound to or read from SQLite.

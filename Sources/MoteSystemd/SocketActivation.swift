@@ -37,8 +37,4 @@ public enum SocketActivation {
         return sockets
     }
 
-    /// Whether `fd` is a listening Unix stream socket.
-    public static func isListeningUnixStream(_ fd: Int32) -> Bool {
-        sd_is_socket_unix(fd, Int32(SOCK_STREAM.rawValue), 1, nil, 0) > 0
-    }
 }

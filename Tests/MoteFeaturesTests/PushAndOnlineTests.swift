@@ -78,6 +78,8 @@ struct PushAndOnlineTests {
         #expect(results[1]["event_timestamps"]?.arrayValue?[0] == .string(RFC3339.format(nanos: now - hour)))
         // History keeps every row, including the late one.
         #expect(try store.historyRowCount(viewID: 1) == 4)
+        // Freshness follows the newest event, not the last one written.
+        #expect(store.cache.newestEvent(viewID: 1) == now - hour)
     }
 
     @Test("full feature names, and features of several views in one read")

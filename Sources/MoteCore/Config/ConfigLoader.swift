@@ -150,12 +150,6 @@ public struct TableReader {
         return s
     }
 
-    public func bool(_ key: String) throws(ConfigLoader.Failure) -> Bool? {
-        guard let value = table[key] else { return nil }
-        guard case .bool(let b) = value else { throw failure(key, "expected true or false, found \(value.typeName)") }
-        return b
-    }
-
     public func int(_ key: String, _ range: ClosedRange<Int>) throws(ConfigLoader.Failure) -> Int? {
         guard let value = table[key] else { return nil }
         guard case .integer(let i) = value else { throw failure(key, "expected an integer, found \(value.typeName)") }
@@ -163,15 +157,6 @@ public struct TableReader {
             throw failure(key, "must be between \(range.lowerBound) and \(range.upperBound)")
         }
         return v
-    }
-
-    public func double(_ key: String) throws(ConfigLoader.Failure) -> Double? {
-        guard let value = table[key] else { return nil }
-        switch value {
-        case .integer(let i): return Double(i)
-        case .float(let d) where d.isFinite: return d
-        default: throw failure(key, "expected a finite number, found \(value.typeName)")
-        }
     }
 
     /// A duration string such as `"90s"`; `positive` refuses `"0s"`.

@@ -74,29 +74,6 @@ public enum FileSystem {
         return out
     }
 
-    /// Writes `bytes` to a temporary file beside `path`, fsyncs it and renames it into place,
-    /// so a crash leaves either the old or the new file, never a torn one.
-    public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: UInt32 = 0o644) throws(MoteError) {
-        let tmp = "\(path).tmp-\(getpid())"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(mode))
-        guard fd >= 0 else { throw MoteError(.io, "cannot write \(tmp): \(errnoText())") }
-        guard writeAll(fd: fd, bytes) else {
-            let text = errnoText()
-            close(fd)
-            unlink(tmp)
-            throw MoteError(.io, "cannot write \(tmp): \(text)")
-        }
-        guard fsync(fd) == 0, close(fd) == 0 else {
-            unlink(tmp)
-            throw MoteError(.io, "cannot sync \(tmp): \(errnoText())")
-        }
-        guard rename(tmp, path) == 0 else {
-            unlink(tmp)
-            throw MoteError(.io, "cannot rename \(tmp) to \(path): \(errnoText())")
-        }
-        syncDirectory(of: path)
-    }
-
     /// Writes all of `bytes` to `fd`, retrying short writes and EINTR. False on an error (errno set).
     @discardableResult
     public static func writeAll(fd: Int32, _ bytes: [UInt8]) -> Bool {
@@ -112,16 +89,6 @@ public enum FileSystem {
                 offset += n
             }
             return true
-        }
-    }
-
-    /// fsyncs the directory holding `path`, making a rename durable.
-    public static func syncDirectory(of path: String) {
-        let dir = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        let fd = open(dir.isEmpty ? "." : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if fd >= 0 {
-            fsync(fd)
-            close(fd)
         }
     }
 

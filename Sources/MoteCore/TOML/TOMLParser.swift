@@ -94,7 +94,7 @@ public struct TOMLParser {
                     skipSpaces()
                     guard peek() == UInt8(ascii: "]"), peek(1) == UInt8(ascii: "]") else { throw fail("expected ']]'") }
                     i += 2
-                    currentTable = try root.appendArrayTable(path: path, line: headerLine, parser: self)
+                    currentTable = try root.appendArrayTable(path: path, line: headerLine)
                 } else {
                     i += 1
                     skipSpaces()
@@ -102,7 +102,7 @@ public struct TOMLParser {
                     skipSpaces()
                     guard peek() == UInt8(ascii: "]") else { throw fail("expected ']'") }
                     i += 1
-                    currentTable = try root.defineTable(path: path, line: headerLine, parser: self)
+                    currentTable = try root.defineTable(path: path, line: headerLine)
                 }
                 try endOfLine()
             } else {
@@ -121,7 +121,7 @@ public struct TOMLParser {
         i += 1
         skipSpaces()
         let node = try parseValueNode()
-        try table.insert(path: path, node: node, line: keyLine, parser: self)
+        try table.insert(path: path, node: node, line: keyLine)
     }
 
     // MARK: - Keys
@@ -221,14 +221,14 @@ public struct TOMLParser {
         box.explicitlyDefined = true
         i += 1  // {
         skipSpaces()
-        if peek() == UInt8(ascii: "}") { i += 1; box.sealed = true; return box }
+        if peek() == UInt8(ascii: "}") { i += 1; return box }
         while true {
             skipSpaces()
             try parseKeyValue(into: box)
             skipSpaces()
             guard !atEnd else { throw fail("unterminated inline table") }
             if current == UInt8(ascii: ",") { i += 1; continue }
-            if current == UInt8(ascii: "}") { i += 1; box.sealed = true; return box }
+            if current == UInt8(ascii: "}") { i += 1; return box }
             throw fail("expected ',' or '}' in inline table")
         }
     }

@@ -13,8 +13,6 @@ final class TOMLTableBox {
     let line: Int
     /// Defined by a `[header]` or as an inline table (not merely implied by a dotted path).
     var explicitlyDefined = false
-    /// Inline tables are complete once closed.
-    var sealed = false
     /// Created by a dotted key (`a.b = 1`), which makes it closed to later `[a]` headers.
     var definedByDottedKey = false
 
@@ -27,7 +25,7 @@ final class TOMLTableBox {
     }
 
     /// Inserts `node` at a (possibly dotted) key path.
-    func insert(path: [String], node: TOMLNode, line: Int, parser: TOMLParser) throws(TOMLParser.Failure) {
+    func insert(path: [String], node: TOMLNode, line: Int) throws(TOMLParser.Failure) {
         var table = self
         for (depth, part) in path.enumerated() {
             let isLast = depth == path.count - 1
@@ -81,7 +79,7 @@ final class TOMLTableBox {
     }
 
     /// Handles a `[a.b]` header.
-    func defineTable(path: [String], line: Int, parser: TOMLParser) throws(TOMLParser.Failure) -> TOMLTableBox {
+    func defineTable(path: [String], line: Int) throws(TOMLParser.Failure) -> TOMLTableBox {
         let parent = try walk(path.dropLast(), line: line)
         let name = path[path.count - 1]
         let dotted = path.joined(separator: ".")
@@ -102,7 +100,7 @@ final class TOMLTableBox {
     }
 
     /// Handles a `[[a.b]]` header.
-    func appendArrayTable(path: [String], line: Int, parser: TOMLParser) throws(TOMLParser.Failure) -> TOMLTableBox {
+    func appendArrayTable(path: [String], line: Int) throws(TOMLParser.Failure) -> TOMLTableBox {
         let parent = try walk(path.dropLast(), line: line)
         let name = path[path.count - 1]
         let table = TOMLTableBox(line: line)

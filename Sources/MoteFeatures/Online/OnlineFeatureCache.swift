@@ -1,4 +1,5 @@
 import MoteCore
+import Synchronization
 
 /// The latest row per (view, entity), in memory: the online read path never touches SQLite.
 /// Rebuilt from the `online` table at start; updated after each push commits.
@@ -22,9 +23,20 @@ public final class OnlineFeatureCache: Sendable {
         }
     }
 
-    /// One view's entities behind its own lock.
+    /// One view's entities behind its own lock, and the newest event time seen (for freshness,
+    /// kept on write so that reading it never scans the entities).
     final class ViewTable: Sendable {
         let rows = LockedValue<[String: Entry]>([:])
+        let newestEvent = Atomic<Int64>(Int64.min)
+
+        func noteEvent(_ nanos: Int64) {
+            var current = newestEvent.load(ordering: .relaxed)
+            while nanos > current {
+                let (exchanged, original) = newestEvent.compareExchange(expected: current, desired: nanos, ordering: .relaxed)
+                if exchanged { return }
+                current = original
+            }
+        }
     }
 
     private let tables = LockedValue<[Int: ViewTable]>([:])
@@ -43,30 +55,19 @@ public final class OnlineFeatureCache: Sendable {
         }
     }
 
-    /// Stores `entry` unless a newer one is there (a late, older event never overwrites).
-    public func upsert(viewID: Int, key: String, _ entry: Entry) {
-        let t = table(viewID)
-        t.rows.withLock { rows in
-            if let existing = rows[key], !entry.supersedes(existing) { return }
-            rows[key] = entry
-        }
-    }
-
-    /// Stores many entries under one lock.
+    /// Stores entries under one lock, each unless a newer one is there (a late, older event
+    /// never overwrites).
     public func upsert(viewID: Int, _ entries: [(key: String, entry: Entry)]) {
         let t = table(viewID)
+        var newest = Int64.min
         t.rows.withLock { rows in
             for (key, entry) in entries {
+                newest = max(newest, entry.eventNanos)
                 if let existing = rows[key], !entry.supersedes(existing) { continue }
                 rows[key] = entry
             }
         }
-    }
-
-    /// Runs `body` with read access to a view's rows (one lock for a whole request).
-    public func withRows<T>(viewID: Int, _ body: ([String: Entry]) throws -> T) rethrows -> T {
-        let t = table(viewID)
-        return try t.rows.withLock { try body($0) }
+        t.noteEvent(newest)
     }
 
     /// The entry of `key`, if any.
@@ -79,8 +80,9 @@ public final class OnlineFeatureCache: Sendable {
         table(viewID).rows.withLock { $0.count }
     }
 
-    /// The newest event time in a view (for freshness), nil when empty.
+    /// The newest event time stored online for a view (for freshness), nil when empty.
     public func newestEvent(viewID: Int) -> Int64? {
-        table(viewID).rows.withLock { rows in rows.values.map(\.eventNanos).max() }
+        let newest = table(viewID).newestEvent.load(ordering: .relaxed)
+        return newest == Int64.min ? nil : newest
     }
 }

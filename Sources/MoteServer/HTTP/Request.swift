@@ -28,15 +28,6 @@ public struct Request: Sendable {
         self.parameters = parameters
     }
 
-    /// The value of a query parameter (no percent-decoding of `+`; `%XX` is decoded).
-    public func queryValue(_ name: String) -> String? {
-        for pair in query.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            if parts[0] == name { return parts.count > 1 ? percentDecoded(parts[1]) : "" }
-        }
-        return nil
-    }
-
     /// A path parameter, percent-decoded.
     public func parameter(_ name: String) -> String? {
         parameters[name]
