@@ -34,9 +34,10 @@ run: build
 	exec .build/debug/moted --config etc/mote/moted.toml --state-dir .mote/state --socket .mote/mote.sock --log-stderr
 
 # Unit, integration and systemd tests (the real-systemd test needs the rootfs: make e2e-rootfs).
+# Bounded: a hung test fails the run instead of stalling it.
 test: test-deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --no-parallel
+	timeout --kill-after=30s 40m $(SWIFT) test --skip-build --no-parallel
 
 # A Debian tree with systemd for the nspawn end-to-end test, cached outside the clone.
 E2E_ROOTFS ?= /var/cache/mote-ci/rootfs-bookworm-v1

@@ -98,6 +98,7 @@ public final class MoteClient {
         }
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         fd = s
     }
 
@@ -108,6 +109,7 @@ public final class MoteClient {
             if n < 0 {
                 if errno == EINTR { continue }
                 if errno == EPIPE || errno == ECONNRESET { throw .connectionClosed }
+                if errno == EAGAIN || errno == EWOULDBLOCK { throw .timeout }
                 throw .io(errnoText())
             }
             offset += n

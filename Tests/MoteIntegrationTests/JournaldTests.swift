@@ -41,7 +41,7 @@ struct JournaldTests {
         #expect(entry["CODE_LINE"] != nil && entry["CODE_FUNC"] != nil)
         #expect(entry["_TRANSPORT"] == "journal")
         let pid = entry["_PID"]?.stringValue ?? ""
-        #expect(pid == String(daemon.process.processIdentifier))
+        #expect(pid == String(daemon.process.pid))
 
         let denied = try entries(["MOTE_EVENT=access_denied", "_PID=\(pid)"])
         if which("setpriv") != nil {

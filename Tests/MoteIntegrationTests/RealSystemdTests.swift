@@ -26,7 +26,7 @@ struct RealSystemdTests {
         let result = try runCommand(
             "/bin/bash",
             [Repository.path("Tests/scripts/e2e-nspawn.sh"), RealSystemdTests.rootfs, DaemonProcess.motedPath,
-             DaemonProcess.motectlPath, Repository.root])
+             DaemonProcess.motectlPath, Repository.root], timeout: 600)
         print(result.stdout)
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.contains("e2e: all passed"))

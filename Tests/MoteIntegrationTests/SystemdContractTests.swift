@@ -12,7 +12,7 @@ struct SystemdContractTests {
         let notify = try NotifyListener(directory: daemon.directory)
         try daemon.start(
             environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "600000"], waitUntilReady: false)
-        let pid = daemon.process.processIdentifier
+        let pid = daemon.process.pid
         // WATCHDOG_PID must name the daemon for sd_watchdog_enabled to accept it; without it any pid is accepted.
         _ = pid
         guard let ready = notify.wait(for: "READY", value: "1") else {
@@ -91,23 +91,19 @@ struct SystemdContractTests {
         let directory = DaemonProcess.makeTemporaryDirectory()
         let daemon = DaemonProcess(directory: directory)
         let notify = try NotifyListener(directory: directory)
-        let activator = Process()
-        activator.executableURL = URL(fileURLWithPath: which("systemd-socket-activate")!)
         var env = ProcessInfo.processInfo.environment
         env["NOTIFY_SOCKET"] = notify.path
-        activator.environment = env
-        activator.arguments = [
-            "-l", daemon.socketPath, "--fdname=api", "-E", "NOTIFY_SOCKET",
-            DaemonProcess.motedPath, "--config", daemon.configPath, "--state-dir", daemon.stateDir, "--log-stderr",
-            // A --socket pointing elsewhere must lose to the passed socket.
-            "--socket", directory + "/unused.sock",
-        ]
         _ = FileManager.default.createFile(atPath: daemon.logPath, contents: nil)
-        activator.standardError = FileHandle(forWritingAtPath: daemon.logPath)
-        try activator.run()
-        defer {
-            if activator.isRunning { kill(activator.processIdentifier, SIGKILL) }
-        }
+        let activator = try ChildProcess(
+            which("systemd-socket-activate")!,
+            [
+                "-l", daemon.socketPath, "--fdname=api", "-E", "NOTIFY_SOCKET",
+                DaemonProcess.motedPath, "--config", daemon.configPath, "--state-dir", daemon.stateDir, "--log-stderr",
+                // A --socket pointing elsewhere must lose to the passed socket.
+                "--socket", directory + "/unused.sock",
+            ],
+            environment: env, stderr: daemon.logPath)
+        defer { activator.killGroup() }
         #expect(eventually { FileManager.default.fileExists(atPath: daemon.socketPath) })
         // It execs moted only on the first connection; that connection is served.
         let client = MoteClient(socketPath: daemon.socketPath, timeoutSeconds: 20)
@@ -115,11 +111,8 @@ struct SystemdContractTests {
         #expect(status["socket"]?["listener"]?.stringValue == "activated fd 3 (api)")
         #expect(!FileManager.default.fileExists(atPath: directory + "/unused.sock"))
         #expect(notify.wait(for: "READY", value: "1") != nil)
-        kill(activator.processIdentifier, SIGTERM)
-        let deadline = Date().addingTimeInterval(15)
-        while activator.isRunning, Date() < deadline { usleep(10_000) }
-        #expect(!activator.isRunning)
-        #expect(activator.terminationStatus == 0)
+        activator.signal(SIGTERM)
+        #expect(activator.wait(timeout: 15) == 0)
         // The passed socket file is systemd's: moted leaves it in place.
         #expect(FileManager.default.fileExists(atPath: daemon.socketPath))
     }

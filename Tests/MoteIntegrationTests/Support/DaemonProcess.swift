@@ -11,7 +11,13 @@ final class DaemonProcess: @unchecked Sendable {
     let stateDir: String
     let configPath: String
     let logPath: String
-    let process = Process()
+    private var child: ChildProcess?
+
+    /// The running (or ended) moted; a test that reads it before `start` fails loudly.
+    var process: ChildProcess {
+        guard let child else { preconditionFailure("DaemonProcess.start was not called") }
+        return child
+    }
 
     /// Where the built executables are: beside the test bundle in `.build/<config>/`.
     static var binDirectory: String {
@@ -45,20 +51,15 @@ final class DaemonProcess: @unchecked Sendable {
         extraArguments: [String] = [], environment: [String: String] = [:], logToStderr: Bool = true,
         waitUntilReady: Bool = true
     ) throws {
-        process.executableURL = URL(fileURLWithPath: DaemonProcess.motedPath)
         var arguments = ["--config", configPath, "--state-dir", stateDir, "--socket", socketPath]
         if logToStderr { arguments.append("--log-stderr") }
-        process.arguments = arguments + extraArguments
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "NOTIFY_SOCKET")
         env.removeValue(forKey: "LISTEN_FDS")
         for (k, v) in environment { env[k] = v }
-        process.environment = env
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = FileHandle(forWritingAtPath: logPath)
-        process.standardError = log
-        process.standardOutput = log
-        try process.run()
+        child = try ChildProcess(
+            DaemonProcess.motedPath, arguments + extraArguments, environment: env, stdout: logPath, stderr: logPath)
         if waitUntilReady { try waitForSocket() }
     }
 
@@ -66,8 +67,8 @@ final class DaemonProcess: @unchecked Sendable {
     func waitForSocket(timeout: Double = 20) throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            if !process.isRunning {
-                throw TestFailure("moted exited with \(process.terminationStatus) before answering:\n\(log())")
+            if let status = process.terminationStatus {
+                throw TestFailure("moted exited with \(status) before answering:\n\(log())")
             }
             let client = MoteClient(socketPath: socketPath, timeoutSeconds: 2)
             if let response = try? client.get("/v2/health/ready"), response.status == 200 { return }
@@ -83,33 +84,26 @@ final class DaemonProcess: @unchecked Sendable {
     func log() -> String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// Sends a signal.
-    func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
+    func signal(_ sig: Int32) { process.signal(sig) }
 
     /// Sends SIGTERM and waits for the exit; returns the exit status.
     @discardableResult
     func stop(timeout: Double = 20) -> Int32 {
-        if process.isRunning { signal(SIGTERM) }
+        guard let child else { return -1 }
+        if child.isRunning { child.signal(SIGTERM) }
         return waitForExit(timeout: timeout)
     }
 
     /// Waits for the process to end (SIGKILL after `timeout`); returns its status.
     func waitForExit(timeout: Double = 20) -> Int32 {
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning, Date() < deadline { usleep(10_000) }
-        if process.isRunning {
-            signal(SIGKILL)
-            process.waitUntilExit()
-            return -9
-        }
-        process.waitUntilExit()
-        return process.terminationStatus
+        guard let child else { return -1 }
+        if let status = child.wait(timeout: timeout) { return status }
+        child.killGroup()
+        return -9
     }
 
     deinit {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        child?.killGroup()
         try? FileManager.default.removeItem(atPath: directory)
     }
 }
@@ -120,27 +114,26 @@ struct TestFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Runs a command and returns its exit status, stdout and stderr.
+/// Runs a command and returns its exit status, stdout and stderr. A command still running
+/// after `timeout` seconds is killed with its process group and reported as status 124.
 @discardableResult
-func runCommand(_ executable: String, _ arguments: [String], environment: [String: String]? = nil)
-    throws -> (status: Int32, stdout: String, stderr: String)
-{
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    if let environment { process.environment = environment }
+func runCommand(
+    _ executable: String, _ arguments: [String], environment: [String: String]? = nil, timeout: Double = 120
+) throws -> (status: Int32, stdout: String, stderr: String) {
     let directory = DaemonProcess.makeTemporaryDirectory("mote-cmd")
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    _ = FileManager.default.createFile(atPath: directory + "/out", contents: nil)
-    _ = FileManager.default.createFile(atPath: directory + "/err", contents: nil)
-    process.standardOutput = FileHandle(forWritingAtPath: directory + "/out")
-    process.standardError = FileHandle(forWritingAtPath: directory + "/err")
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
+    let child = try ChildProcess(
+        executable, arguments, environment: environment, stdout: directory + "/out", stderr: directory + "/err")
+    var status = child.wait(timeout: timeout)
+    var note = ""
+    if status == nil {
+        child.killGroup(grace: 20)
+        status = 124
+        note = "\n[test harness] \(executable) \(arguments.joined(separator: " ")) killed after \(Int(timeout)) s"
+    }
     let out = (try? String(contentsOfFile: directory + "/out", encoding: .utf8)) ?? ""
     let err = (try? String(contentsOfFile: directory + "/err", encoding: .utf8)) ?? ""
-    return (process.terminationStatus, out, err)
+    return (status ?? 124, out, err + note)
 }
 
 /// Finds an executable on PATH (or an absolute path), nil when absent.
