@@ -1,6 +1,6 @@
 import Foundation
 import MoteCore
-import MoteFeatures
+@testable import MoteFeatures
 import Testing
 
 @Suite("push and online reads")
@@ -101,8 +101,25 @@ struct PushAndOnlineTests {
         try store.push(try PushBatch.parse(pushBody(["m1", "m2"], [now, now], temps: [1.5, 2.5]), definitions: store.definitions.set, limits: store.limits, now: now))
         let again = try reopen(store)
         #expect(again.rebuild.rows == 2)
-        #expect(again.cache.lookup(viewID: 1, key: "m2")?.values.first == .double(2.5))
+        #expect(again.cache.lookup(viewID: 1, key: "m2")?.value(0, as: .float64) == .double(2.5))
         #expect(again.definitions.version == 1)
+    }
+
+    @Test("cached rows keep each value's JSON text and read back typed; fields past an old row's width are null")
+    func packedEntries() {
+        let values: [FeatureValue] = [.double(-0.25), .int(Int64.min), .string("é,\"x\"\n"), .bool(false), .null, .double(3)]
+        let types: [FeatureType] = [.float64, .int64, .string, .bool, .float64, .float64]
+        let entry = OnlineFeatureCache.Entry(eventNanos: 5, createdNanos: 6, values: values)
+        #expect(entry.width == values.count)
+        for (k, value) in values.enumerated() { #expect(entry.value(k, as: types[k]) == value) }
+        var out: [UInt8] = []
+        for k in 0..<values.count + 1 {
+            if k > 0 { out.append(UInt8(ascii: ",")) }
+            entry.appendJSON(k, to: &out)
+        }
+        #expect(String(decoding: out, as: UTF8.self) == #"-0.25,-9223372036854775808,"é,\"x\"\n",false,null,3,null"#)
+        #expect(entry.isNull(4) && entry.isNull(6) && !entry.isNull(3))
+        #expect(OnlineFeatureCache.Entry(eventNanos: 0, createdNanos: 0, values: []).width == 0)
     }
 
     @Test("rows encode and decode losslessly, and old rows read with new fields as null")
@@ -204,7 +221,8 @@ struct RetentionTests {
         #expect(passes > 3)  // bounded: 7 rows per pass
         #expect(try store.historyRowCount(viewID: 1) == 41)  // events within 10 h: 0...40 quarter-hours
         #expect(try store.historyRowCount(viewID: 2) == 30)
-        #expect(store.cache.lookup(viewID: 1, key: "m1")?.values == [.int(0)])
+        let kept = store.cache.lookup(viewID: 1, key: "m1")
+        #expect(kept?.width == 1 && kept?.value(0, as: .int64) == .int(0))
         // The newest rows survive max_rows.
         let frame = EntityFrame(columns: [("machine_id", ["m1"]), ("event_timestamp", [.integer(now / 1_000_000_000)])], keys: ["m1"], times: [now])
         let features = try FeatureReference.resolve(["counted:level"], in: store.definitions.set, fullNames: false)

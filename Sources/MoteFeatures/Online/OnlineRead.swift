@@ -41,6 +41,10 @@ public struct ResolvedRead: Sendable {
     public var keyTypes: [EntityKeyType]
     /// Per view: its cache table, TTL, and the positions in `features` it serves.
     var groups: [(table: OnlineFeatureCache.ViewTable, ttlNanos: Int64, members: [Int])]
+    /// Per feature, what rendering needs (plain values, so the loop retains nothing).
+    var slots: [(field: Int, ttlNanos: Int64, group: Int)]
+    /// The answer's fixed start, rendered once: `{"metadata":{"feature_names":[...]},"results":[`.
+    var responsePrefix: [UInt8]
 
     /// Resolves names and checks that all features share their join keys.
     static func make(_ names: [String], in definitions: DefinitionSet, fullNames: Bool, cache: OnlineFeatureCache) throws(APIError) -> ResolvedRead {
@@ -60,7 +64,23 @@ public struct ResolvedRead: Sendable {
                 groups.append((f.table, f.view.ttlNanos, [k]))
             }
         }
-        return ResolvedRead(features: features, joinKeys: joinKeys, keyTypes: definitions.keyTypes(of: features[0].view), groups: groups)
+        var slots = features.map { (field: $0.fieldIndex, ttlNanos: $0.view.ttlNanos, group: 0) }
+        for (g, group) in groups.enumerated() { for m in group.members { slots[m].group = g } }
+        var prefix = JSONWriter(capacity: 64 + 24 * (joinKeys.count + features.count))
+        prefix.beginObject()
+        prefix.key("metadata")
+        prefix.beginObject()
+        prefix.key("feature_names")
+        prefix.beginArray()
+        for key in joinKeys { prefix.string(key) }
+        for f in features { prefix.string(f.outputName) }
+        prefix.endArray()
+        prefix.endObject()
+        prefix.key("results")
+        prefix.bytes.append(contentsOf: #"["#.utf8)
+        return ResolvedRead(
+            features: features, joinKeys: joinKeys, keyTypes: definitions.keyTypes(of: features[0].view), groups: groups,
+            slots: slots, responsePrefix: prefix.bytes)
     }
 }
 
@@ -125,62 +145,14 @@ public enum OnlineRead {
         for (g, group) in plan.groups.enumerated() {
             found[g] = group.table.rows.withLock { rows in keys.map { rows[$0] } }
         }
-        var groupOf = [Int](repeating: 0, count: plan.features.count)
-        for (g, group) in plan.groups.enumerated() { for m in group.members { groupOf[m] = g } }
-
-        var w = JSONWriter(capacity: 160 + rowCount * plan.features.count * 48)
-        w.beginObject()
-        w.key("metadata")
-        w.beginObject()
-        w.key("feature_names")
-        w.beginArray()
-        for key in joinKeys { w.string(key) }
-        for f in plan.features { w.string(f.outputName) }
-        w.endArray()
-        w.endObject()
-        w.key("results")
-        w.beginArray()
-        for column in columns {
-            w.beginObject()
-            w.key("values"); w.beginArray(); for v in column { w.value(v) }; w.endArray()
-            w.key("statuses"); w.beginArray(); for _ in 0..<rowCount { w.string("PRESENT") }; w.endArray()
-            w.key("event_timestamps"); w.beginArray(); for _ in 0..<rowCount { w.timestamp(nanos: 0) }; w.endArray()
-            w.endObject()
-        }
-        for (k, f) in plan.features.enumerated() {
-            let entries = found[groupOf[k]]
-            let ttl = f.view.ttlNanos
-            w.beginObject()
-            w.key("values")
-            w.beginArray()
-            for entry in entries {
-                guard let entry, ttl == 0 || now - entry.eventNanos <= ttl else {
-                    w.null()
-                    continue
-                }
-                (f.fieldIndex < entry.values.count ? entry.values[f.fieldIndex] : .null).write(into: &w)
-            }
-            w.endArray()
-            w.key("statuses")
-            w.beginArray()
-            for entry in entries { w.string(status(entry, field: f.fieldIndex, ttl: ttl, now: now).rawValue) }
-            w.endArray()
-            w.key("event_timestamps")
-            w.beginArray()
-            for entry in entries { w.timestamp(nanos: entry?.eventNanos ?? 0) }
-            w.endArray()
-            w.endObject()
-        }
-        w.endArray()
-        w.endObject()
-        return w
+        return OnlineAnswer.render(plan: plan, keyColumns: columns, found: found, now: now)
     }
 
     @inline(__always)
     static func status(_ entry: OnlineFeatureCache.Entry?, field: Int, ttl: Int64, now: Int64) -> FeatureStatus {
         guard let entry else { return .notFound }
         if ttl > 0, now - entry.eventNanos > ttl { return .outsideMaxAge }
-        if field >= entry.values.count || entry.values[field].isNull { return .nullValue }
+        if entry.isNull(field) { return .nullValue }
         return .present
     }
 }
