@@ -124,10 +124,9 @@ enum FeatureRoutes {
         headers.add(name: "x-mote-definitions-version", value: String(table.fingerprint.definitionsVersion))
         headers.add(name: "x-mote-dataset-hash", value: table.fingerprint.contentHash)
         headers.add(name: "x-mote-rows", value: String(table.fingerprint.rows))
-        if format == "csv" {
-            return Response(status: .ok, contentType: "text/csv; charset=utf-8", body: ByteBuffer(bytes: table.csv()), headers: headers)
-        }
-        return Response(status: .ok, contentType: "application/x-ndjson", body: ByteBuffer(bytes: table.jsonLines()), headers: headers)
+        // The joined values are in memory; their text (the larger part) is streamed.
+        let stream = JoinedTableStream(table, csv: format == "csv")
+        return .streamed(stream, contentType: format == "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson", headers: headers)
     }
 
     static func describe(_ view: FeatureViewDefinition, _ set: DefinitionSet, _ store: FeatureStore, into w: inout JSONWriter) throws {
@@ -184,6 +183,39 @@ final class FeatureMetrics: Sendable {
                 descriptor: .mote("feature_freshness", unit: "seconds", help: "Seconds since the newest event of a feature view."),
                 labels: [("view", view.name)]
             ).set(Double(now - newest) / 1e9)
+        }
+    }
+}
+
+/// A joined table written out piece by piece (about 64 KiB each) as CSV or JSON lines.
+final class JoinedTableStream: BodyStream {
+    private let table: JoinedTable
+    private let csv: Bool
+    /// The next row to write; -1 before the CSV header.
+    private let cursor: LockedValue<Int>
+    static let pieceBytes = 64 * 1024
+
+    init(_ table: JoinedTable, csv: Bool) {
+        self.table = table
+        self.csv = csv
+        cursor = LockedValue(csv ? -1 : 0)
+    }
+
+    func next() throws -> [UInt8]? {
+        cursor.withLock { row -> [UInt8]? in
+            guard row < table.frame.count else { return nil }
+            var out: [UInt8] = []
+            out.reserveCapacity(Self.pieceBytes + 4096)
+            if row < 0 {
+                table.appendCSVHeader(to: &out)
+                row = 0
+            }
+            while row < table.frame.count, out.count < Self.pieceBytes {
+                let stop = min(table.frame.count, row + 256)
+                if csv { table.appendCSV(rows: row..<stop, to: &out) } else { table.appendJSONLines(rows: row..<stop, to: &out) }
+                row = stop
+            }
+            return out
         }
     }
 }

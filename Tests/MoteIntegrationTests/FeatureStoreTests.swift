@@ -96,6 +96,59 @@ struct FeatureStoreTests {
         daemon.stop()
     }
 
+    @Test("a large point-in-time answer is streamed in chunks; the connection then serves the next request")
+    func streamedHistory() throws {
+        let daemon = DaemonProcess()
+        try daemon.start()
+        try apply(daemon)
+        let client = daemon.client()
+        let keys = (0..<2000).map { "\"m\($0)\"" }.joined(separator: ",")
+        let push = "{\"feature_view\":\"sensor_stats\",\"df\":{\"machine_id\":[\(keys)],\"event_timestamp\":[\(Array(repeating: "1700000000", count: 2000).joined(separator: ","))],\"temp\":[\((0..<2000).map { "\($0).5" }.joined(separator: ","))]}}"
+        #expect(try client.post("/v1/push", json: Array(push.utf8)).status == 200)
+
+        // 30 000 entity rows: about 1 MB of CSV, more than one piece.
+        let rows = 30_000
+        let entityKeys = (0..<rows).map { "\"m\($0 % 2500)\"" }.joined(separator: ",")
+        let times = Array(repeating: "1700000100", count: rows).joined(separator: ",")
+        let body = "{\"entity_df\":{\"machine_id\":[\(entityKeys)],\"event_timestamp\":[\(times)]},\"features\":[\"sensor_stats:temp\"],\"format\":\"csv\"}"
+        let socket = try RawSocket(path: daemon.socketPath)
+        socket.send("POST /v1/historical-features HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)GET /v2/health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        let raw = socket.readToClose()
+        #expect(raw.hasPrefix("HTTP/1.1 200 OK\r\n"))
+        let headEnd = try #require(raw.range(of: "\r\n\r\n"))
+        let headers = raw[..<headEnd.lowerBound].lowercased()
+        #expect(headers.contains("transfer-encoding: chunked"))
+        #expect(!headers.contains("content-length"))
+        #expect(headers.contains("x-mote-rows: \(rows)"))
+        // Undo the chunked coding (on bytes: "\r\n" is one Character in Swift).
+        let bytes = Array(raw[headEnd.upperBound...].utf8)
+        var at = 0
+        var decoded: [UInt8] = []
+        var chunks = 0
+        while let lineEnd = (at..<max(at, bytes.count - 1)).first(where: { bytes[$0] == 13 && bytes[$0 + 1] == 10 }),
+            let size = Int(String(decoding: bytes[at..<lineEnd], as: UTF8.self), radix: 16)
+        {
+            at = lineEnd + 2
+            if size == 0 {
+                at += 2
+                break
+            }
+            decoded.append(contentsOf: bytes[at..<min(bytes.count, at + size)])
+            at += size + 2
+            chunks += 1
+        }
+        let csv = String(decoding: decoded, as: UTF8.self)
+        let rest = String(decoding: bytes[min(at, bytes.count)...], as: UTF8.self)
+        #expect(chunks > 1, "the answer came in one piece")
+        let lines = csv.split(separator: "\n")
+        #expect(lines.count == rows + 1)
+        #expect(lines.first == "machine_id,event_timestamp,temp")
+        #expect(lines[1] == "m0,1700000100,0.5")
+        #expect(lines[2001] == "m2000,1700000100,")  // m2000.. were never pushed
+        #expect(rest.hasPrefix("HTTP/1.1 200"), "the pipelined request after the stream was not answered")
+        daemon.stop()
+    }
+
     @Test("kill -9 during a push load loses no acknowledged row")
     func killDuringPushes() async throws {
         let daemon = DaemonProcess()

@@ -8,12 +8,23 @@ extension JoinedTable {
     public func csv() -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(64 + frame.count * (frame.columns.count + features.count) * 12)
+        appendCSVHeader(to: &out)
+        appendCSV(rows: 0..<frame.count, to: &out)
+        return out
+    }
+
+    /// The CSV header line.
+    public func appendCSVHeader(to out: inout [UInt8]) {
         for (k, name) in columnNames.enumerated() {
             if k > 0 { out.append(UInt8(ascii: ",")) }
             CSV.appendField(name, to: &out)
         }
         out.append(0x0A)
-        for row in 0..<frame.count {
+    }
+
+    /// CSV lines of `rows`.
+    public func appendCSV(rows: Range<Int>, to out: inout [UInt8]) {
+        for row in rows {
             for (k, column) in frame.columns.enumerated() {
                 if k > 0 { out.append(UInt8(ascii: ",")) }
                 CSV.appendJSON(column.values[row], to: &out)
@@ -24,29 +35,41 @@ extension JoinedTable {
             }
             out.append(0x0A)
         }
-        return out
     }
 
     /// JSON lines: one object per entity row; a missing value is `null`.
     public func jsonLines() -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(64 + frame.count * (frame.columns.count + features.count) * 20)
-        for row in 0..<frame.count {
-            var w = JSONWriter(capacity: 256)
-            w.beginObject()
-            for column in frame.columns {
-                w.key(column.name)
+        appendJSONLines(rows: 0..<frame.count, to: &out)
+        return out
+    }
+
+    /// JSON lines of `rows`.
+    public func appendJSONLines(rows: Range<Int>, to out: inout [UInt8]) {
+        let keys = columnNames.map { name -> [UInt8] in
+            var key: [UInt8] = []
+            JSONWriter.appendString(name, to: &key)
+            key.append(UInt8(ascii: ":"))
+            return key
+        }
+        for row in rows {
+            out.append(UInt8(ascii: "{"))
+            for (k, column) in frame.columns.enumerated() {
+                if k > 0 { out.append(UInt8(ascii: ",")) }
+                out.append(contentsOf: keys[k])
+                var w = JSONWriter(capacity: 16)
                 w.value(column.values[row])
+                out.append(contentsOf: w.bytes)
             }
-            for (f, feature) in features.enumerated() {
-                w.key(feature.outputName)
-                values[f][row].write(into: &w)
+            for f in 0..<features.count {
+                if f > 0 || !frame.columns.isEmpty { out.append(UInt8(ascii: ",")) }
+                out.append(contentsOf: keys[frame.columns.count + f])
+                values[f][row].append(to: &out)
             }
-            w.endObject()
-            out.append(contentsOf: w.bytes)
+            out.append(UInt8(ascii: "}"))
             out.append(0x0A)
         }
-        return out
     }
 }
 

@@ -296,14 +296,68 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     }
 
     private func respond(_ response: Response, _ flight: InFlight, _ ctx: ChannelHandlerContext) {
-        let keepAlive = flight.head.isKeepAlive && !quiescing
+        var keepAlive = flight.head.isKeepAlive && !quiescing
+        if let stream = response.stream, flight.head.method != .HEAD {
+            let http10 = flight.head.version.minor == 0 && flight.head.version.major == 1
+            if http10 { keepAlive = false }  // the body ends where the connection does
+            write(response, flight, keepAlive: keepAlive, closeAfter: false, ctx)
+            sequence &+= 1
+            state = .waiting(flight, sequence: sequence)
+            pump(stream, keepAlive: keepAlive, http10: http10, sequence: sequence, ctx)
+            return
+        }
         write(response, flight, keepAlive: keepAlive, ctx)
+        afterAnswer(keepAlive: keepAlive, ctx)
+    }
+
+    private func afterAnswer(keepAlive: Bool, _ ctx: ChannelHandlerContext) {
         guard keepAlive else {
             state = .draining
             return
         }
         state = .idle
         drainQueue(ctx)
+    }
+
+    /// Streams a body: one piece produced on the thread pool, written, and only once the
+    /// socket took it the next one asked for.
+    private func pump(_ stream: any BodyStream, keepAlive: Bool, http10: Bool, sequence mine: UInt64, _ ctx: ChannelHandlerContext) {
+        let logger = context.logger
+        context.threadPool.runIfActive(eventLoop: ctx.eventLoop) { try stream.next() }.assumeIsolated().whenComplete { result in
+            guard case .waiting(_, let current) = self.state, current == mine else { return }
+            switch result {
+            case .success(let piece?):
+                if piece.isEmpty {
+                    self.pump(stream, keepAlive: keepAlive, http10: http10, sequence: mine, ctx)
+                    return
+                }
+                let framed = ResponseSerializer.chunk(piece, http10: http10, allocator: ctx.channel.allocator)
+                ctx.writeAndFlushPromise(self.wrapOutboundOut(framed)).assumeIsolated().whenComplete { written in
+                    if case .failure = written {
+                        self.state = .draining
+                        ctx.close(promise: nil)
+                        return
+                    }
+                    self.pump(stream, keepAlive: keepAlive, http10: http10, sequence: mine, ctx)
+                }
+            case .success(nil):
+                var end = ctx.channel.allocator.buffer(capacity: 5)
+                if !http10 { end.writeStaticString("0\r\n\r\n") }
+                self.lastActivity = .now()
+                if keepAlive {
+                    ctx.writeAndFlush(self.wrapOutboundOut(end), promise: nil)
+                } else {
+                    ctx.writeAndFlushPromise(self.wrapOutboundOut(end)).assumeIsolated().whenComplete { _ in ctx.close(promise: nil) }
+                }
+                self.afterAnswer(keepAlive: keepAlive, ctx)
+            case .failure(let error):
+                // The head is out: all that is left is to cut the body short, which the
+                // client sees as a chunked body without its last chunk.
+                logger.error("streamed answer failed", metadata: ["event": "stream_failed", "error": "\(error)"])
+                self.state = .draining
+                ctx.close(promise: nil)
+            }
+        }
     }
 
     /// Processes pipelined parts that arrived while an answer was pending, until one of them
@@ -317,7 +371,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    private func write(_ response: Response, _ flight: InFlight, keepAlive: Bool, _ ctx: ChannelHandlerContext) {
+    private func write(_ response: Response, _ flight: InFlight, keepAlive: Bool, closeAfter: Bool? = nil, _ ctx: ChannelHandlerContext) {
         let bytes = ResponseSerializer.serialize(
             response, keepAlive: keepAlive, http10: flight.head.version.minor == 0 && flight.head.version.major == 1,
             headOnly: flight.head.method == .HEAD, allocator: ctx.channel.allocator)
@@ -326,7 +380,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         lastSeries = context.metrics.record(
             route: flight.route?.index ?? -1, routeLabel: flight.route?.pattern ?? "unmatched",
             method: flight.head.method, status: Int(response.status.code), nanoseconds: elapsed, cached: lastSeries)
-        if keepAlive {
+        if !(closeAfter ?? !keepAlive) {
             ctx.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
         } else {
             ctx.writeAndFlushPromise(wrapOutboundOut(bytes)).assumeIsolated().whenComplete { _ in ctx.close(promise: nil) }

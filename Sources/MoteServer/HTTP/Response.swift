@@ -9,12 +9,25 @@ public struct Response: Sendable {
     public var body: ByteBuffer
     /// Extra headers (Content-Type, Content-Length and Connection are set by the server).
     public var headers: HTTPHeaders
+    /// When set, the body is streamed from this producer with chunked transfer encoding
+    /// (and `body` is ignored): for answers too large to build in memory.
+    public var stream: (any BodyStream)?
 
     public init(status: HTTPResponseStatus = .ok, contentType: String = "application/json", body: ByteBuffer, headers: HTTPHeaders = [:]) {
         self.status = status
         self.contentType = contentType
         self.body = body
         self.headers = headers
+        self.stream = nil
+    }
+
+    /// An answer whose body `stream` produces piece by piece.
+    public static func streamed(
+        _ stream: any BodyStream, contentType: String, status: HTTPResponseStatus = .ok, headers: HTTPHeaders = [:]
+    ) -> Response {
+        var response = Response(status: status, contentType: contentType, body: ByteBuffer(), headers: headers)
+        response.stream = stream
+        return response
     }
 
     /// A JSON answer from bytes already encoded.
@@ -50,4 +63,12 @@ public struct Response: Sendable {
         out.append(UInt8(ascii: "}"))
         return json(out, status: HTTPResponseStatus(statusCode: error.status))
     }
+}
+
+/// A body produced in pieces. The server calls `next` on its blocking thread pool, one call
+/// at a time, and asks for the next piece only after the previous one was written to the
+/// socket (so a slow reader holds back the producer instead of filling memory).
+public protocol BodyStream: AnyObject, Sendable {
+    /// The next piece of the body (about 64 KiB is a good size); nil at the end.
+    func next() throws -> [UInt8]?
 }

@@ -18,8 +18,13 @@ enum ResponseSerializer {
         buffer.writeString(response.status.reasonPhrase)
         buffer.writeStaticString("\r\ncontent-type: ")
         buffer.writeString(response.contentType)
-        buffer.writeStaticString("\r\ncontent-length: ")
-        writeDecimal(bodyLength, into: &buffer)
+        if response.stream != nil, !headOnly {
+            // HTTP/1.0 has no chunked coding: the body ends when the connection closes.
+            if !http10 { buffer.writeStaticString("\r\ntransfer-encoding: chunked") }
+        } else {
+            buffer.writeStaticString("\r\ncontent-length: ")
+            writeDecimal(bodyLength, into: &buffer)
+        }
         if !keepAlive {
             buffer.writeStaticString("\r\nconnection: close")
         } else if http10 {
@@ -32,10 +37,24 @@ enum ResponseSerializer {
             buffer.writeString(value)
         }
         buffer.writeStaticString("\r\n\r\n")
-        if !headOnly, bodyLength > 0 {
+        if !headOnly, bodyLength > 0, response.stream == nil {
             var body = response.body
             buffer.writeBuffer(&body)
         }
+        return buffer
+    }
+
+    /// One piece of a streamed body, framed as an HTTP/1.1 chunk (raw for HTTP/1.0).
+    static func chunk(_ bytes: [UInt8], http10: Bool, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: bytes.count + 12)
+        if http10 {
+            buffer.writeBytes(bytes)
+            return buffer
+        }
+        buffer.writeString(String(bytes.count, radix: 16))
+        buffer.writeStaticString("\r\n")
+        buffer.writeBytes(bytes)
+        buffer.writeStaticString("\r\n")
         return buffer
     }
 
