@@ -49,9 +49,10 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .target(name: "MoteFeatures", dependencies: ["MoteCore", "MoteStorage"]),
+        .target(name: "MoteRegistry", dependencies: ["MoteCore", "MoteStorage"]),
         .target(name: "MoteClient", dependencies: ["MoteCore"]),
         .target(name: "MoteDaemon", dependencies: [
-            "MoteCore", "MoteStorage", "MoteSystemd", "MoteServer", "MoteFeatures",
+            "MoteCore", "MoteStorage", "MoteSystemd", "MoteServer", "MoteFeatures", "MoteRegistry",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -89,6 +90,7 @@ let package = Package(
         ]),
         .testTarget(name: "MoteIntegrationTests", dependencies: ["MoteCore", "MoteClient"]),
         .testTarget(name: "MoteFeaturesTests", dependencies: ["MoteCore", "MoteStorage", "MoteFeatures"]),
+        .testTarget(name: "MoteRegistryTests", dependencies: ["MoteCore", "MoteStorage", "MoteRegistry"]),
         .testTarget(name: "MoteDaemonTests", dependencies: ["MoteCore", "MoteDaemon", "MoteServer"]),
     ]
 )

@@ -63,7 +63,7 @@ public enum Daemon {
             options: Database.Options(
                 synchronous: config.storage.synchronous,
                 busyTimeoutMillis: Int(config.storage.busyTimeoutNanos / 1_000_000),
-                readers: config.storage.readers))
+                readers: config.storage.readers, cacheMiB: config.storage.cacheMiB, mmapMiB: config.storage.mmapMiB))
         let policy = AccessPolicy(config.access)
         for warning in policy.warnings { log.warning("\(warning)", metadata: ["event": "config_warning"]) }
         let settings = ServerSettingsBox(ServerSettings(limits: config.limits, policy: policy))

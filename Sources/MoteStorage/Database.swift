@@ -17,10 +17,19 @@ public final class Database: Sendable {
         public var synchronous: MoteConfig.Synchronous
         public var busyTimeoutMillis: Int
         public var readers: Int
-        public init(synchronous: MoteConfig.Synchronous = .normal, busyTimeoutMillis: Int = 5000, readers: Int = 4) {
+        /// Page cache per connection, MiB.
+        public var cacheMiB: Int
+        /// Memory-mapped bytes per connection, MiB (0: off).
+        public var mmapMiB: Int
+        public init(
+            synchronous: MoteConfig.Synchronous = .normal, busyTimeoutMillis: Int = 5000, readers: Int = 4, cacheMiB: Int = 32,
+            mmapMiB: Int = 0
+        ) {
             self.synchronous = synchronous
             self.busyTimeoutMillis = busyTimeoutMillis
             self.readers = readers
+            self.cacheMiB = cacheMiB
+            self.mmapMiB = mmapMiB
         }
     }
 
@@ -51,6 +60,8 @@ public final class Database: Sendable {
             PRAGMA synchronous = \(options.synchronous == .full ? "FULL" : "NORMAL");
             PRAGMA foreign_keys = ON;
             PRAGMA temp_store = MEMORY;
+            PRAGMA cache_size = -\(options.cacheMiB * 1024);
+            PRAGMA mmap_size = \(options.mmapMiB * 1024 * 1024);
             """)
     }
 

@@ -183,16 +183,24 @@ struct HTTPServingTests {
     func connectionLimit() throws {
         let daemon = DaemonProcess(config: "[limits]\nmax_connections = 2\n")
         try daemon.start()
-        let first = try RawSocket(path: daemon.socketPath)
-        let second = try RawSocket(path: daemon.socketPath)
-        first.send("GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n")
-        second.send("GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n")
-        #expect(first.readResponses(1).first?.status == 200)
-        #expect(second.readResponses(1).first?.status == 200)
+        // The readiness probe's connection may not be closed on moted's side yet: retry until
+        // two connections are both served.
+        var pair: (RawSocket, RawSocket)?
+        _ = try eventually(timeout: 5) {
+            let first = try RawSocket(path: daemon.socketPath)
+            let second = try RawSocket(path: daemon.socketPath)
+            first.send("GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n")
+            second.send("GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n")
+            guard first.readResponses(1).first?.status == 200, second.readResponses(1).first?.status == 200 else { return false }
+            pair = (first, second)
+            return true
+        }
+        #expect(pair != nil, "two connections were never both served")
         let third = try RawSocket(path: daemon.socketPath)
         let refused = third.readToClose()
         #expect(refused.hasPrefix("HTTP/1.1 503"))
         #expect(refused.contains("too_many_connections"))
+        withExtendedLifetime(pair) {}  // both stay open until the third was refused
         daemon.stop()
     }
 

@@ -79,10 +79,12 @@ public enum ConfigLoader {
             }
         }
         if let t = try reader.table("storage") {
-            try t.onlyKeys(["synchronous", "busy_timeout", "readers"])
+            try t.onlyKeys(["synchronous", "busy_timeout", "readers", "cache_mib", "mmap_mib"])
             if let v = try t.enumeration("synchronous", MoteConfig.Synchronous.self) { config.storage.synchronous = v }
             if let v = try t.duration("busy_timeout") { config.storage.busyTimeoutNanos = v }
             if let v = try t.int("readers", 1...64) { config.storage.readers = v }
+            if let v = try t.int("cache_mib", 1...65536) { config.storage.cacheMiB = v }
+            if let v = try t.int("mmap_mib", 0...1_048_576) { config.storage.mmapMiB = v }
         }
         if let t = try reader.table("features") {
             try t.onlyKeys(["max_push_rows", "max_read_entities", "max_historical_rows", "future_skew", "retention_interval"])

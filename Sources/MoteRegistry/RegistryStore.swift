@@ -1,0 +1,117 @@
+import MoteCore
+public import MoteStorage
+
+/// Experiments, runs, registered models, versions and aliases in `registry.sqlite`. Every
+/// change is one transaction that also writes its audit and outbox rows; events go out after
+/// the commit.
+public final class RegistryStore: Sendable {
+    let database: Database
+    /// In-process events (alias moves, new versions).
+    public let events = RegistryEvents()
+
+    public init(storage: Storage) {
+        database = storage.registry
+    }
+
+    /// Runs `body` as one audited change.
+    func change<T>(_ actor: Actor, _ body: (SQLiteConnection, inout ChangeLog) throws -> T) throws -> T {
+        var log = ChangeLog()
+        let result = try database.write { conn -> T in
+            let result = try body(conn, &log)
+            try log.write(conn, actor: actor, at: SystemClock.nowNanos())
+            return result
+        }
+        events.publish(log.events)
+        return result
+    }
+
+    /// Runs `body` on a read snapshot.
+    func read<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        try database.read(body)
+    }
+
+    // MARK: - Audit and outbox
+
+    /// One audited change.
+    public struct AuditEntry: Sendable {
+        public var id: Int64
+        public var atNanos: Int64
+        public var actor: Actor
+        public var action: String
+        public var subject: String
+        public var before: String?
+        public var after: String?
+    }
+
+    /// The newest audit entries first, optionally for one subject prefix (`model:NAME`).
+    public func audit(limit: Int, subjectPrefix: String? = nil) throws -> [AuditEntry] {
+        try read { conn in
+            let statement = try conn.prepare(
+                """
+                SELECT id, at_ns, uid, pid, action, subject, before, after FROM audit
+                WHERE ? IS NULL OR substr(subject, 1, length(?)) = ? ORDER BY id DESC LIMIT ?
+                """)
+            let prefix: SQLiteValue = subjectPrefix.map { .text($0) } ?? .null
+            statement.bind([prefix, prefix, prefix, .integer(Int64(limit))])
+            var out: [AuditEntry] = []
+            while try statement.step() {
+                out.append(AuditEntry(
+                    id: statement.int64(0), atNanos: statement.int64(1),
+                    actor: Actor(uid: UInt32(truncatingIfNeeded: statement.int64(2)), pid: Int32(truncatingIfNeeded: statement.int64(3))),
+                    action: statement.text(4) ?? "", subject: statement.text(5) ?? "",
+                    before: statement.isNull(6) ? nil : statement.text(6), after: statement.isNull(7) ? nil : statement.text(7)))
+            }
+            return out
+        }
+    }
+
+    /// A message waiting for the central host.
+    public struct OutboxEntry: Sendable {
+        public var seq: Int64
+        public var atNanos: Int64
+        public var kind: String
+        public var subject: String
+        public var payload: String
+        public var attempts: Int
+        public var lastError: String?
+    }
+
+    /// Pending outbox rows in order, and how many there are in all.
+    public func outbox(limit: Int) throws -> (entries: [OutboxEntry], total: Int) {
+        try read { conn in
+            let statement = try conn.prepare(
+                "SELECT seq, at_ns, kind, subject, payload, attempts, last_error FROM outbox ORDER BY seq LIMIT ?")
+            statement.bind([.integer(Int64(limit))])
+            var out: [OutboxEntry] = []
+            while try statement.step() {
+                out.append(OutboxEntry(
+                    seq: statement.int64(0), atNanos: statement.int64(1), kind: statement.text(2) ?? "",
+                    subject: statement.text(3) ?? "", payload: statement.text(4) ?? "", attempts: Int(statement.int64(5)),
+                    lastError: statement.isNull(6) ? nil : statement.text(6)))
+            }
+            let total = Int(try conn.scalarInt("SELECT count(*) FROM outbox") ?? 0)
+            return (out, total)
+        }
+    }
+}
+
+extension SQLiteConnection {
+    /// The integer a one-row query with bound values returns (0 when none).
+    func count(_ sql: String, _ values: [SQLiteValue]) throws -> Int {
+        let statement = try cached(sql)
+        statement.bind(values)
+        defer { statement.reset() }
+        guard try statement.step() else { return 0 }
+        return Int(statement.int64(0))
+    }
+
+    /// Key/value pairs of a tag or param table for one owner.
+    func pairs(_ sql: String, _ owner: [SQLiteValue]) throws -> [(String, String)] {
+        let statement = try cached(sql)
+        statement.bind(owner)
+        var out: [(String, String)] = []
+        while try statement.step() { out.append((statement.text(0) ?? "", statement.text(1) ?? "")) }
+        statement.reset()
+        return out
+    }
+}
