@@ -1,6 +1,7 @@
 import Logging
 import MoteCore
 import MoteFeatures
+import MoteRegistry
 import MoteServer
 import MoteStorage
 import MoteSystemd
@@ -83,7 +84,8 @@ public enum Daemon {
         threadPool.start()
 
         let router = Router(
-            SystemRoutes.routes(runtime) + FeatureRoutes.routes(features, metrics: runtime.featureMetrics))
+            SystemRoutes.routes(runtime) + FeatureRoutes.routes(features, metrics: runtime.featureMetrics)
+                + RegistryRoutes.routes(RegistryStore(storage: storage), artifacts: ArtifactStore(directory: storage.directory)))
         let server = HTTPServer(
             group: group, threadPool: threadPool, router: router, settings: settings, metrics: metrics,
             logger: logging.logger("server"))

@@ -110,7 +110,9 @@ extension RegistryStore {
             if try conn.count("SELECT count(*) FROM models WHERE name = ?", [.text(name)]) == 0 {
                 try conn.cached("INSERT INTO models (name, description, created_ns, updated_ns) VALUES (?, '', ?, ?)")
                     .run([.text(name), .integer(now), .integer(now)])
-                log.audit("model.create", "model:\(name)", after: try loadModel(conn, name).json())
+                let created = try loadModel(conn, name).json()
+                log.audit("model.create", "model:\(name)", after: created)
+                log.send("model_created", "model:\(name)", created)
             }
             if let run = new.runID { _ = try loadRun(conn, run) }
             let number = try conn.count("SELECT coalesce(max(version), 0) + 1 FROM model_versions WHERE model = ?", [.text(name)])

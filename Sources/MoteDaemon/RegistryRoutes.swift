@@ -1,0 +1,279 @@
+import MoteCore
+import MoteRegistry
+import MoteServer
+import NIOHTTP1
+
+/// Tracking and registry routes: `/v1/experiments`, `/v1/runs`, `/v1/models`, `/v1/audit`,
+/// `/v1/sync/outbox`. Writes to runs need `write`; model, version and alias changes `admin`.
+enum RegistryRoutes {
+    static func routes(_ registry: RegistryStore, artifacts: ArtifactStore) -> [Route] {
+        @Sendable func actor(_ request: Request) -> Actor { Actor(uid: request.peer.uid, pid: request.peer.pid) }
+        @Sendable func object(_ request: Request) throws -> JSONObject {
+            guard case .object(let object) = try FeatureRoutes.parse(request) else { throw APIError.invalidShape("the body must be a JSON object") }
+            return object
+        }
+        @Sendable func param(_ request: Request, _ name: String) throws -> String {
+            guard let value = request.parameter(name) else { throw APIError.badRequest("missing path parameter \(name)") }
+            return value
+        }
+        return [
+            Route(.GET, "/v1/experiments", role: .read, .blocking { _ in
+                var w = JSONWriter(capacity: 1024)
+                w.beginObject(); w.key("experiments"); w.beginArray()
+                for e in try registry.experiments() { e.write(into: &w) }
+                w.endArray(); w.endObject()
+                return .json(w)
+            }),
+            Route(.POST, "/v1/experiments", role: .write, .blocking { request in
+                let body = try object(request)
+                try only(body, ["name", "description", "tags"])
+                let experiment = try registry.createExperiment(
+                    name: try text(body, "name"), description: try optionalText(body, "description") ?? "", tags: try stringMap(body, "tags"),
+                    actor: actor(request))
+                return .json(wrap("experiment", experiment.json()), status: .created)
+            }),
+            Route(.GET, "/v1/experiments/{experiment}", role: .read, .blocking { request in
+                .json(wrap("experiment", try registry.experiment(try param(request, "experiment")).json()))
+            }),
+            Route(.POST, "/v1/runs", role: .write, .blocking { request in
+                let body = try object(request)
+                try only(body, ["experiment", "name", "tags", "source"])
+                var source: JSONWriter?
+                if let value = body["source"] {
+                    guard case .object = value else { throw APIError.invalidShape("'source' must be an object") }
+                    var w = JSONWriter()
+                    w.value(value)
+                    source = w
+                }
+                let run = try registry.createRun(
+                    experiment: try text(body, "experiment"), name: try optionalText(body, "name"), tags: try stringMap(body, "tags"),
+                    source: source, actor: actor(request))
+                return .json(wrap("run", run.json()), status: .created)
+            }),
+            Route(.POST, "/v1/runs/search", role: .read, .blocking { request in
+                let body = try object(request)
+                try only(body, ["experiments", "filter", "order_by", "max_results"])
+                let experiments = try stringList(body, "experiments")
+                let filter = try RunFilter(try optionalText(body, "filter") ?? "")
+                let order = try stringList(body, "order_by")
+                let limit = Int(body["max_results"]?.int64Value ?? 1000)
+                guard (1...50_000).contains(limit) else { throw APIError.invalidShape("'max_results' must be 1 to 50000") }
+                var w = JSONWriter(capacity: 4096)
+                w.beginObject(); w.key("runs"); w.beginArray()
+                for run in try registry.searchRuns(experiments: experiments, filter: filter, orderBy: order, limit: limit) { run.write(into: &w) }
+                w.endArray(); w.endObject()
+                return .json(w)
+            }),
+            Route(.GET, "/v1/runs/{run}", role: .read, .blocking { request in
+                .json(wrap("run", try registry.run(try param(request, "run")).json()))
+            }),
+            Route(.GET, "/v1/runs/{run}/metrics/{key}", role: .read, .blocking { request in
+                var w = JSONWriter(capacity: 1024)
+                w.beginObject(); w.key("metrics"); w.beginArray()
+                for point in try registry.metricHistory(run: try param(request, "run"), key: try param(request, "key")) { point.write(into: &w) }
+                w.endArray(); w.endObject()
+                return .json(w)
+            }),
+            Route(.POST, "/v1/runs/{run}/log", role: .write, .blocking { request in
+                let body = try object(request)
+                try only(body, ["params", "metrics", "tags"])
+                let id = try param(request, "run")
+                let now = SystemClock.nowNanos() / 1_000_000
+                var metrics: [MetricPoint] = []
+                if let list = body["metrics"] {
+                    guard case .array(let items) = list else { throw APIError.invalidShape("'metrics' must be an array of {key, value, step, timestamp}") }
+                    for (k, item) in items.enumerated() {
+                        guard case .object(let m) = item, let key = m["key"]?.stringValue, let value = m["value"]?.doubleValue else {
+                            throw APIError.invalidShape("metrics[\(k)] must be {\"key\": text, \"value\": number, \"step\"?, \"timestamp\"?}")
+                        }
+                        metrics.append(MetricPoint(key: key, value: value, step: m["step"]?.int64Value ?? 0, timestampMillis: m["timestamp"]?.int64Value ?? now))
+                    }
+                }
+                try registry.logBatch(run: id, params: try pairs(body, "params"), metrics: metrics, tags: try pairs(body, "tags"), actor: actor(request))
+                return .json(wrap("run", try registry.run(id).json()))
+            }),
+            Route(.POST, "/v1/runs/{run}/finish", role: .write, .blocking { request in
+                let body = try object(request)
+                try only(body, ["status"])
+                let statusText = try optionalText(body, "status") ?? "FINISHED"
+                guard let status = RunStatus(rawValue: statusText) else { throw APIError.invalidShape("'status' must be FINISHED, FAILED or KILLED") }
+                return .json(wrap("run", try registry.finishRun(try param(request, "run"), status: status, actor: actor(request)).json()))
+            }),
+            Route(.GET, "/v1/models", role: .read, .blocking { _ in
+                var w = JSONWriter(capacity: 1024)
+                w.beginObject(); w.key("models"); w.beginArray()
+                for model in try registry.models() { model.write(into: &w) }
+                w.endArray(); w.endObject()
+                return .json(w)
+            }),
+            Route(.POST, "/v1/models", role: .admin, .blocking { request in
+                let body = try object(request)
+                try only(body, ["name", "description", "tags"])
+                let model = try registry.createModel(
+                    name: try text(body, "name"), description: try optionalText(body, "description") ?? "", tags: try stringMap(body, "tags"),
+                    actor: actor(request))
+                return .json(wrap("model", model.json()), status: .created)
+            }),
+            Route(.GET, "/v1/models/{model}", role: .read, .blocking { request in
+                .json(wrap("model", try registry.model(try param(request, "model")).json()))
+            }),
+            Route(.GET, "/v1/models/{model}/versions", role: .read, .blocking { request in
+                var w = JSONWriter(capacity: 2048)
+                w.beginObject(); w.key("versions"); w.beginArray()
+                for version in try registry.versions(model: try param(request, "model")) { version.write(into: &w) }
+                w.endArray(); w.endObject()
+                return .json(w)
+            }),
+            Route(.POST, "/v1/models/{model}/versions", role: .admin, .blocking { request in
+                let body = try object(request)
+                try only(body, ["run_id", "artifact_digest", "format", "signature", "metrics", "description", "tags"])
+                let new = RegistryStore.NewVersion(
+                    runID: try optionalText(body, "run_id"), artifactDigest: try text(body, "artifact_digest"), format: try text(body, "format"),
+                    signature: body["signature"] ?? .object(JSONObject()), metrics: body["metrics"] ?? .object(JSONObject()),
+                    description: try optionalText(body, "description") ?? "", tags: try stringMap(body, "tags"))
+                let version = try registry.createVersion(model: try param(request, "model"), new, artifacts: artifacts, actor: actor(request))
+                return .json(wrap("version", version.json()), status: .created)
+            }),
+            Route(.GET, "/v1/models/{model}/versions/{version}", role: .read, .blocking { request in
+                .json(wrap("version", try registry.resolve(model: try param(request, "model"), try param(request, "version")).json()))
+            }),
+            Route(.PUT, "/v1/models/{model}/aliases/{alias}", role: .admin, .blocking { request in
+                let body = try object(request)
+                try only(body, ["version"])
+                guard let number = body["version"]?.int64Value, let version = Int(exactly: number) else {
+                    throw APIError.invalidShape("'version' must be a version number")
+                }
+                let model = try param(request, "model")
+                let alias = try param(request, "alias")
+                let before = try registry.setAlias(model: model, alias: alias, version: version, actor: actor(request))
+                return .json(aliasAnswer(model, alias, version, before: before))
+            }),
+            Route(.DELETE, "/v1/models/{model}/aliases/{alias}", role: .admin, .blocking { request in
+                try registry.deleteAlias(model: try param(request, "model"), alias: try param(request, "alias"), actor: actor(request))
+                return .json(wrap("model", try registry.model(try param(request, "model")).json()))
+            }),
+            Route(.POST, "/v1/models/{model}/rollback", role: .admin, .blocking { request in
+                let model = try param(request, "model")
+                let moved = try registry.rollback(model: model, actor: actor(request))
+                return .json(aliasAnswer(model, "champion", moved.to, before: moved.from))
+            }),
+            Route(.GET, "/v1/audit", role: .read, .blocking { request in
+                let limit = queryInt(request.query, "limit") ?? 100
+                var w = JSONWriter(capacity: 4096)
+                w.beginObject(); w.key("entries"); w.beginArray()
+                for entry in try registry.audit(limit: max(1, min(limit, 10_000)), subjectPrefix: queryText(request.query, "subject")) {
+                    w.beginObject()
+                    w.key("id"); w.int(entry.id)
+                    w.key("at"); w.timestamp(nanos: entry.atNanos)
+                    w.key("uid"); w.int(Int64(entry.actor.uid))
+                    w.key("pid"); w.int(Int64(entry.actor.pid))
+                    w.key("action"); w.string(entry.action)
+                    w.key("subject"); w.string(entry.subject)
+                    w.key("before"); w.value(entry.before.flatMap { try? JSONParser.parse(Array($0.utf8)) } ?? .null)
+                    w.key("after"); w.value(entry.after.flatMap { try? JSONParser.parse(Array($0.utf8)) } ?? .null)
+                    w.endObject()
+                }
+                w.endArray(); w.endObject()
+                return .json(w)
+            }),
+            Route(.GET, "/v1/sync/outbox", role: .read, .blocking { request in
+                let limit = queryInt(request.query, "limit") ?? 100
+                let (entries, total) = try registry.outbox(limit: max(1, min(limit, 10_000)))
+                var w = JSONWriter(capacity: 4096)
+                w.beginObject()
+                w.key("pending"); w.int(total)
+                w.key("entries"); w.beginArray()
+                for entry in entries {
+                    w.beginObject()
+                    w.key("seq"); w.int(entry.seq)
+                    w.key("at"); w.timestamp(nanos: entry.atNanos)
+                    w.key("kind"); w.string(entry.kind)
+                    w.key("subject"); w.string(entry.subject)
+                    w.key("attempts"); w.int(entry.attempts)
+                    w.key("last_error"); if let e = entry.lastError { w.string(e) } else { w.null() }
+                    w.key("payload"); w.value((try? JSONParser.parse(Array(entry.payload.utf8))) ?? .null)
+                    w.endObject()
+                }
+                w.endArray(); w.endObject()
+                return .json(w)
+            }),
+        ]
+    }
+
+    static func aliasAnswer(_ model: String, _ alias: String, _ version: Int, before: Int?) -> JSONWriter {
+        var w = JSONWriter()
+        w.beginObject()
+        w.key("model"); w.string(model)
+        w.key("alias"); w.string(alias)
+        w.key("version"); w.int(version)
+        w.key("previous_version"); if let before { w.int(before) } else { w.null() }
+        w.endObject()
+        return w
+    }
+
+    static func wrap(_ key: String, _ inner: JSONWriter) -> JSONWriter {
+        var w = JSONWriter(capacity: inner.bytes.count + key.utf8.count + 8)
+        w.bytes.append(contentsOf: Array("{\"\(key)\":".utf8))
+        w.bytes.append(contentsOf: inner.bytes)
+        w.bytes.append(UInt8(ascii: "}"))
+        return w
+    }
+
+    static func only(_ body: JSONObject, _ known: [String]) throws {
+        for key in body.keys where !known.contains(key) {
+            throw APIError.invalidShape("unknown key '\(key)' (known: \(known.joined(separator: ", ")))")
+        }
+    }
+
+    static func text(_ body: JSONObject, _ key: String) throws -> String {
+        guard let value = try optionalText(body, key) else { throw APIError.invalidShape("'\(key)' is required") }
+        return value
+    }
+
+    static func optionalText(_ body: JSONObject, _ key: String) throws -> String? {
+        guard let value = body[key], value != .null else { return nil }
+        guard let text = value.stringValue else { throw APIError.invalidShape("'\(key)' must be text") }
+        return text
+    }
+
+    static func stringList(_ body: JSONObject, _ key: String) throws -> [String] {
+        guard let value = body[key], value != .null else { return [] }
+        guard case .array(let items) = value else { throw APIError.invalidShape("'\(key)' must be an array of text") }
+        return try items.map { item in
+            guard let text = item.stringValue else { throw APIError.invalidShape("'\(key)' must be an array of text") }
+            return text
+        }
+    }
+
+    /// `{"k": "v"}` (values may be numbers or booleans: written as their JSON text).
+    static func pairs(_ body: JSONObject, _ key: String) throws -> [(String, String)] {
+        guard let value = body[key], value != .null else { return [] }
+        guard case .object(let object) = value else { throw APIError.invalidShape("'\(key)' must be an object of key: value") }
+        return try object.map { member in
+            switch member.value {
+            case .string(let s): return (member.key, s)
+            case .integer, .double, .bool:
+                var w = JSONWriter()
+                w.value(member.value)
+                return (member.key, String(decoding: w.bytes, as: UTF8.self))
+            default: throw APIError.invalidShape("'\(key)'.'\(member.key)' must be text, a number or a boolean")
+            }
+        }
+    }
+
+    static func stringMap(_ body: JSONObject, _ key: String) throws -> [String: String] {
+        var out: [String: String] = [:]
+        for (k, v) in try pairs(body, key) { out[k] = v }
+        return out
+    }
+
+    static func queryText(_ query: Substring, _ name: String) -> String? {
+        for part in query.split(separator: "&") {
+            let kv = part.split(separator: "=", maxSplits: 1)
+            if kv.count == 2, kv[0] == name { return String(kv[1]) }
+        }
+        return nil
+    }
+
+    static func queryInt(_ query: Substring, _ name: String) -> Int? { queryText(query, name).flatMap { Int($0) } }
+}
