@@ -137,6 +137,20 @@ enum RegistryRoutes {
             Route(.GET, "/v1/models/{model}/versions/{version}", role: .read, .blocking { request in
                 .json(wrap("version", try registry.resolve(model: try param(request, "model"), try param(request, "version")).json()))
             }),
+            Route(.GET, "/v1/models/{model}/versions/{version}/export", role: .read, .blocking { request in
+                .json(try registry.export(model: try param(request, "model"), version: try param(request, "version"), artifacts: artifacts))
+            }),
+            Route(.DELETE, "/v1/models/{model}/versions/{version}", role: .admin, .blocking { request in
+                guard let number = Int(try param(request, "version")) else { throw APIError.badRequest("version must be a number") }
+                let model = try param(request, "model")
+                try registry.deleteVersion(model: model, number, artifacts: artifacts, actor: actor(request))
+                return .json(wrap("model", try registry.model(model).json()))
+            }),
+            Route(.POST, "/v1/models/import", role: .admin, .blocking { request in
+                let document = try FeatureRoutes.parse(request)
+                let version = try registry.importVersion(document, model: request.queryValue("model"), artifacts: artifacts, actor: actor(request))
+                return .json(wrap("version", version.json()), status: .created)
+            }),
             Route(.PUT, "/v1/models/{model}/aliases/{alias}", role: .admin, .blocking { request in
                 let body = try object(request)
                 try only(body, ["version"])
@@ -158,10 +172,10 @@ enum RegistryRoutes {
                 return .json(aliasAnswer(model, "champion", moved.to, before: moved.from))
             }),
             Route(.GET, "/v1/audit", role: .read, .blocking { request in
-                let limit = queryInt(request.query, "limit") ?? 100
+                let limit = request.queryValue("limit").flatMap { Int($0) } ?? 100
                 var w = JSONWriter(capacity: 4096)
                 w.beginObject(); w.key("entries"); w.beginArray()
-                for entry in try registry.audit(limit: max(1, min(limit, 10_000)), subjectPrefix: queryText(request.query, "subject")) {
+                for entry in try registry.audit(limit: max(1, min(limit, 10_000)), subjectPrefix: request.queryValue("subject")) {
                     w.beginObject()
                     w.key("id"); w.int(entry.id)
                     w.key("at"); w.timestamp(nanos: entry.atNanos)
@@ -177,7 +191,7 @@ enum RegistryRoutes {
                 return .json(w)
             }),
             Route(.GET, "/v1/sync/outbox", role: .read, .blocking { request in
-                let limit = queryInt(request.query, "limit") ?? 100
+                let limit = request.queryValue("limit").flatMap { Int($0) } ?? 100
                 let (entries, total) = try registry.outbox(limit: max(1, min(limit, 10_000)))
                 var w = JSONWriter(capacity: 4096)
                 w.beginObject()
@@ -266,14 +280,4 @@ enum RegistryRoutes {
         for (k, v) in try pairs(body, key) { out[k] = v }
         return out
     }
-
-    static func queryText(_ query: Substring, _ name: String) -> String? {
-        for part in query.split(separator: "&") {
-            let kv = part.split(separator: "=", maxSplits: 1)
-            if kv.count == 2, kv[0] == name { return String(kv[1]) }
-        }
-        return nil
-    }
-
-    static func queryInt(_ query: Substring, _ name: String) -> Int? { queryText(query, name).flatMap { Int($0) } }
 }

@@ -43,7 +43,7 @@ public final class Database: Sendable {
         let connection = try SQLiteConnection(path: path)
         // Check before anything writes to the file.
         try migrator.checkNotNewer(connection)
-        try Database.configure(connection, options: options)
+        try Database.configure(connection, options: options, writer: true)
         let mode = try connection.scalarText("PRAGMA journal_mode = WAL")
         guard mode == "wal" else {
             throw MoteError(.storage, "database \(path) cannot use WAL mode (journal_mode is \(mode ?? "unknown"))")
@@ -53,14 +53,17 @@ public final class Database: Sendable {
         readers = LockedValue([])
     }
 
-    static func configure(_ connection: SQLiteConnection, options: Options) throws(MoteError) {
+    /// Applies the settings. The larger page cache is for the writer only: inserts scattered
+    /// over a B-tree need their pages kept, while a reader's long scans run faster through
+    /// SQLite's small default cache (it stays in the CPU cache; measured on the 1M-row join).
+    static func configure(_ connection: SQLiteConnection, options: Options, writer: Bool = false) throws(MoteError) {
         try connection.execute(
             """
             PRAGMA busy_timeout = \(options.busyTimeoutMillis);
             PRAGMA synchronous = \(options.synchronous == .full ? "FULL" : "NORMAL");
             PRAGMA foreign_keys = ON;
             PRAGMA temp_store = MEMORY;
-            PRAGMA cache_size = -\(options.cacheMiB * 1024);
+            PRAGMA cache_size = -\(writer ? options.cacheMiB * 1024 : 2000);
             PRAGMA mmap_size = \(options.mmapMiB * 1024 * 1024);
             """)
     }

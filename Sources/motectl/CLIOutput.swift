@@ -122,11 +122,32 @@ enum CLIOutput {
     static func table(_ rows: [[String]]) -> String {
         guard let width = rows.map(\.count).max() else { return "" }
         var widths = [Int](repeating: 0, count: width)
-        for row in rows { for (k, cell) in row.enumerated() { widths[k] = max(widths[k], cell.count) } }
+        for row in rows { for (k, cell) in row.enumerated() { widths[k] = max(widths[k], visibleWidth(cell)) } }
         return rows.map { row in
             row.enumerated().map { k, cell in
-                k == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[k] - cell.count)
+                k == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[k] - visibleWidth(cell))
             }.joined(separator: "  ")
         }.joined(separator: "\n")
+    }
+
+    /// Characters a terminal shows (ANSI escape sequences take no room).
+    static func visibleWidth(_ text: String) -> Int {
+        var width = 0
+        var inEscape = false
+        for c in text {
+            if inEscape {
+                if c.isLetter { inEscape = false }
+            } else if c == "\u{1B}" {
+                inEscape = true
+            } else {
+                width += 1
+            }
+        }
+        return width
+    }
+
+    /// `text` in bold on a terminal, marked with a trailing `*` otherwise.
+    static func bold(_ text: String) -> String {
+        isatty(STDOUT_FILENO) != 0 ? "\u{1B}[1m\(text)\u{1B}[0m" : text + " *"
     }
 }

@@ -15,7 +15,10 @@ struct Motectl: ParsableCommand {
         commandName: "motectl",
         abstract: "Control the mote daemon (moted) over its Unix socket.",
         version: MoteVersion.string,
-        subcommands: [StatusCommand.self, ApplyCommand.self, FeaturesCommand.self, VersionCommand.self, CompletionCommand.self])
+        subcommands: [
+            StatusCommand.self, ApplyCommand.self, FeaturesCommand.self, RunsCommand.self, ModelsCommand.self, AuditCommand.self,
+            SyncCommand.self, VersionCommand.self, CompletionCommand.self,
+        ])
 }
 
 /// Options every command takes.

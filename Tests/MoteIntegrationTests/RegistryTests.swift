@@ -62,4 +62,63 @@ struct RegistrySocketTests {
         #expect(outbox["pending"]?.int64Value == Int64(kinds.count))
         #expect(daemon.stop() == 0)
     }
+
+    @Test("motectl: runs compare, alias set and rollback, audit, sync pending, export on one daemon and import on another")
+    func cli() throws {
+        let daemon = DaemonProcess()
+        try daemon.start()
+        let client = daemon.client()
+        let ctl = DaemonProcess.motectlPath
+        let socket = ["--socket", daemon.socketPath]
+        _ = try post(client, "/v1/experiments", #"{"name":"e"}"#)
+        var ids: [String] = []
+        for (k, acc) in [0.8, 0.9].enumerated() {
+            let id = try #require(try post(client, "/v1/runs", #"{"experiment":"e","name":"run\#(k)"}"#).1["run"]?["id"]?.stringValue)
+            _ = try post(client, "/v1/runs/\(id)/log", #"{"params":{"depth":\#(k + 3)},"metrics":[{"key":"accuracy","value":\#(acc)},{"key":"loss","value":\#(1 - acc)}]}"#)
+            ids.append(id)
+        }
+        let compare = try runCommand(ctl, ["runs", "compare", ids[0], ids[1]] + socket)
+        #expect(compare.status == 0, "\(compare.stderr)")
+        let lines = compare.stdout.split(separator: "\n").map(String.init)
+        // Higher accuracy and lower loss are better: both marks on the second run (not a tty: '*').
+        #expect(lines.contains { $0.hasPrefix("metrics.accuracy") && $0.hasSuffix("0.9 *") })
+        #expect(lines.contains { $0.hasPrefix("metrics.loss") && $0.contains("0.09999999999999998 *") || $0.hasPrefix("metrics.loss") && $0.hasSuffix(" *") })
+        #expect(lines.contains { $0.hasPrefix("params.depth") })
+
+        for content in ["one", "two"] {
+            let digest = SHA256.hex(of: Array(content.utf8))
+            try Data(content.utf8).write(to: URL(fileURLWithPath: daemon.stateDir + "/artifacts/sha256/" + digest))
+            #expect(try post(client, "/v1/models/press/versions", #"{"artifact_digest":"\#(digest)","format":"mote-gbdt"}"#).0 == 201)
+        }
+        #expect(try runCommand(ctl, ["models", "alias", "set", "press", "champion", "1"] + socket).stdout.contains("nothing -> v1"))
+        #expect(try runCommand(ctl, ["models", "alias", "set", "press", "champion", "2"] + socket).stdout.contains("v1 -> v2"))
+        let rollback = try runCommand(ctl, ["models", "rollback", "press"] + socket)
+        #expect(rollback.stdout.contains("v2 -> v1"), "\(rollback.stdout)\(rollback.stderr)")
+        let audit = try runCommand(ctl, ["audit", "--subject", "model:press@champion"] + socket)
+        #expect(audit.stdout.split(separator: "\n").count == 4)  // header + three moves
+        #expect(audit.stdout.contains(String(getuid())))
+        let pending = try runCommand(ctl, ["sync", "pending", "--limit", "500"] + socket)
+        #expect(pending.stdout.contains("alias_set") && pending.stdout.contains("pending"))
+        let bad = try runCommand(ctl, ["models", "alias", "set", "press", "v3", "1"] + socket)
+        #expect(bad.status == 1 && bad.stderr.contains("reserved"))
+
+        let file = daemon.directory + "/press.mote.json"
+        let exported = try runCommand(ctl, ["models", "export", "press", "champion", "-f", file] + socket)
+        #expect(exported.status == 0, "\(exported.stderr)")
+        let other = DaemonProcess()
+        try other.start()
+        let imported = try runCommand(ctl, ["models", "import", file, "--name", "press-copy", "--socket", other.socketPath])
+        #expect(imported.stdout.contains("imported as press-copy v1"), "\(imported.stdout)\(imported.stderr)")
+        let copy = try other.client().get("/v1/models/press-copy/versions/1").json()
+        #expect(copy["version"]?["artifact_digest"]?.stringValue == SHA256.hex(of: Array("one".utf8)))
+        // The list shows it; a damaged file is refused.
+        #expect(try runCommand(ctl, ["models", "list", "--socket", other.socketPath]).stdout.contains("press-copy"))
+        var text = try String(contentsOfFile: file, encoding: .utf8)
+        text = text.replacingOccurrences(of: #""base64":"b25l""#, with: #""base64":"b25m""#)
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        let damaged = try runCommand(ctl, ["models", "import", file, "--socket", other.socketPath])
+        #expect(damaged.status == 1 && damaged.stderr.contains("artifact_corrupt"), "\(damaged.stderr)")
+        #expect(daemon.stop() == 0)
+        #expect(other.stop() == 0)
+    }
 }

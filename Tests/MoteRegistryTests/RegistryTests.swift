@@ -203,6 +203,59 @@ struct ModelRegistryTests {
     }
 }
 
+@Suite("model transfer")
+struct ModelTransferTests {
+    @Test("a version exported on one box imports on another with the same artifact; a damaged file is refused")
+    func exportImport() throws {
+        let here = try Fixture()
+        let there = try Fixture()
+        _ = try here.registry.createExperiment(name: "e", actor: here.alice)
+        let run = try here.registry.createRun(experiment: "e", actor: here.alice)
+        let digest = try here.artifacts.put((0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        _ = try here.registry.createVersion(
+            model: "press", .init(runID: run.id, artifactDigest: digest, format: "mote-gbdt", metrics: ["rmse": 0.4], tags: ["k": "v"]),
+            artifacts: here.artifacts, actor: here.alice)
+        let exported = try here.registry.export(model: "press", version: "1", artifacts: here.artifacts)
+        let document = try JSONParser.parse(exported.bytes)
+        let imported = try there.registry.importVersion(document, artifacts: there.artifacts, actor: there.alice)
+        #expect(imported.model == "press" && imported.version == 1 && imported.artifactDigest == digest)
+        #expect(imported.tags["mote.source_run_id"] == run.id && imported.tags["k"] == "v")
+        #expect(imported.metrics == #"{"rmse":0.4}"#)
+        #expect(try there.artifacts.read(digest) == (try here.artifacts.read(digest)))
+
+        // One changed character of the base64 text: refused, nothing registered.
+        var text = String(decoding: exported.bytes, as: UTF8.self)
+        let marker = try #require(text.range(of: #""base64":""#))
+        let at = text.index(marker.upperBound, offsetBy: 10)
+        text.replaceSubrange(at...at, with: text[at] == "A" ? "B" : "A")
+        do {
+            _ = try there.registry.importVersion(try JSONParser.parse(Array(text.utf8)), model: "other", artifacts: there.artifacts, actor: there.alice)
+            Issue.record("a damaged export was imported")
+        } catch let error as APIError {
+            #expect(error.code.rawValue == "artifact_corrupt")
+        }
+        #expect(throws: APIError.self) { try there.registry.versions(model: "other") }
+    }
+
+    @Test("a version an alias points at cannot be deleted; deleting another removes its unreferenced artifact")
+    func deleteAndCollect() throws {
+        let f = try Fixture()
+        let first = try f.artifacts.put(Array("one".utf8))
+        let second = try f.artifacts.put(Array("two".utf8))
+        _ = try f.registry.createVersion(model: "press", .init(artifactDigest: first, format: "f"), artifacts: f.artifacts, actor: f.alice)
+        _ = try f.registry.createVersion(model: "press", .init(artifactDigest: second, format: "f"), artifacts: f.artifacts, actor: f.alice)
+        try f.registry.setAlias(model: "press", alias: "champion", version: 1, actor: f.alice)
+        #expect(throws: APIError.self) { try f.registry.deleteVersion(model: "press", 1, artifacts: f.artifacts, actor: f.alice) }
+        try f.registry.deleteVersion(model: "press", 2, artifacts: f.artifacts, actor: f.alice)
+        #expect(try f.registry.versions(model: "press").map(\.version) == [1])
+        // Within the grace period the file stays; after it, it goes.
+        #expect(f.artifacts.exists(second))
+        #expect(try f.registry.collectArtifacts(f.artifacts, graceSeconds: 0) == [second])
+        #expect(!f.artifacts.exists(second) && f.artifacts.exists(first))
+        #expect(try f.registry.audit(limit: 1).first?.action == "version.delete")
+    }
+}
+
 /// A value shared between threads in tests.
 final class LockedBox<T: Sendable>: @unchecked Sendable {
     private let lock = NSLock()

@@ -95,8 +95,8 @@ public struct MoteConfig: Sendable, Equatable {
         public var busyTimeoutNanos: Int64 = 5_000_000_000
         /// Read connections per database.
         public var readers = 4
-        /// SQLite page cache per connection, MiB (history inserts land all over the B-tree:
-        /// a small cache re-reads pages from the OS for each row).
+        /// SQLite page cache of the writer connection, MiB (history inserts land all over the
+        /// B-tree: a small cache re-reads pages from the OS for each row).
         public var cacheMiB = 32
         /// Bytes of each database file SQLite maps into memory (reads without a copy), MiB; 0 off.
         public var mmapMiB = 0

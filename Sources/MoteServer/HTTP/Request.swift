@@ -28,6 +28,16 @@ public struct Request: Sendable {
         self.parameters = parameters
     }
 
+    /// The first value of query parameter `name`, percent-decoded (`+` is a space).
+    public func queryValue(_ name: String) -> String? {
+        for part in query.split(separator: "&") {
+            let pair = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard pair.count == 2, percentDecoded(pair[0]) == name else { continue }
+            return percentDecoded(Substring(pair[1].map { $0 == "+" ? " " : $0 }))
+        }
+        return nil
+    }
+
     /// A path parameter, percent-decoded.
     public func parameter(_ name: String) -> String? {
         parameters[name]

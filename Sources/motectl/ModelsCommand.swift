@@ -1,0 +1,251 @@
+import ArgumentParser
+import MoteClient
+import MoteCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `motectl models ...`: the model registry.
+struct ModelsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "models", abstract: "Registered models, versions and aliases.",
+        subcommands: [List.self, Show.self, Versions.self, Alias.self, Rollback.self, Export.self, Import.self, Delete.self])
+
+    static func versionRows(_ versions: [JSONValue]) -> [[String]] {
+        var rows = [["VERSION", "ALIASES", "FORMAT", "RUN", "ARTIFACT", "CREATED"]]
+        for v in versions {
+            rows.append([
+                String(v["version"]?.int64Value ?? 0), (v["aliases"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ","),
+                v["format"]?.stringValue ?? "", String((v["run_id"]?.stringValue ?? "-").prefix(12)),
+                String((v["artifact_digest"]?.stringValue ?? "").prefix(12)), v["created"]?.stringValue ?? "",
+            ])
+        }
+        return rows
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Registered models with their aliases and latest version.")
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            let result = try CLIOutput.call(global.client(), "GET", "/v1/models").json()
+            if global.output == .json {
+                print(CLIOutput.prettyJSON(result))
+                return
+            }
+            var rows = [["MODEL", "LATEST", "ALIASES", "UPDATED"]]
+            for m in result["models"]?.arrayValue ?? [] {
+                let aliases = (m["aliases"]?.objectValue ?? JSONObject()).map { "\($0.key)=v\($0.value.int64Value ?? 0)" }.joined(separator: " ")
+                rows.append([m["name"]?.stringValue ?? "", m["latest_version"]?.int64Value.map { "v\($0)" } ?? "-", aliases, m["updated"]?.stringValue ?? ""])
+            }
+            print(CLIOutput.table(rows))
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A model: description, tags, aliases, versions.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Model name.") var name: String
+
+        func run() throws {
+            let client = global.client()
+            let model = try CLIOutput.call(client, "GET", "/v1/models/\(CLIOutput.pathEscape(name))").json()["model"] ?? .null
+            let versions = try CLIOutput.call(client, "GET", "/v1/models/\(CLIOutput.pathEscape(name))/versions").json()
+            if global.output == .json {
+                print(CLIOutput.prettyJSON(.object(JSONObject([("model", model), ("versions", versions["versions"] ?? .null)]))))
+                return
+            }
+            var rows = [["model", model["name"]?.stringValue ?? ""], ["description", model["description"]?.stringValue ?? ""]]
+            for member in model["tags"]?.objectValue ?? JSONObject() { rows.append(["tag", "\(member.key) = \(CLIOutput.cell(member.value))"]) }
+            for member in model["aliases"]?.objectValue ?? JSONObject() { rows.append(["alias", "\(member.key) -> v\(member.value.int64Value ?? 0)"]) }
+            print(CLIOutput.table(rows))
+            print("")
+            print(CLIOutput.table(ModelsCommand.versionRows(versions["versions"]?.arrayValue ?? [])))
+        }
+    }
+
+    struct Versions: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Versions of a model, newest first.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Model name.") var name: String
+
+        func run() throws {
+            let result = try CLIOutput.call(global.client(), "GET", "/v1/models/\(CLIOutput.pathEscape(name))/versions").json()
+            if global.output == .json {
+                print(CLIOutput.prettyJSON(result))
+                return
+            }
+            print(CLIOutput.table(ModelsCommand.versionRows(result["versions"]?.arrayValue ?? [])))
+        }
+    }
+
+    struct Alias: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Point an alias at a version, or remove it.", subcommands: [Set.self, Remove.self])
+
+        struct Set: ParsableCommand {
+            static let configuration = CommandConfiguration(commandName: "set", abstract: "Move ALIAS of NAME to VERSION (atomic).")
+            @OptionGroup var global: GlobalOptions
+            @Argument(help: "Model name.") var name: String
+            @Argument(help: "Alias (champion, challenger, ...).") var alias: String
+            @Argument(help: "Version number.") var version: Int
+
+            func run() throws {
+                let body = Array("{\"version\":\(version)}".utf8)
+                let result = try CLIOutput.call(
+                    global.client(), "PUT", "/v1/models/\(CLIOutput.pathEscape(name))/aliases/\(CLIOutput.pathEscape(alias))", body: body
+                ).json()
+                if global.output == .json {
+                    print(CLIOutput.prettyJSON(result))
+                    return
+                }
+                let before = result["previous_version"]?.int64Value.map { "v\($0)" } ?? "nothing"
+                print("\(name)@\(alias): \(before) -> v\(version)")
+            }
+        }
+
+        struct Remove: ParsableCommand {
+            static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove ALIAS of NAME.")
+            @OptionGroup var global: GlobalOptions
+            @Argument(help: "Model name.") var name: String
+            @Argument(help: "Alias.") var alias: String
+
+            func run() throws {
+                _ = try CLIOutput.call(global.client(), "DELETE", "/v1/models/\(CLIOutput.pathEscape(name))/aliases/\(CLIOutput.pathEscape(alias))")
+                print("\(name)@\(alias): removed")
+            }
+        }
+    }
+
+    struct Rollback: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Move 'champion' back to the version it pointed at before.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Model name.") var name: String
+
+        func run() throws {
+            let result = try CLIOutput.call(global.client(), "POST", "/v1/models/\(CLIOutput.pathEscape(name))/rollback", body: Array("{}".utf8)).json()
+            if global.output == .json {
+                print(CLIOutput.prettyJSON(result))
+                return
+            }
+            print("\(name)@champion: v\(result["previous_version"]?.int64Value ?? 0) -> v\(result["version"]?.int64Value ?? 0)")
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write a version and its artifact to one file (digest-checked on import).")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Model name.") var name: String
+        @Argument(help: "Version number, alias or 'latest'.") var version: String
+        @Option(name: [.short, .long], help: "Output file (default NAME-vVERSION.mote.json).") var file: String?
+
+        func run() throws {
+            let response = try CLIOutput.call(
+                global.client(), "GET", "/v1/models/\(CLIOutput.pathEscape(name))/versions/\(CLIOutput.pathEscape(version))/export")
+            let path = file ?? "\(name)-v\(version).mote.json"
+            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            guard fd >= 0, FileSystem.writeAll(fd: fd, response.body), fsync(fd) == 0 else {
+                CLIOutput.error("cannot write \(path): \(errnoText())")
+                throw ExitCode(ExitStatus.apiError)
+            }
+            close(fd)
+            print("exported \(name) \(version) to \(path) (\(CLIOutput.bytes(Int64(response.body.count))))")
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Register an exported version as the next version of its model.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "File written by 'motectl models export'.") var file: String
+        @Option(name: .long, help: "Register under this model name instead of the exported one.") var name: String?
+
+        func run() throws {
+            let bytes: [UInt8]
+            do {
+                bytes = try FileSystem.readBytes(file)
+            } catch {
+                CLIOutput.error("cannot read \(file): \(error)")
+                throw ExitCode(ExitStatus.apiError)
+            }
+            let query = name.map { "?model=\(CLIOutput.pathEscape($0))" } ?? ""
+            let result = try CLIOutput.call(global.client(), "POST", "/v1/models/import\(query)", body: bytes).json()
+            if global.output == .json {
+                print(CLIOutput.prettyJSON(result))
+                return
+            }
+            let v = result["version"] ?? .null
+            print("imported as \(v["model"]?.stringValue ?? "") v\(v["version"]?.int64Value ?? 0) (artifact \(String((v["artifact_digest"]?.stringValue ?? "").prefix(12))))")
+        }
+    }
+
+    struct Delete: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete a version no alias points at.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Model name.") var name: String
+        @Argument(help: "Version number.") var version: Int
+
+        func run() throws {
+            _ = try CLIOutput.call(global.client(), "DELETE", "/v1/models/\(CLIOutput.pathEscape(name))/versions/\(version)")
+            print("deleted \(name) v\(version)")
+        }
+    }
+}
+
+/// `motectl audit`: who changed what in the registry.
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "audit", abstract: "Registry changes, newest first: who, when, what, before and after.")
+    @OptionGroup var global: GlobalOptions
+    @Option(name: .long, help: "Only subjects starting with this (model:NAME, run:ID).") var subject: String?
+    @Option(name: .long, help: "At most this many entries.") var limit: Int = 50
+
+    func run() throws {
+        let query = "?limit=\(limit)" + (subject.map { "&subject=\(CLIOutput.pathEscape($0))" } ?? "")
+        let result = try CLIOutput.call(global.client(), "GET", "/v1/audit\(query)").json()
+        if global.output == .json {
+            print(CLIOutput.prettyJSON(result))
+            return
+        }
+        var rows = [["WHEN", "UID", "PID", "ACTION", "SUBJECT", "BEFORE", "AFTER"]]
+        for e in result["entries"]?.arrayValue ?? [] {
+            rows.append([
+                e["at"]?.stringValue ?? "", String(e["uid"]?.int64Value ?? 0), String(e["pid"]?.int64Value ?? 0), e["action"]?.stringValue ?? "",
+                e["subject"]?.stringValue ?? "", AuditCommand.short(e["before"]), AuditCommand.short(e["after"]),
+            ])
+        }
+        print(CLIOutput.table(rows))
+    }
+
+    static func short(_ value: JSONValue?) -> String {
+        guard let value, value != .null else { return "-" }
+        if let version = value["version"]?.int64Value, value.objectValue?.count == 1 { return "v\(version)" }
+        return value["status"]?.stringValue ?? value["name"]?.stringValue ?? "…"
+    }
+}
+
+/// `motectl sync ...`: what waits for the central host.
+struct SyncCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "sync", abstract: "The outbox to the central host.", subcommands: [Pending.self])
+
+    struct Pending: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Changes waiting to be sent, oldest first.")
+        @OptionGroup var global: GlobalOptions
+        @Option(name: .long, help: "At most this many entries.") var limit: Int = 50
+
+        func run() throws {
+            let result = try CLIOutput.call(global.client(), "GET", "/v1/sync/outbox?limit=\(limit)").json()
+            if global.output == .json {
+                print(CLIOutput.prettyJSON(result))
+                return
+            }
+            var rows = [["SEQ", "WHEN", "KIND", "SUBJECT", "ATTEMPTS", "LAST ERROR"]]
+            for e in result["entries"]?.arrayValue ?? [] {
+                rows.append([
+                    String(e["seq"]?.int64Value ?? 0), e["at"]?.stringValue ?? "", e["kind"]?.stringValue ?? "", e["subject"]?.stringValue ?? "",
+                    String(e["attempts"]?.int64Value ?? 0), e["last_error"]?.stringValue ?? "-",
+                ])
+            }
+            print(CLIOutput.table(rows))
+            print("\(result["pending"]?.int64Value ?? 0) pending")
+        }
+    }
+}
