@@ -71,6 +71,12 @@ public enum Daemon {
         let metrics = RequestMetrics(registry: PrometheusCollectorRegistry())
         notifier.status("loading the online feature cache")
         let features = try FeatureStore(storage: storage, limits: config.features)
+        let registry = RegistryStore(storage: storage)
+        let artifacts = ArtifactStore(directory: storage.directory)
+        // Artifacts left by a registration that failed (older than an hour) are removed.
+        if let removed = try? registry.collectArtifacts(artifacts), !removed.isEmpty {
+            log.info("removed unreferenced artifacts", metadata: ["event": "artifacts_collected", "count": "\(removed.count)"])
+        }
         log.info(
             "online feature cache rebuilt",
             metadata: ["event": "cache_rebuilt", "rows": "\(features.rebuild.rows)", "ms": "\(Double(features.rebuild.nanos) / 1e6)"])
@@ -85,7 +91,7 @@ public enum Daemon {
 
         let router = Router(
             SystemRoutes.routes(runtime) + FeatureRoutes.routes(features, metrics: runtime.featureMetrics)
-                + RegistryRoutes.routes(RegistryStore(storage: storage), artifacts: ArtifactStore(directory: storage.directory)))
+                + RegistryRoutes.routes(registry, artifacts: artifacts))
         let server = HTTPServer(
             group: group, threadPool: threadPool, router: router, settings: settings, metrics: metrics,
             logger: logging.logger("server"))

@@ -92,6 +92,13 @@ enum RegistryRoutes {
                 try registry.logBatch(run: id, params: try pairs(body, "params"), metrics: metrics, tags: try pairs(body, "tags"), actor: actor(request))
                 return .json(wrap("run", try registry.run(id).json()))
             }),
+            Route(.POST, "/v1/runs/{run}/artifacts", role: .write, .blocking { request in
+                let body = try object(request)
+                try only(body, ["path", "digest"])
+                let id = try param(request, "run")
+                try registry.logArtifact(run: id, path: try text(body, "path"), digest: try text(body, "digest"), artifacts: artifacts, actor: actor(request))
+                return .json(wrap("run", try registry.run(id).json()))
+            }),
             Route(.POST, "/v1/runs/{run}/finish", role: .write, .blocking { request in
                 let body = try object(request)
                 try only(body, ["status"])

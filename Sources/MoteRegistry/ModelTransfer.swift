@@ -87,7 +87,7 @@ extension RegistryStore {
     /// returns their digests.
     public func collectArtifacts(_ artifacts: ArtifactStore, graceSeconds: Int = 3600) throws -> [String] {
         let referenced = try read { conn -> Set<String> in
-            let statement = try conn.prepare("SELECT DISTINCT artifact_digest FROM model_versions")
+            let statement = try conn.prepare("SELECT artifact_digest FROM model_versions UNION SELECT digest FROM run_artifacts")
             var out = Set<String>()
             while try statement.step() { out.insert(statement.text(0) ?? "") }
             return out

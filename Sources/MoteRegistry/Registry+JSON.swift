@@ -57,6 +57,16 @@ extension Run {
         }
         w.endObject()
         w.key("tags"); writeTags(tags, into: &w)
+        w.key("artifacts")
+        w.beginArray()
+        for path in artifacts.keys.sorted() {
+            w.beginObject()
+            w.key("path"); w.string(path)
+            w.key("digest"); w.string(artifacts[path]?.digest ?? "")
+            w.key("size"); w.int(artifacts[path]?.size ?? 0)
+            w.endObject()
+        }
+        w.endArray()
         w.key("source")
         if let parsed = try? JSONParser.parse(Array(source.utf8)) { w.value(parsed) } else { w.null() }
         w.endObject()

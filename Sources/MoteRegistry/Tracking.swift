@@ -42,6 +42,8 @@ public struct Run: Sendable {
     public var tags: [String: String]
     /// The latest point of each metric (highest step, then latest logged).
     public var metrics: [String: MetricPoint]
+    /// Files the run produced, by path: their digest in the artifact store and size.
+    public var artifacts: [String: (digest: String, size: Int64)]
     /// JSON: training spec, moted version, dataset fingerprint.
     public var source: String
 }
@@ -250,7 +252,8 @@ extension RegistryStore {
         var run = Run(
             id: id, experimentID: statement.int64(0), experimentName: statement.text(1) ?? "", name: statement.text(2) ?? "",
             status: RunStatus(rawValue: statement.text(3) ?? "") ?? .running, startNanos: statement.int64(4),
-            endNanos: statement.isNull(5) ? nil : statement.int64(5), params: [:], tags: [:], metrics: [:], source: statement.text(6) ?? "{}")
+            endNanos: statement.isNull(5) ? nil : statement.int64(5), params: [:], tags: [:], metrics: [:], artifacts: [:],
+            source: statement.text(6) ?? "{}")
         statement.reset()
         for (k, v) in try conn.pairs("SELECT key, value FROM run_params WHERE run_id = ?", [.text(id)]) { run.params[k] = v }
         for (k, v) in try conn.pairs("SELECT key, value FROM run_tags WHERE run_id = ?", [.text(id)]) { run.tags[k] = v }
@@ -262,7 +265,41 @@ extension RegistryStore {
             run.metrics[key] = MetricPoint(key: key, value: metrics.double(1), step: metrics.int64(2), timestampMillis: metrics.int64(3))
         }
         metrics.reset()
+        let files = try conn.cached("SELECT path, digest, size FROM run_artifacts WHERE run_id = ? ORDER BY path")
+        files.bind([.text(id)])
+        while try files.step() { run.artifacts[files.text(0) ?? ""] = (files.text(1) ?? "", files.int64(2)) }
+        files.reset()
         return run
+    }
+
+    /// Records a file the run produced (already in the artifact store) under `path`; a path
+    /// is written once, like a param.
+    public func logArtifact(run id: String, path: String, digest: String, artifacts: ArtifactStore, actor: Actor) throws {
+        try RegistryNames.checkKey(path, "artifact path")
+        guard !path.hasPrefix("/"), !path.split(separator: "/").contains("..") else {
+            throw RegistryNames.invalid("artifact path '\(path)' must be relative and stay inside the run (no '..')")
+        }
+        guard ArtifactStore.isDigest(digest), artifacts.exists(digest) else { throw APIError.notFound("no artifact \(digest) in the artifact store") }
+        let size = FileSystem.size(artifacts.path(digest))
+        try change(actor) { conn, log in
+            let run = try loadRun(conn, id)
+            guard run.status == .running else {
+                throw APIError(status: 409, code: .conflict, message: "run \(id) is \(run.status.rawValue); a finished run takes no more artifacts")
+            }
+            if let earlier = run.artifacts[path], earlier.digest != digest {
+                throw APIError(status: 409, code: .conflict, message: "run \(id) already has artifact '\(path)' (\(earlier.digest.prefix(12)))")
+            }
+            try conn.cached("INSERT OR IGNORE INTO run_artifacts (run_id, path, digest, size) VALUES (?, ?, ?, ?)")
+                .run([.text(id), .text(path), .text(digest), .integer(size)])
+            var payload = JSONWriter()
+            payload.beginObject()
+            payload.key("run_id"); payload.string(id)
+            payload.key("path"); payload.string(path)
+            payload.key("digest"); payload.string(digest)
+            payload.key("size"); payload.int(size)
+            payload.endObject()
+            log.send("run_artifact", "run:\(id)", payload)
+        }
     }
 
     /// Run ids of experiments (all when empty), newest first.

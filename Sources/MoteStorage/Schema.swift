@@ -70,6 +70,13 @@ public enum Schema {
                     seq INTEGER NOT NULL,
                     PRIMARY KEY (run_id, key, seq)
                 ) STRICT, WITHOUT ROWID;
+                CREATE TABLE run_artifacts (
+                    run_id TEXT NOT NULL REFERENCES runs (id),
+                    path TEXT NOT NULL,
+                    digest TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    PRIMARY KEY (run_id, path)
+                ) STRICT, WITHOUT ROWID;
                 CREATE TABLE models (
                     name TEXT PRIMARY KEY NOT NULL,
                     description TEXT NOT NULL DEFAULT '',

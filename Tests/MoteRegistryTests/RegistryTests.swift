@@ -91,6 +91,23 @@ struct TrackingTests {
         try f.registry.logBatch(run: run.id, params: [("a.b-c_d e/f", "1"), ("größe", "2")], actor: f.alice)
     }
 
+    @Test("a run records artifacts by digest; the collector keeps them; a path is written once")
+    func runArtifacts() throws {
+        let f = try Fixture()
+        _ = try f.registry.createExperiment(name: "e", actor: f.alice)
+        let run = try f.registry.createRun(experiment: "e", actor: f.alice)
+        let digest = try f.artifacts.put(Array("roc curve".utf8))
+        try f.registry.logArtifact(run: run.id, path: "plots/roc.svg", digest: digest, artifacts: f.artifacts, actor: f.alice)
+        try f.registry.logArtifact(run: run.id, path: "plots/roc.svg", digest: digest, artifacts: f.artifacts, actor: f.alice)
+        let other = try f.artifacts.put(Array("other".utf8))
+        #expect(throws: APIError.self) { try f.registry.logArtifact(run: run.id, path: "plots/roc.svg", digest: other, artifacts: f.artifacts, actor: f.alice) }
+        #expect(throws: APIError.self) { try f.registry.logArtifact(run: run.id, path: "../x", digest: digest, artifacts: f.artifacts, actor: f.alice) }
+        let read = try f.registry.run(run.id)
+        #expect(read.artifacts["plots/roc.svg"]?.digest == digest && read.artifacts["plots/roc.svg"]?.size == 9)
+        #expect(try f.registry.collectArtifacts(f.artifacts, graceSeconds: 0) == [other])
+        #expect(f.artifacts.exists(digest))
+    }
+
     @Test("a param value over 6000 bytes and a batch over 100 params are refused")
     func limits() throws {
         let f = try Fixture()
