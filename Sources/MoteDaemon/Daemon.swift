@@ -79,7 +79,10 @@ public enum Daemon {
         }
         log.info(
             "online feature cache rebuilt",
-            metadata: ["event": "cache_rebuilt", "rows": "\(features.rebuild.rows)", "ms": "\(Double(features.rebuild.nanos) / 1e6)"])
+            metadata: [
+                "event": "cache_rebuilt", "rows": "\(features.rebuild.rows)", "skipped": "\(features.rebuild.skipped)",
+                "ms": "\(Double(features.rebuild.nanos) / 1e6)",
+            ])
         let runtime = DaemonRuntime(
             options: options, config: config, storage: storage, metrics: metrics, settings: settings, logging: logging,
             features: features)

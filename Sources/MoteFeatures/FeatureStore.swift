@@ -9,8 +9,9 @@ public final class FeatureStore: Sendable {
     public let cache = OnlineFeatureCache()
     private let current: LockedValue<AppliedDefinitions>
     private let limitsValue: LockedValue<MoteConfig.Features>
-    /// How long rebuilding the online cache from disk took at start, and how many rows it read.
-    public let rebuild: (nanos: UInt64, rows: Int)
+    /// How long rebuilding the online cache from disk took at start, how many rows it loaded,
+    /// and how many stored rows it could not read (damaged, or of a view no longer defined).
+    public let rebuild: (nanos: UInt64, rows: Int, skipped: Int)
 
     /// Definitions in force, with their version and hash. Immutable and shared: a request
     /// takes a reference, and resolved feature lists are memoised on it.
@@ -62,12 +63,13 @@ public final class FeatureStore: Sendable {
         }
         current = LockedValue(latest)
         let started = SystemClock.monotonicNanos()
-        let widths = Dictionary(uniqueKeysWithValues: latest.set.views.map { ($0.id, $0.fields.count) })
-        let rows = try storage.features.read { conn -> Int in
+        let known = Set(latest.set.views.map(\.id))
+        let (rows, skipped) = try storage.features.read { conn -> (Int, Int) in
             let statement = try conn.prepare("SELECT view_id, entity_key, event_ns, created_ns, row FROM online ORDER BY view_id")
             var batch: [(key: String, entry: OnlineFeatureCache.Entry)] = []
             var batchView = -1
             var total = 0
+            var skipped = 0
             while try statement.step() {
                 let view = Int(statement.int64(0))
                 if view != batchView {
@@ -75,15 +77,20 @@ public final class FeatureStore: Sendable {
                     batch.removeAll(keepingCapacity: true)
                     batchView = view
                 }
-                guard let width = widths[view] else { continue }
-                let values = statement.withBlob(4) { FeatureRowCodec.decode($0, width: width) }
-                batch.append((statement.text(1) ?? "", .init(eventNanos: statement.int64(2), createdNanos: statement.int64(3), values: values)))
+                guard known.contains(view),
+                    let entry = OnlineFeatureCache.Entry(
+                        eventNanos: statement.int64(2), createdNanos: statement.int64(3), packed: statement.withBlob(4) { Array($0) })
+                else {
+                    skipped += 1
+                    continue
+                }
+                batch.append((statement.text(1) ?? "", entry))
                 total += 1
             }
             if !batch.isEmpty { cache.upsert(viewID: batchView, batch) }
-            return total
+            return (total, skipped)
         }
-        rebuild = (SystemClock.monotonicNanos() - started, rows)
+        rebuild = (SystemClock.monotonicNanos() - started, rows, skipped)
     }
 
     /// The state directory this store's databases live in.
@@ -141,16 +148,25 @@ public final class FeatureStore: Sendable {
     /// the in-memory cache. Durable when this returns.
     public func push(_ batch: PushBatch) throws {
         let viewID = batch.view.id
-        let encoded = batch.rows.map { FeatureRowCodec.encode($0) }
+        // History keeps the typed binary form; the online table keeps the cache's packed
+        // entries byte for byte, so a restart rebuilds the cache without re-rendering values.
+        let encoded = batch.target.writesOffline ? batch.rows.map { FeatureRowCodec.encode($0) } : []
+        var entries: [(key: String, entry: OnlineFeatureCache.Entry)] = []
+        if batch.target.writesOnline {
+            entries.reserveCapacity(batch.count)
+            for i in 0..<batch.count {
+                entries.append((batch.keys[i], .init(eventNanos: batch.eventNanos[i], createdNanos: batch.createdNanos[i], values: batch.rows[i])))
+            }
+        }
         /// Runs `statement` once per row with (view, key, event, created, row) bound.
-        func writeRows(_ statement: SQLiteStatement) throws {
+        func writeRows(_ statement: SQLiteStatement, _ row: (Int) -> [UInt8]) throws {
             for i in 0..<batch.count {
                 statement.reset()
                 statement.bind(1, .integer(Int64(viewID)))
                 statement.bind(2, .text(batch.keys[i]))
                 statement.bind(3, .integer(batch.eventNanos[i]))
                 statement.bind(4, .integer(batch.createdNanos[i]))
-                statement.bind(5, .blob(encoded[i]))
+                statement.bind(5, .blob(row(i)))
                 try statement.step()
             }
         }
@@ -158,7 +174,7 @@ public final class FeatureStore: Sendable {
             if batch.target.writesOffline {
                 let insert = try conn.cached(
                     "INSERT OR REPLACE INTO feature_log (view_id, entity_key, event_ns, created_ns, row) VALUES (?, ?, ?, ?, ?)")
-                try writeRows(insert)
+                try writeRows(insert) { encoded[$0] }
             }
             if batch.target.writesOnline {
                 let upsert = try conn.cached(
@@ -169,17 +185,10 @@ public final class FeatureStore: Sendable {
                     WHERE excluded.event_ns > online.event_ns
                        OR (excluded.event_ns = online.event_ns AND excluded.created_ns >= online.created_ns)
                     """)
-                try writeRows(upsert)
+                try writeRows(upsert) { entries[$0].entry.packedBytes }
             }
         }
-        if batch.target.writesOnline {
-            var entries: [(key: String, entry: OnlineFeatureCache.Entry)] = []
-            entries.reserveCapacity(batch.count)
-            for i in 0..<batch.count {
-                entries.append((batch.keys[i], .init(eventNanos: batch.eventNanos[i], createdNanos: batch.createdNanos[i], values: batch.rows[i])))
-            }
-            cache.upsert(viewID: viewID, entries)
-        }
+        if batch.target.writesOnline { cache.upsert(viewID: viewID, entries) }
     }
 
     // MARK: - Counts

@@ -1,5 +1,6 @@
 import Foundation
 import MoteCore
+import MoteStorage
 @testable import MoteFeatures
 import Testing
 
@@ -99,8 +100,11 @@ struct PushAndOnlineTests {
     func rebuild() throws {
         let store = try makeStore()
         try store.push(try PushBatch.parse(pushBody(["m1", "m2"], [now, now], temps: [1.5, 2.5]), definitions: store.definitions.set, limits: store.limits, now: now))
+        // A damaged stored row is skipped and counted, not loaded and not fatal.
+        try store.storage.features.write { conn in try conn.execute("UPDATE online SET row = x'0100' WHERE entity_key = 'm1'") }
         let again = try reopen(store)
-        #expect(again.rebuild.rows == 2)
+        #expect(again.rebuild.rows == 1 && again.rebuild.skipped == 1)
+        #expect(again.cache.lookup(viewID: 1, key: "m1") == nil)
         #expect(again.cache.lookup(viewID: 1, key: "m2")?.value(0, as: .float64) == .double(2.5))
         #expect(again.definitions.version == 1)
     }
@@ -120,6 +124,12 @@ struct PushAndOnlineTests {
         #expect(String(decoding: out, as: UTF8.self) == #"-0.25,-9223372036854775808,"é,\"x\"\n",false,null,3,null"#)
         #expect(entry.isNull(4) && entry.isNull(6) && !entry.isNull(3))
         #expect(OnlineFeatureCache.Entry(eventNanos: 0, createdNanos: 0, values: []).width == 0)
+        // The stored form reads back; damaged bytes are refused.
+        let again = OnlineFeatureCache.Entry(eventNanos: 5, createdNanos: 6, packed: entry.packedBytes)
+        #expect(again?.value(2, as: .string) == values[2])
+        for damaged in [[], [1], Array(entry.packedBytes.dropLast()), entry.packedBytes + [0x20], [0xFF, 0xFF, 0, 0]] {
+            #expect(OnlineFeatureCache.Entry(eventNanos: 0, createdNanos: 0, packed: damaged) == nil)
+        }
     }
 
     @Test("rows encode and decode losslessly, and old rows read with new fields as null")

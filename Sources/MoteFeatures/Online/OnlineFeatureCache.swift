@@ -32,6 +32,29 @@ public final class OnlineFeatureCache: Sendable {
             self.packed = packed
         }
 
+        /// An entry from its stored packed form (the `online` table keeps exactly these bytes,
+        /// so a restart copies instead of re-rendering); nil when the bytes are not well formed.
+        public init?(eventNanos: Int64, createdNanos: Int64, packed: [UInt8]) {
+            guard packed.count >= 2 else { return nil }
+            let width = Int(packed[0]) | Int(packed[1]) << 8
+            let base = 2 + width * 4
+            guard packed.count >= base else { return nil }
+            var previous = 0
+            for k in 0..<width {
+                let i = 2 + k * 4
+                let end = Int(packed[i]) | Int(packed[i + 1]) << 8 | Int(packed[i + 2]) << 16 | Int(packed[i + 3]) << 24
+                guard end >= previous, base + end <= packed.count else { return nil }
+                previous = end
+            }
+            guard base + previous == packed.count else { return nil }
+            self.eventNanos = eventNanos
+            self.createdNanos = createdNanos
+            self.packed = packed
+        }
+
+        /// The stored form (see `init(eventNanos:createdNanos:packed:)`).
+        public var packedBytes: [UInt8] { packed }
+
         /// How many values the row has (rows pushed before a field was added have fewer).
         @inline(__always)
         public var width: Int { Int(packed[0]) | Int(packed[1]) << 8 }
