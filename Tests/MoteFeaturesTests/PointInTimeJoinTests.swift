@@ -78,6 +78,10 @@ struct PointInTimeJoinTests {
         #expect(table.fingerprint.definitionsVersion == 1)
         // The same join gives the same fingerprint.
         #expect(try PointInTimeJoin.run(frame, features: features, store: store).fingerprint == table.fingerprint)
+        // The history read split across two connections gives the same table.
+        let split = try PointInTimeJoin.run(frame, features: features, store: store, splitAt: 2)
+        #expect(split.fingerprint == table.fingerprint)
+        #expect(split.values == table.values)
     }
 
     @Test("CSV output has the entity columns in order, then the features; a missing value is empty")

@@ -1,4 +1,5 @@
 public import MoteCore
+import Dispatch
 import MoteStorage
 
 /// The rows to join features onto: entity keys and a time per row, plus every column of the
@@ -82,7 +83,7 @@ public struct JoinedTable: Sendable {
 /// the view has a TTL, `event_timestamp >= t - ttl`. Nothing after t is ever used.
 public enum PointInTimeJoin {
     /// One view's history for the wanted entities, sorted by (entity, event, created).
-    struct ViewHistory {
+    struct ViewHistory: Sendable {
         var ranges: [String: Range<Int>] = [:]
         var events: [Int64] = []
         var arena: [UInt8] = []
@@ -90,7 +91,8 @@ public enum PointInTimeJoin {
     }
 
     /// Joins `features` onto `frame` from the stored history. The trainer calls this too.
-    public static func run(_ frame: EntityFrame, features: [FeatureReference], store: FeatureStore) throws -> JoinedTable {
+    /// From `splitAt` distinct entities on, each view's history is read in two halves at once.
+    public static func run(_ frame: EntityFrame, features: [FeatureReference], store: FeatureStore, splitAt: Int = 2048) throws -> JoinedTable {
         let applied = store.definitions
         var values = [[FeatureValue]](repeating: [], count: features.count)
         let wanted = Set(frame.keys)
@@ -100,7 +102,8 @@ public enum PointInTimeJoin {
         for (k, f) in features.enumerated() { byView[f.view.id, default: []].append(k) }
         for (viewID, featureIndexes) in byView.sorted(by: { $0.key < $1.key }) {
             let view = features[featureIndexes[0]].view
-            let history = try load(view: view, wanted: wanted, from: view.ttlNanos > 0 ? minT &- view.ttlNanos : Int64.min, to: maxT, store: store)
+            let history = try load(
+                view: view, wanted: wanted, from: view.ttlNanos > 0 ? minT &- view.ttlNanos : Int64.min, to: maxT, store: store, splitAt: splitAt)
             for k in featureIndexes { values[k].reserveCapacity(frame.count) }
             for row in 0..<frame.count {
                 let t = frame.times[row]
@@ -130,11 +133,18 @@ public enum PointInTimeJoin {
             }
             _ = viewID
         }
+        // The content hash: per row the key, the time in decimal and the row's values in their
+        // stored binary form, fed through one reused buffer.
         var hasher = SHA256()
+        var scratch: [UInt8] = []
+        scratch.reserveCapacity(256)
         for row in 0..<frame.count {
-            hasher.update(frame.keys[row])
-            hasher.update(String(frame.times[row]))
-            hasher.update(FeatureRowCodec.encode(values.map { $0[row] }))
+            scratch.removeAll(keepingCapacity: true)
+            scratch.append(contentsOf: frame.keys[row].utf8)
+            JSONWriter.appendInt(frame.times[row], to: &scratch)
+            FeatureRowCodec.appendHeader(count: values.count, to: &scratch)
+            for column in values { FeatureRowCodec.append(column[row], to: &scratch) }
+            scratch.withUnsafeBytes { hasher.update($0) }
         }
         let fingerprint = DatasetFingerprint(
             definitionsVersion: applied.version, definitionsHash: applied.hash, fromNanos: minT, toNanos: maxT,
@@ -142,22 +152,76 @@ public enum PointInTimeJoin {
         return JoinedTable(frame: frame, features: features, values: values, fingerprint: fingerprint)
     }
 
-    static func load(view: FeatureViewDefinition, wanted: Set<String>, from: Int64, to: Int64, store: FeatureStore) throws -> ViewHistory {
+    /// One view's history for the wanted entities. With enough entities the key space is
+    /// split at a sampled median and the halves are read on two connections at once (each
+    /// half in its own read snapshot; every row either half returns was committed before the
+    /// join started reading it, so nothing from an entity row's future can appear).
+    static func load(
+        view: FeatureViewDefinition, wanted: Set<String>, from: Int64, to: Int64, store: FeatureStore, splitAt: Int
+    ) throws -> ViewHistory {
+        guard wanted.count >= max(2, splitAt) else {
+            return try loadRange(view: view, wanted: wanted, from: from, to: to, lower: nil, upper: nil, store: store)
+        }
+        let sample = wanted.prefix(1025).sorted()
+        let pivot = sample[sample.count / 2]
+        let halves = LockedValue<[Result<ViewHistory, any Error>?]>([nil, nil])
+        DispatchQueue.concurrentPerform(iterations: 2) { half in
+            let result = Result {
+                try loadRange(
+                    view: view, wanted: wanted, from: from, to: to, lower: half == 0 ? nil : pivot, upper: half == 0 ? pivot : nil,
+                    store: store)
+            }
+            halves.withLock { $0[half] = result }
+        }
+        let results = halves.withLock { $0 }
+        guard let first = results[0], let second = results[1] else { throw MoteError(.storage, "point-in-time join: a history read did not finish") }
+        var history = try first.get()
+        let rest = try second.get()
+        let eventBase = history.events.count
+        let arenaBase = history.arena.count
+        for (key, range) in rest.ranges { history.ranges[key] = (range.lowerBound + eventBase)..<(range.upperBound + eventBase) }
+        history.events.append(contentsOf: rest.events)
+        history.arena.append(contentsOf: rest.arena)
+        history.offsets.append(contentsOf: rest.offsets.dropFirst().map { $0 + arenaBase })
+        return history
+    }
+
+    /// The history of entities with `lower <= key < upper` (open ends when nil).
+    static func loadRange(
+        view: FeatureViewDefinition, wanted: Set<String>, from: Int64, to: Int64, lower: String?, upper: String?, store: FeatureStore
+    ) throws -> ViewHistory {
         try store.storage.features.read { conn -> ViewHistory in
+            // Key bounds are written into the SQL only when present, so SQLite seeks the
+            // primary key to the range instead of scanning the view.
+            var bounds = ""
+            var values: [SQLiteValue] = [.integer(Int64(view.id)), .integer(to), .integer(from)]
+            if let lower {
+                bounds += " AND entity_key >= ?"
+                values.append(.text(lower))
+            }
+            if let upper {
+                bounds += " AND entity_key < ?"
+                values.append(.text(upper))
+            }
             let statement = try conn.prepare(
                 """
                 SELECT entity_key, event_ns, row FROM feature_log
-                WHERE view_id = ? AND +event_ns <= ? AND +event_ns >= ?
+                WHERE view_id = ? AND +event_ns <= ? AND +event_ns >= ?\(bounds)
                 ORDER BY entity_key, event_ns, created_ns
                 """)
-            statement.bind([.integer(Int64(view.id)), .integer(to), .integer(from)])
+            statement.bind(values)
             var history = ViewHistory()
             var currentKey: String?
+            var currentBytes: [UInt8] = []
             var start = 0
             var skipping = false
             while try statement.step() {
-                let key = statement.text(0) ?? ""
-                if key != currentKey {
+                // Rows come grouped by entity: compare the key's bytes in place and make a
+                // String only when the entity changes (once per entity, not once per row).
+                let sameKey = currentKey != nil && statement.withBlob(0) { $0.elementsEqual(currentBytes) }
+                if !sameKey {
+                    currentBytes = statement.withBlob(0) { Array($0) }
+                    let key = String(decoding: currentBytes, as: UTF8.self)
                     if let currentKey, !skipping { history.ranges[currentKey] = start..<history.events.count }
                     currentKey = key
                     start = history.events.count

@@ -46,26 +46,34 @@ public enum FeatureRowCodec {
         out.reserveCapacity(2 + values.count * 9)
         out.append(UInt8(truncatingIfNeeded: values.count))
         out.append(UInt8(truncatingIfNeeded: values.count >> 8))
-        for value in values {
-            switch value {
-            case .null: out.append(0)
-            case .double(let d):
-                out.append(1)
-                append(d.bitPattern, to: &out)
-            case .int(let i):
-                out.append(2)
-                append(UInt64(bitPattern: i), to: &out)
-            case .string(let s):
-                out.append(3)
-                let bytes = Array(s.utf8)
-                append32(UInt32(bytes.count), to: &out)
-                out.append(contentsOf: bytes)
-            case .bool(let b):
-                out.append(4)
-                out.append(b ? 1 : 0)
-            }
-        }
+        for value in values { append(value, to: &out) }
         return out
+    }
+
+    /// Appends the row header for `count` values (then call `append(_:to:)` per value).
+    public static func appendHeader(count: Int, to out: inout [UInt8]) {
+        out.append(UInt8(truncatingIfNeeded: count))
+        out.append(UInt8(truncatingIfNeeded: count >> 8))
+    }
+
+    /// Appends one value's tag and payload.
+    public static func append(_ value: FeatureValue, to out: inout [UInt8]) {
+        switch value {
+        case .null: out.append(0)
+        case .double(let d):
+            out.append(1)
+            append(d.bitPattern, to: &out)
+        case .int(let i):
+            out.append(2)
+            append(UInt64(bitPattern: i), to: &out)
+        case .string(let s):
+            out.append(3)
+            append32(UInt32(s.utf8.count), to: &out)
+            out.append(contentsOf: s.utf8)
+        case .bool(let b):
+            out.append(4)
+            out.append(b ? 1 : 0)
+        }
     }
 
     /// Decodes a row; `width` pads (with null) rows written before fields were added.
