@@ -105,7 +105,8 @@ public enum Daemon {
         let reload = ReloadService(runtime: runtime, notifier: notifier, log: logging.logger("reload"))
         let watchdog = WatchdogService(group: group, notifier: notifier, log: logging.logger("watchdog"))
         let retention = RetentionService(
-            store: features, intervalNanos: { runtime.config.features.retentionIntervalNanos }, log: logging.logger("retention"))
+            store: features, registry: registry, intervalNanos: { runtime.config.features.retentionIntervalNanos },
+            registryConfig: { runtime.config.registry }, log: logging.logger("retention"))
         let services = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [

@@ -47,6 +47,7 @@ struct ReloadService: Service {
         applied.access = new.access
         applied.daemon.shutdownTimeoutNanos = new.daemon.shutdownTimeoutNanos
         applied.features = new.features
+        applied.registry = new.registry
         runtime.features.limits = new.features
         runtime.config = applied
         if !change.needsRestart.isEmpty {
@@ -72,6 +73,7 @@ struct ConfigChange {
         if old.limits != new.limits { appliedLive.append("limits") }
         if old.access != new.access { appliedLive.append("access") }
         if old.features != new.features { appliedLive.append("features") }
+        if old.registry != new.registry { appliedLive.append("registry") }
         if old.daemon.stateDir != new.daemon.stateDir { needsRestart.append("daemon.state_dir") }
         if old.daemon.eventLoopThreads != new.daemon.eventLoopThreads { needsRestart.append("daemon.event_loop_threads") }
         if old.daemon.blockingThreads != new.daemon.blockingThreads { needsRestart.append("daemon.blocking_threads") }

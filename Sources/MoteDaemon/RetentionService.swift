@@ -1,13 +1,17 @@
 import Logging
 import MoteCore
 import MoteFeatures
+import MoteRegistry
 import ServiceLifecycle
 
-/// Applies feature views' retention bounds in the background: a bounded pass every
-/// `features.retention_interval`, repeated at once while a pass still finds rows to delete.
+/// Applies feature views' retention bounds and the audit trail's in the background: a bounded
+/// pass every `features.retention_interval`, repeated at once while a pass still finds rows
+/// to delete.
 struct RetentionService: Service {
     let store: FeatureStore
+    let registry: RegistryStore
     let intervalNanos: @Sendable () -> Int64
+    let registryConfig: @Sendable () -> MoteConfig.Registry
     let log: Logger
 
     func run() async throws {
@@ -32,7 +36,26 @@ struct RetentionService: Service {
                     }
                     await Task.yield()
                 }
+                trimAudit()
             }
         }
+    }
+
+    /// Trims the audit trail to `registry.audit_max_age` and `audit_max_rows`, 5000 rows per transaction.
+    func trimAudit() {
+        let bounds = registryConfig()
+        var total = 0
+        for _ in 0..<1000 {
+            do {
+                let deleted = try registry.trimAudit(
+                    now: SystemClock.nowNanos(), maxAgeNanos: bounds.auditMaxAgeNanos, maxRows: bounds.auditMaxRows)
+                total += deleted
+                if deleted < 5000 { break }
+            } catch {
+                log.warning("audit retention failed: \(error)", metadata: ["event": "retention_failed"])
+                break
+            }
+        }
+        if total > 0 { log.info("retention deleted audit entries", metadata: ["event": "retention", "audit": "\(total)"]) }
     }
 }

@@ -65,6 +65,26 @@ public final class RegistryStore: Sendable {
         }
     }
 
+    /// Deletes audit entries older than `maxAgeNanos` (0: no age bound) and beyond the newest
+    /// `maxRows`, at most `batch` per call (short transactions); returns how many went.
+    public func trimAudit(now: Int64, maxAgeNanos: Int64, maxRows: Int, batch: Int = 5000) throws -> Int {
+        try database.write { conn -> Int in
+            var deleted = 0
+            if maxAgeNanos > 0 {
+                try conn.cached("DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at_ns < ? ORDER BY id LIMIT ?)")
+                    .run([.integer(now &- maxAgeNanos), .integer(Int64(batch))])
+                deleted += Int(try conn.scalarInt("SELECT changes()") ?? 0)
+            }
+            let count = try conn.count("SELECT count(*) FROM audit", [])
+            if count > maxRows, deleted < batch {
+                try conn.cached("DELETE FROM audit WHERE id IN (SELECT id FROM audit ORDER BY id LIMIT ?)")
+                    .run([.integer(Int64(min(count - maxRows, batch - deleted)))])
+                deleted += Int(try conn.scalarInt("SELECT changes()") ?? 0)
+            }
+            return deleted
+        }
+    }
+
     /// A message waiting for the central host.
     public struct OutboxEntry: Sendable {
         public var seq: Int64

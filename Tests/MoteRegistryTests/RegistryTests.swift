@@ -273,6 +273,28 @@ struct ModelTransferTests {
     }
 }
 
+@Suite("audit retention")
+struct AuditRetentionTests {
+    @Test("the audit trail is trimmed to its age and row bounds in bounded batches, oldest first")
+    func trim() throws {
+        let f = try Fixture()
+        for k in 0..<30 { _ = try f.registry.createExperiment(name: "e\(k)", actor: f.alice) }
+        let now = SystemClock.nowNanos()
+        // Row bound: keep the newest 20, at most 4 per call.
+        var passes = 0
+        while try f.registry.trimAudit(now: now, maxAgeNanos: 0, maxRows: 20, batch: 4) > 0 { passes += 1 }
+        #expect(passes == 3)
+        let kept = try f.registry.audit(limit: 100)
+        #expect(kept.count == 20)
+        #expect(kept.last?.subject == "experiment:e10")
+        // Age bound: everything is older than 1 ns from an hour ahead.
+        #expect(try f.registry.trimAudit(now: now + 3_600_000_000_000, maxAgeNanos: 1, maxRows: 1_000_000, batch: 100) == 20)
+        #expect(try f.registry.audit(limit: 100).isEmpty)
+        // The outbox is not the audit trail: untouched.
+        #expect(try f.registry.outbox(limit: 100).total == 30)
+    }
+}
+
 /// A value shared between threads in tests.
 final class LockedBox<T: Sendable>: @unchecked Sendable {
     private let lock = NSLock()

@@ -29,7 +29,7 @@ public enum ConfigLoader {
         }
         var config = defaults
         let reader = TableReader(table: root, path: "")
-        try reader.onlyKeys(["daemon", "socket", "limits", "access", "storage", "features"])
+        try reader.onlyKeys(["daemon", "socket", "limits", "access", "storage", "features", "registry"])
 
         if let t = try reader.table("daemon") {
             try t.onlyKeys(["state_dir", "log_level", "event_loop_threads", "blocking_threads", "shutdown_timeout"])
@@ -93,6 +93,11 @@ public enum ConfigLoader {
             if let v = try t.int("max_historical_rows", 1...100_000_000) { config.features.maxHistoricalRows = v }
             if let v = try t.duration("future_skew") { config.features.futureSkewNanos = v }
             if let v = try t.duration("retention_interval", positive: true) { config.features.retentionIntervalNanos = v }
+        }
+        if let t = try reader.table("registry") {
+            try t.onlyKeys(["audit_max_age", "audit_max_rows"])
+            if let v = try t.duration("audit_max_age") { config.registry.auditMaxAgeNanos = v }
+            if let v = try t.int("audit_max_rows", 1000...1_000_000_000) { config.registry.auditMaxRows = v }
         }
         return config
     }

@@ -7,6 +7,7 @@ public struct MoteConfig: Sendable, Equatable {
     public var access = Access()
     public var storage = Storage()
     public var features = Features()
+    public var registry = Registry()
 
     public init() {}
 
@@ -22,6 +23,15 @@ public struct MoteConfig: Sendable, Equatable {
         public var futureSkewNanos: Int64 = 300_000_000_000
         /// How often retention runs.
         public var retentionIntervalNanos: Int64 = 60_000_000_000
+        public init() {}
+    }
+
+    /// `[registry]`
+    public struct Registry: Sendable, Equatable {
+        /// Audit entries older than this are deleted (0: kept by age forever).
+        public var auditMaxAgeNanos: Int64 = 400 * 86_400_000_000_000
+        /// At most this many audit entries are kept (the oldest go first).
+        public var auditMaxRows = 1_000_000
         public init() {}
     }
 
