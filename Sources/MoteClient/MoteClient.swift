@@ -51,8 +51,12 @@ public final class MoteClient {
 
     /// Sends one request and reads its answer. Retries once on a fresh connection when a
     /// kept-alive connection turns out to be closed by the daemon.
+    ///
+    /// With `bodySink`, a successful answer's body is passed on piece by piece as it arrives
+    /// (for large streamed answers) and the returned response has an empty body.
     public func send(
-        _ method: String, _ path: String, body: [UInt8] = [], contentType: String? = nil, headers: [(String, String)] = []
+        _ method: String, _ path: String, body: [UInt8] = [], contentType: String? = nil, headers: [(String, String)] = [],
+        bodySink: (([UInt8]) -> Void)? = nil
     ) throws(MoteClientError) -> ClientResponse {
         var request = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\nUser-Agent: motectl/\(MoteVersion.string)\r\n"
         if let contentType { request += "Content-Type: \(contentType)\r\n" }
@@ -62,20 +66,27 @@ public final class MoteClient {
         var bytes = Array(request.utf8)
         bytes.append(contentsOf: body)
         let reused = fd >= 0
+        var delivered = false
+        let sink: (([UInt8]) -> Void)? = bodySink.map { sink in
+            { piece in
+                delivered = true
+                sink(piece)
+            }
+        }
         do {
-            return try exchange(bytes)
-        } catch .connectionClosed where reused {
+            return try exchange(bytes, bodySink: sink)
+        } catch .connectionClosed where reused && !delivered {
             disconnect()
-            return try exchange(bytes)
+            return try exchange(bytes, bodySink: sink)
         }
     }
 
-    private func exchange(_ bytes: [UInt8]) throws(MoteClientError) -> ClientResponse {
+    private func exchange(_ bytes: [UInt8], bodySink: (([UInt8]) -> Void)? = nil) throws(MoteClientError) -> ClientResponse {
         if fd < 0 { try connect() }
         do {
             try writeAll(bytes)
             var reader = ResponseReader(fd: fd)
-            let response = try reader.read()
+            let response = try reader.read(bodySink: bodySink)
             if response.header("connection")?.lowercased() == "close" { disconnect() }
             return response
         } catch {

@@ -55,7 +55,10 @@ struct ResponseReader {
         return out
     }
 
-    mutating func read() throws(MoteClientError) -> ClientResponse {
+    /// Reads one response. With `bodySink`, the body of a successful (< 400) answer is handed
+    /// over piece by piece as it arrives instead of being collected (error bodies are still
+    /// collected, for their message).
+    mutating func read(bodySink: (([UInt8]) -> Void)? = nil) throws(MoteClientError) -> ClientResponse {
         let statusLine = try readLine()
         let parts = statusLine.split(separator: " ", maxSplits: 2)
         guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let status = Int(parts[1]) else {
@@ -71,6 +74,10 @@ struct ResponseReader {
             headers.append((name, String(value)))
         }
         var response = ClientResponse(status: status, headers: headers, body: [])
+        let sink = status < 400 ? bodySink : nil
+        func deliver(_ bytes: [UInt8]) {
+            if let sink { sink(bytes) } else { response.body.append(contentsOf: bytes) }
+        }
         if response.header("transfer-encoding")?.lowercased().contains("chunked") == true {
             while true {
                 let sizeLine = try readLine()
@@ -81,12 +88,17 @@ struct ResponseReader {
                     while try !readLine().isEmpty {}
                     break
                 }
-                response.body.append(contentsOf: try readExactly(size))
+                deliver(try readExactly(size))
                 _ = try readLine()
             }
         } else if let lengthText = response.header("content-length") {
             guard let length = Int(lengthText), length >= 0 else { throw .malformed("content-length '\(lengthText)'") }
-            response.body = try readExactly(length)
+            var left = length
+            while left > 0 {
+                let piece = min(left, 1 << 20)
+                deliver(try readExactly(piece))
+                left -= piece
+            }
         }
         return response
     }

@@ -152,8 +152,10 @@ struct FeaturesCommand: ParsableCommand {
             w.endObject()
             let client = global.client()
             client.timeoutSeconds = 3600
-            let response = try CLIOutput.call(client, "POST", "/v1/historical-features", body: w.bytes)
-            FileSystem.writeAll(fd: STDOUT_FILENO, response.body)
+            // The table goes to stdout as it arrives (the daemon streams it).
+            let response = try CLIOutput.call(client, "POST", "/v1/historical-features", body: w.bytes) { piece in
+                _ = FileSystem.writeAll(fd: STDOUT_FILENO, piece)
+            }
             if let hash = response.header("x-mote-dataset-hash") {
                 CLIOutput.error("\(response.header("x-mote-rows") ?? "?") rows; definitions version \(response.header("x-mote-definitions-version") ?? "?"); dataset sha256 \(hash)")
             }
