@@ -50,6 +50,7 @@ let package = Package(
         ]),
         .target(name: "MoteFeatures", dependencies: ["MoteCore", "MoteStorage"]),
         .target(name: "MoteRegistry", dependencies: ["MoteCore", "MoteStorage"]),
+        .target(name: "MoteML"),
         .target(name: "MoteClient", dependencies: ["MoteCore"]),
         .target(name: "MoteDaemon", dependencies: [
             "MoteCore", "MoteStorage", "MoteSystemd", "MoteServer", "MoteFeatures", "MoteRegistry",
@@ -91,6 +92,7 @@ let package = Package(
         .testTarget(name: "MoteIntegrationTests", dependencies: ["MoteCore", "MoteClient"]),
         .testTarget(name: "MoteFeaturesTests", dependencies: ["MoteCore", "MoteStorage", "MoteFeatures"]),
         .testTarget(name: "MoteRegistryTests", dependencies: ["MoteCore", "MoteStorage", "MoteRegistry"]),
+        .testTarget(name: "MoteMLTests", dependencies: ["MoteML"]),
         .testTarget(name: "MoteDaemonTests", dependencies: ["MoteCore", "MoteDaemon", "MoteServer"]),
     ]
 )

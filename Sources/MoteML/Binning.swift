@@ -1,0 +1,100 @@
+/// Quantile binning, the LightGBM way: each feature's values are mapped to at most 255 bins
+/// (bin 0 is reserved for missing values, NaN), so histograms are small and fixed-size.
+public struct FeatureBinner: Sendable, Equatable {
+    /// Per feature, the upper bound of each value bin (bin `k + 1` holds values `<= bounds[k]`
+    /// and above the previous bound; the last bound is +infinity).
+    public var bounds: [[Double]]
+
+    public var featureCount: Int { bounds.count }
+
+    /// Learns bin bounds from the rows of `x` (row-major, `columns` wide), at most `maxBins`
+    /// value bins per feature (plus the missing bin), from at most `sampleRows` rows.
+    public init(x: [Double], rows: Int, columns: Int, maxBins: Int = 255, sampleRows: Int = 200_000) {
+        let valueBins = max(2, min(maxBins, 255))
+        let step = max(1, rows / max(1, sampleRows))
+        var bounds: [[Double]] = []
+        bounds.reserveCapacity(columns)
+        var sample: [Double] = []
+        sample.reserveCapacity(rows / step + 1)
+        for c in 0..<columns {
+            sample.removeAll(keepingCapacity: true)
+            var r = 0
+            while r < rows {
+                let v = x[r * columns + c]
+                if !v.isNaN { sample.append(v) }
+                r += step
+            }
+            sample.sort()
+            bounds.append(FeatureBinner.quantileBounds(sample, bins: valueBins))
+        }
+        self.bounds = bounds
+    }
+
+    public init(bounds: [[Double]]) {
+        self.bounds = bounds
+    }
+
+    /// Bounds between distinct values at (roughly) equal counts; few distinct values get one
+    /// bin each.
+    static func quantileBounds(_ sorted: [Double], bins: Int) -> [Double] {
+        guard !sorted.isEmpty else { return [Double.infinity] }
+        var distinct: [Double] = []
+        var counts: [Int] = []
+        for v in sorted {
+            if let last = distinct.last, last == v {
+                counts[counts.count - 1] += 1
+            } else {
+                distinct.append(v)
+                counts.append(1)
+            }
+        }
+        if distinct.count <= bins {
+            var out: [Double] = []
+            for k in 0..<(distinct.count - 1) { out.append((distinct[k] + distinct[k + 1]) / 2) }
+            out.append(Double.infinity)
+            return out
+        }
+        let perBin = Double(sorted.count) / Double(bins)
+        var out: [Double] = []
+        var seen = 0
+        var target = perBin
+        for k in 0..<(distinct.count - 1) {
+            seen += counts[k]
+            if Double(seen) >= target, out.count < bins - 1 {
+                out.append((distinct[k] + distinct[k + 1]) / 2)
+                while target <= Double(seen) { target += perBin }
+            }
+        }
+        out.append(Double.infinity)
+        return out
+    }
+
+    /// The bin of `value` for `feature` (0 for NaN).
+    @inline(__always)
+    public func bin(_ value: Double, feature: Int) -> UInt8 {
+        if value.isNaN { return 0 }
+        let b = bounds[feature]
+        var lo = 0
+        var hi = b.count - 1
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if value <= b[mid] { hi = mid } else { lo = mid + 1 }
+        }
+        return UInt8(truncatingIfNeeded: lo + 1)
+    }
+
+    /// Bins a row-major matrix into column-major bytes (`columns[f * rows + r]`).
+    public func binColumns(x: [Double], rows: Int) -> [UInt8] {
+        let columns = featureCount
+        var out = [UInt8](repeating: 0, count: rows * columns)
+        out.withUnsafeMutableBufferPointer { dst in
+            x.withUnsafeBufferPointer { src in
+                for c in 0..<columns {
+                    let base = c * rows
+                    for r in 0..<rows { dst[base + r] = bin(src[r * columns + c], feature: c) }
+                }
+            }
+        }
+        return out
+    }
+}

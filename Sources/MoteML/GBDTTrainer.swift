@@ -1,0 +1,178 @@
+import Dispatch
+
+/// Hyperparameters of gradient-boosted trees (names as LightGBM's).
+public struct GBDTParameters: Sendable, Equatable {
+    public var objective: GBDTObjective = .binary
+    public var trees = 100
+    public var numLeaves = 31
+    /// 0: no depth limit (leaf-wise growth is bounded by `numLeaves`).
+    public var maxDepth = 0
+    public var learningRate = 0.1
+    public var minDataInLeaf = 20
+    public var minSumHessian = 1e-3
+    public var lambdaL2 = 0.0
+    public var featureFraction = 1.0
+    public var baggingFraction = 1.0
+    public var maxBins = 255
+    /// Stop when the validation loss has not improved for this many trees (0: off).
+    public var earlyStoppingRounds = 0
+    public var seed: UInt64 = 7
+    /// Threads for histogram building (split by features).
+    public var threads = 2
+    public init() {}
+}
+
+/// Per-iteration progress: tree index, training loss, validation loss when there is a
+/// validation set.
+public struct GBDTProgress: Sendable {
+    public var tree: Int
+    public var trainLoss: Double
+    public var validLoss: Double?
+}
+
+/// Histogram-based gradient boosting, the LightGBM way: features binned to <= 255 bins,
+/// leaf-wise growth, the smaller child's histogram built and the sibling's obtained by
+/// subtraction, gradient/hessian buffers reused, missing values sent to the side that gains.
+public struct GBDTTrainer: Sendable {
+    public var parameters: GBDTParameters
+
+    public init(_ parameters: GBDTParameters) {
+        self.parameters = parameters
+    }
+
+    /// Fits on row-major `x` (`rows` x `columns`) and labels `y`; with a validation set,
+    /// keeps the trees up to the best validation loss when early stopping is on.
+    public func fit(
+        x: [Double], y: [Double], rows: Int, columns: Int, valid: (x: [Double], y: [Double], rows: Int)? = nil,
+        progress: ((GBDTProgress) -> Bool)? = nil
+    ) -> GBDTModel {
+        let p = parameters
+        let binner = FeatureBinner(x: x, rows: rows, columns: columns, maxBins: p.maxBins)
+        let bins = binner.binColumns(x: x, rows: rows)
+        let validBins = valid.map { binner.binColumns(x: $0.x, rows: $0.rows) }
+
+        var base = 0.0
+        if rows > 0 {
+            let mean = y.reduce(0, +) / Double(rows)
+            base = p.objective == .binary ? _log(max(1e-12, mean) / max(1e-12, 1 - mean)) : mean
+        }
+        var scores = [Double](repeating: base, count: rows)
+        var validScores = [Double](repeating: base, count: valid?.rows ?? 0)
+        var grad = [Double](repeating: 0, count: rows)
+        var hess = [Double](repeating: 0, count: rows)
+        var builder = TreeBuilder(rows: rows, columns: columns, bins: bins, parameters: p)
+        var rng = SplitMix64(seed: p.seed)
+        var model = GBDTModel(
+            objective: p.objective, baseScore: base, feature: [], threshold: [], defaultLeft: [], left: [], right: [], value: [],
+            roots: [], featureCount: columns)
+        var binTrees: [BinTree] = []
+        var best = (loss: Double.infinity, trees: 0)
+
+        for t in 0..<p.trees {
+            // Gradients and hessians of the loss at the current scores.
+            for i in 0..<rows {
+                switch p.objective {
+                case .regression:
+                    grad[i] = scores[i] - y[i]
+                    hess[i] = 1
+                case .binary:
+                    let prob = sigmoid(scores[i])
+                    grad[i] = prob - y[i]
+                    hess[i] = max(prob * (1 - prob), 1e-16)
+                }
+            }
+            let tree = builder.grow(grad: grad, hess: hess, rng: &rng)
+            binTrees.append(tree)
+            tree.addScores(to: &scores, bins: bins, rows: rows)
+            if let validBins, let valid { tree.addScores(to: &validScores, bins: validBins, rows: valid.rows) }
+            let trainLoss = GBDTTrainer.loss(p.objective, scores, y)
+            let validLoss = valid.map { GBDTTrainer.loss(p.objective, validScores, $0.y) }
+            if let validLoss, validLoss < best.loss { best = (validLoss, t + 1) }
+            if let progress, !progress(GBDTProgress(tree: t + 1, trainLoss: trainLoss, validLoss: validLoss)) { break }
+            if p.earlyStoppingRounds > 0, valid != nil, t + 1 - best.trees >= p.earlyStoppingRounds { break }
+        }
+        let keep = p.earlyStoppingRounds > 0 && valid != nil && best.trees > 0 ? best.trees : binTrees.count
+        for tree in binTrees.prefix(keep) { tree.append(to: &model, binner: binner) }
+        return model
+    }
+
+    /// Mean loss at raw scores: squared error / 2 for regression, log loss for binary.
+    static func loss(_ objective: GBDTObjective, _ scores: [Double], _ y: [Double]) -> Double {
+        guard !scores.isEmpty else { return 0 }
+        var total = 0.0
+        for i in 0..<scores.count {
+            switch objective {
+            case .regression:
+                let d = scores[i] - y[i]
+                total += d * d / 2
+            case .binary:
+                let prob = min(max(sigmoid(scores[i]), 1e-15), 1 - 1e-15)
+                total -= y[i] * _log(prob) + (1 - y[i]) * _log(1 - prob)
+            }
+        }
+        return total / Double(scores.count)
+    }
+}
+
+/// A tree over bins, as grown: split nodes test `bin <= threshold` (bin 0, missing, goes to
+/// the default side).
+struct BinTree: Sendable {
+    var feature: [Int32] = []
+    var threshold: [UInt8] = []
+    var defaultLeft: [Bool] = []
+    var left: [Int32] = []
+    var right: [Int32] = []
+    var value: [Double] = []
+
+    func leafIndex(_ bins: UnsafeBufferPointer<UInt8>, row: Int, rows: Int) -> Int {
+        var node = 0
+        while feature[node] >= 0 {
+            let b = bins[Int(feature[node]) * rows + row]
+            let goLeft = b == 0 ? defaultLeft[node] : b <= threshold[node]
+            node = Int(goLeft ? left[node] : right[node])
+        }
+        return node
+    }
+
+    func addScores(to scores: inout [Double], bins: [UInt8], rows: Int) {
+        bins.withUnsafeBufferPointer { bins in
+            for r in 0..<rows { scores[r] += value[leafIndex(bins, row: r, rows: rows)] }
+        }
+    }
+
+    /// Appends this tree to a model, turning bin thresholds into value thresholds.
+    func append(to model: inout GBDTModel, binner: FeatureBinner) {
+        let offset = Int32(model.feature.count)
+        model.roots.append(offset)
+        for n in 0..<feature.count {
+            model.feature.append(feature[n])
+            if feature[n] >= 0 {
+                let bounds = binner.bounds[Int(feature[n])]
+                model.threshold.append(bounds[min(Int(threshold[n]) - 1, bounds.count - 1)])
+                model.left.append(left[n] + offset)
+                model.right.append(right[n] + offset)
+            } else {
+                model.threshold.append(0)
+                model.left.append(-1)
+                model.right.append(-1)
+            }
+            model.defaultLeft.append(defaultLeft[n])
+            model.value.append(value[n])
+        }
+    }
+}
+
+/// Deterministic pseudo-random numbers for bagging and feature sampling.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// Uniform in [0, 1).
+    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+}

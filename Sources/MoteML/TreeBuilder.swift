@@ -1,0 +1,292 @@
+import Dispatch
+
+/// A pointer handed to worker threads that write disjoint parts of one buffer.
+struct SharedPointer<T>: @unchecked Sendable {
+    let base: UnsafeMutablePointer<T>
+}
+
+/// Grows one tree leaf-wise over binned columns. Buffers (row partition, histograms) are
+/// allocated once and reused for every tree.
+struct TreeBuilder {
+    let rows: Int
+    let columns: Int
+    let bins: [UInt8]
+    let parameters: GBDTParameters
+    /// Value bins per feature (+1 for the missing bin 0) are at most 256.
+    static let slots = 256
+
+    /// Row indices; each leaf owns a contiguous range.
+    var indices: [Int32]
+    /// Per leaf slot: (gradient, hessian) per feature and bin, and counts.
+    var gradHess: [[Double]]
+    var counts: [[Int32]]
+
+    struct Leaf {
+        var start: Int
+        var end: Int
+        var sumGrad: Double
+        var sumHess: Double
+        var depth: Int
+        var node: Int
+        var split: Split?
+    }
+
+    struct Split {
+        var gain: Double
+        var feature: Int
+        var bin: Int
+        var defaultLeft: Bool
+        var leftGrad: Double
+        var leftHess: Double
+        var leftCount: Int
+    }
+
+    init(rows: Int, columns: Int, bins: [UInt8], parameters: GBDTParameters) {
+        self.rows = rows
+        self.columns = columns
+        self.bins = bins
+        self.parameters = parameters
+        indices = [Int32](repeating: 0, count: rows)
+        let leaves = max(2, parameters.numLeaves)
+        gradHess = (0..<leaves).map { _ in [Double](repeating: 0, count: columns * TreeBuilder.slots * 2) }
+        counts = (0..<leaves).map { _ in [Int32](repeating: 0, count: columns * TreeBuilder.slots) }
+    }
+
+    mutating func grow(grad: [Double], hess: [Double], rng: inout SplitMix64) -> BinTree {
+        let p = parameters
+        // Rows of this tree (bagging) and features it may split on.
+        var n = 0
+        for r in 0..<rows where p.baggingFraction >= 1 || rng.unit() < p.baggingFraction {
+            indices[n] = Int32(r)
+            n += 1
+        }
+        var active = [Bool](repeating: true, count: columns)
+        if p.featureFraction < 1 {
+            let keep = max(1, Int((Double(columns) * p.featureFraction).rounded()))
+            var order = Array(0..<columns)
+            for i in stride(from: columns - 1, to: 0, by: -1) { order.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+            active = [Bool](repeating: false, count: columns)
+            for f in order.prefix(keep) { active[f] = true }
+        }
+        let activeFeatures = (0..<columns).filter { active[$0] }
+
+        var tree = BinTree()
+        tree.feature.append(-1)
+        tree.threshold.append(0)
+        tree.defaultLeft.append(false)
+        tree.left.append(-1)
+        tree.right.append(-1)
+        tree.value.append(0)
+        var sumG = 0.0
+        var sumH = 0.0
+        for i in 0..<n {
+            sumG += grad[Int(indices[i])]
+            sumH += hess[Int(indices[i])]
+        }
+        var leaves = [Leaf(start: 0, end: n, sumGrad: sumG, sumHess: sumH, depth: 0, node: 0, split: nil)]
+        guard n > 0 else { return tree }
+        buildHistogram(slot: 0, start: 0, end: n, features: activeFeatures, grad: grad, hess: hess)
+        leaves[0].split = bestSplit(slot: 0, leaf: leaves[0], features: activeFeatures)
+
+        while leaves.count < max(2, p.numLeaves) {
+            var chosen = -1
+            var bestGain = 0.0
+            for (k, leaf) in leaves.enumerated() {
+                if let split = leaf.split, split.gain > bestGain {
+                    bestGain = split.gain
+                    chosen = k
+                }
+            }
+            guard chosen >= 0, let split = leaves[chosen].split else { break }
+            let parent = leaves[chosen]
+            let mid = partition(parent, split)
+            // Tree nodes: the leaf becomes a split with two new leaves.
+            let leftNode = tree.feature.count
+            for _ in 0..<2 {
+                tree.feature.append(-1)
+                tree.threshold.append(0)
+                tree.defaultLeft.append(false)
+                tree.left.append(-1)
+                tree.right.append(-1)
+                tree.value.append(0)
+            }
+            tree.feature[parent.node] = Int32(split.feature)
+            tree.threshold[parent.node] = UInt8(split.bin)
+            tree.defaultLeft[parent.node] = split.defaultLeft
+            tree.left[parent.node] = Int32(leftNode)
+            tree.right[parent.node] = Int32(leftNode + 1)
+
+            let leftLeaf = Leaf(
+                start: parent.start, end: mid, sumGrad: split.leftGrad, sumHess: split.leftHess, depth: parent.depth + 1, node: leftNode,
+                split: nil)
+            let rightLeaf = Leaf(
+                start: mid, end: parent.end, sumGrad: parent.sumGrad - split.leftGrad, sumHess: parent.sumHess - split.leftHess,
+                depth: parent.depth + 1, node: leftNode + 1, split: nil)
+            // The parent's slot becomes the larger child's (by subtraction); the smaller child
+            // is built into a fresh slot.
+            let parentSlot = chosen
+            let newSlot = leaves.count
+            let leftSmaller = (mid - parent.start) <= (parent.end - mid)
+            let small = leftSmaller ? leftLeaf : rightLeaf
+            buildHistogram(slot: newSlot, start: small.start, end: small.end, features: activeFeatures, grad: grad, hess: hess)
+            subtract(from: parentSlot, newSlot, features: activeFeatures)
+            // Keep slot k == leaf k: the larger child takes the parent's place.
+            if leftSmaller {
+                leaves[chosen] = rightLeaf
+                leaves.append(leftLeaf)
+            } else {
+                leaves[chosen] = leftLeaf
+                leaves.append(rightLeaf)
+            }
+            for k in [chosen, newSlot] {
+                let leaf = leaves[k]
+                let depthOK = p.maxDepth <= 0 || leaf.depth < p.maxDepth
+                leaves[k].split = depthOK && leaf.end - leaf.start >= 2 * p.minDataInLeaf
+                    ? bestSplit(slot: k, leaf: leaf, features: activeFeatures) : nil
+            }
+        }
+        for leaf in leaves {
+            tree.value[leaf.node] = -leaf.sumGrad / (leaf.sumHess + p.lambdaL2) * p.learningRate
+        }
+        return tree
+    }
+
+    /// Moves the leaf's rows that go left to the front of its range; returns where the right
+    /// side starts.
+    mutating func partition(_ leaf: Leaf, _ split: Split) -> Int {
+        let rows = self.rows
+        let threshold = UInt8(split.bin)
+        let defaultLeft = split.defaultLeft
+        return bins.withUnsafeBufferPointer { bins in
+            indices.withUnsafeMutableBufferPointer { idx in
+                let column = bins.baseAddress! + split.feature * rows
+                var i = leaf.start
+                var j = leaf.end - 1
+                while i <= j {
+                    let b = column[Int(idx[i])]
+                    let goLeft = b == 0 ? defaultLeft : b <= threshold
+                    if goLeft {
+                        i += 1
+                    } else {
+                        idx.swapAt(i, j)
+                        j -= 1
+                    }
+                }
+                return i
+            }
+        }
+    }
+
+    /// Sums gradient, hessian and count per bin for the rows in `start..<end`, features split
+    /// across threads.
+    mutating func buildHistogram(slot: Int, start: Int, end: Int, features: [Int], grad: [Double], hess: [Double]) {
+        let rows = self.rows
+        let threads = max(1, min(parameters.threads, features.count))
+        let slots = TreeBuilder.slots
+        gradHess[slot].withUnsafeMutableBufferPointer { gh in
+            counts[slot].withUnsafeMutableBufferPointer { cnt in
+                bins.withUnsafeBufferPointer { bins in
+                    indices.withUnsafeBufferPointer { idx in
+                        grad.withUnsafeBufferPointer { g in
+                            hess.withUnsafeBufferPointer { h in
+                                let ghP = SharedPointer(base: gh.baseAddress!)
+                                let cntP = SharedPointer(base: cnt.baseAddress!)
+                                let binsP = SharedPointer(base: UnsafeMutablePointer(mutating: bins.baseAddress!))
+                                let idxP = SharedPointer(base: UnsafeMutablePointer(mutating: idx.baseAddress!))
+                                let gP = SharedPointer(base: UnsafeMutablePointer(mutating: g.baseAddress!))
+                                let hP = SharedPointer(base: UnsafeMutablePointer(mutating: h.baseAddress!))
+                                let work: @Sendable (Int) -> Void = { t in
+                                    var k = t
+                                    while k < features.count {
+                                        let f = features[k]
+                                        let out = ghP.base + f * slots * 2
+                                        let c = cntP.base + f * slots
+                                        out.update(repeating: 0, count: slots * 2)
+                                        c.update(repeating: 0, count: slots)
+                                        let column = binsP.base + f * rows
+                                        for i in start..<end {
+                                            let r = Int(idxP.base[i])
+                                            let b = Int(column[r])
+                                            out[2 * b] += gP.base[r]
+                                            out[2 * b + 1] += hP.base[r]
+                                            c[b] += 1
+                                        }
+                                        k += threads
+                                    }
+                                }
+                                if threads == 1 || end - start < 4096 {
+                                    for t in 0..<threads { work(t) }
+                                } else {
+                                    DispatchQueue.concurrentPerform(iterations: threads, execute: work)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `histogram[slot] -= histogram[other]` for the given features.
+    mutating func subtract(from slot: Int, _ other: Int, features: [Int]) {
+        let slots = TreeBuilder.slots
+        let otherGH = gradHess[other]
+        let otherCount = counts[other]
+        gradHess[slot].withUnsafeMutableBufferPointer { gh in
+            counts[slot].withUnsafeMutableBufferPointer { cnt in
+                for f in features {
+                    for i in (f * slots * 2)..<((f + 1) * slots * 2) { gh[i] -= otherGH[i] }
+                    for i in (f * slots)..<((f + 1) * slots) { cnt[i] -= otherCount[i] }
+                }
+            }
+        }
+    }
+
+    /// The best split of a leaf over its histogram: for each feature and bin threshold, with
+    /// missing values sent left or right, the largest gain under the leaf constraints.
+    func bestSplit(slot: Int, leaf: Leaf, features: [Int]) -> Split? {
+        let p = parameters
+        let slots = TreeBuilder.slots
+        let lambda = p.lambdaL2
+        let totalCount = leaf.end - leaf.start
+        let minData = max(1, p.minDataInLeaf)
+        let parentScore = leaf.sumGrad * leaf.sumGrad / (leaf.sumHess + lambda)
+        var best: Split?
+        gradHess[slot].withUnsafeBufferPointer { gh in
+            counts[slot].withUnsafeBufferPointer { cnt in
+                for f in features {
+                    let base = f * slots
+                    let missingG = gh[2 * base]
+                    let missingH = gh[2 * base + 1]
+                    let missingC = Int(cnt[base])
+                    var g = 0.0
+                    var h = 0.0
+                    var c = 0
+                    for b in 1..<(slots - 1) {
+                        g += gh[2 * (base + b)]
+                        h += gh[2 * (base + b) + 1]
+                        c += Int(cnt[base + b])
+                        if c == 0 { continue }
+                        if c == totalCount { break }
+                        for missingLeft in [false, true] {
+                            let lg = missingLeft ? g + missingG : g
+                            let lh = missingLeft ? h + missingH : h
+                            let lc = missingLeft ? c + missingC : c
+                            let rc = totalCount - lc
+                            if lc < minData || rc < minData { continue }
+                            let rg = leaf.sumGrad - lg
+                            let rh = leaf.sumHess - lh
+                            if lh < p.minSumHessian || rh < p.minSumHessian { continue }
+                            let gain = lg * lg / (lh + lambda) + rg * rg / (rh + lambda) - parentScore
+                            if gain > (best?.gain ?? 1e-12) {
+                                best = Split(gain: gain, feature: f, bin: b, defaultLeft: missingLeft, leftGrad: lg, leftHess: lh, leftCount: lc)
+                            }
+                            if missingC == 0 { break }
+                        }
+                    }
+                }
+            }
+        }
+        return best
+    }
+}

@@ -1,0 +1,135 @@
+import Testing
+@testable import MoteML
+
+/// Generated binary data: y depends on a few informative columns through a logistic link,
+/// the others are noise; deterministic for a seed.
+func makeClassification(rows: Int, columns: Int, seed: UInt64, missingEvery: Int = 0) -> (x: [Double], y: [Double]) {
+    var rng = SplitMix64(seed: seed)
+    var x = [Double](repeating: 0, count: rows * columns)
+    var y = [Double](repeating: 0, count: rows)
+    for r in 0..<rows {
+        for c in 0..<columns { x[r * columns + c] = rng.unit() * 2 - 1 }
+        let z = 3 * x[r * columns] - 2 * x[r * columns + 1] + 2.5 * x[r * columns + 2] * x[r * columns + 3] + (x[r * columns + 4] > 0.3 ? 1.5 : -0.5)
+        y[r] = rng.unit() < sigmoid(z) ? 1 : 0
+        if missingEvery > 0, r % missingEvery == 0 { x[r * columns + 5] = .nan }
+    }
+    return (x, y)
+}
+
+@Suite("gradient-boosted trees")
+struct GBDTTests {
+    @Test("binary: reaches AUC 0.85 on held-out generated data, beats a constant, and log loss falls tree by tree")
+    func binary() {
+        let train = makeClassification(rows: 8000, columns: 10, seed: 1)
+        let test = makeClassification(rows: 2000, columns: 10, seed: 2)
+        var p = GBDTParameters()
+        p.trees = 60
+        var losses: [Double] = []
+        let model = GBDTTrainer(p).fit(x: train.x, y: train.y, rows: 8000, columns: 10) { progress in
+            losses.append(progress.trainLoss)
+            return true
+        }
+        #expect(model.treeCount == 60)
+        let probabilities = model.predict(test.x, rows: 2000)
+        let auc = Metrics.auc(labels: test.y, scores: probabilities)
+        #expect(auc > 0.85, "AUC \(auc)")
+        let base = test.y.reduce(0, +) / 2000
+        #expect(Metrics.logLoss(labels: test.y, probabilities: probabilities) < Metrics.logLoss(labels: test.y, probabilities: Array(repeating: base, count: 2000)) - 0.1)
+        #expect(zip(losses, losses.dropFirst()).allSatisfy { $0.0 >= $0.1 - 1e-12 })
+    }
+
+    @Test("the same seed gives the same model; one or two threads give the same model")
+    func deterministic() {
+        let data = makeClassification(rows: 6000, columns: 8, seed: 3)
+        var p = GBDTParameters()
+        p.trees = 15
+        p.baggingFraction = 0.8
+        p.featureFraction = 0.7
+        let a = GBDTTrainer(p).fit(x: data.x, y: data.y, rows: 6000, columns: 8)
+        let b = GBDTTrainer(p).fit(x: data.x, y: data.y, rows: 6000, columns: 8)
+        #expect(a == b)
+        p.threads = 1
+        #expect(GBDTTrainer(p).fit(x: data.x, y: data.y, rows: 6000, columns: 8) == a)
+        p.seed = 8
+        #expect(GBDTTrainer(p).fit(x: data.x, y: data.y, rows: 6000, columns: 8) != a)
+    }
+
+    @Test("regression: a step function is learned to within its noise; num_leaves and max_depth bound the trees")
+    func regression() {
+        var rng = SplitMix64(seed: 5)
+        let rows = 4000
+        var x = [Double](repeating: 0, count: rows * 2)
+        var y = [Double](repeating: 0, count: rows)
+        for r in 0..<rows {
+            x[2 * r] = rng.unit() * 10
+            x[2 * r + 1] = rng.unit()
+            y[r] = (x[2 * r] < 3 ? 1 : x[2 * r] < 7 ? 5 : 2) + (rng.unit() - 0.5) * 0.1
+        }
+        var p = GBDTParameters()
+        p.objective = .regression
+        p.trees = 50
+        p.numLeaves = 4
+        p.maxDepth = 2
+        let model = GBDTTrainer(p).fit(x: x, y: y, rows: rows, columns: 2)
+        let predictions = model.predict(x, rows: rows)
+        // Away from the steps the fit is within the noise; at a step, a value bin (about 16
+        // rows wide here) can straddle it.
+        let away = (0..<rows).filter { abs(x[2 * $0] - 3) > 0.1 && abs(x[2 * $0] - 7) > 0.1 }
+        #expect(Metrics.rmse(labels: away.map { y[$0] }, predictions: away.map { predictions[$0] }) < 0.05)
+        #expect(Metrics.rmse(labels: y, predictions: predictions) < 0.3)
+        // At most 4 leaves (7 nodes) per tree.
+        for (k, root) in model.roots.enumerated() {
+            let end = k + 1 < model.roots.count ? Int(model.roots[k + 1]) : model.feature.count
+            #expect(end - Int(root) <= 7)
+        }
+        #expect(abs(model.predict([5, 0.5], rows: 1)[0] - 5) < 0.2)
+    }
+
+    @Test("missing values go to the side that gains: a feature that is missing exactly when the label is 1 is used")
+    func missing() {
+        var rng = SplitMix64(seed: 9)
+        let rows = 3000
+        var x = [Double](repeating: 0, count: rows * 2)
+        var y = [Double](repeating: 0, count: rows)
+        for r in 0..<rows {
+            y[r] = rng.unit() < 0.5 ? 1 : 0
+            x[2 * r] = y[r] == 1 ? .nan : rng.unit()
+            x[2 * r + 1] = rng.unit()
+        }
+        var p = GBDTParameters()
+        p.trees = 10
+        p.learningRate = 0.5
+        let model = GBDTTrainer(p).fit(x: x, y: y, rows: rows, columns: 2)
+        #expect(model.predict([.nan, 0.5], rows: 1)[0] > 0.9)
+        #expect(model.predict([0.5, 0.5], rows: 1)[0] < 0.1)
+    }
+
+    @Test("early stopping keeps the trees up to the best validation loss")
+    func earlyStopping() {
+        let train = makeClassification(rows: 3000, columns: 10, seed: 11)
+        let valid = makeClassification(rows: 1000, columns: 10, seed: 12)
+        var p = GBDTParameters()
+        p.trees = 400
+        p.learningRate = 0.3
+        p.earlyStoppingRounds = 10
+        var seen = 0
+        let model = GBDTTrainer(p).fit(x: train.x, y: train.y, rows: 3000, columns: 10, valid: (valid.x, valid.y, 1000)) { _ in
+            seen += 1
+            return true
+        }
+        #expect(seen < 400, "early stopping never stopped")
+        #expect(model.treeCount == seen - 10)
+    }
+
+    @Test("binning: at most 255 value bins, missing in bin 0, few distinct values one bin each")
+    func binning() {
+        var x: [Double] = []
+        for r in 0..<10_000 { x += [Double(r), Double(r % 3), r % 10 == 0 ? .nan : 1] }
+        let binner = FeatureBinner(x: x, rows: 10_000, columns: 3)
+        #expect(binner.bounds[0].count <= 255)
+        #expect(binner.bounds[1].count == 3)
+        #expect(binner.bin(.nan, feature: 2) == 0)
+        #expect(binner.bin(0, feature: 1) == 1 && binner.bin(1, feature: 1) == 2 && binner.bin(2, feature: 1) == 3)
+        #expect(binner.bin(-5, feature: 0) == 1 && binner.bin(1e9, feature: 0) == UInt8(binner.bounds[0].count))
+    }
+}
