@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "moted", targets: ["moted"]),
         .executable(name: "motectl", targets: ["motectl"]),
         .library(name: "MoteClient", targets: ["MoteClient"]),
+        .library(name: "MoteML", targets: ["MoteML"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

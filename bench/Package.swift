@@ -4,7 +4,11 @@ import PackageDescription
 
 let package = Package(
     name: "mote-bench",
+    dependencies: [.package(name: "mote", path: "..")],
     targets: [
+        .executableTarget(
+            name: "gbdtbench", dependencies: [.product(name: "MoteML", package: "mote")],
+            swiftSettings: [.swiftLanguageMode(.v6)]),
         .executableTarget(
             name: "udsbench",
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]

@@ -83,6 +83,19 @@ public struct FeatureBinner: Sendable, Equatable {
         return UInt8(truncatingIfNeeded: lo + 1)
     }
 
+    /// Bins a row-major matrix into row-major bytes (`out[r * features + f]`): one row's bins
+    /// are contiguous, which is what histogram building walks.
+    public func binRows(x: [Double], rows: Int) -> [UInt8] {
+        let columns = featureCount
+        var out = [UInt8](repeating: 0, count: rows * columns)
+        out.withUnsafeMutableBufferPointer { dst in
+            x.withUnsafeBufferPointer { src in
+                for i in 0..<(rows * columns) { dst[i] = bin(src[i], feature: i % columns) }
+            }
+        }
+        return out
+    }
+
     /// Bins a row-major matrix into column-major bytes (`columns[f * rows + r]`).
     public func binColumns(x: [Double], rows: Int) -> [UInt8] {
         let columns = featureCount

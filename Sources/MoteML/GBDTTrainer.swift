@@ -60,7 +60,7 @@ public struct GBDTTrainer: Sendable {
         var validScores = [Double](repeating: base, count: valid?.rows ?? 0)
         var grad = [Double](repeating: 0, count: rows)
         var hess = [Double](repeating: 0, count: rows)
-        var builder = TreeBuilder(rows: rows, columns: columns, bins: bins, parameters: p)
+        var builder = TreeBuilder(rows: rows, columns: columns, bins: bins, rowBins: binner.binRows(x: x, rows: rows), parameters: p)
         var rng = SplitMix64(seed: p.seed)
         var model = GBDTModel(
             objective: p.objective, baseScore: base, feature: [], threshold: [], defaultLeft: [], left: [], right: [], value: [],
@@ -83,9 +83,13 @@ public struct GBDTTrainer: Sendable {
             }
             let tree = builder.grow(grad: grad, hess: hess, rng: &rng)
             binTrees.append(tree)
-            tree.addScores(to: &scores, bins: bins, rows: rows)
+            if p.baggingFraction >= 1 {
+                builder.addLeafValues(of: tree, to: &scores)
+            } else {
+                tree.addScores(to: &scores, bins: bins, rows: rows)
+            }
             if let validBins, let valid { tree.addScores(to: &validScores, bins: validBins, rows: valid.rows) }
-            let trainLoss = GBDTTrainer.loss(p.objective, scores, y)
+            let trainLoss = progress == nil ? 0 : GBDTTrainer.loss(p.objective, scores, y)
             let validLoss = valid.map { GBDTTrainer.loss(p.objective, validScores, $0.y) }
             if let validLoss, validLoss < best.loss { best = (validLoss, t + 1) }
             if let progress, !progress(GBDTProgress(tree: t + 1, trainLoss: trainLoss, validLoss: validLoss)) { break }

@@ -10,8 +10,16 @@ struct SharedPointer<T>: @unchecked Sendable {
 struct TreeBuilder {
     let rows: Int
     let columns: Int
+    /// Column-major bins (`bins[f * rows + r]`), for partitioning by one feature.
     let bins: [UInt8]
+    /// Row-major bins (`rowBins[r * columns + f]`), for histograms.
+    let rowBins: [UInt8]
     let parameters: GBDTParameters
+    /// Per-thread scratch histograms, summed into the leaf's slot.
+    var scratchGradHess: [[Double]]
+    var scratchCounts: [[Int32]]
+    /// Where each leaf of the last grown tree is: (start, end, node).
+    var lastLeaves: [(start: Int, end: Int, node: Int)] = []
     /// Value bins per feature (+1 for the missing bin 0) are at most 256.
     static let slots = 256
 
@@ -41,11 +49,15 @@ struct TreeBuilder {
         var leftCount: Int
     }
 
-    init(rows: Int, columns: Int, bins: [UInt8], parameters: GBDTParameters) {
+    init(rows: Int, columns: Int, bins: [UInt8], rowBins: [UInt8], parameters: GBDTParameters) {
         self.rows = rows
         self.columns = columns
         self.bins = bins
+        self.rowBins = rowBins
         self.parameters = parameters
+        let threads = max(1, parameters.threads)
+        scratchGradHess = (0..<threads).map { _ in [Double](repeating: 0, count: columns * TreeBuilder.slots * 2) }
+        scratchCounts = (0..<threads).map { _ in [Int32](repeating: 0, count: columns * TreeBuilder.slots) }
         indices = [Int32](repeating: 0, count: rows)
         let leaves = max(2, parameters.numLeaves)
         gradHess = (0..<leaves).map { _ in [Double](repeating: 0, count: columns * TreeBuilder.slots * 2) }
@@ -148,7 +160,21 @@ struct TreeBuilder {
         for leaf in leaves {
             tree.value[leaf.node] = -leaf.sumGrad / (leaf.sumHess + p.lambdaL2) * p.learningRate
         }
+        lastLeaves = leaves.map { ($0.start, $0.end, $0.node) }
         return tree
+    }
+
+    /// Adds the last tree's leaf values to the scores of the rows in its leaves (all rows
+    /// when there is no bagging): one pass over the partition, no tree walk.
+    func addLeafValues(of tree: BinTree, to scores: inout [Double]) {
+        indices.withUnsafeBufferPointer { idx in
+            scores.withUnsafeMutableBufferPointer { s in
+                for leaf in lastLeaves {
+                    let v = tree.value[leaf.node]
+                    for i in leaf.start..<leaf.end { s[Int(idx[i])] += v }
+                }
+            }
+        }
     }
 
     /// Moves the leaf's rows that go left to the front of its range; returns where the right
@@ -177,50 +203,81 @@ struct TreeBuilder {
         }
     }
 
-    /// Sums gradient, hessian and count per bin for the rows in `start..<end`, features split
-    /// across threads.
+    /// Sums gradient, hessian and count per bin for the rows in `start..<end`. Rows are split
+    /// across threads, each filling its own scratch histogram from row-major bins (one row's
+    /// bins are contiguous), and the scratch histograms are summed into the slot in a fixed
+    /// order, so the result does not depend on timing.
     mutating func buildHistogram(slot: Int, start: Int, end: Int, features: [Int], grad: [Double], hess: [Double]) {
-        let rows = self.rows
-        let threads = max(1, min(parameters.threads, features.count))
+        let columns = self.columns
         let slots = TreeBuilder.slots
-        gradHess[slot].withUnsafeMutableBufferPointer { gh in
-            counts[slot].withUnsafeMutableBufferPointer { cnt in
-                bins.withUnsafeBufferPointer { bins in
-                    indices.withUnsafeBufferPointer { idx in
-                        grad.withUnsafeBufferPointer { g in
-                            hess.withUnsafeBufferPointer { h in
-                                let ghP = SharedPointer(base: gh.baseAddress!)
-                                let cntP = SharedPointer(base: cnt.baseAddress!)
-                                let binsP = SharedPointer(base: UnsafeMutablePointer(mutating: bins.baseAddress!))
-                                let idxP = SharedPointer(base: UnsafeMutablePointer(mutating: idx.baseAddress!))
-                                let gP = SharedPointer(base: UnsafeMutablePointer(mutating: g.baseAddress!))
-                                let hP = SharedPointer(base: UnsafeMutablePointer(mutating: h.baseAddress!))
-                                let work: @Sendable (Int) -> Void = { t in
-                                    var k = t
-                                    while k < features.count {
-                                        let f = features[k]
-                                        let out = ghP.base + f * slots * 2
-                                        let c = cntP.base + f * slots
-                                        out.update(repeating: 0, count: slots * 2)
-                                        c.update(repeating: 0, count: slots)
-                                        let column = binsP.base + f * rows
-                                        for i in start..<end {
-                                            let r = Int(idxP.base[i])
-                                            let b = Int(column[r])
-                                            out[2 * b] += gP.base[r]
-                                            out[2 * b + 1] += hP.base[r]
-                                            c[b] += 1
-                                        }
-                                        k += threads
+        let count = end - start
+        let threads = count < 8192 ? 1 : max(1, min(parameters.threads, scratchGradHess.count))
+        let allFeatures = features.count == columns
+        for t in 0..<threads {
+            scratchGradHess[t].withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+            scratchCounts[t].withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        }
+        var ghPointers: [SharedPointer<Double>] = []
+        var countPointers: [SharedPointer<Int32>] = []
+        for t in 0..<threads {
+            ghPointers.append(scratchGradHess[t].withUnsafeMutableBufferPointer { SharedPointer(base: $0.baseAddress!) })
+            countPointers.append(scratchCounts[t].withUnsafeMutableBufferPointer { SharedPointer(base: $0.baseAddress!) })
+        }
+        rowBins.withUnsafeBufferPointer { rowBins in
+            indices.withUnsafeBufferPointer { idx in
+                grad.withUnsafeBufferPointer { g in
+                    hess.withUnsafeBufferPointer { h in
+                        let binsP = SharedPointer(base: UnsafeMutablePointer(mutating: rowBins.baseAddress!))
+                        let idxP = SharedPointer(base: UnsafeMutablePointer(mutating: idx.baseAddress!))
+                        let gP = SharedPointer(base: UnsafeMutablePointer(mutating: g.baseAddress!))
+                        let hP = SharedPointer(base: UnsafeMutablePointer(mutating: h.baseAddress!))
+                        let ghs = ghPointers
+                        let cnts = countPointers
+                        let work: @Sendable (Int) -> Void = { t in
+                            let out = ghs[t].base
+                            let c = cnts[t].base
+                            let from = start + count * t / threads
+                            let to = start + count * (t + 1) / threads
+                            for i in from..<to {
+                                let r = Int(idxP.base[i])
+                                let gr = gP.base[r]
+                                let hr = hP.base[r]
+                                let row = binsP.base + r * columns
+                                if allFeatures {
+                                    for f in 0..<columns {
+                                        let cell = f * slots + Int(row[f])
+                                        out[2 * cell] += gr
+                                        out[2 * cell + 1] += hr
+                                        c[cell] += 1
                                     }
-                                }
-                                if threads == 1 || end - start < 4096 {
-                                    for t in 0..<threads { work(t) }
                                 } else {
-                                    DispatchQueue.concurrentPerform(iterations: threads, execute: work)
+                                    for f in features {
+                                        let cell = f * slots + Int(row[f])
+                                        out[2 * cell] += gr
+                                        out[2 * cell + 1] += hr
+                                        c[cell] += 1
+                                    }
                                 }
                             }
                         }
+                        if threads == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: threads, execute: work) }
+                    }
+                }
+            }
+        }
+        // Sum the scratch histograms into the slot (only the features in use).
+        let scratchGH = scratchGradHess
+        let scratchC = scratchCounts
+        gradHess[slot].withUnsafeMutableBufferPointer { gh in
+            counts[slot].withUnsafeMutableBufferPointer { cnt in
+                for f in features {
+                    let ghRange = (f * slots * 2)..<((f + 1) * slots * 2)
+                    let cRange = (f * slots)..<((f + 1) * slots)
+                    for i in ghRange { gh[i] = scratchGH[0][i] }
+                    for i in cRange { cnt[i] = scratchC[0][i] }
+                    for t in 1..<max(1, threads) {
+                        for i in ghRange { gh[i] += scratchGH[t][i] }
+                        for i in cRange { cnt[i] += scratchC[t][i] }
                     }
                 }
             }
