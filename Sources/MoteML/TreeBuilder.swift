@@ -213,9 +213,18 @@ struct TreeBuilder {
         let count = end - start
         let threads = count < 8192 ? 1 : max(1, min(parameters.threads, scratchGradHess.count))
         let allFeatures = features.count == columns
+        if threads == 1 {
+            // One thread: accumulate straight into the slot, no scratch and no merge.
+            accumulate(into: slot, start: start, end: end, features: features, grad: grad, hess: hess)
+            return
+        }
         for t in 0..<threads {
-            scratchGradHess[t].withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-            scratchCounts[t].withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+            scratchGradHess[t].withUnsafeMutableBufferPointer { gh in
+                for f in features { (gh.baseAddress! + f * slots * 2).update(repeating: 0, count: slots * 2) }
+            }
+            scratchCounts[t].withUnsafeMutableBufferPointer { c in
+                for f in features { (c.baseAddress! + f * slots).update(repeating: 0, count: slots) }
+            }
         }
         var ghPointers: [SharedPointer<Double>] = []
         var countPointers: [SharedPointer<Int32>] = []
@@ -266,18 +275,66 @@ struct TreeBuilder {
             }
         }
         // Sum the scratch histograms into the slot (only the features in use).
-        let scratchGH = scratchGradHess
-        let scratchC = scratchCounts
         gradHess[slot].withUnsafeMutableBufferPointer { gh in
             counts[slot].withUnsafeMutableBufferPointer { cnt in
+                let dstGH = gh.baseAddress!
+                let dstC = cnt.baseAddress!
                 for f in features {
-                    let ghRange = (f * slots * 2)..<((f + 1) * slots * 2)
-                    let cRange = (f * slots)..<((f + 1) * slots)
-                    for i in ghRange { gh[i] = scratchGH[0][i] }
-                    for i in cRange { cnt[i] = scratchC[0][i] }
+                    let ghBase = f * slots * 2
+                    let cBase = f * slots
+                    (dstGH + ghBase).update(from: ghPointers[0].base + ghBase, count: slots * 2)
+                    (dstC + cBase).update(from: countPointers[0].base + cBase, count: slots)
                     for t in 1..<max(1, threads) {
-                        for i in ghRange { gh[i] += scratchGH[t][i] }
-                        for i in cRange { cnt[i] += scratchC[t][i] }
+                        let srcGH = ghPointers[t].base + ghBase
+                        let srcC = countPointers[t].base + cBase
+                        for i in 0..<(slots * 2) { dstGH[ghBase + i] += srcGH[i] }
+                        for i in 0..<slots { dstC[cBase + i] += srcC[i] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Single-threaded histogram of `start..<end` written directly into a slot.
+    mutating func accumulate(into slot: Int, start: Int, end: Int, features: [Int], grad: [Double], hess: [Double]) {
+        let columns = self.columns
+        let slots = TreeBuilder.slots
+        let allFeatures = features.count == columns
+        gradHess[slot].withUnsafeMutableBufferPointer { gh in
+            counts[slot].withUnsafeMutableBufferPointer { cnt in
+                let out = gh.baseAddress!
+                let c = cnt.baseAddress!
+                for f in features {
+                    (out + f * slots * 2).update(repeating: 0, count: slots * 2)
+                    (c + f * slots).update(repeating: 0, count: slots)
+                }
+                rowBins.withUnsafeBufferPointer { rowBins in
+                    indices.withUnsafeBufferPointer { idx in
+                        grad.withUnsafeBufferPointer { g in
+                            hess.withUnsafeBufferPointer { h in
+                                for i in start..<end {
+                                    let r = Int(idx[i])
+                                    let gr = g[r]
+                                    let hr = h[r]
+                                    let row = rowBins.baseAddress! + r * columns
+                                    if allFeatures {
+                                        for f in 0..<columns {
+                                            let cell = f * slots + Int(row[f])
+                                            out[2 * cell] += gr
+                                            out[2 * cell + 1] += hr
+                                            c[cell] += 1
+                                        }
+                                    } else {
+                                        for f in features {
+                                            let cell = f * slots + Int(row[f])
+                                            out[2 * cell] += gr
+                                            out[2 * cell + 1] += hr
+                                            c[cell] += 1
+                                        }
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }
