@@ -90,7 +90,24 @@ public struct FeatureBinner: Sendable, Equatable {
         var out = [UInt8](repeating: 0, count: rows * columns)
         out.withUnsafeMutableBufferPointer { dst in
             x.withUnsafeBufferPointer { src in
-                for i in 0..<(rows * columns) { dst[i] = bin(src[i], feature: i % columns) }
+                for c in 0..<columns {
+                    bounds[c].withUnsafeBufferPointer { b in
+                        for r in 0..<rows { dst[r * columns + c] = FeatureBinner.search(b, src[r * columns + c]) }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Column-major bytes (`out[f * rows + r]`) from row-major ones.
+    public static func transpose(_ rowBins: [UInt8], rows: Int, columns: Int) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: rows * columns)
+        out.withUnsafeMutableBufferPointer { dst in
+            rowBins.withUnsafeBufferPointer { src in
+                for r in 0..<rows {
+                    for c in 0..<columns { dst[c * rows + r] = src[r * columns + c] }
+                }
             }
         }
         return out
@@ -98,16 +115,19 @@ public struct FeatureBinner: Sendable, Equatable {
 
     /// Bins a row-major matrix into column-major bytes (`columns[f * rows + r]`).
     public func binColumns(x: [Double], rows: Int) -> [UInt8] {
-        let columns = featureCount
-        var out = [UInt8](repeating: 0, count: rows * columns)
-        out.withUnsafeMutableBufferPointer { dst in
-            x.withUnsafeBufferPointer { src in
-                for c in 0..<columns {
-                    let base = c * rows
-                    for r in 0..<rows { dst[base + r] = bin(src[r * columns + c], feature: c) }
-                }
-            }
+        FeatureBinner.transpose(binRows(x: x, rows: rows), rows: rows, columns: featureCount)
+    }
+
+    /// The bin of `value` among `bounds` (0 for NaN).
+    @inline(__always)
+    static func search(_ bounds: UnsafeBufferPointer<Double>, _ value: Double) -> UInt8 {
+        if value.isNaN { return 0 }
+        var lo = 0
+        var hi = bounds.count - 1
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if value <= bounds[mid] { hi = mid } else { lo = mid + 1 }
         }
-        return out
+        return UInt8(truncatingIfNeeded: lo + 1)
     }
 }

@@ -48,7 +48,8 @@ public struct GBDTTrainer: Sendable {
     ) -> GBDTModel {
         let p = parameters
         let binner = FeatureBinner(x: x, rows: rows, columns: columns, maxBins: p.maxBins)
-        let bins = binner.binColumns(x: x, rows: rows)
+        let rowBins = binner.binRows(x: x, rows: rows)
+        let bins = FeatureBinner.transpose(rowBins, rows: rows, columns: columns)
         let validBins = valid.map { binner.binColumns(x: $0.x, rows: $0.rows) }
 
         var base = 0.0
@@ -60,7 +61,7 @@ public struct GBDTTrainer: Sendable {
         var validScores = [Double](repeating: base, count: valid?.rows ?? 0)
         var grad = [Double](repeating: 0, count: rows)
         var hess = [Double](repeating: 0, count: rows)
-        var builder = TreeBuilder(rows: rows, columns: columns, bins: bins, rowBins: binner.binRows(x: x, rows: rows), parameters: p)
+        var builder = TreeBuilder(rows: rows, columns: columns, bins: bins, rowBins: rowBins, parameters: p)
         var rng = SplitMix64(seed: p.seed)
         var model = GBDTModel(
             objective: p.objective, baseScore: base, feature: [], threshold: [], defaultLeft: [], left: [], right: [], value: [],

@@ -18,6 +18,8 @@ struct TreeBuilder {
     /// Per-thread scratch histograms, summed into the leaf's slot.
     var scratchGradHess: [[Double]]
     var scratchCounts: [[Int32]]
+    /// Room for the right side while partitioning.
+    var partitionScratch: [Int32]
     /// Where each leaf of the last grown tree is: (start, end, node).
     var lastLeaves: [(start: Int, end: Int, node: Int)] = []
     /// Value bins per feature (+1 for the missing bin 0) are at most 256.
@@ -59,6 +61,7 @@ struct TreeBuilder {
         scratchGradHess = (0..<threads).map { _ in [Double](repeating: 0, count: columns * TreeBuilder.slots * 2) }
         scratchCounts = (0..<threads).map { _ in [Int32](repeating: 0, count: columns * TreeBuilder.slots) }
         indices = [Int32](repeating: 0, count: rows)
+        partitionScratch = [Int32](repeating: 0, count: rows)
         let leaves = max(2, parameters.numLeaves)
         gradHess = (0..<leaves).map { _ in [Double](repeating: 0, count: columns * TreeBuilder.slots * 2) }
         counts = (0..<leaves).map { _ in [Int32](repeating: 0, count: columns * TreeBuilder.slots) }
@@ -177,28 +180,33 @@ struct TreeBuilder {
         }
     }
 
-    /// Moves the leaf's rows that go left to the front of its range; returns where the right
-    /// side starts.
+    /// Moves the leaf's rows that go left to the front of its range, keeping both sides in
+    /// ascending row order (so histogram building walks memory forward); returns where the
+    /// right side starts.
     mutating func partition(_ leaf: Leaf, _ split: Split) -> Int {
         let rows = self.rows
         let threshold = UInt8(split.bin)
         let defaultLeft = split.defaultLeft
         return bins.withUnsafeBufferPointer { bins in
-            indices.withUnsafeMutableBufferPointer { idx in
-                let column = bins.baseAddress! + split.feature * rows
-                var i = leaf.start
-                var j = leaf.end - 1
-                while i <= j {
-                    let b = column[Int(idx[i])]
-                    let goLeft = b == 0 ? defaultLeft : b <= threshold
-                    if goLeft {
-                        i += 1
-                    } else {
-                        idx.swapAt(i, j)
-                        j -= 1
+            partitionScratch.withUnsafeMutableBufferPointer { right in
+                indices.withUnsafeMutableBufferPointer { idx in
+                    let column = bins.baseAddress! + split.feature * rows
+                    var l = leaf.start
+                    var r = 0
+                    for i in leaf.start..<leaf.end {
+                        let row = idx[i]
+                        let b = column[Int(row)]
+                        if b == 0 ? defaultLeft : b <= threshold {
+                            idx[l] = row
+                            l += 1
+                        } else {
+                            right[r] = row
+                            r += 1
+                        }
                     }
+                    for k in 0..<r { idx[l + k] = right[k] }
+                    return l
                 }
-                return i
             }
         }
     }
