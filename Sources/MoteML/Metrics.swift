@@ -48,3 +48,44 @@ public enum Metrics {
         return Double(right) / Double(labels.count)
     }
 }
+
+extension Metrics {
+    /// Precision, recall and F1 of the positive class at `threshold` (0 where undefined).
+    public static func precisionRecallF1(labels: [Double], probabilities: [Double], threshold: Double = 0.5)
+        -> (precision: Double, recall: Double, f1: Double)
+    {
+        var truePositive = 0.0
+        var falsePositive = 0.0
+        var falseNegative = 0.0
+        for (y, q) in zip(labels, probabilities) {
+            let predicted = q >= threshold
+            let actual = y > 0.5
+            if predicted && actual { truePositive += 1 } else if predicted { falsePositive += 1 } else if actual { falseNegative += 1 }
+        }
+        let precision = truePositive + falsePositive > 0 ? truePositive / (truePositive + falsePositive) : 0
+        let recall = truePositive + falseNegative > 0 ? truePositive / (truePositive + falseNegative) : 0
+        let f1 = precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0
+        return (precision, recall, f1)
+    }
+
+    /// Mean absolute error.
+    public static func mae(labels: [Double], predictions: [Double]) -> Double {
+        guard !labels.isEmpty else { return 0 }
+        var total = 0.0
+        for (y, q) in zip(labels, predictions) { total += abs(y - q) }
+        return total / Double(labels.count)
+    }
+
+    /// Coefficient of determination (1 is perfect, 0 is the mean's fit; negative is worse).
+    public static func r2(labels: [Double], predictions: [Double]) -> Double {
+        guard !labels.isEmpty else { return 0 }
+        let mean = labels.reduce(0, +) / Double(labels.count)
+        var residual = 0.0
+        var total = 0.0
+        for (y, q) in zip(labels, predictions) {
+            residual += (y - q) * (y - q)
+            total += (y - mean) * (y - mean)
+        }
+        return total > 0 ? 1 - residual / total : 0
+    }
+}
