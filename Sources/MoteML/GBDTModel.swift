@@ -4,14 +4,18 @@ public enum GBDTObjective: String, Sendable, Equatable, CaseIterable {
     case regression
     /// Log loss on 0/1 labels; predicts the probability of 1.
     case binary
+    /// Softmax over `numClasses` classes (labels 0, 1, ...); predicts each class's probability.
+    case multiclass
 }
 
 /// A trained gradient-boosted tree ensemble in a flat layout: all nodes of all trees in
 /// parallel arrays, so prediction walks small contiguous arrays without pointers.
 public struct GBDTModel: Sendable, Equatable {
     public var objective: GBDTObjective
-    /// Added to every raw score (the mean label, or its log odds).
-    public var baseScore: Double
+    /// Outputs per row: 1, or the number of classes for multiclass.
+    public var classCount: Int
+    /// Added to each output's raw score (the mean label, its log odds, or log class priors).
+    public var baseScores: [Double]
     /// Per node: the feature tested, or -1 for a leaf.
     public var feature: [Int32]
     /// Per node: values `<= threshold` go left.
@@ -23,31 +27,48 @@ public struct GBDTModel: Sendable, Equatable {
     public var right: [Int32]
     /// Per node: the leaf's contribution (learning rate applied); 0 for inner nodes.
     public var value: [Double]
-    /// The root node of each tree.
+    /// The root node of each tree; with several classes, tree `i` adds to class `i % classCount`.
     public var roots: [Int32]
     /// Number of input features.
     public var featureCount: Int
 
     public var treeCount: Int { roots.count }
 
-    /// The raw score (before the link function) of one row.
+    /// The raw score (before the link function) of one row, for single-output models.
     @inline(__always)
     public func rawScore(_ row: UnsafeBufferPointer<Double>) -> Double {
-        var score = baseScore
+        var out = baseScores[0]
+        rawScores(row, into: &out, classes: 1)
+        return out
+    }
+
+    /// Adds every tree's leaf to `scores[tree % classes]` (scores start at the base scores).
+    @inline(__always)
+    func rawScores(_ row: UnsafeBufferPointer<Double>, into scores: UnsafeMutablePointer<Double>, classes: Int) {
+        rawScoresImpl(row) { tree, leaf in scores[tree % classes] += leaf }
+    }
+
+    @inline(__always)
+    func rawScores(_ row: UnsafeBufferPointer<Double>, into score: inout Double, classes: Int) {
+        rawScoresImpl(row) { _, leaf in score += leaf }
+    }
+
+    @inline(__always)
+    func rawScoresImpl(_ row: UnsafeBufferPointer<Double>, _ add: (Int, Double) -> Void) {
         feature.withUnsafeBufferPointer { feature in
             threshold.withUnsafeBufferPointer { threshold in
                 left.withUnsafeBufferPointer { left in
                     right.withUnsafeBufferPointer { right in
                         defaultLeft.withUnsafeBufferPointer { defaultLeft in
                             value.withUnsafeBufferPointer { value in
-                                for root in roots {
+                                for (tree, root) in roots.enumerated() {
                                     var node = Int(root)
                                     while feature[node] >= 0 {
                                         let v = row[Int(feature[node])]
                                         let goLeft = v.isNaN ? defaultLeft[node] : v <= threshold[node]
                                         node = Int(goLeft ? left[node] : right[node])
                                     }
-                                    score += value[node]
+                                    add(tree, value[node])
                                 }
                             }
                         }
@@ -55,17 +76,31 @@ public struct GBDTModel: Sendable, Equatable {
                 }
             }
         }
-        return score
     }
 
     /// Predictions for the rows of a row-major matrix: values for regression, probabilities
-    /// of the positive class for binary.
+    /// of the positive class for binary, and for multiclass `classCount` probabilities per row
+    /// (row-major: `out[r * classCount + k]`).
     public func predict(_ x: [Double], rows: Int) -> [Double] {
-        var out = [Double](repeating: 0, count: rows)
+        let k = classCount
+        var out = [Double](repeating: 0, count: rows * k)
         x.withUnsafeBufferPointer { all in
-            for r in 0..<rows {
-                let raw = rawScore(UnsafeBufferPointer(rebasing: all[(r * featureCount)..<((r + 1) * featureCount)]))
-                out[r] = objective == .binary ? sigmoid(raw) : raw
+            out.withUnsafeMutableBufferPointer { out in
+                for r in 0..<rows {
+                    let row = UnsafeBufferPointer(rebasing: all[(r * featureCount)..<((r + 1) * featureCount)])
+                    let scores = out.baseAddress! + r * k
+                    for c in 0..<k { scores[c] = baseScores[c] }
+                    if k == 1 {
+                        rawScores(row, into: &scores[0], classes: 1)
+                    } else {
+                        rawScores(row, into: scores, classes: k)
+                    }
+                    switch objective {
+                    case .regression: break
+                    case .binary: scores[0] = sigmoid(scores[0])
+                    case .multiclass: softmax(scores, k)
+                    }
+                }
             }
         }
         return out
@@ -74,6 +109,19 @@ public struct GBDTModel: Sendable, Equatable {
 
 @inline(__always)
 func sigmoid(_ x: Double) -> Double { 1 / (1 + (-x).exp) }
+
+/// Softmax of `count` scores in place.
+@inline(__always)
+func softmax(_ scores: UnsafeMutablePointer<Double>, _ count: Int) {
+    var largest = -Double.infinity
+    for c in 0..<count { largest = max(largest, scores[c]) }
+    var total = 0.0
+    for c in 0..<count {
+        scores[c] = (scores[c] - largest).exp
+        total += scores[c]
+    }
+    for c in 0..<count { scores[c] /= total }
+}
 
 extension Double {
     /// e^self, without Foundation.

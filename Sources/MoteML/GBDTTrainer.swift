@@ -3,6 +3,9 @@ import Dispatch
 /// Hyperparameters of gradient-boosted trees (names as LightGBM's).
 public struct GBDTParameters: Sendable, Equatable {
     public var objective: GBDTObjective = .binary
+    /// Classes for `multiclass` (labels 0 ..< numClasses).
+    public var numClasses = 2
+    /// Boosting rounds (for multiclass, each round grows one tree per class).
     public var trees = 100
     public var numLeaves = 31
     /// 0: no depth limit (leaf-wise growth is bounded by `numLeaves`).
@@ -52,53 +55,104 @@ public struct GBDTTrainer: Sendable {
         let bins = FeatureBinner.transpose(rowBins, rows: rows, columns: columns)
         let validBins = valid.map { binner.binColumns(x: $0.x, rows: $0.rows) }
 
-        var base = 0.0
+        let k = p.objective == .multiclass ? max(2, p.numClasses) : 1
+        var bases = [Double](repeating: 0, count: k)
         if rows > 0 {
-            let mean = y.reduce(0, +) / Double(rows)
-            base = p.objective == .binary ? _log(max(1e-12, mean) / max(1e-12, 1 - mean)) : mean
+            switch p.objective {
+            case .regression: bases[0] = y.reduce(0, +) / Double(rows)
+            case .binary:
+                let mean = y.reduce(0, +) / Double(rows)
+                bases[0] = _log(max(1e-12, mean) / max(1e-12, 1 - mean))
+            case .multiclass:
+                var counts = [Double](repeating: 0, count: k)
+                for label in y { counts[min(max(Int(label), 0), k - 1)] += 1 }
+                for c in 0..<k { bases[c] = _log(max(counts[c], 1) / Double(rows)) }
+            }
         }
-        var scores = [Double](repeating: base, count: rows)
-        var validScores = [Double](repeating: base, count: valid?.rows ?? 0)
+        // Scores class-major: `scores[c * rows + r]`.
+        var scores = [Double](repeating: 0, count: rows * k)
+        var validScores = [Double](repeating: 0, count: (valid?.rows ?? 0) * k)
+        for c in 0..<k {
+            for r in 0..<rows { scores[c * rows + r] = bases[c] }
+            for r in 0..<(valid?.rows ?? 0) { validScores[c * (valid?.rows ?? 0) + r] = bases[c] }
+        }
         var grad = [Double](repeating: 0, count: rows)
         var hess = [Double](repeating: 0, count: rows)
+        var probabilities = [Double](repeating: 0, count: k > 1 ? rows * k : 0)
         var builder = TreeBuilder(rows: rows, columns: columns, bins: bins, rowBins: rowBins, parameters: p)
         var rng = SplitMix64(seed: p.seed)
         var model = GBDTModel(
-            objective: p.objective, baseScore: base, feature: [], threshold: [], defaultLeft: [], left: [], right: [], value: [],
-            roots: [], featureCount: columns)
+            objective: p.objective, classCount: k, baseScores: bases, feature: [], threshold: [], defaultLeft: [], left: [], right: [],
+            value: [], roots: [], featureCount: columns)
         var binTrees: [BinTree] = []
-        var best = (loss: Double.infinity, trees: 0)
+        var best = (loss: Double.infinity, rounds: 0)
+        var rounds = 0
 
         for t in 0..<p.trees {
-            // Gradients and hessians of the loss at the current scores.
-            for i in 0..<rows {
-                switch p.objective {
-                case .regression:
-                    grad[i] = scores[i] - y[i]
-                    hess[i] = 1
-                case .binary:
-                    let prob = sigmoid(scores[i])
-                    grad[i] = prob - y[i]
-                    hess[i] = max(prob * (1 - prob), 1e-16)
+            if k > 1 {
+                // Softmax of each row's class scores.
+                probabilities.withUnsafeMutableBufferPointer { prob in
+                    for r in 0..<rows {
+                        for c in 0..<k { prob[r * k + c] = scores[c * rows + r] }
+                        softmax(prob.baseAddress! + r * k, k)
+                    }
                 }
             }
-            let tree = builder.grow(grad: grad, hess: hess, rng: &rng)
-            binTrees.append(tree)
-            if p.baggingFraction >= 1 {
-                builder.addLeafValues(of: tree, to: &scores)
-            } else {
-                tree.addScores(to: &scores, bins: bins, rows: rows)
+            for c in 0..<k {
+                // Gradients and hessians of the loss at the current scores.
+                for i in 0..<rows {
+                    switch p.objective {
+                    case .regression:
+                        grad[i] = scores[i] - y[i]
+                        hess[i] = 1
+                    case .binary:
+                        let prob = sigmoid(scores[i])
+                        grad[i] = prob - y[i]
+                        hess[i] = max(prob * (1 - prob), 1e-16)
+                    case .multiclass:
+                        let prob = probabilities[i * k + c]
+                        grad[i] = prob - (Int(y[i]) == c ? 1 : 0)
+                        // LightGBM's factor k / (k - 1) keeps steps comparable to binary.
+                        hess[i] = max(Double(k) / Double(k - 1) * prob * (1 - prob), 1e-16)
+                    }
+                }
+                let tree = builder.grow(grad: grad, hess: hess, rng: &rng)
+                binTrees.append(tree)
+                if p.baggingFraction >= 1 {
+                    builder.addLeafValues(of: tree, to: &scores, offset: c * rows)
+                } else {
+                    tree.addScores(to: &scores, bins: bins, rows: rows, offset: c * rows)
+                }
+                if let validBins, let valid { tree.addScores(to: &validScores, bins: validBins, rows: valid.rows, offset: c * valid.rows) }
             }
-            if let validBins, let valid { tree.addScores(to: &validScores, bins: validBins, rows: valid.rows) }
-            let trainLoss = progress == nil ? 0 : GBDTTrainer.loss(p.objective, scores, y)
-            let validLoss = valid.map { GBDTTrainer.loss(p.objective, validScores, $0.y) }
-            if let validLoss, validLoss < best.loss { best = (validLoss, t + 1) }
-            if let progress, !progress(GBDTProgress(tree: t + 1, trainLoss: trainLoss, validLoss: validLoss)) { break }
-            if p.earlyStoppingRounds > 0, valid != nil, t + 1 - best.trees >= p.earlyStoppingRounds { break }
+            rounds = t + 1
+            let trainLoss = progress == nil ? 0 : GBDTTrainer.loss(p.objective, scores, y, classes: k)
+            let validLoss = valid.map { GBDTTrainer.loss(p.objective, validScores, $0.y, classes: k) }
+            if let validLoss, validLoss < best.loss { best = (validLoss, rounds) }
+            if let progress, !progress(GBDTProgress(tree: rounds, trainLoss: trainLoss, validLoss: validLoss)) { break }
+            if p.earlyStoppingRounds > 0, valid != nil, rounds - best.rounds >= p.earlyStoppingRounds { break }
         }
-        let keep = p.earlyStoppingRounds > 0 && valid != nil && best.trees > 0 ? best.trees : binTrees.count
-        for tree in binTrees.prefix(keep) { tree.append(to: &model, binner: binner) }
+        let keepRounds = p.earlyStoppingRounds > 0 && valid != nil && best.rounds > 0 ? best.rounds : rounds
+        for tree in binTrees.prefix(keepRounds * k) { tree.append(to: &model, binner: binner) }
         return model
+    }
+
+    /// Mean loss at raw scores (class-major for several classes): squared error / 2 for
+    /// regression, log loss for binary, cross-entropy for multiclass.
+    static func loss(_ objective: GBDTObjective, _ scores: [Double], _ y: [Double], classes k: Int) -> Double {
+        let rows = y.count
+        guard rows > 0 else { return 0 }
+        if objective == .multiclass {
+            var total = 0.0
+            var row = [Double](repeating: 0, count: k)
+            for r in 0..<rows {
+                for c in 0..<k { row[c] = scores[c * rows + r] }
+                row.withUnsafeMutableBufferPointer { softmax($0.baseAddress!, k) }
+                total -= _log(max(row[min(max(Int(y[r]), 0), k - 1)], 1e-15))
+            }
+            return total / Double(rows)
+        }
+        return loss(objective, scores, y)
     }
 
     /// Mean loss at raw scores: squared error / 2 for regression, log loss for binary.
@@ -113,6 +167,8 @@ public struct GBDTTrainer: Sendable {
             case .binary:
                 let prob = min(max(sigmoid(scores[i]), 1e-15), 1 - 1e-15)
                 total -= y[i] * _log(prob) + (1 - y[i]) * _log(1 - prob)
+            case .multiclass:
+                break  // handled by loss(_:_:_:classes:)
             }
         }
         return total / Double(scores.count)
@@ -139,9 +195,9 @@ struct BinTree: Sendable {
         return node
     }
 
-    func addScores(to scores: inout [Double], bins: [UInt8], rows: Int) {
+    func addScores(to scores: inout [Double], bins: [UInt8], rows: Int, offset: Int = 0) {
         bins.withUnsafeBufferPointer { bins in
-            for r in 0..<rows { scores[r] += value[leafIndex(bins, row: r, rows: rows)] }
+            for r in 0..<rows { scores[offset + r] += value[leafIndex(bins, row: r, rows: rows)] }
         }
     }
 

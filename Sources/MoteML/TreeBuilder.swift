@@ -169,12 +169,12 @@ struct TreeBuilder {
 
     /// Adds the last tree's leaf values to the scores of the rows in its leaves (all rows
     /// when there is no bagging): one pass over the partition, no tree walk.
-    func addLeafValues(of tree: BinTree, to scores: inout [Double]) {
+    func addLeafValues(of tree: BinTree, to scores: inout [Double], offset: Int = 0) {
         indices.withUnsafeBufferPointer { idx in
             scores.withUnsafeMutableBufferPointer { s in
                 for leaf in lastLeaves {
                     let v = tree.value[leaf.node]
-                    for i in leaf.start..<leaf.end { s[Int(idx[i])] += v }
+                    for i in leaf.start..<leaf.end { s[offset + Int(idx[i])] += v }
                 }
             }
         }

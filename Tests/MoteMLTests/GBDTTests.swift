@@ -125,6 +125,36 @@ struct GBDTTests {
         #expect(model.treeCount == seen - 10)
     }
 
+    @Test("multiclass: three regions are told apart; each row's probabilities sum to 1; one tree per class per round")
+    func multiclass() {
+        var rng = SplitMix64(seed: 13)
+        let rows = 6000
+        var x = [Double](repeating: 0, count: rows * 3)
+        var y = [Double](repeating: 0, count: rows)
+        for r in 0..<rows {
+            for c in 0..<3 { x[r * 3 + c] = rng.unit() * 2 - 1 }
+            let a = x[r * 3]
+            let b = x[r * 3 + 1]
+            y[r] = a + b > 0.5 ? 2 : (a - b > 0 ? 1 : 0)
+            if rng.unit() < 0.05 { y[r] = Double(rng.next() % 3) }  // label noise
+        }
+        var p = GBDTParameters()
+        p.objective = .multiclass
+        p.numClasses = 3
+        p.trees = 30
+        let model = GBDTTrainer(p).fit(x: Array(x[0..<(4000 * 3)]), y: Array(y[0..<4000]), rows: 4000, columns: 3)
+        #expect(model.treeCount == 90 && model.classCount == 3)
+        let probabilities = model.predict(Array(x[(4000 * 3)...]), rows: 2000)
+        var right = 0
+        for r in 0..<2000 {
+            let row = probabilities[(r * 3)..<(r * 3 + 3)]
+            #expect(abs(row.reduce(0, +) - 1) < 1e-9)
+            let predicted = row.indices.max { row[$0] < row[$1] }! - r * 3
+            if Double(predicted) == y[4000 + r] { right += 1 }
+        }
+        #expect(Double(right) / 2000 > 0.88, "accuracy \(Double(right) / 2000)")
+    }
+
     @Test("binning: at most 255 value bins, missing in bin 0, few distinct values one bin each")
     func binning() {
         var x: [Double] = []
