@@ -13,14 +13,7 @@ public struct LinearModel: Sendable, Equatable {
 
     /// Predictions for the rows of a row-major matrix.
     public func predict(_ x: [Double], rows: Int) -> [Double] {
-        let columns = featureCount
-        var out = [Double](repeating: intercept, count: rows)
-        for r in 0..<rows {
-            var sum = intercept
-            for c in 0..<columns { sum += weights[c] * (x[r * columns + c] - means[c]) / scales[c] }
-            out[r] = sum
-        }
-        return out
+        (0..<rows).map { Standardization.linearScore(x, row: $0, means: means, scales: scales, weights: weights, intercept: intercept) }
     }
 
     /// Coefficients in the caller's units: `y = bias + sum(coefficient[c] * x[c])`.
@@ -54,20 +47,7 @@ public enum LinearRegression {
     /// coefficients). NaN inputs are not allowed here (preprocessing decides their policy).
     public static func fit(x: [Double], y: [Double], rows: Int, columns: Int, lambda: Double = 0) throws(LinearFitError) -> LinearModel {
         guard rows > 0 else { throw .noRows }
-        var means = [Double](repeating: 0, count: columns)
-        var scales = [Double](repeating: 1, count: columns)
-        for c in 0..<columns {
-            var sum = 0.0
-            for r in 0..<rows { sum += x[r * columns + c] }
-            means[c] = sum / Double(rows)
-            var squares = 0.0
-            for r in 0..<rows {
-                let d = x[r * columns + c] - means[c]
-                squares += d * d
-            }
-            let sd = (squares / Double(rows)).squareRoot()
-            scales[c] = sd > 0 ? sd : 1
-        }
+        let (means, scales) = Standardization.fit(x: x, rows: rows, columns: columns)
         let yMean = y.reduce(0, +) / Double(rows)
         // A = Z^T Z + lambda * n * I, b = Z^T (y - mean): the centred problem, no intercept.
         var a = [Double](repeating: 0, count: columns * columns)

@@ -11,14 +11,9 @@ public struct LogisticModel: Sendable, Equatable {
 
     /// Probabilities of the positive class for the rows of a row-major matrix.
     public func predict(_ x: [Double], rows: Int) -> [Double] {
-        let columns = featureCount
-        var out = [Double](repeating: 0, count: rows)
-        for r in 0..<rows {
-            var z = intercept
-            for c in 0..<columns { z += weights[c] * (x[r * columns + c] - means[c]) / scales[c] }
-            out[r] = sigmoid(z)
+        (0..<rows).map {
+            sigmoid(Standardization.linearScore(x, row: $0, means: means, scales: scales, weights: weights, intercept: intercept))
         }
-        return out
     }
 }
 
@@ -29,17 +24,7 @@ public enum LogisticRegression {
         x: [Double], y: [Double], rows: Int, columns: Int, lambda: Double = 1e-4, maxIterations: Int = 500, tolerance: Double = 1e-8
     ) throws(LinearFitError) -> LogisticModel {
         guard rows > 0 else { throw .noRows }
-        var means = [Double](repeating: 0, count: columns)
-        var scales = [Double](repeating: 1, count: columns)
-        for c in 0..<columns {
-            var sum = 0.0
-            for r in 0..<rows { sum += x[r * columns + c] }
-            means[c] = sum / Double(rows)
-            var squares = 0.0
-            for r in 0..<rows { squares += (x[r * columns + c] - means[c]) * (x[r * columns + c] - means[c]) }
-            let sd = (squares / Double(rows)).squareRoot()
-            scales[c] = sd > 0 ? sd : 1
-        }
+        let (means, scales) = Standardization.fit(x: x, rows: rows, columns: columns)
         var z = [Double](repeating: 0, count: rows * columns)
         for r in 0..<rows { for c in 0..<columns { z[r * columns + c] = (x[r * columns + c] - means[c]) / scales[c] } }
 

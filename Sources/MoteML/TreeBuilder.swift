@@ -220,7 +220,6 @@ struct TreeBuilder {
         let slots = TreeBuilder.slots
         let count = end - start
         let threads = count < 8192 ? 1 : max(1, min(parameters.threads, scratchGradHess.count))
-        let allFeatures = features.count == columns
         if threads == 1 {
             // One thread: accumulate straight into the slot, no scratch and no merge.
             accumulate(into: slot, start: start, end: end, features: features, grad: grad, hess: hess)
@@ -251,31 +250,10 @@ struct TreeBuilder {
                         let ghs = ghPointers
                         let cnts = countPointers
                         let work: @Sendable (Int) -> Void = { t in
-                            let out = ghs[t].base
-                            let c = cnts[t].base
-                            let from = start + count * t / threads
-                            let to = start + count * (t + 1) / threads
-                            for i in from..<to {
-                                let r = Int(idxP.base[i])
-                                let gr = gP.base[r]
-                                let hr = hP.base[r]
-                                let row = binsP.base + r * columns
-                                if allFeatures {
-                                    for f in 0..<columns {
-                                        let cell = f * slots + Int(row[f])
-                                        out[2 * cell] += gr
-                                        out[2 * cell + 1] += hr
-                                        c[cell] += 1
-                                    }
-                                } else {
-                                    for f in features {
-                                        let cell = f * slots + Int(row[f])
-                                        out[2 * cell] += gr
-                                        out[2 * cell + 1] += hr
-                                        c[cell] += 1
-                                    }
-                                }
-                            }
+                            TreeBuilder.addRows(
+                                (start + count * t / threads)..<(start + count * (t + 1) / threads), features: features,
+                                columns: columns, rowBins: binsP.base, indices: idxP.base, grad: gP.base, hess: hP.base,
+                                into: ghs[t].base, counts: cnts[t].base)
                         }
                         if threads == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: threads, execute: work) }
                     }
@@ -307,43 +285,57 @@ struct TreeBuilder {
     mutating func accumulate(into slot: Int, start: Int, end: Int, features: [Int], grad: [Double], hess: [Double]) {
         let columns = self.columns
         let slots = TreeBuilder.slots
-        let allFeatures = features.count == columns
         gradHess[slot].withUnsafeMutableBufferPointer { gh in
             counts[slot].withUnsafeMutableBufferPointer { cnt in
-                let out = gh.baseAddress!
-                let c = cnt.baseAddress!
                 for f in features {
-                    (out + f * slots * 2).update(repeating: 0, count: slots * 2)
-                    (c + f * slots).update(repeating: 0, count: slots)
+                    (gh.baseAddress! + f * slots * 2).update(repeating: 0, count: slots * 2)
+                    (cnt.baseAddress! + f * slots).update(repeating: 0, count: slots)
                 }
                 rowBins.withUnsafeBufferPointer { rowBins in
                     indices.withUnsafeBufferPointer { idx in
                         grad.withUnsafeBufferPointer { g in
                             hess.withUnsafeBufferPointer { h in
-                                for i in start..<end {
-                                    let r = Int(idx[i])
-                                    let gr = g[r]
-                                    let hr = h[r]
-                                    let row = rowBins.baseAddress! + r * columns
-                                    if allFeatures {
-                                        for f in 0..<columns {
-                                            let cell = f * slots + Int(row[f])
-                                            out[2 * cell] += gr
-                                            out[2 * cell + 1] += hr
-                                            c[cell] += 1
-                                        }
-                                    } else {
-                                        for f in features {
-                                            let cell = f * slots + Int(row[f])
-                                            out[2 * cell] += gr
-                                            out[2 * cell + 1] += hr
-                                            c[cell] += 1
-                                        }
-                                    }
-                                }
+                                TreeBuilder.addRows(
+                                    start..<end, features: features, columns: columns, rowBins: rowBins.baseAddress!,
+                                    indices: idx.baseAddress!, grad: g.baseAddress!, hess: h.baseAddress!, into: gh.baseAddress!,
+                                    counts: cnt.baseAddress!)
                             }
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// The histogram inner loop: for each row in `range` of the partition, its gradient,
+    /// hessian and a count go to the bin of each feature (row-major bins: one row's bins are
+    /// contiguous). Shared by the single-threaded and the per-thread paths.
+    @inline(__always)
+    static func addRows(
+        _ range: Range<Int>, features: [Int], columns: Int, rowBins: UnsafePointer<UInt8>, indices: UnsafePointer<Int32>,
+        grad: UnsafePointer<Double>, hess: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>,
+        counts c: UnsafeMutablePointer<Int32>
+    ) {
+        let slots = TreeBuilder.slots
+        let allFeatures = features.count == columns
+        for i in range {
+            let r = Int(indices[i])
+            let gr = grad[r]
+            let hr = hess[r]
+            let row = rowBins + r * columns
+            if allFeatures {
+                for f in 0..<columns {
+                    let cell = f * slots + Int(row[f])
+                    out[2 * cell] += gr
+                    out[2 * cell + 1] += hr
+                    c[cell] += 1
+                }
+            } else {
+                for f in features {
+                    let cell = f * slots + Int(row[f])
+                    out[2 * cell] += gr
+                    out[2 * cell + 1] += hr
+                    c[cell] += 1
                 }
             }
         }

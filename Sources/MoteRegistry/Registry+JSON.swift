@@ -1,13 +1,20 @@
 public import MoteCore
 
-extension Experiment {
-    /// `{"id", "name", "description", "tags", "created"}`.
+/// A registry record that renders itself as JSON (API answers, audit and outbox documents).
+public protocol JSONWritable {
+    func write(into w: inout JSONWriter)
+}
+
+extension JSONWritable {
+    /// The record as one JSON document.
     public func json() -> JSONWriter {
-        var w = JSONWriter(capacity: 256)
+        var w = JSONWriter(capacity: 512)
         write(into: &w)
         return w
     }
+}
 
+extension Experiment: JSONWritable {
     public func write(into w: inout JSONWriter) {
         w.beginObject()
         w.key("id"); w.string(String(id))
@@ -31,14 +38,7 @@ extension MetricPoint {
     }
 }
 
-extension Run {
-    /// The run with params, tags and latest metrics as objects; `source` as stored.
-    public func json() -> JSONWriter {
-        var w = JSONWriter(capacity: 512)
-        write(into: &w)
-        return w
-    }
-
+extension Run: JSONWritable {
     public func write(into w: inout JSONWriter) {
         w.beginObject()
         w.key("id"); w.string(id)
@@ -81,4 +81,40 @@ func writeTags(_ tags: [String: String], into w: inout JSONWriter) {
         w.string(tags[key] ?? "")
     }
     w.endObject()
+}
+
+extension RegisteredModel: JSONWritable {
+    public func write(into w: inout JSONWriter) {
+        w.beginObject()
+        w.key("name"); w.string(name)
+        w.key("description"); w.string(description)
+        w.key("tags"); writeTags(tags, into: &w)
+        w.key("aliases")
+        w.beginObject()
+        for alias in aliases.keys.sorted() { w.key(alias); w.int(aliases[alias] ?? 0) }
+        w.endObject()
+        w.key("latest_version"); if let latestVersion { w.int(latestVersion) } else { w.null() }
+        w.key("created"); w.timestamp(nanos: createdNanos)
+        w.key("updated"); w.timestamp(nanos: updatedNanos)
+        w.endObject()
+    }
+}
+
+extension ModelVersion: JSONWritable {
+    public func write(into w: inout JSONWriter) {
+        w.beginObject()
+        w.key("model"); w.string(model)
+        w.key("version"); w.int(version)
+        w.key("run_id"); if let runID { w.string(runID) } else { w.null() }
+        w.key("artifact_digest"); w.string(artifactDigest)
+        w.key("format"); w.string(format)
+        w.key("signature"); w.value((try? JSONParser.parse(Array(signature.utf8))) ?? .null)
+        w.key("metrics"); w.value((try? JSONParser.parse(Array(metrics.utf8))) ?? .null)
+        w.key("description"); w.string(description)
+        w.key("tags"); writeTags(tags, into: &w)
+        w.key("status"); w.string(status)
+        w.key("aliases"); w.beginArray(); for alias in aliases { w.string(alias) }; w.endArray()
+        w.key("created"); w.timestamp(nanos: createdNanos)
+        w.endObject()
+    }
 }
