@@ -61,8 +61,11 @@ enum FeatureRoutes {
                 return .json(w)
             }),
             Route(.POST, "/v1/get-online-features", role: .read, .inline { request in
-                let body = try parse(request)
-                return .json(try OnlineRead.answer(body, store: store, now: SystemClock.nowNanos()))
+                let now = SystemClock.nowNanos()
+                return .json(
+                    try request.body.withUnsafeReadableBytes { raw in
+                        try OnlineRead.answer(body: raw.bindMemory(to: UInt8.self), store: store, now: now)
+                    })
             }),
             Route(.POST, "/v1/historical-features", role: .read, .blocking { request in
                 let body = try parse(request)

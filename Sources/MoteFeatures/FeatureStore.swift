@@ -1,5 +1,8 @@
 public import MoteCore
 public import MoteStorage
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// mote's feature store: definitions, pushes into history and the online cache, online
 /// reads and point-in-time joins. The server's feature routes and the trainer call this.
@@ -22,6 +25,17 @@ public final class FeatureStore: Sendable {
         public let hash: String
         public let appliedAtNanos: Int64
         private let resolved = LockedValue<[String: ResolvedRead]>([:])
+        /// Plans by the FNV-1a hash of a `features` array's raw text (and the naming flag).
+        private let resolvedByText = LockedValue<[UInt64: PlanByText]>([:])
+
+        final class PlanByText: Sendable {
+            let text: [UInt8]
+            let plan: ResolvedRead
+            init(text: [UInt8], plan: ResolvedRead) {
+                self.text = text
+                self.plan = plan
+            }
+        }
         private let cache: OnlineFeatureCache
 
         init(set: DefinitionSet, version: Int, hash: String, appliedAtNanos: Int64, cache: OnlineFeatureCache) {
@@ -42,6 +56,28 @@ public final class FeatureStore: Sendable {
                 table[key] = references
             }
             return references
+        }
+
+        /// The read plan for the raw JSON text of a `features` array, without building strings
+        /// when the same text was seen before; nil when the list does not resolve (the caller
+        /// then reports the error through the general path).
+        func resolveRead(featureList text: UnsafeBufferPointer<UInt8>, fullNames: Bool) -> ResolvedRead? {
+            guard text.count >= 2 else { return nil }
+            var hash: UInt64 = fullNames ? 0x8422_2325_cbf2_9ce4 : 0xcbf2_9ce4_8422_2325
+            for byte in text { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+            if let hit = resolvedByText.withLock({ $0[hash] }), hit.text.count == text.count,
+                hit.text.withUnsafeBytes({ memcmp($0.baseAddress!, UnsafeRawPointer(text.baseAddress!), text.count) == 0 })
+            {
+                return hit.plan
+            }
+            guard case .array(let list)? = try? JSONParser.parse(buffer: text) else { return nil }
+            let names = list.compactMap(\.stringValue)
+            guard names.count == list.count, let plan = try? resolveRead(names, fullNames: fullNames) else { return nil }
+            resolvedByText.withLock { table in
+                if table.count >= 1024 { table.removeAll() }
+                table[hash] = PlanByText(text: Array(text), plan: plan)
+            }
+            return plan
         }
     }
 

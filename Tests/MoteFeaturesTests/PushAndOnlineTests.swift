@@ -4,13 +4,24 @@ import MoteStorage
 @testable import MoteFeatures
 import Testing
 
+/// An error by its description, so outcomes of two paths compare.
+struct AnyError: Error, Equatable { var text: String }
+
 @Suite("push and online reads")
 struct PushAndOnlineTests {
     let now: Int64 = 1_800_000_000_000_000_000
 
     func read(_ store: FeatureStore, _ features: [String], _ keys: [String], at: Int64? = nil) throws -> JSONValue {
         let body: JSONValue = ["features": .array(features.map { .string($0) }), "entities": ["machine_id": .array(keys.map { .string($0) })]]
-        return try JSONParser.parse(try OnlineRead.answer(body, store: store, now: at ?? now).bytes)
+        // Both paths: the tree one and the byte-level one must agree.
+        let general = try JSONParser.parse(try OnlineRead.answer(body, store: store, now: at ?? now).bytes)
+        var writer = JSONWriter()
+        writer.value(body)
+        let fast = try writer.bytes.withUnsafeBufferPointer { raw in
+            try #require(OnlineReadFastPath.answer(raw, store: store, now: at ?? now))
+        }
+        #expect(try JSONParser.parse(fast.bytes) == general)
+        return general
     }
 
     @Test("a push with one bad value stores nothing, and the error names the column and row")
@@ -94,6 +105,36 @@ struct PushAndOnlineTests {
         #expect(answer["metadata"]?["feature_names"] == ["machine_id", "sensor_stats__temp", "forever__level"])
         #expect(answer["results"]?.arrayValue?[2]["values"] == [7])
         #expect(answer["results"]?.arrayValue?[2]["statuses"] == ["PRESENT"])  // ttl 0: no limit
+    }
+
+    @Test("the byte-level read path answers exactly as the JSON parser path does, and leaves everything unusual to it", arguments: [
+        (#"{"features":["sensor_stats:temp","sensor_stats:mode"],"entities":{"machine_id":["m1","m2","zz"]}}"#, true),
+        (#" { "entities" : { "machine_id" : [ "m2" , "m1" ] } , "features" : [ "forever:level" , "sensor_stats:ok" ] , "full_feature_names" : true } "#, true),
+        (#"{"features":["sensor_stats:temp"],"entities":{"machine_id":[]}}"#, true),
+        (#"{"features":["sensor_stats:temp"],"entities":{"machine_id":["m\u0031"]}}"#, false),
+        (#"{"features":["sensor_stats:temp"],"entities":{"machine_id":["m1"]},"extra":1}"#, false),
+        (#"{"features":["sensor_stats:temp"],"entities":{"machine_id":["m1"],"other":["x"]}}"#, false),
+        (#"{"features":["sensor_stats:temp"],"entities":{"machine_id":[12]}}"#, false),
+        (#"{"features":["sensor_stats:nope"],"entities":{"machine_id":["m1"]}}"#, false),
+        (#"{"features":["sensor_stats:temp"],"features":["forever:level"],"entities":{"machine_id":["m1"]}}"#, false),
+        (#"{"features":["sensor_stats:temp"],"entities":{"machine_id":["m1"]}} x"#, false),
+        (#"{"features":["sensor_stats:temp"]}"#, false),
+    ])
+    func fastPathMatchesParser(body: String, plain: Bool) throws {
+        let store = try makeStore()
+        let defs = store.definitions.set
+        try store.push(try PushBatch.parse(pushBody(["m1", "m2"], [now, now - 3 * hour], temps: [1.5, 2.5]), definitions: defs, limits: store.limits, now: now))
+        try store.push(try PushBatch.parse(pushBody(["m1"], [now], temps: [7], view: "forever"), definitions: defs, limits: store.limits, now: now))
+        let bytes = Array(body.utf8)
+        let fast = bytes.withUnsafeBufferPointer { OnlineReadFastPath.answer($0, store: store, now: now) }
+        #expect((fast != nil) == plain)
+        func outcome(_ answer: () throws -> JSONWriter) -> Result<JSONValue, AnyError> {
+            do { return .success(try JSONParser.parse(try answer().bytes)) } catch { return .failure(AnyError(text: "\(error)")) }
+        }
+        let general = outcome { try OnlineRead.answer(JSONParser.parse(bytes), store: store, now: now) }
+        let viaBytes = outcome { try bytes.withUnsafeBufferPointer { try OnlineRead.answer(body: $0, store: store, now: now) } }
+        #expect(general == viaBytes)
+        if let fast { #expect(try JSONParser.parse(fast.bytes) == (try general.get())) }
     }
 
     @Test("the online cache is rebuilt from disk on reopen")

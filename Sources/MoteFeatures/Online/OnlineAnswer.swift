@@ -2,99 +2,146 @@ import MoteCore
 
 /// Renders the answer of `POST /v1/get-online-features` straight into bytes: the fixed
 /// start comes pre-rendered with the read plan, each entity's event time is formatted once
-/// per view (not once per feature), and the fixed fragments are appended as bytes.
+/// per view (not once per feature), and everything is written through one pointer into
+/// storage of the exact size.
 enum OnlineAnswer {
-    private static let valuesOpen = Array(#"{"values":["#.utf8)
-    private static let statusesOpen = Array(#"],"statuses":["#.utf8)
-    private static let timestampsOpen = Array(#"],"event_timestamps":["#.utf8)
-    private static let close = Array("]}".utf8)
-    private static let end = Array("]}".utf8)
     private static let null = Array("null".utf8)
-    private static let epochZero = Array(#""1970-01-01T00:00:00Z""#.utf8)
-    private static let statusTexts: [[UInt8]] = [
-        Array(#""PRESENT""#.utf8), Array(#""NOT_FOUND""#.utf8), Array(#""NULL_VALUE""#.utf8), Array(#""OUTSIDE_MAX_AGE""#.utf8),
-    ]
+    private static let epochZero: StaticString = #""1970-01-01T00:00:00Z""#
+    private static let present: StaticString = #""PRESENT""#
+    private static let outsideMaxAge: StaticString = #""OUTSIDE_MAX_AGE""#
 
-    /// The response body for `found[group][row]` entries of the plan's views.
+    /// The response body for `found[group][row]` entries of the plan's views, with the key
+    /// columns as parsed values (the general path).
     static func render(plan: ResolvedRead, keyColumns: [[JSONValue]], found: [[OnlineFeatureCache.Entry?]], now: Int64) -> JSONWriter {
-        let rowCount = keyColumns.first?.count ?? 0
-        var out: [UInt8] = []
-        out.reserveCapacity(plan.responsePrefix.count + 64 + (rowCount + 1) * (plan.features.count + keyColumns.count) * 56)
-        out.append(contentsOf: plan.responsePrefix)
-
-        for (c, column) in keyColumns.enumerated() {
-            if c > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(contentsOf: valuesOpen)
+        var keyText: [UInt8] = []
+        var ranges: [Range<Int>] = []
+        for column in keyColumns {
+            let start = keyText.count
             for (row, value) in column.enumerated() {
-                if row > 0 { out.append(UInt8(ascii: ",")) }
-                appendKey(value, to: &out)
+                if row > 0 { keyText.append(UInt8(ascii: ",")) }
+                appendKey(value, to: &keyText)
             }
-            out.append(contentsOf: statusesOpen)
-            for row in 0..<rowCount {
-                if row > 0 { out.append(UInt8(ascii: ",")) }
-                out.append(contentsOf: statusTexts[0])
-            }
-            out.append(contentsOf: timestampsOpen)
-            for row in 0..<rowCount {
-                if row > 0 { out.append(UInt8(ascii: ",")) }
-                out.append(contentsOf: epochZero)
-            }
-            out.append(contentsOf: close)
+            ranges.append(start..<keyText.count)
         }
-
-        // Each entity's event time, rendered once per view: quoted text in one arena.
-        var times: [UInt8] = []
-        var timeEnds = [[Int]](repeating: [], count: found.count)
-        var groupStarts = [Int](repeating: 0, count: found.count)
-        times.reserveCapacity(found.count * rowCount * 30)
-        for (g, entries) in found.enumerated() {
-            groupStarts[g] = times.count
-            timeEnds[g].reserveCapacity(rowCount)
-            for entry in entries {
-                if let entry {
-                    times.append(UInt8(ascii: "\""))
-                    RFC3339.append(nanos: entry.eventNanos, to: &times)
-                    times.append(UInt8(ascii: "\""))
-                } else {
-                    times.append(contentsOf: epochZero)
-                }
-                timeEnds[g].append(times.count)
-            }
+        return keyText.withUnsafeBufferPointer { text in
+            render(plan: plan, rowCount: keyColumns.first?.count ?? 0, keyText: text, keyColumns: ranges, found: found, now: now)
         }
-
-        for k in 0..<plan.slots.count {
-            let (field, ttl, g) = plan.slots[k]
-            let entries = found[g]
-            if k > 0 || !keyColumns.isEmpty { out.append(UInt8(ascii: ",")) }
-            out.append(contentsOf: valuesOpen)
-            for (row, entry) in entries.enumerated() {
-                if row > 0 { out.append(UInt8(ascii: ",")) }
-                if let entry, ttl == 0 || now - entry.eventNanos <= ttl {
-                    entry.appendJSON(field, to: &out)
-                } else {
-                    out.append(contentsOf: null)
-                }
-            }
-            out.append(contentsOf: statusesOpen)
-            for (row, entry) in entries.enumerated() {
-                if row > 0 { out.append(UInt8(ascii: ",")) }
-                out.append(contentsOf: statusTexts[OnlineRead.status(entry, field: field, ttl: ttl, now: now).index])
-            }
-            out.append(contentsOf: timestampsOpen)
-            var start = groupStarts[g]
-            for row in 0..<entries.count {
-                if row > 0 { out.append(UInt8(ascii: ",")) }
-                let stop = timeEnds[g][row]
-                times.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[start..<stop])) }
-                start = stop
-            }
-            out.append(contentsOf: close)
-        }
-        out.append(contentsOf: end)
-        var writer = JSONWriter(capacity: 0)
-        writer.bytes = out
-        return writer
     }
+
+    /// The response body. `keyColumns[c]` is the range of `keyText` holding key column `c`'s
+    /// values as they go into the answer, comma-separated.
+    ///
+    /// Everything is written through a pointer into storage sized exactly beforehand:
+    /// appending fragments to an array one by one cost more than the rest of the read.
+    static func render(
+        plan: ResolvedRead, rowCount: Int, keyText: UnsafeBufferPointer<UInt8>, keyColumns: [Range<Int>],
+        found: [[OnlineFeatureCache.Entry?]], now: Int64
+    ) -> JSONWriter {
+        let timeSlots = found.count * rowCount
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(1, timeSlots * (timeWidth + 1))) { scratch in
+            // Each entity's event time, rendered once per view: quoted text, at most 29 bytes,
+            // its length in the last byte of its slot.
+            let arena = scratch.baseAddress!
+            for (g, entries) in found.enumerated() {
+                for (row, entry) in entries.enumerated() {
+                    let slot = arena + (g * rowCount + row) * (timeWidth + 1)
+                    var cursor = ByteCursor(slot)
+                    if let entry {
+                        cursor.put(UInt8(ascii: "\""))
+                        cursor.putTime(nanos: entry.eventNanos)
+                        cursor.put(UInt8(ascii: "\""))
+                    } else {
+                        cursor.put(epochZero)
+                    }
+                    slot[timeWidth] = UInt8(truncatingIfNeeded: cursor.written(since: slot))
+                }
+            }
+            @inline(__always) func time(_ g: Int, _ row: Int) -> UnsafeBufferPointer<UInt8> {
+                let slot = arena + (g * rowCount + row) * (timeWidth + 1)
+                return UnsafeBufferPointer(start: slot, count: Int(slot[timeWidth]))
+            }
+
+            // The exact size.
+            let fixed = 1 + featureOpen.utf8CodeUnitCount + featureStatuses.utf8CodeUnitCount + featureTimes.utf8CodeUnitCount + 2
+            var size = plan.responsePrefix.count + 2
+            for range in keyColumns {
+                size += fixed + range.count + rowCount * (1 + present.utf8CodeUnitCount + 1 + epochZero.utf8CodeUnitCount)
+            }
+            for slot in plan.slots {
+                size += fixed
+                for (row, entry) in found[slot.group].enumerated() {
+                    size += 2 + outsideMaxAge.utf8CodeUnitCount + time(slot.group, row).count
+                    size += entry?.range(slot.field)?.count ?? 4
+                }
+            }
+
+            let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+                let start = buffer.baseAddress!
+                var cursor = ByteCursor(start)
+                plan.responsePrefix.withUnsafeBufferPointer { cursor.put($0) }
+                for (c, range) in keyColumns.enumerated() {
+                    if c > 0 { cursor.put(UInt8(ascii: ",")) }
+                    cursor.put(featureOpen)
+                    cursor.put(UnsafeBufferPointer(rebasing: keyText[range]))
+                    cursor.put(featureStatuses)
+                    for row in 0..<rowCount {
+                        if row > 0 { cursor.put(UInt8(ascii: ",")) }
+                        cursor.put(present)
+                    }
+                    cursor.put(featureTimes)
+                    for row in 0..<rowCount {
+                        if row > 0 { cursor.put(UInt8(ascii: ",")) }
+                        cursor.put(epochZero)
+                    }
+                    cursor.put("]}")
+                }
+                for (k, slot) in plan.slots.enumerated() {
+                    let entries = found[slot.group]
+                    if k > 0 || !keyColumns.isEmpty { cursor.put(UInt8(ascii: ",")) }
+                    cursor.put(featureOpen)
+                    for row in 0..<rowCount {
+                        if row > 0 { cursor.put(UInt8(ascii: ",")) }
+                        if let entry = entries[row], slot.ttlNanos == 0 || now - entry.eventNanos <= slot.ttlNanos,
+                            let range = entry.range(slot.field)
+                        {
+                            entry.packed.withUnsafeBufferPointer { cursor.put(UnsafeBufferPointer(rebasing: $0[range])) }
+                        } else {
+                            cursor.put("null")
+                        }
+                    }
+                    cursor.put(featureStatuses)
+                    for row in 0..<rowCount {
+                        if row > 0 { cursor.put(UInt8(ascii: ",")) }
+                        switch OnlineRead.status(entries[row], field: slot.field, ttl: slot.ttlNanos, now: now) {
+                        case .present: cursor.put(present)
+                        case .notFound: cursor.put(#""NOT_FOUND""#)
+                        case .nullValue: cursor.put(#""NULL_VALUE""#)
+                        case .outsideMaxAge: cursor.put(outsideMaxAge)
+                        }
+                    }
+                    cursor.put(featureTimes)
+                    for row in 0..<rowCount {
+                        if row > 0 { cursor.put(UInt8(ascii: ",")) }
+                        cursor.put(time(slot.group, row))
+                    }
+                    cursor.put("]}")
+                }
+                cursor.put("]}")
+                count = cursor.written(since: start)
+                precondition(count <= size, "online answer overran its computed size")
+            }
+            var writer = JSONWriter(capacity: 0)
+            writer.bytes = bytes
+            return writer
+        }
+    }
+
+    private static let featureOpen: StaticString = #"{"values":["#
+    private static let featureStatuses: StaticString = #"],"statuses":["#
+    private static let featureTimes: StaticString = #"],"event_timestamps":["#
+
+    /// Room for one quoted event time: `"YYYY-MM-DDTHH:MM:SS.ffffffZ"`.
+    private static let timeWidth = 29
 
     /// An entity key value as the caller sent it (keys are strings or integers once validated).
     private static func appendKey(_ value: JSONValue, to out: inout [UInt8]) {
@@ -108,14 +155,63 @@ enum OnlineAnswer {
     }
 }
 
-extension FeatureStatus {
-    /// Position in `OnlineAnswer.statusTexts`.
-    var index: Int {
-        switch self {
-        case .present: 0
-        case .notFound: 1
-        case .nullValue: 2
-        case .outsideMaxAge: 3
+/// Writes bytes through a pointer into storage the caller sized beforehand.
+struct ByteCursor {
+    private(set) var position: UnsafeMutablePointer<UInt8>
+
+    init(_ start: UnsafeMutablePointer<UInt8>) { position = start }
+
+    @inline(__always)
+    mutating func put(_ byte: UInt8) {
+        position.pointee = byte
+        position += 1
+    }
+
+    @inline(__always)
+    mutating func put(_ text: StaticString) {
+        let count = text.utf8CodeUnitCount
+        position.update(from: text.utf8Start, count: count)
+        position += count
+    }
+
+    @inline(__always)
+    mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let base = bytes.baseAddress else { return }
+        position.update(from: base, count: bytes.count)
+        position += bytes.count
+    }
+
+    /// Bytes written since `start`.
+    func written(since start: UnsafeMutablePointer<UInt8>) -> Int { position - start }
+
+    /// `YYYY-MM-DDTHH:MM:SS[.ffffff]Z` (as `RFC3339.format`), at most 27 bytes.
+    mutating func putTime(nanos: Int64) {
+        let seconds = nanos >= 0 ? nanos / 1_000_000_000 : (nanos - 999_999_999) / 1_000_000_000
+        let micros = (nanos - seconds * 1_000_000_000) / 1000
+        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
+        let secondOfDay = seconds - days * 86400
+        let (y, m, d) = RFC3339.civil(fromDays: days)
+        putDigits(y, 4); put(UInt8(ascii: "-"))
+        putDigits(m, 2); put(UInt8(ascii: "-"))
+        putDigits(d, 2); put(UInt8(ascii: "T"))
+        putDigits(secondOfDay / 3600, 2); put(UInt8(ascii: ":"))
+        putDigits(secondOfDay / 60 % 60, 2); put(UInt8(ascii: ":"))
+        putDigits(secondOfDay % 60, 2)
+        if micros != 0 {
+            put(UInt8(ascii: "."))
+            putDigits(micros, 6)
         }
+        put(UInt8(ascii: "Z"))
+    }
+
+    /// `value` in exactly `width` decimal digits (the low ones).
+    @inline(__always)
+    private mutating func putDigits(_ value: Int64, _ width: Int) {
+        var v = value < 0 ? -value : value
+        for i in stride(from: width - 1, through: 0, by: -1) {
+            position[i] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30
+            v /= 10
+        }
+        position += width
     }
 }

@@ -89,6 +89,13 @@ public struct ResolvedRead: Sendable {
 public enum OnlineRead {
     static let knownKeys: Set<String> = ["features", "entities", "full_feature_names", "feature_service"]
 
+    /// Answers a request body from the cache: the plain common shape straight from the bytes,
+    /// anything else (and every error) through the JSON parser and `answer(_:store:now:)`.
+    public static func answer(body: UnsafeBufferPointer<UInt8>, store: FeatureStore, now: Int64) throws -> JSONWriter {
+        if let fast = OnlineReadFastPath.answer(body, store: store, now: now) { return fast }
+        return try answer(JSONParser.parse(buffer: body), store: store, now: now)
+    }
+
     /// Answers a parsed request body from the cache.
     public static func answer(_ body: JSONValue, store: FeatureStore, now: Int64) throws(APIError) -> JSONWriter {
         guard case .object(let object) = body else { throw .invalidShape("the body must be a JSON object") }
