@@ -35,16 +35,30 @@ public struct FeatureReference: Sendable {
 
 /// A feature list resolved once per definitions version: the features, their common join
 /// keys, and the features grouped by view so each entity is looked up once per view.
-public struct ResolvedRead: Sendable {
-    public var features: [FeatureReference]
-    public var joinKeys: [String]
-    public var keyTypes: [EntityKeyType]
+/// Immutable and shared (a class: a read takes one reference, not one per array).
+public final class ResolvedRead: Sendable {
+    public let features: [FeatureReference]
+    public let joinKeys: [String]
+    public let keyTypes: [EntityKeyType]
     /// Per view: its cache table, TTL, and the positions in `features` it serves.
-    var groups: [(table: OnlineFeatureCache.ViewTable, ttlNanos: Int64, members: [Int])]
+    let groups: [(table: OnlineFeatureCache.ViewTable, ttlNanos: Int64, members: [Int])]
     /// Per feature, what rendering needs (plain values, so the loop retains nothing).
-    var slots: [(field: Int, ttlNanos: Int64, group: Int)]
+    let slots: [(field: Int, ttlNanos: Int64, group: Int)]
     /// The answer's fixed start, rendered once: `{"metadata":{"feature_names":[...]},"results":[`.
-    var responsePrefix: [UInt8]
+    let responsePrefix: [UInt8]
+
+    init(
+        features: [FeatureReference], joinKeys: [String], keyTypes: [EntityKeyType],
+        groups: [(table: OnlineFeatureCache.ViewTable, ttlNanos: Int64, members: [Int])],
+        slots: [(field: Int, ttlNanos: Int64, group: Int)], responsePrefix: [UInt8]
+    ) {
+        self.features = features
+        self.joinKeys = joinKeys
+        self.keyTypes = keyTypes
+        self.groups = groups
+        self.slots = slots
+        self.responsePrefix = responsePrefix
+    }
 
     /// Resolves names and checks that all features share their join keys.
     static func make(_ names: [String], in definitions: DefinitionSet, fullNames: Bool, cache: OnlineFeatureCache) throws(APIError) -> ResolvedRead {

@@ -78,27 +78,22 @@ enum OnlineReadFastPath {
     private static func entityKeys(_ columns: [KeyColumn], rowCount: Int, body: UnsafeBufferPointer<UInt8>) -> [String] {
         var keys: [String] = []
         keys.reserveCapacity(rowCount)
-        var cursors = columns.map { $0.values.lowerBound }
-        for _ in 0..<rowCount {
+        if columns.count == 1 {
+            var scan = PlainJSONScanner(body, from: columns[0].values.lowerBound, to: columns[0].values.upperBound)
+            let strings = columns[0].allStrings
+            for row in 0..<rowCount {
+                guard let part = scan.keyPart(first: row == 0, string: strings) else { return keys }
+                keys.append(part)
+            }
+            return keys
+        }
+        var scans = columns.map { PlainJSONScanner(body, from: $0.values.lowerBound, to: $0.values.upperBound) }
+        for row in 0..<rowCount {
             var key = ""
-            for (c, column) in columns.enumerated() {
-                var scan = PlainJSONScanner(body, from: cursors[c], to: column.values.upperBound)
-                _ = scan.consume(UInt8(ascii: ","))
-                let part: String
-                if column.allStrings {
-                    guard let range = scan.string() else { return keys }
-                    part = scan.text(range)
-                } else {
-                    guard let value = scan.integer() else { return keys }
-                    part = String(value)
-                }
-                cursors[c] = scan.index
-                if c == 0 {
-                    key = part
-                } else {
-                    key.append(EntityKey.separator)
-                    key.append(part)
-                }
+            for c in columns.indices {
+                guard let part = scans[c].keyPart(first: row == 0, string: columns[c].allStrings) else { return keys }
+                if c > 0 { key.append(EntityKey.separator) }
+                key.append(part)
             }
             keys.append(key)
         }
@@ -148,16 +143,31 @@ struct PlainJSONScanner {
     mutating func string() -> Range<Int>? {
         guard consume(UInt8(ascii: "\"")) else { return nil }
         let start = index
-        while index < end {
-            let b = bytes[index]
+        guard let base = bytes.baseAddress else { return nil }
+        var i = index
+        let stop = end
+        while i < stop {
+            let b = base[i]
             if b == UInt8(ascii: "\"") {
-                index += 1
-                return start..<(index - 1)
+                index = i + 1
+                return start..<i
             }
-            guard b >= 0x20, b < 0x7F, b != UInt8(ascii: "\\") else { return nil }
-            index += 1
+            // Printable ASCII other than a backslash; anything else is left to the parser.
+            guard b &- 0x20 < 0x5F, b != UInt8(ascii: "\\") else { return nil }
+            i += 1
         }
         return nil
+    }
+
+    /// The next value of a key column (after its comma unless `first`) as key text.
+    @inline(__always)
+    mutating func keyPart(first: Bool, string: Bool) -> String? {
+        if !first { guard consume(UInt8(ascii: ",")) else { return nil } }
+        if string {
+            guard let range = self.string() else { return nil }
+            return text(range)
+        }
+        return integer().map { String($0) }
     }
 
     /// An integer literal that fits Int64 (no fraction, no exponent, no leading zeros).

@@ -11,6 +11,18 @@ enum ResponseSerializer {
         _ response: Response, keepAlive: Bool, http10: Bool, headOnly: Bool, allocator: ByteBufferAllocator
     ) -> ByteBuffer {
         let bodyLength = response.body.readableBytes
+        if response.status == .ok, keepAlive, !http10, !headOnly, response.stream == nil, response.headers.isEmpty,
+            response.contentType == "application/json"
+        {
+            // The common answer: its head is fixed but for the length.
+            var buffer = allocator.buffer(capacity: 80 + bodyLength)
+            buffer.writeStaticString("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ")
+            writeDecimal(bodyLength, into: &buffer)
+            buffer.writeStaticString("\r\n\r\n")
+            var body = response.body
+            buffer.writeBuffer(&body)
+            return buffer
+        }
         var buffer = allocator.buffer(capacity: 160 + response.contentType.utf8.count + (headOnly ? 0 : bodyLength))
         buffer.writeStaticString(http10 ? "HTTP/1.0 " : "HTTP/1.1 ")
         writeDecimal(Int(response.status.code), into: &buffer)

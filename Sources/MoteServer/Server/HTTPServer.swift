@@ -10,7 +10,7 @@ import Glibc
 #endif
 
 /// The HTTP/1.1 server on the Unix socket: a NIO pipeline per connection
-/// (`HTTPRequestDecoder` → `HTTPConnectionHandler`, which writes whole answers itself), connection limits, and a
+/// (`RequestDecoder` → `HTTPConnectionHandler`, which writes whole answers itself), connection limits, and a
 /// graceful drain on shutdown.
 public final class HTTPServer: Sendable {
     private let group: any EventLoopGroup
@@ -76,7 +76,7 @@ public final class HTTPServer: Sendable {
         return credentials.flatMap { peer in
             channel.eventLoop.makeCompletedFuture {
                 let pipeline = channel.pipeline.syncOperations
-                try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+                try pipeline.addHandler(ByteToMessageHandler(RequestDecoder()))
                 try pipeline.addHandler(
                     HTTPConnectionHandler(context: context, peer: peer, idleTimeoutNanos: settings.limits.idleTimeoutNanos))
             }

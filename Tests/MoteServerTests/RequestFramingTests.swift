@@ -1,0 +1,114 @@
+import MoteCore
+import MoteServer
+import NIOCore
+import NIOPosix
+import NIOHTTP1
+import Prometheus
+import Testing
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How the server reads requests off the socket: framing, pipelining, and refusing messages
+/// that could be read two ways.
+@Suite("request framing", .serialized)
+struct RequestFramingTests {
+    static let echo = Route(.POST, "/echo", role: .read, .inline { request in
+        var body = request.body
+        return .json(body.readBytes(length: body.readableBytes) ?? [])
+    })
+
+    /// Sends `bytes` on a fresh connection, closes the sending side, returns all it got back.
+    func exchange(_ path: String, _ bytes: String) throws -> String {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (k, b) in path.utf8.enumerated() { raw[k] = b }
+        }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        try #require(connected == 0)
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let data = Array(bytes.utf8)
+        _ = data.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        shutdown(fd, Int32(SHUT_WR))
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { break }
+            out.append(contentsOf: chunk[0..<n])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    func withServer(_ body: (String) throws -> Void) async throws {
+        var template = Array("/tmp/mote-framing-XXXXXX".utf8CString)
+        let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        let path = dir + "/s.sock"
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        let server = HTTPServer(
+            group: group, threadPool: pool, router: Router([Self.echo]),
+            settings: ServerSettingsBox(ServerSettings(limits: MoteConfig.Limits(), policy: AccessPolicy(MoteConfig.Access()))),
+            metrics: RequestMetrics(registry: PrometheusCollectorRegistry()), logger: Logger(label: "test"))
+        try await server.start(.bind(path: path, mode: 0o600, group: ""))
+        defer { unlink(path); rmdir(dir) }
+        var failure: (any Error)?
+        do { try body(path) } catch { failure = error }
+        await server.shutdown(timeoutNanos: 1_000_000_000)
+        try await pool.shutdownGracefully()
+        try await group.shutdownGracefully()
+        if let failure { throw failure }
+    }
+
+    @Test("pipelined requests: chunked with extensions and trailers, Content-Length, bare LF lines; answered in order")
+    func pipelined() async throws {
+        try await withServer { path throws in
+            let json = "Content-Type: application/json\r\n"
+            let requests =
+                "POST /echo HTTP/1.1\r\n\(json)Transfer-Encoding: chunked\r\n\r\n"
+                + "4;ext=1\r\n{\"a\"\r\n3\r\n:1}\r\n0\r\nX-Trailer: t\r\n\r\n"
+                + "\r\nPOST /echo HTTP/1.1\r\n\(json)Content-Length: 7\r\n\r\n{\"b\":2}"
+                + "POST /echo HTTP/1.1\nContent-Type: application/json\nContent-Length: 7\nConnection: close\n\n{\"c\":3}"
+            let answer = try exchange(path, requests)
+            let bodies = answer.split(separator: "\r\n\r\n").dropFirst().map { $0.prefix(7) }
+            #expect(answer.ranges(of: "HTTP/1.1 200 OK").count == 3, "\(answer)")
+            #expect(bodies.map(String.init) == [#"{"a":1}"#, #"{"b":2}"#, #"{"c":3}"#])
+        }
+    }
+
+    /// Each would be answered 200 by a lenient reader (the body fits one reading).
+    @Test("messages that could be read two ways are refused with 400 and the connection closes", arguments: [
+        ("Content-Length: 5\r\nTransfer-Encoding: chunked\r\n", "0\r\n\r\n"),
+        ("Content-Length: 3\r\nContent-Length: 4\r\n", "{}\n"),
+        ("Content-Length: +3\r\n", "{}\n"),
+        ("Transfer-Encoding: gzip, chunked\r\n", "0\r\n\r\n"),
+        ("X-Folded: a\r\n b\r\nContent-Length: 3\r\n", "{}\n"),
+        ("Content-Length : 3\r\n", "{}\n"),
+    ])
+    func ambiguous(headers: String, body: String) async throws {
+        try await withServer { path throws in
+            let answer = try exchange(path, "POST /echo HTTP/1.1\r\nContent-Type: application/json\r\n\(headers)\r\n\(body)GET /echo HTTP/1.1\r\n\r\n")
+            #expect(answer.hasPrefix("HTTP/1.1 400 "), "\(answer)")
+            #expect(answer.contains("malformed HTTP request"))
+            #expect(answer.ranges(of: "HTTP/1.1").count == 1, "nothing after the refusal is served")
+        }
+    }
+
+    @Test("an unsupported HTTP version and a bad request line are 400")
+    func badRequestLine() async throws {
+        try await withServer { path throws in
+            #expect(try exchange(path, "GET /echo HTTP/2.0\r\n\r\n").contains("unsupported HTTP version"))
+            #expect(try exchange(path, "GET  /echo HTTP/1.1\r\n\r\n").hasPrefix("HTTP/1.1 400 "))
+            #expect(try exchange(path, "GET /echo\r\n\r\n").hasPrefix("HTTP/1.1 400 "))
+        }
+    }
+}
