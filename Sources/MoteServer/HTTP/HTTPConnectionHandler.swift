@@ -10,7 +10,7 @@ import Prometheus
 /// answered in order; pipelined requests wait in `queued`. Inline routes never leave the
 /// event loop.
 final class HTTPConnectionHandler: ChannelDuplexHandler {
-    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundIn = RequestPart
     typealias OutboundIn = Never
     typealias OutboundOut = ByteBuffer
 
@@ -29,7 +29,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     }
 
     private struct InFlight {
-        var head: HTTPRequestHead
+        var head: RequestHead
         var path: String
         var query: Substring
         var route: Route?
@@ -45,7 +45,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     }
 
     private var state = State.idle
-    private var queued: [HTTPServerRequestPart] = []
+    private var queued: [RequestPart] = []
     private var quiescing = false
     private var sequence: UInt64 = 0
     /// Last time bytes arrived or an answer left, for the idle timeout.
@@ -97,7 +97,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    private func process(_ part: HTTPServerRequestPart, _ ctx: ChannelHandlerContext) {
+    private func process(_ part: RequestPart, _ ctx: ChannelHandlerContext) {
         switch part {
         case .head(let head): begin(head, ctx)
         case .body(var chunk): receive(&chunk, ctx)
@@ -107,7 +107,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     // MARK: - Request head
 
-    private func begin(_ head: HTTPRequestHead, _ ctx: ChannelHandlerContext) {
+    private func begin(_ head: RequestHead, _ ctx: ChannelHandlerContext) {
         let started = SystemClock.monotonicNanos()
         let settings = context.settings.current
         let limits = settings.limits
@@ -121,8 +121,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             head: head, path: path, query: query, route: nil, parameters: [:], pending: nil, body: nil,
             started: started, maxBody: limits.maxBodyBytes, requestTimeoutNanos: limits.requestTimeoutNanos)
 
-        var headBytes = uri.utf8.count + 16
-        for (name, value) in head.headers { headBytes += name.utf8.count + value.utf8.count + 4 }
+        let headBytes = head.byteCount
         if headBytes > limits.maxHeaderBytes {
             answerEarly(
                 APIError(
@@ -131,7 +130,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                 flight, ctx)
             return
         }
-        if let length = head.headers.first(name: "content-length").flatMap({ Int($0) }), length > limits.maxBodyBytes {
+        if let length = head.contentLength, length > limits.maxBodyBytes {
             answerEarly(Self.bodyTooLarge(length, limits.maxBodyBytes), flight, ctx)
             return
         }
@@ -160,11 +159,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                     status: 403, code: .forbidden,
                     message: "uid \(peer.uid) has role '\(role)'; \(head.method.rawValue) \(route.pattern) needs '\(route.role)' (see [access] in moted.toml)")
             } else if head.method == .POST || head.method == .PUT || head.method == .PATCH,
-                let type = head.headers.first(name: "content-type"), !Self.isJSON(type)
+                head.contentTypeIsJSON == false
             {
                 flight.pending = APIError(
                     status: 415, code: .unsupportedMediaType,
-                    message: "Content-Type '\(type)' is not accepted; send the body as application/json")
+                    message: "Content-Type '\(head.contentType ?? "")' is not accepted; send the body as application/json")
             }
         }
         state = .reading(flight)
@@ -173,29 +172,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// Shared empty body for requests without one (an empty ByteBuffer still allocates).
     static let emptyBody = ByteBuffer()
 
-    /// Whether a Content-Type names JSON (`application/json`, `*+json`, `application/x-ndjson`),
-    /// compared as ASCII bytes, case-insensitively, parameters after `;` ignored.
+    /// Whether a Content-Type names JSON (see `ContentType.isJSON`).
     static func isJSON(_ contentType: String) -> Bool {
         var text = contentType
-        return text.withUTF8 { utf8 -> Bool in
-            var end = utf8.firstIndex(of: UInt8(ascii: ";")) ?? utf8.count
-            var start = 0
-            while start < end, utf8[start] == 0x20 || utf8[start] == 0x09 { start += 1 }
-            while end > start, utf8[end - 1] == 0x20 || utf8[end - 1] == 0x09 { end -= 1 }
-            let base = UnsafeBufferPointer(rebasing: utf8[start..<end])
-            func equals(_ literal: StaticString, from offset: Int = 0) -> Bool {
-                let length = literal.utf8CodeUnitCount
-                guard base.count - offset == length else { return false }
-                let pattern = literal.utf8Start
-                for i in 0..<length {
-                    let b = base[offset + i]
-                    if (b >= 0x41 && b <= 0x5A ? b | 0x20 : b) != pattern[i] { return false }
-                }
-                return true
-            }
-            return equals("application/json") || equals("application/x-ndjson")
-                || (base.count > 5 && equals("+json", from: base.count - 5))
-        }
+        return text.withUTF8 { ContentType.isJSON($0) }
     }
 
     static func bodyTooLarge(_ size: Int, _ limit: Int) -> APIError {
@@ -297,9 +277,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     }
 
     private func respond(_ response: Response, _ flight: InFlight, _ ctx: ChannelHandlerContext) {
-        var keepAlive = flight.head.isKeepAlive && !quiescing
+        var keepAlive = flight.head.keepAlive && !quiescing
         if let stream = response.stream, flight.head.method != .HEAD {
-            let http10 = flight.head.version.minor == 0 && flight.head.version.major == 1
+            let http10 = flight.head.isHTTP10
             if http10 { keepAlive = false }  // the body ends where the connection does
             write(response, flight, keepAlive: keepAlive, closeAfter: false, ctx)
             sequence &+= 1
@@ -374,7 +354,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     private func write(_ response: Response, _ flight: InFlight, keepAlive: Bool, closeAfter: Bool? = nil, _ ctx: ChannelHandlerContext) {
         let bytes = ResponseSerializer.serialize(
-            response, keepAlive: keepAlive, http10: flight.head.version.minor == 0 && flight.head.version.major == 1,
+            response, keepAlive: keepAlive, http10: flight.head.isHTTP10,
             headOnly: flight.head.method == .HEAD, allocator: ctx.channel.allocator)
         lastActivity = .now()
         let elapsed = Int64(SystemClock.monotonicNanos() &- flight.started)
@@ -404,7 +384,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             switch state {
             case .idle, .reading:
                 let flight = InFlight(
-                    head: HTTPRequestHead(version: .http1_1, method: .GET, uri: "/"), path: "", query: "", route: nil,
+                    head: RequestHead(method: .GET, uri: "/"), path: "", query: "", route: nil,
                     parameters: [:], pending: nil, body: nil, started: SystemClock.monotonicNanos(), maxBody: 0,
                     requestTimeoutNanos: 0)
                 let apiError: APIError

@@ -8,7 +8,7 @@ public struct Request: Sendable {
     public var path: String
     /// The raw query string (after `?`), empty when none.
     public var query: Substring
-    public var headers: HTTPHeaders
+    public var headers: RequestHeaders
     public var body: ByteBuffer
     /// Who sent it.
     public var peer: PeerIdentity
@@ -16,7 +16,7 @@ public struct Request: Sendable {
     public var parameters: [String: String]
 
     public init(
-        method: HTTPMethod, path: String, query: Substring = "", headers: HTTPHeaders = [:],
+        method: HTTPMethod, path: String, query: Substring = "", headers: RequestHeaders = RequestHeaders(),
         body: ByteBuffer = ByteBuffer(), peer: PeerIdentity = .unknown, parameters: [String: String] = [:]
     ) {
         self.method = method

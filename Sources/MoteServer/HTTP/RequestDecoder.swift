@@ -26,7 +26,7 @@ struct RequestDecodingError: Error, Equatable, CustomStringConvertible {
 /// (`Content-Length` with `Transfer-Encoding`, differing lengths, folded lines, whitespace
 /// before a colon) is refused, never guessed.
 struct RequestDecoder: ByteToMessageDecoder {
-    typealias InboundOut = HTTPServerRequestPart
+    typealias InboundOut = RequestPart
 
     /// Largest request head read before giving up (the configured limit, checked per request
     /// by the connection handler, is at most 80 KiB).
@@ -47,14 +47,12 @@ struct RequestDecoder: ByteToMessageDecoder {
         switch state {
         case .head:
             guard let headLength = try Self.headLength(buffer) else { return .needMoreData }
-            let (head, framing) = try buffer.withUnsafeReadableBytes { raw in
-                try Self.parseHead(UnsafeBufferPointer(rebasing: raw.bindMemory(to: UInt8.self)[0..<headLength]))
-            }
-            buffer.moveReaderIndex(forwardBy: headLength)
+            let raw = buffer.readSlice(length: headLength)!
+            let (head, framing) = try Self.parseHead(raw)
             context.fireChannelRead(wrapInboundOut(.head(head)))
             switch framing {
             case .none, .length(0):
-                context.fireChannelRead(wrapInboundOut(.end(nil)))
+                context.fireChannelRead(wrapInboundOut(.end))
             case .length(let n):
                 state = .body(remaining: n)
             case .chunked:
@@ -69,7 +67,7 @@ struct RequestDecoder: ByteToMessageDecoder {
             context.fireChannelRead(wrapInboundOut(.body(piece)))
             if take == remaining {
                 state = .head
-                context.fireChannelRead(wrapInboundOut(.end(nil)))
+                context.fireChannelRead(wrapInboundOut(.end))
             } else {
                 state = .body(remaining: remaining - take)
             }
@@ -105,7 +103,7 @@ struct RequestDecoder: ByteToMessageDecoder {
             buffer.moveReaderIndex(forwardBy: line.total)
             if line.content == 0 {
                 state = .head
-                context.fireChannelRead(wrapInboundOut(.end(nil)))
+                context.fireChannelRead(wrapInboundOut(.end))
             }
             return .continue
         }
@@ -194,7 +192,13 @@ struct RequestDecoder: ByteToMessageDecoder {
 
     // MARK: - Head
 
-    private static func parseHead(_ bytes: UnsafeBufferPointer<UInt8>) throws -> (HTTPRequestHead, Framing) {
+    private static func parseHead(_ raw: ByteBuffer) throws -> (RequestHead, Framing) {
+        try raw.withUnsafeReadableBytes { rawBytes in
+            try parseHead(raw, UnsafeBufferPointer(rebasing: rawBytes.bindMemory(to: UInt8.self)[...]))
+        }
+    }
+
+    private static func parseHead(_ raw: ByteBuffer, _ bytes: UnsafeBufferPointer<UInt8>) throws -> (RequestHead, Framing) {
         var i = 0
         while i < bytes.count, bytes[i] == 0x0D || bytes[i] == 0x0A { i += 1 }
 
@@ -202,7 +206,7 @@ struct RequestDecoder: ByteToMessageDecoder {
         let methodStart = i
         while i < bytes.count, isTokenByte(bytes[i]) { i += 1 }
         guard i > methodStart, i < bytes.count, bytes[i] == 0x20 else { throw RequestDecodingError.malformed("invalid request line") }
-        let method = HTTPMethod(rawValue: text(bytes, methodStart..<i))
+        let method = self.method(bytes, methodStart..<i)
         i += 1
         let targetStart = i
         while i < bytes.count, bytes[i] > 0x20, bytes[i] < 0x7F { i += 1 }
@@ -221,10 +225,12 @@ struct RequestDecoder: ByteToMessageDecoder {
         i += 8
         i = try endOfLine(bytes, i)
 
-        var headers = HTTPHeaders()
+        var fields: [(name: Range<Int>, value: Range<Int>)] = []
+        fields.reserveCapacity(8)
         var contentLength: Int?
         var chunked = false
-        var transferEncoding = false
+        var contentTypeIsJSON: Bool?
+        var close = version == .http1_0
         while i < bytes.count, bytes[i] != 0x0D, bytes[i] != 0x0A {
             // field-line = field-name ":" OWS field-value OWS; a line starting with whitespace
             // is an obsolete fold and refused.
@@ -233,7 +239,7 @@ struct RequestDecoder: ByteToMessageDecoder {
             guard i > nameStart, i < bytes.count, bytes[i] == UInt8(ascii: ":") else {
                 throw RequestDecodingError.malformed("invalid header field")
             }
-            let nameRange = nameStart..<i
+            let name = nameStart..<i
             i += 1
             while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x09 { i += 1 }
             let valueStart = i
@@ -245,20 +251,30 @@ struct RequestDecoder: ByteToMessageDecoder {
             var valueEnd = i
             while valueEnd > valueStart, bytes[valueEnd - 1] == 0x20 || bytes[valueEnd - 1] == 0x09 { valueEnd -= 1 }
             i = try endOfLine(bytes, i)
-            let valueRange = valueStart..<valueEnd
+            let value = valueStart..<valueEnd
+            fields.append((name, value))
 
-            if equalsIgnoringCase(bytes, nameRange, "content-length") {
-                guard let length = decimal(bytes, valueRange) else { throw RequestDecodingError.malformed("invalid content-length") }
+            switch name.count {
+            case 14 where equalsIgnoringCase(bytes, name, "content-length"):
+                guard let length = decimal(bytes, value) else { throw RequestDecodingError.malformed("invalid content-length") }
                 if let contentLength, contentLength != length { throw RequestDecodingError.malformed("conflicting content-length fields") }
                 contentLength = length
-            } else if equalsIgnoringCase(bytes, nameRange, "transfer-encoding") {
-                guard !transferEncoding, equalsIgnoringCase(bytes, valueRange, "chunked") else {
+            case 17 where equalsIgnoringCase(bytes, name, "transfer-encoding"):
+                guard !chunked, equalsIgnoringCase(bytes, value, "chunked") else {
                     throw RequestDecodingError.malformed("unsupported transfer-encoding (only chunked is accepted)")
                 }
-                transferEncoding = true
                 chunked = true
+            case 12 where equalsIgnoringCase(bytes, name, "content-type"):
+                contentTypeIsJSON = ContentType.isJSON(UnsafeBufferPointer(rebasing: bytes[value]))
+            case 10 where equalsIgnoringCase(bytes, name, "connection"):
+                if hasToken(bytes, value, "close") {
+                    close = true
+                } else if version == .http1_0, hasToken(bytes, value, "keep-alive") {
+                    close = false
+                }
+            default:
+                break
             }
-            headers.add(name: text(bytes, nameRange), value: text(bytes, valueRange))
         }
 
         let framing: Framing
@@ -271,7 +287,37 @@ struct RequestDecoder: ByteToMessageDecoder {
         } else {
             framing = .none
         }
-        return (HTTPRequestHead(version: version, method: method, uri: uri, headers: headers), framing)
+        let head = RequestHead(
+            method: method, uri: uri, version: version, keepAlive: !close, contentLength: contentLength,
+            contentTypeIsJSON: contentTypeIsJSON, byteCount: bytes.count, headers: RequestHeaders(raw: raw, fields: fields))
+        return (head, framing)
+    }
+
+    /// The common methods without building a string; others by name.
+    private static func method(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> HTTPMethod {
+        switch range.count {
+        case 3 where equals(bytes, range, "GET"): return .GET
+        case 3 where equals(bytes, range, "PUT"): return .PUT
+        case 4 where equals(bytes, range, "POST"): return .POST
+        case 4 where equals(bytes, range, "HEAD"): return .HEAD
+        default: return HTTPMethod(rawValue: text(bytes, range))
+        }
+    }
+
+    /// Whether a comma-separated list holds `token` (case-insensitively).
+    private static func hasToken(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ token: StaticString) -> Bool {
+        var start = range.lowerBound
+        while start < range.upperBound {
+            var end = start
+            while end < range.upperBound, bytes[end] != UInt8(ascii: ",") { end += 1 }
+            var a = start
+            var b = end
+            while a < b, bytes[a] == 0x20 || bytes[a] == 0x09 { a += 1 }
+            while b > a, bytes[b - 1] == 0x20 || bytes[b - 1] == 0x09 { b -= 1 }
+            if equalsIgnoringCase(bytes, a..<b, token) { return true }
+            start = end + 1
+        }
+        return false
     }
 
     /// The index after a CRLF (or bare LF) at `i`.
@@ -303,6 +349,12 @@ struct RequestDecoder: ByteToMessageDecoder {
             let b = bytes[range.lowerBound + k]
             if (b >= 0x41 && b <= 0x5A ? b | 0x20 : b) != w[k] { return false }
         }
+        return true
+    }
+
+    private static func equals(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ word: StaticString) -> Bool {
+        guard range.count == word.utf8CodeUnitCount else { return false }
+        for k in 0..<range.count where bytes[range.lowerBound + k] != word.utf8Start[k] { return false }
         return true
     }
 
