@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
-# Online read latency over the socket: 1 and 100 entities x 10 features, after pushing 1000
-# entities. usage: bench/online_read.sh [requests]
+# Online read latency over the socket, interleaved with its floors so that the minute-to-minute
+# drift of this VM hits all of them alike: nginx `return 200` (raw HTTP over a Unix socket),
+# Redis GET of a 1x10 answer-sized value (redis-benchmark over a Unix socket), moted's health
+# check, and moted's 1x10 / 100x10 reads after pushing 1000 entities of 10 float64 fields.
+# Prints each round, then the median p50/p99 per target.
+# usage: bench/online_read.sh [rounds] [requests per round]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-N=${1:-20000}
+ROUNDS=${1:-7}; N=${2:-5000}
 U=bench/.build/release/udsbench
-D=$(mktemp -d /tmp/mote-read.XXXXXX)
+[ -x $U ] || (cd bench && swift build -c release -q)
+D=$(mktemp -d /tmp/mote-read.XXXXXX); mkdir -p /tmp/mote-bench-nginx
 .build/release-static/moted --state-dir $D/s --socket $D/m.sock --log-stderr --log-level warning & M=$!
-trap 'kill $M 2>/dev/null; wait 2>/dev/null; rm -rf $D' EXIT
-for _ in $(seq 100); do [ -S $D/m.sock ] && break; sleep 0.05; done
+nginx -c "$PWD/bench/nginx-uds.conf" & G=$!
+redis-server --port 0 --unixsocket $D/redis.sock --save "" --appendonly no --daemonize no >/dev/null & R=$!
+trap 'kill $M $G $R 2>/dev/null; wait 2>/dev/null; rm -rf $D /tmp/mote-bench-nginx' EXIT
+for _ in $(seq 100); do [ -S $D/m.sock ] && [ -S /tmp/mote-bench-nginx/nginx.sock ] && [ -S $D/redis.sock ] && break; sleep 0.05; done
 python3 - "$D" <<'PY'
 import json, sys
 d = sys.argv[1]
@@ -17,13 +24,42 @@ toml = '[[entity]]\nname = "machine"\njoin_key = "machine_id"\n[[feature_view]]\
 json.dump({"toml": toml}, open(d + "/apply.json", "w"))
 keys = [f"m{i}" for i in range(1000)]
 df = {"machine_id": keys, "event_timestamp": [1700000000] * 1000}
-for f in fields: df[f] = [1.25] * 1000
+for f in fields: df[f] = [1.25 + i / 7 for i in range(1000)]
 json.dump({"feature_view": "stats", "df": df}, open(d + "/push.json", "w"))
 for n in (1, 100):
     json.dump({"features": [f"stats:{f}" for f in fields], "entities": {"machine_id": keys[:n]}}, open(d + f"/read{n}.json", "w"))
 PY
-C="curl -s -o /dev/null --unix-socket $D/m.sock -H content-type:application/json -XPOST"
+C="curl -sf -o /dev/null --unix-socket $D/m.sock -H content-type:application/json -XPOST"
 $C -d @$D/apply.json http://x/v1/apply
 $C -d @$D/push.json http://x/v1/push
-echo "online read 1x10:   $($U $D/m.sock /v1/get-online-features --method POST --body $D/read1.json --requests $N)"
-echo "online read 100x10: $($U $D/m.sock /v1/get-online-features --method POST --body $D/read100.json --requests $((N / 10)))"
+# Redis holds one 1x10 answer as the value read back (the same bytes moted answers with).
+curl -sf --unix-socket $D/m.sock -H content-type:application/json -d @$D/read1.json http://x/v1/get-online-features > $D/answer1.json
+redis-cli -s $D/redis.sock -x SET key:__rand_int__ < $D/answer1.json >/dev/null
+echo "answer size: $(wc -c < $D/answer1.json) bytes"
+
+p50() { sed -n 's/.*p50=\([0-9.]*\)us.*/\1/p'; }
+p99() { sed -n 's/.*p99=\([0-9.]*\)us.*/\1/p'; }
+declare -A P50 P99
+run() {  # name, command...
+  local name=$1; shift
+  local out; out=$("$@")
+  P50[$name]+="$(echo "$out" | p50) "; P99[$name]+="$(echo "$out" | p99) "
+  printf '  %-12s %s\n' "$name" "$out"
+}
+redis_run() {  # redis-benchmark: one client, GET of the stored answer, p50/p99 in msec -> us
+  local csv; csv=$(redis-benchmark -s $D/redis.sock -c 1 -n $N -r 1 -t get --csv 2>/dev/null | tail -1)
+  python3 -c 'import sys; f=[x.strip("\"") for x in sys.argv[1].split(",")]; print(f"clients=1 requests='"$N"' p50={float(f[4])*1000:.1f}us p99={float(f[6])*1000:.1f}us")' "$csv"
+}
+for r in $(seq $ROUNDS); do
+  echo "round $r"
+  run nginx $U /tmp/mote-bench-nginx/nginx.sock / --requests $N --warmup 500
+  run redis-get redis_run
+  run health $U $D/m.sock /v2/health/ready --requests $N --warmup 500
+  run read-1x10 $U $D/m.sock /v1/get-online-features --method POST --body $D/read1.json --requests $N --warmup 500
+  run read-100x10 $U $D/m.sock /v1/get-online-features --method POST --body $D/read100.json --requests $((N / 5)) --warmup 100
+done
+median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+echo "median over $ROUNDS rounds (p50 / p99, us):"
+for name in nginx redis-get health read-1x10 read-100x10; do
+  printf '  %-12s %6s / %s\n' "$name" "$(echo ${P50[$name]} | median)" "$(echo ${P99[$name]} | median)"
+done
