@@ -52,6 +52,7 @@ let package = Package(
         .target(name: "MoteFeatures", dependencies: ["MoteCore", "MoteStorage"]),
         .target(name: "MoteRegistry", dependencies: ["MoteCore", "MoteStorage"]),
         .target(name: "MoteML"),
+        .target(name: "MoteModels", dependencies: ["MoteCore", "MoteML"]),
         .target(name: "MoteClient", dependencies: ["MoteCore"]),
         .target(name: "MoteDaemon", dependencies: [
             "MoteCore", "MoteStorage", "MoteSystemd", "MoteServer", "MoteFeatures", "MoteRegistry",
@@ -94,6 +95,7 @@ let package = Package(
         .testTarget(name: "MoteFeaturesTests", dependencies: ["MoteCore", "MoteStorage", "MoteFeatures"]),
         .testTarget(name: "MoteRegistryTests", dependencies: ["MoteCore", "MoteStorage", "MoteRegistry"]),
         .testTarget(name: "MoteMLTests", dependencies: ["MoteML"]),
+        .testTarget(name: "MoteModelsTests", dependencies: ["MoteCore", "MoteML", "MoteModels"]),
         .testTarget(name: "MoteDaemonTests", dependencies: ["MoteCore", "MoteDaemon", "MoteServer"]),
     ]
 )

@@ -34,6 +34,23 @@ public struct GBDTModel: Sendable, Equatable {
 
     public var treeCount: Int { roots.count }
 
+    public init(
+        objective: GBDTObjective, classCount: Int, baseScores: [Double], feature: [Int32], threshold: [Double], defaultLeft: [Bool],
+        left: [Int32], right: [Int32], value: [Double], roots: [Int32], featureCount: Int
+    ) {
+        self.objective = objective
+        self.classCount = classCount
+        self.baseScores = baseScores
+        self.feature = feature
+        self.threshold = threshold
+        self.defaultLeft = defaultLeft
+        self.left = left
+        self.right = right
+        self.value = value
+        self.roots = roots
+        self.featureCount = featureCount
+    }
+
     /// The raw score (before the link function) of one row, for single-output models.
     @inline(__always)
     public func rawScore(_ row: UnsafeBufferPointer<Double>) -> Double {

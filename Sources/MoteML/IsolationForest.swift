@@ -16,6 +16,21 @@ public struct IsolationForest: Sendable, Equatable {
     public var sampleSize: Int
     public var featureCount: Int
 
+    public init(
+        feature: [Int32], threshold: [Double], left: [Int32], right: [Int32], size: [Int32], depth: [Int32], roots: [Int32],
+        sampleSize: Int, featureCount: Int
+    ) {
+        self.feature = feature
+        self.threshold = threshold
+        self.left = left
+        self.right = right
+        self.size = size
+        self.depth = depth
+        self.roots = roots
+        self.sampleSize = sampleSize
+        self.featureCount = featureCount
+    }
+
     /// Grows `trees` trees on subsamples of `sampleSize` rows (height limit log2 of it).
     public static func fit(x: [Double], rows: Int, columns: Int, trees: Int = 100, sampleSize: Int = 256, seed: UInt64 = 7) -> IsolationForest {
         var forest = IsolationForest(

@@ -11,6 +11,13 @@ public struct LinearModel: Sendable, Equatable {
 
     public var featureCount: Int { weights.count }
 
+    public init(means: [Double], scales: [Double], weights: [Double], intercept: Double) {
+        self.means = means
+        self.scales = scales
+        self.weights = weights
+        self.intercept = intercept
+    }
+
     /// Predictions for the rows of a row-major matrix.
     public func predict(_ x: [Double], rows: Int) -> [Double] {
         (0..<rows).map { Standardization.linearScore(x, row: $0, means: means, scales: scales, weights: weights, intercept: intercept) }

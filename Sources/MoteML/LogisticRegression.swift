@@ -9,6 +9,13 @@ public struct LogisticModel: Sendable, Equatable {
 
     public var featureCount: Int { weights.count }
 
+    public init(means: [Double], scales: [Double], weights: [Double], intercept: Double) {
+        self.means = means
+        self.scales = scales
+        self.weights = weights
+        self.intercept = intercept
+    }
+
     /// Probabilities of the positive class for the rows of a row-major matrix.
     public func predict(_ x: [Double], rows: Int) -> [Double] {
         (0..<rows).map {
