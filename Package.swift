@@ -53,9 +53,13 @@ let package = Package(
         .target(name: "MoteRegistry", dependencies: ["MoteCore", "MoteStorage"]),
         .target(name: "MoteML"),
         .target(name: "MoteModels", dependencies: ["MoteCore", "MoteML"]),
+        .target(name: "MoteTraining", dependencies: [
+            "MoteCore", "MoteStorage", "MoteFeatures", "MoteRegistry", "MoteML", "MoteModels",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "MoteClient", dependencies: ["MoteCore"]),
         .target(name: "MoteDaemon", dependencies: [
-            "MoteCore", "MoteStorage", "MoteSystemd", "MoteServer", "MoteFeatures", "MoteRegistry",
+            "MoteCore", "MoteStorage", "MoteSystemd", "MoteServer", "MoteFeatures", "MoteRegistry", "MoteModels", "MoteTraining",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

@@ -4,6 +4,7 @@ import MoteFeatures
 import MoteRegistry
 import MoteServer
 import MoteStorage
+import MoteTraining
 import MoteSystemd
 import NIOCore
 import NIOPosix
@@ -86,6 +87,12 @@ public enum Daemon {
         let runtime = DaemonRuntime(
             options: options, config: config, storage: storage, metrics: metrics, settings: settings, logging: logging,
             features: features)
+        let training = TrainingJobs(
+            storage: storage,
+            context: TrainingContext(
+                store: features, registry: registry, artifacts: artifacts, logger: logging.logger("training"),
+                settings: { runtime.config.training }))
+        try training.start()
 
         let threads = config.daemon.eventLoopThreads > 0 ? config.daemon.eventLoopThreads : System.coreCount
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
@@ -94,7 +101,7 @@ public enum Daemon {
 
         let router = Router(
             SystemRoutes.routes(runtime) + FeatureRoutes.routes(features, metrics: runtime.featureMetrics)
-                + RegistryRoutes.routes(registry, artifacts: artifacts))
+                + RegistryRoutes.routes(registry, artifacts: artifacts) + TrainingRoutes.routes(training, store: features))
         let server = HTTPServer(
             group: group, threadPool: threadPool, router: router, settings: settings, metrics: metrics,
             logger: logging.logger("server"))
@@ -114,6 +121,7 @@ public enum Daemon {
                     .init(service: reload),
                     .init(service: watchdog),
                     .init(service: retention),
+                    .init(service: TrainingScheduleService(jobs: training, intervalNanos: { runtime.config.training.scheduleIntervalNanos })),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logging.logger("lifecycle")))
@@ -124,6 +132,7 @@ public enum Daemon {
             log.error("stopped after an error: \(error)", metadata: ["event": "stop_error"])
             exitCode = (error as? MoteError)?.code == .alreadyRunning ? ExitCode.unavailable : ExitCode.failure
         }
+        training.stop(timeoutNanos: runtime.config.daemon.shutdownTimeoutNanos)
         storage.close()
         try? await threadPool.shutdownGracefully()
         try? await group.shutdownGracefully()

@@ -156,7 +156,7 @@ public final class FeatureStore: Sendable {
     public func apply(toml: String, dryRun: Bool, uid: UInt32) throws -> ApplyOutcome {
         let file: DefinitionSet
         do {
-            file = try DefinitionSet.parse(toml: toml)
+            file = try DefinitionSet.parse(toml: toml, known: definitions.set)
         } catch {
             throw APIError.invalidShape("definitions: \(error)")
         }

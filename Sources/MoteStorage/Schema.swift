@@ -137,6 +137,28 @@ public enum Schema {
                     last_error TEXT
                 ) STRICT;
                 """),
+        .init(
+            "0004_training_jobs",
+            sql: """
+                CREATE TABLE training_jobs (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    spec_name TEXT NOT NULL,
+                    spec TEXT NOT NULL,
+                    model TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    reason TEXT NOT NULL DEFAULT '',
+                    trigger TEXT NOT NULL,
+                    created_ns INTEGER NOT NULL,
+                    started_ns INTEGER,
+                    finished_ns INTEGER,
+                    run_id TEXT,
+                    version INTEGER,
+                    promoted INTEGER,
+                    events TEXT NOT NULL DEFAULT ''
+                ) STRICT;
+                CREATE INDEX training_jobs_by_spec ON training_jobs (spec_name, created_ns);
+                CREATE INDEX training_jobs_by_status ON training_jobs (status);
+                """),
     ])
 
     /// Migrations of `features.sqlite`.

@@ -29,7 +29,7 @@ public enum ConfigLoader {
         }
         var config = defaults
         let reader = TableReader(table: root, path: "")
-        try reader.onlyKeys(["daemon", "socket", "limits", "access", "storage", "features", "registry"])
+        try reader.onlyKeys(["daemon", "socket", "limits", "access", "storage", "features", "registry", "training"])
 
         if let t = try reader.table("daemon") {
             try t.onlyKeys(["state_dir", "log_level", "event_loop_threads", "blocking_threads", "shutdown_timeout"])
@@ -98,6 +98,15 @@ public enum ConfigLoader {
             try t.onlyKeys(["audit_max_age", "audit_max_rows"])
             if let v = try t.duration("audit_max_age") { config.registry.auditMaxAgeNanos = v }
             if let v = try t.int("audit_max_rows", 1000...1_000_000_000) { config.registry.auditMaxRows = v }
+        }
+        if let t = try reader.table("training") {
+            try t.onlyKeys(["max_queued", "threads", "nice", "memory_budget_mib", "schedule_interval", "min_rows"])
+            if let v = try t.int("max_queued", 0...10_000) { config.training.maxQueued = v }
+            if let v = try t.int("threads", 1...256) { config.training.threads = v }
+            if let v = try t.int("nice", 0...19) { config.training.nice = v }
+            if let v = try t.int("memory_budget_mib", 16...1_048_576) { config.training.memoryBudgetMiB = v }
+            if let v = try t.duration("schedule_interval", positive: true) { config.training.scheduleIntervalNanos = v }
+            if let v = try t.int("min_rows", 2...1_000_000_000) { config.training.minRows = v }
         }
         return config
     }

@@ -8,6 +8,7 @@ public struct MoteConfig: Sendable, Equatable {
     public var storage = Storage()
     public var features = Features()
     public var registry = Registry()
+    public var training = Training()
 
     public init() {}
 
@@ -32,6 +33,23 @@ public struct MoteConfig: Sendable, Equatable {
         public var auditMaxAgeNanos: Int64 = 400 * 86_400_000_000_000
         /// At most this many audit entries are kept (the oldest go first).
         public var auditMaxRows = 1_000_000
+        public init() {}
+    }
+
+    /// `[training]`
+    public struct Training: Sendable, Equatable {
+        /// Jobs waiting beyond the running one; more are refused with 429.
+        public var maxQueued = 16
+        /// Threads one job may use (the GBDT `threads` parameter is capped to it).
+        public var threads = 1
+        /// Niceness of training threads (0-19): serving keeps the CPU when both want it.
+        public var nice = 10
+        /// A job whose training set would need more memory than this is refused before loading.
+        public var memoryBudgetMiB = 512
+        /// How often schedules (`every`, `min_new_labels`) are checked.
+        public var scheduleIntervalNanos: Int64 = 30_000_000_000
+        /// Labelled rows below which a job fails instead of training on too little.
+        public var minRows = 20
         public init() {}
     }
 

@@ -99,6 +99,27 @@ public struct DefinitionPlan: Sendable {
             if let k = result.views.firstIndex(where: { $0.name == view.name }) { result.views[k] = merged }
             items.append(Item(kind: "feature_view", name: view.name, action: details.isEmpty ? .unchanged : .change, details: details))
         }
+        for spec in file.trainings {
+            if let k = result.trainings.firstIndex(where: { $0.name == spec.name }) {
+                let old = result.trainings[k]
+                var details: [String] = []
+                if old.model != spec.model { details.append("model \(old.model) -> \(spec.model)") }
+                if old.algorithm != spec.algorithm || old.task != spec.task { details.append("algorithm \(spec.algorithm) (\(spec.task))") }
+                if old.parameters != spec.parameters { details.append("params") }
+                if old.label != spec.label || old.features != spec.features { details.append("label/features") }
+                if old.windowNanos != spec.windowNanos || old.holdout != spec.holdout { details.append("window/holdout") }
+                if old.everyNanos != spec.everyNanos || old.minNewLabels != spec.minNewLabels || old.retrainOnDrift != spec.retrainOnDrift {
+                    details.append("schedule")
+                }
+                if old.promotion != spec.promotion { details.append("promotion") }
+                result.trainings[k] = spec
+                items.append(Item(kind: "training", name: spec.name, action: details.isEmpty ? .unchanged : .change, details: details))
+            } else {
+                result.trainings.append(spec)
+                items.append(
+                    Item(kind: "training", name: spec.name, action: .create, details: ["model \(spec.model): \(spec.algorithm) (\(spec.task))"]))
+            }
+        }
         self.result = result
     }
 

@@ -26,6 +26,13 @@ extension DefinitionSet {
         w.beginArray()
         for v in views { v.write(into: &w) }
         w.endArray()
+        // Only when there are any, so sets stored before training specs keep their hash.
+        if !trainings.isEmpty {
+            w.key("trainings")
+            w.beginArray()
+            for t in trainings { t.write(into: &w) }
+            w.endArray()
+        }
         w.endObject()
     }
 
@@ -62,6 +69,10 @@ extension DefinitionSet {
                     id: Int(id), name: name, entities: (v["entities"]?.arrayValue ?? []).compactMap(\.stringValue),
                     fields: fields, ttlNanos: v["ttl_ns"]?.int64Value ?? 0, retention: retention, tags: tags,
                     description: v["description"]?.stringValue ?? ""))
+        }
+        for t in value["trainings"]?.arrayValue ?? [] {
+            guard let spec = TrainingSpec.parse(json: t) else { throw MoteError(.storage, "stored definitions are malformed (training)") }
+            set.trainings.append(spec)
         }
         return set
     }

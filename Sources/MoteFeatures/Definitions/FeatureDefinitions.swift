@@ -90,14 +90,20 @@ public struct FeatureViewDefinition: Sendable, Equatable {
     }
 }
 
-/// Everything `motectl apply` declares: entities and feature views.
+/// Everything `motectl apply` declares: entities, feature views and training specs.
 public struct DefinitionSet: Sendable, Equatable {
     public var entities: [EntityDefinition]
     public var views: [FeatureViewDefinition]
+    public var trainings: [TrainingSpec]
 
-    public init(entities: [EntityDefinition] = [], views: [FeatureViewDefinition] = []) {
+    public init(entities: [EntityDefinition] = [], views: [FeatureViewDefinition] = [], trainings: [TrainingSpec] = []) {
         self.entities = entities
         self.views = views
+        self.trainings = trainings
+    }
+
+    public func training(_ name: String) -> TrainingSpec? {
+        trainings.first { $0.name == name }
     }
 
     public func entity(_ name: String) -> EntityDefinition? {

@@ -309,7 +309,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             switch result {
             case .success(let piece?):
                 if piece.isEmpty {
-                    self.pump(stream, keepAlive: keepAlive, http10: http10, sequence: mine, ctx)
+                    // Nothing yet (a followed log): ask again shortly, without holding a thread.
+                    ctx.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(100)) {
+                        self.pump(stream, keepAlive: keepAlive, http10: http10, sequence: mine, ctx)
+                    }
                     return
                 }
                 let framed = ResponseSerializer.chunk(piece, http10: http10, allocator: ctx.channel.allocator)

@@ -69,6 +69,7 @@ public struct Response: Sendable {
 /// at a time, and asks for the next piece only after the previous one was written to the
 /// socket (so a slow reader holds back the producer instead of filling memory).
 public protocol BodyStream: AnyObject, Sendable {
-    /// The next piece of the body (about 64 KiB is a good size); nil at the end.
+    /// The next piece of the body (about 64 KiB is a good size); nil at the end; an empty
+    /// piece when nothing is ready yet (the server asks again about 100 ms later).
     func next() throws -> [UInt8]?
 }

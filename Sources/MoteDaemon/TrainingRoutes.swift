@@ -1,0 +1,134 @@
+import MoteCore
+import MoteFeatures
+import MoteServer
+import MoteTraining
+import NIOHTTP1
+
+/// Training routes: `/v1/training-specs`, `/v1/training-jobs[/{id}[/events]]`. Queueing and
+/// cancelling need `write`.
+enum TrainingRoutes {
+    static func routes(_ jobs: TrainingJobs, store: FeatureStore) -> [Route] {
+        @Sendable func job(_ request: Request) throws -> TrainingJob {
+            let id = request.parameter("id") ?? ""
+            guard let job = try jobs.job(id) else { throw APIError.notFound("no training job '\(id)'") }
+            return job
+        }
+        return [
+            Route(.GET, "/v1/training-specs", role: .read, .blocking { _ in
+                var w = JSONWriter(capacity: 1024)
+                w.beginObject()
+                w.key("training_specs")
+                w.beginArray()
+                for spec in store.definitions.set.trainings { spec.write(into: &w) }
+                w.endArray()
+                w.endObject()
+                return .json(w)
+            }),
+            Route(.POST, "/v1/training-jobs", role: .write, .blocking { request in
+                guard case .object(let body) = try FeatureRoutes.parse(request) else { throw APIError.invalidShape("the body must be a JSON object") }
+                try RegistryRoutes.only(body, ["spec", "inline"])
+                let spec: TrainingSpec
+                if let name = try RegistryRoutes.optionalText(body, "spec") {
+                    guard body["inline"] == nil else { throw APIError.invalidShape("give 'spec' (a name) or 'inline' (TOML), not both") }
+                    guard let found = store.definitions.set.training(name) else {
+                        throw APIError.notFound("no training spec '\(name)'; apply one with [[training]] (motectl apply -f FILE)")
+                    }
+                    spec = found
+                } else if let toml = try RegistryRoutes.optionalText(body, "inline") {
+                    let parsed: DefinitionSet
+                    do {
+                        parsed = try DefinitionSet.parse(toml: toml, known: store.definitions.set)
+                    } catch {
+                        throw APIError.invalidShape("inline spec: \(error)")
+                    }
+                    guard parsed.trainings.count == 1, parsed.entities.isEmpty, parsed.views.isEmpty else {
+                        throw APIError.invalidShape("an inline spec is one [[training]] table and nothing else")
+                    }
+                    spec = parsed.trainings[0]
+                } else {
+                    throw APIError.invalidShape("give 'spec' (the name of an applied training spec) or 'inline' (one [[training]] table in TOML)")
+                }
+                let job = try jobs.submit(spec: spec, trigger: "api")
+                var w = JSONWriter()
+                w.beginObject()
+                w.key("job")
+                job.write(into: &w)
+                w.endObject()
+                return .json(w, status: .accepted)
+            }),
+            Route(.GET, "/v1/training-jobs", role: .read, .blocking { request in
+                let limit = Int(request.queryValue("limit") ?? "50") ?? 50
+                guard (1...10_000).contains(limit) else { throw APIError.invalidShape("'limit' must be 1 to 10000") }
+                var w = JSONWriter(capacity: 2048)
+                w.beginObject()
+                w.key("jobs")
+                w.beginArray()
+                for j in try jobs.list(limit: limit, spec: request.queryValue("spec")) { j.write(into: &w) }
+                w.endArray()
+                let depth = jobs.depth
+                w.key("queued"); w.int(depth.queued)
+                w.key("running"); w.int(depth.running)
+                w.endObject()
+                return .json(w)
+            }),
+            Route(.GET, "/v1/training-jobs/{id}", role: .read, .blocking { request in
+                var w = JSONWriter()
+                w.beginObject()
+                w.key("job")
+                try job(request).write(into: &w, withSpec: true)
+                w.endObject()
+                return .json(w)
+            }),
+            Route(.DELETE, "/v1/training-jobs/{id}", role: .write, .blocking { request in
+                let cancelled = try jobs.cancel(request.parameter("id") ?? "")
+                var w = JSONWriter()
+                w.beginObject()
+                w.key("job")
+                cancelled.write(into: &w)
+                w.endObject()
+                return .json(w)
+            }),
+            Route(.GET, "/v1/training-jobs/{id}/events", role: .read, .blocking { request in
+                let follow = request.queryValue("follow") == "true" || request.queryValue("follow") == "1"
+                return .streamed(JobEventStream(job: try job(request), follow: follow), contentType: "application/x-ndjson")
+            }),
+        ]
+    }
+}
+
+/// A job's events as NDJSON; with `follow`, new events as they come until the job ends.
+final class JobEventStream: BodyStream, @unchecked Sendable {
+    private let job: TrainingJob
+    private let follow: Bool
+    private var sent = 0
+    private var finished = false
+    private var lastOutput = SystemClock.monotonicNanos()
+
+    init(job: TrainingJob, follow: Bool) {
+        self.job = job
+        self.follow = follow
+    }
+
+    func next() throws -> [UInt8]? {
+        if finished { return nil }
+        let state = job.snapshot
+        if state.events.count > sent {
+            var out: [UInt8] = []
+            for line in state.events[sent...] {
+                out.append(contentsOf: line)
+                out.append(0x0A)
+            }
+            sent = state.events.count
+            if !follow || state.status.isFinal { finished = true }
+            lastOutput = SystemClock.monotonicNanos()
+            return out
+        }
+        if !follow || state.status.isFinal { return nil }
+        // An empty line every 5 s of silence keeps a client's read timeout from firing.
+        if SystemClock.monotonicNanos() &- lastOutput > 5_000_000_000 {
+            lastOutput = SystemClock.monotonicNanos()
+            return [0x0A]
+        }
+        return []  // nothing new yet: the server asks again shortly
+    }
+}

@@ -1,0 +1,148 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+public import MoteCore
+public import MoteFeatures
+import MoteML
+public import MoteModels
+
+/// One iteration's progress as a job reports it.
+public struct FitProgress: Sendable {
+    /// 1-based.
+    public var iteration: Int
+    public var total: Int
+    public var trainLoss: Double?
+    public var validLoss: Double?
+}
+
+/// Fits the spec's algorithm on a training set and measures it on the holdout.
+public enum Learners {
+    /// The fitted bundle parts: preprocessing, model and hyperparameters as used.
+    public struct Fitted: Sendable {
+        public var preprocessing: Preprocessor
+        public var model: TrainedModel
+        public var hyperparameters: JSONObject
+    }
+
+    /// Fits on the training rows. `progress` returns false to stop (cancellation).
+    public static func fit(
+        spec: TrainingSpec, set: TrainingSet, maxThreads: Int, progress: @escaping (FitProgress) -> Bool
+    ) throws -> Fitted {
+        let train = Array(set.rows[0..<set.trainCount])
+        let linear = spec.algorithm == "linear" || spec.algorithm == "logistic"
+        let pre = Preprocessor.fit(inputs: set.inputs, rows: train, oneHot: linear || spec.algorithm == "isolation_forest")
+        let x = pre.encode(train)
+        let y = Array(set.labels.prefix(set.trainCount))
+        let holdout = Array(set.rows[set.trainCount...])
+        let hx = pre.encode(holdout)
+        let hy = Array(set.labels.dropFirst(set.trainCount))
+        func parameter(_ name: String, _ fallback: Double) -> Double { spec.parameters[name] ?? fallback }
+        var used: [(key: String, value: JSONValue)] = []
+        func record(_ name: String, _ value: Double) { used.append((name, value == value.rounded() ? .integer(Int64(value)) : .double(value))) }
+
+        switch spec.algorithm {
+        case "gbdt":
+            var p = GBDTParameters()
+            p.objective = spec.task == "regression" ? .regression : spec.task == "multiclass" ? .multiclass : .binary
+            p.numClasses = max(2, set.classes.count)
+            p.trees = Int(parameter("trees", 100))
+            p.numLeaves = Int(parameter("num_leaves", 31))
+            p.maxDepth = Int(parameter("max_depth", 0))
+            p.learningRate = parameter("learning_rate", 0.1)
+            p.minDataInLeaf = Int(parameter("min_data_in_leaf", 20))
+            p.minSumHessian = parameter("min_sum_hessian", 1e-3)
+            p.lambdaL2 = parameter("lambda_l2", 0)
+            p.featureFraction = parameter("feature_fraction", 1)
+            p.baggingFraction = parameter("bagging_fraction", 1)
+            p.maxBins = Int(parameter("max_bins", 255))
+            p.earlyStoppingRounds = Int(parameter("early_stopping_rounds", 0))
+            p.seed = UInt64(max(0, parameter("seed", 7)))
+            p.threads = max(1, min(maxThreads, Int(parameter("threads", Double(maxThreads)))))
+            guard p.trees >= 1, p.trees <= 100_000, p.numLeaves >= 2, p.numLeaves <= 131_072, p.learningRate > 0, p.learningRate <= 1,
+                p.minDataInLeaf >= 1, p.maxBins >= 2, p.maxBins <= 255, p.featureFraction > 0, p.featureFraction <= 1,
+                p.baggingFraction > 0, p.baggingFraction <= 1, p.maxDepth >= 0, p.lambdaL2 >= 0
+            else { throw TrainingFailure("gbdt parameters out of range (see docs/training.md)") }
+            for (k, v) in [
+                ("trees", Double(p.trees)), ("num_leaves", Double(p.numLeaves)), ("max_depth", Double(p.maxDepth)),
+                ("learning_rate", p.learningRate), ("min_data_in_leaf", Double(p.minDataInLeaf)), ("min_sum_hessian", p.minSumHessian),
+                ("lambda_l2", p.lambdaL2), ("feature_fraction", p.featureFraction), ("bagging_fraction", p.baggingFraction),
+                ("max_bins", Double(p.maxBins)), ("early_stopping_rounds", Double(p.earlyStoppingRounds)), ("seed", Double(p.seed)),
+                ("threads", Double(p.threads)),
+            ] { record(k, v) }
+            let total = p.trees
+            let model = GBDTTrainer(p).fit(
+                x: x, y: y, rows: train.count, columns: pre.width, valid: hy.isEmpty ? nil : (hx, hy, holdout.count)
+            ) { step in
+                progress(FitProgress(iteration: step.tree, total: total, trainLoss: step.trainLoss, validLoss: step.validLoss))
+            }
+            return Fitted(preprocessing: pre, model: .gbdt(model), hyperparameters: JSONObject(used))
+        case "logistic":
+            let lambda = parameter("lambda", 1e-4)
+            let iterations = Int(parameter("max_iterations", 500))
+            guard lambda >= 0, iterations >= 1 else { throw TrainingFailure("logistic parameters out of range") }
+            record("lambda", lambda)
+            record("max_iterations", Double(iterations))
+            let model = try LogisticRegression.fit(x: x, y: y, rows: train.count, columns: pre.width, lambda: lambda, maxIterations: iterations)
+            _ = progress(FitProgress(iteration: 1, total: 1, trainLoss: nil, validLoss: nil))
+            return Fitted(preprocessing: pre, model: .logistic(model), hyperparameters: JSONObject(used))
+        case "linear":
+            let lambda = parameter("lambda", 0)
+            guard lambda >= 0 else { throw TrainingFailure("linear parameters out of range") }
+            record("lambda", lambda)
+            let model = try LinearRegression.fit(x: x, y: y, rows: train.count, columns: pre.width, lambda: lambda)
+            _ = progress(FitProgress(iteration: 1, total: 1, trainLoss: nil, validLoss: nil))
+            return Fitted(preprocessing: pre, model: .linear(model), hyperparameters: JSONObject(used))
+        case "isolation_forest":
+            let trees = Int(parameter("trees", 100))
+            let sample = Int(parameter("sample_size", 256))
+            guard trees >= 1, trees <= 10_000, sample >= 2 else { throw TrainingFailure("isolation_forest parameters out of range") }
+            record("trees", Double(trees))
+            record("sample_size", Double(sample))
+            record("seed", parameter("seed", 7))
+            let model = IsolationForest.fit(
+                x: x, rows: train.count, columns: pre.width, trees: trees, sampleSize: sample, seed: UInt64(max(0, parameter("seed", 7))))
+            _ = progress(FitProgress(iteration: 1, total: 1, trainLoss: nil, validLoss: nil))
+            return Fitted(preprocessing: pre, model: .isolationForest(model), hyperparameters: JSONObject(used))
+        default:
+            throw TrainingFailure("unknown algorithm '\(spec.algorithm)'")
+        }
+    }
+
+    /// Holdout metrics of `bundle` on the set's holdout rows (rows given as the bundle's own
+    /// inputs, so a champion with other features is measured on the same rows).
+    public static func evaluate(_ bundle: ModelBundle, holdout rows: [[ModelInput]], labels: [Double]) -> [String: Double] {
+        let scores = bundle.scores(inputs: rows)
+        var metrics: [String: Double] = [:]
+        switch bundle.task {
+        case .binary:
+            metrics["auc"] = Metrics.auc(labels: labels, scores: scores)
+            metrics["logloss"] = Metrics.logLoss(labels: labels, probabilities: scores)
+            metrics["accuracy"] = Metrics.accuracy(labels: labels, probabilities: scores)
+            let prf = Metrics.precisionRecallF1(labels: labels, probabilities: scores)
+            metrics["precision"] = prf.precision
+            metrics["recall"] = prf.recall
+            metrics["f1"] = prf.f1
+        case .regression:
+            metrics["rmse"] = Metrics.rmse(labels: labels, predictions: scores)
+            metrics["mae"] = Metrics.mae(labels: labels, predictions: scores)
+            metrics["r2"] = Metrics.r2(labels: labels, predictions: scores)
+        case .multiclass:
+            let k = bundle.classes.count
+            var correct = 0
+            var loss = 0.0
+            for (r, label) in labels.enumerated() {
+                let row = scores[(r * k)..<((r + 1) * k)]
+                if let best = row.indices.max(by: { row[$0] < row[$1] }), best - r * k == Int(label) { correct += 1 }
+                loss -= log(max(1e-15, row[r * k + Int(label)]))
+            }
+            metrics["accuracy"] = labels.isEmpty ? 0 : Double(correct) / Double(labels.count)
+            metrics["logloss"] = labels.isEmpty ? 0 : loss / Double(labels.count)
+        case .anomaly:
+            let mean = scores.isEmpty ? 0 : scores.reduce(0, +) / Double(scores.count)
+            metrics["mean_anomaly_score"] = mean
+        }
+        return metrics
+    }
+}
+
+

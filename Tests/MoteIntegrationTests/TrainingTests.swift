@@ -1,0 +1,212 @@
+import Foundation
+import MoteClient
+import MoteCore
+import Testing
+
+/// Training jobs through the real binary: features and labels pushed over the socket, jobs
+/// queued with motectl, versions registered and promoted only when better.
+@Suite("training jobs over the socket", .serialized)
+struct TrainingTests {
+    static let definitions = """
+        [[entity]]
+        name = "machine"
+        join_key = "machine_id"
+
+        [[feature_view]]
+        name = "sensors"
+        entity = "machine"
+        fields = [{ name = "temp", type = "float64" }, { name = "vibration", type = "float64" }, { name = "mode", type = "string" }]
+
+        [[feature_view]]
+        name = "labels"
+        entity = "machine"
+        fields = [{ name = "failed", type = "bool" }]
+
+        # Sees only the mode: a weak model.
+        [[training]]
+        name = "weak"
+        model = "failure"
+        algorithm = "gbdt"
+        label = "labels:failed"
+        features = ["sensors:mode"]
+        params = { trees = 3, num_leaves = 3, min_data_in_leaf = 5 }
+        promotion = { metric = "auc", min_improvement = 0.001, guards = ["logloss"] }
+
+        [[training]]
+        name = "strong"
+        model = "failure"
+        algorithm = "gbdt"
+        label = "labels:failed"
+        features = ["sensors:temp", "sensors:vibration", "sensors:mode"]
+        params = { trees = 30, num_leaves = 15, min_data_in_leaf = 10 }
+        promotion = { metric = "auc", min_improvement = 0.001 }
+
+        [[training]]
+        name = "slow"
+        model = "slow"
+        algorithm = "gbdt"
+        label = "labels:failed"
+        features = ["sensors:temp", "sensors:vibration", "sensors:mode"]
+        params = { trees = 100000, num_leaves = 31, min_data_in_leaf = 1, learning_rate = 0.001 }
+
+        [[training]]
+        name = "recent"
+        model = "recent"
+        algorithm = "logistic"
+        label = "labels:failed"
+        features = ["sensors:temp"]
+        window = "1d"
+        """
+
+    /// 2000 machines; failure follows temperature and vibration (and the mode a little).
+    func push(_ daemon: DaemonProcess) throws {
+        var keys: [String] = []
+        var temps: [String] = []
+        var vibrations: [String] = []
+        var modes: [String] = []
+        var labels: [String] = []
+        var times: [String] = []
+        var state: UInt64 = 11
+        func next() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        for i in 0..<2000 {
+            let t = 40 + next() * 60
+            let v = next()
+            let mode = ["idle", "run", "boost"][i % 3]
+            keys.append("\"m\(i)\"")
+            temps.append(String(t))
+            vibrations.append(String(v))
+            modes.append("\"\(mode)\"")
+            labels.append((t > 75 && v > 0.3) || (mode == "boost" && t > 70) ? "true" : "false")
+            times.append(String(1_750_000_000 + i))
+        }
+        let client = daemon.client()
+        let sensors = #"{"feature_view":"sensors","df":{"machine_id":[\#(keys.joined(separator: ","))],"event_timestamp":[\#(times.joined(separator: ","))],"temp":[\#(temps.joined(separator: ","))],"vibration":[\#(vibrations.joined(separator: ","))],"mode":[\#(modes.joined(separator: ","))]}}"#
+        #expect(try client.post("/v1/push", json: Array(sensors.utf8)).status == 200)
+        let labelTimes = times.map { String(Int($0)! + 1) }
+        let labelBody = #"{"feature_view":"labels","df":{"machine_id":[\#(keys.joined(separator: ","))],"event_timestamp":[\#(labelTimes.joined(separator: ","))],"failed":[\#(labels.joined(separator: ","))]}}"#
+        #expect(try client.post("/v1/push", json: Array(labelBody.utf8)).status == 200)
+    }
+
+    func motectl(_ daemon: DaemonProcess, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        try runCommand(DaemonProcess.motectlPath, arguments + ["--socket", daemon.socketPath])
+    }
+
+    func waitForStatus(_ daemon: DaemonProcess, _ id: String, _ wanted: Set<String>, timeout: Double = 120) throws -> JSONValue {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let job = try daemon.client().get("/v1/training-jobs/\(id)").json()["job"] ?? .null
+            if let status = job["status"]?.stringValue, wanted.contains(status) { return job }
+            usleep(50_000)
+        }
+        throw TestFailure("job \(id) did not reach \(wanted) in \(timeout)s:\n\(daemon.log())")
+    }
+
+    @Test("train, register, promote; a worse model stays challenger; the run, bundle and journal lines are there")
+    func promotion() throws {
+        let daemon = DaemonProcess()
+        try daemon.start()
+        let file = daemon.directory + "/defs.toml"
+        try TrainingTests.definitions.write(toFile: file, atomically: true, encoding: .utf8)
+        let apply = try motectl(daemon, ["apply", "-f", file])
+        #expect(apply.status == 0, "\(apply.stderr)")
+        #expect(apply.stdout.contains("training"))
+        try push(daemon)
+
+        let first = try motectl(daemon, ["train", "weak", "--wait"])
+        #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        #expect(first.stdout.contains("version 1 is champion"), "\(first.stdout)")
+
+        let second = try motectl(daemon, ["train", "strong", "--wait"])
+        #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
+        #expect(second.stdout.contains("version 2 is champion"), "\(second.stdout)")
+        #expect(second.stdout.contains("beats champion v1"), "\(second.stdout)")
+
+        let third = try motectl(daemon, ["train", "weak", "--wait"])
+        #expect(third.status == 0, "\(third.stdout)\(third.stderr)")
+        #expect(third.stdout.contains("version 3 is challenger"), "\(third.stdout)")
+
+        let client = daemon.client()
+        let model = try client.get("/v1/models/failure").json()["model"] ?? .null
+        #expect(model["aliases"]?["champion"] == 2)
+        #expect(model["aliases"]?["challenger"] == 3)
+        let v3 = try client.get("/v1/models/failure/versions/3").json()["version"] ?? .null
+        #expect(v3["tags"]?["mote.promotion"]?.stringValue?.contains("vs champion v2") == true, "\(v3)")
+
+        // The champion's run has the params, the learning curve and the holdout metrics.
+        let jobs = try client.get("/v1/training-jobs").json()["jobs"]?.arrayValue ?? []
+        #expect(jobs.count == 3)
+        #expect(jobs.allSatisfy { $0["status"] == "succeeded" })
+        let strongJob = try #require(jobs.first { $0["spec"] == "strong" })
+        let run = try client.get("/v1/runs/\(strongJob["run_id"]?.stringValue ?? "")").json()["run"] ?? .null
+        #expect(run["params"]?["param.trees"] == "30")
+        #expect(run["params"]?["dataset_rows"] == "2000")
+        #expect((run["metrics"]?["holdout_auc"]?["value"]?.doubleValue ?? 0) > 0.9)
+        #expect(run["metrics"]?["valid_loss"]?["step"] == 30)
+
+        // The registered artifact is a bundle that names its inputs and training run.
+        let v2 = try client.get("/v1/models/failure/versions/2").json()["version"] ?? .null
+        let digest = v2["artifact_digest"]?.stringValue ?? ""
+        let bundle = try JSONParser.parse(
+            try Data(contentsOf: URL(fileURLWithPath: daemon.stateDir + "/artifacts/sha256/" + digest)).map { $0 })
+        #expect(bundle["format"] == "mote.model")
+        #expect(bundle["inputs"]?.arrayValue?.count == 3)
+        #expect(bundle["training"]?["run_id"] == run["id"])
+        #expect(bundle["profile"]?["features"]?.arrayValue?.first?["numeric"]?["quantiles"]?.arrayValue?.count == 9)
+
+        let log = daemon.log()
+        #expect(log.contains("event=model_promoted"))
+        #expect(log.contains("event=model_not_promoted"))
+        #expect(log.contains("job=\(strongJob["id"]?.stringValue ?? "-")"))
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test("a job with too little data fails and says why; cancelling works queued and running; a job cut by kill -9 is failed and queued again")
+    func failuresAndRestart() throws {
+        let daemon = DaemonProcess()
+        try daemon.start()
+        let file = daemon.directory + "/defs.toml"
+        try TrainingTests.definitions.write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try motectl(daemon, ["apply", "-f", file]).status == 0)
+        try push(daemon)
+
+        // The labels are from 2025: a one-day window holds none.
+        let failing = try motectl(daemon, ["train", "recent", "--wait"])
+        #expect(failing.status == 1)
+        #expect(failing.stdout.contains("only 0 labelled rows in the window"), "\(failing.stdout)")
+        #expect(try daemon.client().get("/v2/health/ready").status == 200)
+
+        let client = daemon.client()
+        func submit(_ spec: String) throws -> String {
+            let answer = try client.post("/v1/training-jobs", json: Array(#"{"spec":"\#(spec)"}"#.utf8))
+            #expect(answer.status == 202)
+            return try answer.json()["job"]?["id"]?.stringValue ?? ""
+        }
+        let slow = try submit("slow")
+        let queued = try submit("weak")
+        _ = try waitForStatus(daemon, slow, ["running"])
+        let cancelledQueued = try client.send("DELETE", "/v1/training-jobs/\(queued)").json()["job"] ?? .null
+        #expect(cancelledQueued["status"] == "cancelled")
+
+        // kill -9 while the slow job runs; the restarted daemon fails it and queues it again.
+        daemon.signal(SIGKILL)
+        _ = daemon.waitForExit()
+        let again = DaemonProcess(directory: daemon.directory)
+        try again.start()
+        let interrupted = try again.client().get("/v1/training-jobs/\(slow)").json()["job"] ?? .null
+        #expect(interrupted["status"] == "failed")
+        #expect(interrupted["reason"]?.stringValue?.contains("interrupted by a restart") == true)
+        let jobs = try again.client().get("/v1/training-jobs").json()["jobs"]?.arrayValue ?? []
+        let requeued = try #require(jobs.first { $0["trigger"] == "restart" })
+        #expect(requeued["spec"] == "slow")
+        let running = try waitForStatus(again, requeued["id"]?.stringValue ?? "", ["running"])
+        let cancel = try motectl(again, ["jobs", "cancel", running["id"]?.stringValue ?? ""])
+        #expect(cancel.status == 0)
+        let ended = try waitForStatus(again, running["id"]?.stringValue ?? "", ["cancelled", "failed", "succeeded"])
+        #expect(ended["status"] == "cancelled")
+        #expect(again.log().contains("interrupted by a restart"))
+        #expect(again.stop() == 0)
+    }
+}
