@@ -5,7 +5,7 @@ import MoteTraining
 import NIOHTTP1
 
 /// Training routes: `/v1/training-specs`, `/v1/training-jobs[/{id}[/events]]`. Queueing and
-/// cancelling need `write`.
+/// cancelling need `admin` (DESIGN.md: training is an admin act).
 enum TrainingRoutes {
     static func routes(_ jobs: TrainingJobs, store: FeatureStore) -> [Route] {
         @Sendable func job(_ request: Request) throws -> TrainingJob {
@@ -24,14 +24,14 @@ enum TrainingRoutes {
                 w.endObject()
                 return .json(w)
             }),
-            Route(.POST, "/v1/training-jobs", role: .write, .blocking { request in
+            Route(.POST, "/v1/training-jobs", role: .admin, .blocking { request in
                 guard case .object(let body) = try FeatureRoutes.parse(request) else { throw APIError.invalidShape("the body must be a JSON object") }
                 try RegistryRoutes.only(body, ["spec", "inline"])
                 let spec: TrainingSpec
                 if let name = try RegistryRoutes.optionalText(body, "spec") {
                     guard body["inline"] == nil else { throw APIError.invalidShape("give 'spec' (a name) or 'inline' (TOML), not both") }
                     guard let found = store.definitions.set.training(name) else {
-                        throw APIError.notFound("no training spec '\(name)'; apply one with [[training]] (motectl apply -f FILE)")
+                        throw APIError.notFound("no training spec '\(name)'; apply one with [[training_spec]] (motectl apply -f FILE)")
                     }
                     spec = found
                 } else if let toml = try RegistryRoutes.optionalText(body, "inline") {
@@ -42,11 +42,11 @@ enum TrainingRoutes {
                         throw APIError.invalidShape("inline spec: \(error)")
                     }
                     guard parsed.trainings.count == 1, parsed.entities.isEmpty, parsed.views.isEmpty else {
-                        throw APIError.invalidShape("an inline spec is one [[training]] table and nothing else")
+                        throw APIError.invalidShape("an inline spec is one [[training_spec]] table and nothing else")
                     }
                     spec = parsed.trainings[0]
                 } else {
-                    throw APIError.invalidShape("give 'spec' (the name of an applied training spec) or 'inline' (one [[training]] table in TOML)")
+                    throw APIError.invalidShape("give 'spec' (the name of an applied training spec) or 'inline' (one [[training_spec]] table in TOML)")
                 }
                 let job = try jobs.submit(spec: spec, trigger: "api")
                 var w = JSONWriter()
@@ -79,7 +79,7 @@ enum TrainingRoutes {
                 w.endObject()
                 return .json(w)
             }),
-            Route(.DELETE, "/v1/training-jobs/{id}", role: .write, .blocking { request in
+            Route(.DELETE, "/v1/training-jobs/{id}", role: .admin, .blocking { request in
                 let cancelled = try jobs.cancel(request.parameter("id") ?? "")
                 var w = JSONWriter()
                 w.beginObject()

@@ -10,7 +10,7 @@ import Glibc
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Queue a training job for an applied [[training]] spec; --wait follows it with a progress bar.")
+        abstract: "Queue a training job for an applied [[training_spec]]; --wait follows it with a progress bar.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Training spec name (see motectl jobs specs).") var spec: String
     @Flag(name: .long, help: "Follow the job until it ends; exit 1 unless it succeeds.") var wait = false

@@ -23,33 +23,33 @@ struct TrainingTests {
         fields = [{ name = "failed", type = "bool" }]
 
         # Sees only the mode: a weak model.
-        [[training]]
+        [[training_spec]]
         name = "weak"
         model = "failure"
         algorithm = "gbdt"
         label = "labels:failed"
         features = ["sensors:mode"]
-        params = { trees = 3, num_leaves = 3, min_data_in_leaf = 5 }
-        promotion = { metric = "auc", min_improvement = 0.001, guards = ["logloss"] }
+        params = { num_trees = 3, num_leaves = 3, min_data_in_leaf = 5 }
+        promote = { metric = "auc", min_improvement = 0.001, guards = ["logloss"] }
 
-        [[training]]
+        [[training_spec]]
         name = "strong"
         model = "failure"
         algorithm = "gbdt"
         label = "labels:failed"
         features = ["sensors:temp", "sensors:vibration", "sensors:mode"]
-        params = { trees = 30, num_leaves = 15, min_data_in_leaf = 10 }
-        promotion = { metric = "auc", min_improvement = 0.001 }
+        params = { num_trees = 30, num_leaves = 15, min_data_in_leaf = 10 }
+        promote = { metric = "auc", min_improvement = 0.001 }
 
-        [[training]]
+        [[training_spec]]
         name = "slow"
         model = "slow"
         algorithm = "gbdt"
         label = "labels:failed"
         features = ["sensors:temp", "sensors:vibration", "sensors:mode"]
-        params = { trees = 100000, num_leaves = 31, min_data_in_leaf = 1, learning_rate = 0.001 }
+        params = { num_trees = 100000, num_leaves = 31, min_data_in_leaf = 1, learning_rate = 0.001 }
 
-        [[training]]
+        [[training_spec]]
         name = "recent"
         model = "recent"
         algorithm = "logistic"

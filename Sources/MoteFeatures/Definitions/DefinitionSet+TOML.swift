@@ -3,7 +3,7 @@ public import MoteCore
 extension DefinitionSet {
     /// Reads a definitions file (the TOML `motectl apply` takes). Errors name the key and line.
     /// Views get id 0 here; `DefinitionPlan` assigns ids against what is stored.
-    /// `[[training]]` specs may name views of `known` (the stored definitions) besides the file's.
+    /// `[[training_spec]]` tables may name views of `known` (the stored definitions) besides the file's.
     public static func parse(toml text: String, known: DefinitionSet = DefinitionSet()) throws(ConfigLoader.Failure) -> DefinitionSet {
         let root: TOMLTable
         do {
@@ -12,7 +12,7 @@ extension DefinitionSet {
             throw ConfigLoader.Failure(key: "", line: error.line, message: error.message)
         }
         let reader = TableReader(table: root, path: "")
-        try reader.onlyKeys(["entity", "feature_view", "training"])
+        try reader.onlyKeys(["entity", "feature_view", "training_spec"])
         var set = DefinitionSet()
         for t in try reader.tableArray("entity") ?? [] {
             try t.onlyKeys(["name", "join_key", "join_keys", "type", "description"])
@@ -92,7 +92,7 @@ extension DefinitionSet {
         var lookup = set
         lookup.entities += known.entities.filter { e in !set.entities.contains { $0.name == e.name } }
         lookup.views += known.views.filter { v in !set.views.contains { $0.name == v.name } }
-        for t in try reader.tableArray("training") ?? [] {
+        for t in try reader.tableArray("training_spec") ?? [] {
             let spec = try TrainingSpec.parse(t, in: lookup)
             guard !set.trainings.contains(where: { $0.name == spec.name }) else {
                 throw t.failure("name", "training spec '\(spec.name)' is defined twice")

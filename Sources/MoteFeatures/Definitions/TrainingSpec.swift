@@ -39,7 +39,7 @@ public struct PromotionPolicy: Sendable, Equatable {
     }
 }
 
-/// A training spec from the definitions file (`[[training]]`): what to learn from which
+/// A training spec from the definitions file (`[[training_spec]]`, DESIGN.md's shape): what to learn from which
 /// features, how to split, when to run, and when to promote.
 public struct TrainingSpec: Sendable, Equatable {
     public var name: String
@@ -100,11 +100,11 @@ public struct TrainingSpec: Sendable, Equatable {
 }
 
 extension TrainingSpec {
-    /// Reads one `[[training]]` table, checking names against the views of `set`.
+    /// Reads one `[[training_spec]]` table, checking names against the views of `set`.
     static func parse(_ t: TableReader, in set: DefinitionSet) throws(ConfigLoader.Failure) -> TrainingSpec {
         try t.onlyKeys([
-            "name", "model", "algorithm", "task", "params", "label", "features", "window", "holdout", "every", "min_new_labels",
-            "retrain_on_drift", "promotion",
+            "name", "model", "algorithm", "objective", "params", "label", "features", "window", "holdout", "schedule",
+            "every", "min_new_labels", "retrain_on_drift", "promote",
         ])
         guard let name = try t.string("name", nonEmpty: true), DefinitionNames.isValid(name) else {
             throw t.failure("name", "a training spec needs a valid name (letters, digits, _ and -)")
@@ -120,12 +120,15 @@ extension TrainingSpec {
         var parameters: [String: Double] = [:]
         if let p = try t.table("params") {
             for entry in p.table.entries {
-                guard known.contains(entry.key) else {
-                    throw p.failure(entry.key, "'\(algorithm)' takes \(known.sorted().joined(separator: ", "))")
+                // DESIGN.md writes `num_trees`; `trees` is the same.
+                let key = entry.key == "num_trees" ? "trees" : entry.key
+                guard known.contains(key) else {
+                    throw p.failure(entry.key, "'\(algorithm)' takes \(known.sorted().map { $0 == "trees" ? "num_trees" : $0 }.joined(separator: ", "))")
                 }
+                guard parameters[key] == nil else { throw p.failure(entry.key, "given twice (num_trees and trees are one parameter)") }
                 switch entry.value {
-                case .integer(let i): parameters[entry.key] = Double(i)
-                case .float(let d) where d.isFinite: parameters[entry.key] = d
+                case .integer(let i): parameters[key] = Double(i)
+                case .float(let d) where d.isFinite: parameters[key] = d
                 default: throw p.failure(entry.key, "expected a number")
                 }
             }
@@ -163,11 +166,12 @@ extension TrainingSpec {
             case "logistic": task = "binary"
             default: task = field.type == .float64 ? "regression" : "binary"
             }
-            if let given = try t.string("task", nonEmpty: true) {
+            let objectiveKey = "objective"
+            if let given = try t.string(objectiveKey, nonEmpty: true) {
                 guard ["binary", "multiclass", "regression"].contains(given) else {
-                    throw t.failure("task", "expected binary, multiclass or regression")
+                    throw t.failure(objectiveKey, "expected binary, multiclass or regression")
                 }
-                guard algorithm == "gbdt" || given == task else { throw t.failure("task", "'\(algorithm)' does \(task)") }
+                guard algorithm == "gbdt" || given == task else { throw t.failure(objectiveKey, "'\(algorithm)' does \(task)") }
                 task = given
             }
             if field.type == .string, task == "regression" { throw t.failure("label", "a string label cannot be regressed") }
@@ -178,14 +182,19 @@ extension TrainingSpec {
         case .float(let d)? where d > 0 && d <= 0.5: holdout = d
         default: throw t.failure("holdout", "expected a share of rows above 0 and at most 0.5, such as 0.2")
         }
+        // Schedule keys in `schedule = { ... }` (DESIGN.md) or at the top of the table.
+        let schedule = try t.table("schedule") ?? t
+        if schedule.path != t.path { try schedule.onlyKeys(["every", "min_new_labels", "retrain_on_drift"]) }
         var retrainOnDrift = false
-        if let v = t.table["retrain_on_drift"] {
-            guard case .bool(let b) = v else { throw t.failure("retrain_on_drift", "expected true or false") }
+        if let v = schedule.table["retrain_on_drift"] {
+            guard case .bool(let b) = v else { throw schedule.failure("retrain_on_drift", "expected true or false") }
             retrainOnDrift = b
         }
+        let every = try schedule.duration("every") ?? 0
+        let minNewLabels = try schedule.int("min_new_labels", 0...Int(Int32.max)) ?? 0
         var promotion: PromotionPolicy?
         let available = PromotionPolicy.metrics[task] ?? []
-        if let p = try t.table("promotion") {
+        if let p = try t.table("promote") {
             try p.onlyKeys(["metric", "direction", "min_improvement", "guards"])
             guard task != "anomaly" else { throw p.failure("metric", "an anomaly model has no holdout metric; every version is promoted") }
             let metric = try p.string("metric", nonEmpty: true) ?? PromotionPolicy.defaultMetric(task: task) ?? ""
@@ -208,8 +217,8 @@ extension TrainingSpec {
         }
         return TrainingSpec(
             name: name, model: model, algorithm: algorithm, task: task, parameters: parameters, label: labelText, features: features,
-            windowNanos: try t.duration("window") ?? 0, holdout: holdout, everyNanos: try t.duration("every") ?? 0,
-            minNewLabels: try t.int("min_new_labels", 0...Int(Int32.max)) ?? 0, retrainOnDrift: retrainOnDrift, promotion: promotion)
+            windowNanos: try t.duration("window") ?? 0, holdout: holdout, everyNanos: every, minNewLabels: minNewLabels,
+            retrainOnDrift: retrainOnDrift, promotion: promotion)
     }
 
     /// The spec as a JSON object (stored with the definitions and answered by the API).
