@@ -50,9 +50,10 @@ public struct GBDTTrainer: Sendable {
         progress: ((GBDTProgress) -> Bool)? = nil
     ) -> GBDTModel {
         let p = parameters
-        let binner = FeatureBinner(x: x, rows: rows, columns: columns, maxBins: p.maxBins)
-        let rowBins = binner.binRows(x: x, rows: rows)
-        let bins = FeatureBinner.transpose(rowBins, rows: rows, columns: columns)
+        let binner = FeatureBinner(x: x, rows: rows, columns: columns, maxBins: p.maxBins, threads: p.threads)
+        let rowBins = binner.binRows(x: x, rows: rows, threads: p.threads)
+        // Column-major bins only for walking trees over all rows (bagging).
+        let bins = p.baggingFraction < 1 ? FeatureBinner.transpose(rowBins, rows: rows, columns: columns) : []
         let validBins = valid.map { binner.binColumns(x: $0.x, rows: $0.rows) }
 
         let k = p.objective == .multiclass ? max(2, p.numClasses) : 1
@@ -79,7 +80,7 @@ public struct GBDTTrainer: Sendable {
         var grad = [Double](repeating: 0, count: rows)
         var hess = [Double](repeating: 0, count: rows)
         var probabilities = [Double](repeating: 0, count: k > 1 ? rows * k : 0)
-        var builder = TreeBuilder(rows: rows, columns: columns, bins: bins, rowBins: rowBins, parameters: p)
+        var builder = TreeBuilder(rows: rows, columns: columns, rowBins: rowBins, parameters: p)
         var rng = SplitMix64(seed: p.seed)
         var model = GBDTModel(
             objective: p.objective, classCount: k, baseScores: bases, feature: [], threshold: [], defaultLeft: [], left: [], right: [],

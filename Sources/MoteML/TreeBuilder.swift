@@ -5,31 +5,40 @@ struct SharedPointer<T>: @unchecked Sendable {
     let base: UnsafeMutablePointer<T>
 }
 
-/// Grows one tree leaf-wise over binned columns. Buffers (row partition, histograms) are
-/// allocated once and reused for every tree.
+/// Grows one tree leaf-wise over binned rows. The rows' bins, gradients and hessians are kept
+/// in leaf order: each leaf owns a contiguous range of positions, and a split moves its rows'
+/// data (not just their indices) so that building a histogram reads memory front to back
+/// (LightGBM's ordered gradients, taken to the bins too). Buffers are allocated once and
+/// reused for every tree; the row order carries over from one tree to the next.
 struct TreeBuilder {
     let rows: Int
     let columns: Int
-    /// Column-major bins (`bins[f * rows + r]`), for partitioning by one feature.
-    let bins: [UInt8]
-    /// Row-major bins (`rowBins[r * columns + f]`), for histograms.
-    let rowBins: [UInt8]
     let parameters: GBDTParameters
-    /// Per-thread scratch histograms, summed into the leaf's slot.
-    var scratchGradHess: [[Double]]
-    var scratchCounts: [[Int32]]
-    /// Room for the right side while partitioning.
-    var partitionScratch: [Int32]
-    /// Where each leaf of the last grown tree is: (start, end, node).
-    var lastLeaves: [(start: Int, end: Int, node: Int)] = []
     /// Value bins per feature (+1 for the missing bin 0) are at most 256.
     static let slots = 256
+    /// Doubles per bin: gradient, hessian, row count side by side.
+    static let doublesPerBin = 3
 
-    /// Row indices; each leaf owns a contiguous range.
-    var indices: [Int32]
-    /// Per leaf slot: (gradient, hessian) per feature and bin, and counts.
+    /// Position -> original row.
+    var order: [Int32]
+    /// Row-major bins in position order (`orderedBins[i * rowStride + f]`), rows padded to
+    /// whole 8-byte words so moving a row is a few word copies.
+    var orderedBins: [UInt8]
+    let rowStride: Int
+    /// Gradients and hessians in position order (gathered at the start of each tree).
+    var orderedGrad: [Double]
+    var orderedHess: [Double]
+    /// Room for the right side while partitioning.
+    var scratchOrder: [Int32]
+    var scratchBins: [UInt8]
+    var scratchGrad: [Double]
+    var scratchHess: [Double]
+    /// Per-thread histograms for row-split building of large leaves.
+    var threadHistograms: [[Double]]
+    /// Per leaf slot, per feature and bin: (gradient, hessian, row count).
     var gradHess: [[Double]]
-    var counts: [[Int32]]
+    /// Where each leaf of the last grown tree is: (start, end, node), in positions.
+    var lastLeaves: [(start: Int, end: Int, node: Int)] = []
 
     struct Leaf {
         var start: Int
@@ -51,37 +60,63 @@ struct TreeBuilder {
         var leftCount: Int
     }
 
-    init(rows: Int, columns: Int, bins: [UInt8], rowBins: [UInt8], parameters: GBDTParameters) {
+    init(rows: Int, columns: Int, rowBins: [UInt8], parameters: GBDTParameters) {
         self.rows = rows
         self.columns = columns
-        self.bins = bins
-        self.rowBins = rowBins
         self.parameters = parameters
-        let threads = max(1, parameters.threads)
-        scratchGradHess = (0..<threads).map { _ in [Double](repeating: 0, count: columns * TreeBuilder.slots * 2) }
-        scratchCounts = (0..<threads).map { _ in [Int32](repeating: 0, count: columns * TreeBuilder.slots) }
-        indices = [Int32](repeating: 0, count: rows)
-        partitionScratch = [Int32](repeating: 0, count: rows)
-        let leaves = max(2, parameters.numLeaves)
-        gradHess = (0..<leaves).map { _ in [Double](repeating: 0, count: columns * TreeBuilder.slots * 2) }
-        counts = (0..<leaves).map { _ in [Int32](repeating: 0, count: columns * TreeBuilder.slots) }
+        order = (0..<rows).map { Int32($0) }
+        let rowStride = (columns + 7) / 8 * 8
+        self.rowStride = rowStride
+        var padded = [UInt8](repeating: 0, count: rows * rowStride)
+        padded.withUnsafeMutableBufferPointer { dst in
+            rowBins.withUnsafeBufferPointer { src in
+                for r in 0..<rows { (dst.baseAddress! + r * rowStride).update(from: src.baseAddress! + r * columns, count: columns) }
+            }
+        }
+        orderedBins = padded
+        orderedGrad = [Double](repeating: 0, count: rows)
+        orderedHess = [Double](repeating: 0, count: rows)
+        scratchOrder = [Int32](repeating: 0, count: rows)
+        scratchBins = [UInt8](repeating: 0, count: rows * rowStride)
+        scratchGrad = [Double](repeating: 0, count: rows)
+        scratchHess = [Double](repeating: 0, count: rows)
+        let width = columns * TreeBuilder.slots * TreeBuilder.doublesPerBin
+        threadHistograms = (0..<max(1, parameters.threads)).map { _ in [Double](repeating: 0, count: width) }
+        gradHess = (0..<max(2, parameters.numLeaves)).map { _ in [Double](repeating: 0, count: width) }
     }
 
     mutating func grow(grad: [Double], hess: [Double], rng: inout SplitMix64) -> BinTree {
         let p = parameters
-        // Rows of this tree (bagging) and features it may split on.
-        var n = 0
-        for r in 0..<rows where p.baggingFraction >= 1 || rng.unit() < p.baggingFraction {
-            indices[n] = Int32(r)
-            n += 1
+        // Rows of this tree (bagging: drawn per original row, moved to the front), then their
+        // gradients in position order.
+        var n = rows
+        if p.baggingFraction < 1 {
+            var inBag = [Bool](repeating: false, count: rows)
+            for r in 0..<rows { inBag[r] = rng.unit() < p.baggingFraction }
+            n = partition(start: 0, end: rows) { position, _ in inBag[Int(position)] }
+        }
+        order.withUnsafeBufferPointer { order in
+            grad.withUnsafeBufferPointer { g in
+                hess.withUnsafeBufferPointer { h in
+                    orderedGrad.withUnsafeMutableBufferPointer { og in
+                        orderedHess.withUnsafeMutableBufferPointer { oh in
+                            for i in 0..<n {
+                                let r = Int(order[i])
+                                og[i] = g[r]
+                                oh[i] = h[r]
+                            }
+                        }
+                    }
+                }
+            }
         }
         var active = [Bool](repeating: true, count: columns)
         if p.featureFraction < 1 {
             let keep = max(1, Int((Double(columns) * p.featureFraction).rounded()))
-            var order = Array(0..<columns)
-            for i in stride(from: columns - 1, to: 0, by: -1) { order.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+            var shuffled = Array(0..<columns)
+            for i in stride(from: columns - 1, to: 0, by: -1) { shuffled.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
             active = [Bool](repeating: false, count: columns)
-            for f in order.prefix(keep) { active[f] = true }
+            for f in shuffled.prefix(keep) { active[f] = true }
         }
         let activeFeatures = (0..<columns).filter { active[$0] }
 
@@ -95,12 +130,12 @@ struct TreeBuilder {
         var sumG = 0.0
         var sumH = 0.0
         for i in 0..<n {
-            sumG += grad[Int(indices[i])]
-            sumH += hess[Int(indices[i])]
+            sumG += orderedGrad[i]
+            sumH += orderedHess[i]
         }
         var leaves = [Leaf(start: 0, end: n, sumGrad: sumG, sumHess: sumH, depth: 0, node: 0, split: nil)]
         guard n > 0 else { return tree }
-        buildHistogram(slot: 0, start: 0, end: n, features: activeFeatures, grad: grad, hess: hess)
+        buildHistogram(slot: 0, start: 0, end: n, features: activeFeatures)
         leaves[0].split = bestSplit(slot: 0, leaf: leaves[0], features: activeFeatures)
 
         while leaves.count < max(2, p.numLeaves) {
@@ -114,7 +149,13 @@ struct TreeBuilder {
             }
             guard chosen >= 0, let split = leaves[chosen].split else { break }
             let parent = leaves[chosen]
-            let mid = partition(parent, split)
+            let feature = split.feature
+            let threshold = UInt8(split.bin)
+            let defaultLeft = split.defaultLeft
+            let mid = partition(start: parent.start, end: parent.end) { _, bins in
+                let b = bins[feature]
+                return b == 0 ? defaultLeft : b <= threshold
+            }
             // Tree nodes: the leaf becomes a split with two new leaves.
             let leftNode = tree.feature.count
             for _ in 0..<2 {
@@ -143,7 +184,7 @@ struct TreeBuilder {
             let newSlot = leaves.count
             let leftSmaller = (mid - parent.start) <= (parent.end - mid)
             let small = leftSmaller ? leftLeaf : rightLeaf
-            buildHistogram(slot: newSlot, start: small.start, end: small.end, features: activeFeatures, grad: grad, hess: hess)
+            buildHistogram(slot: newSlot, start: small.start, end: small.end, features: activeFeatures)
             subtract(from: parentSlot, newSlot, features: activeFeatures)
             // Keep slot k == leaf k: the larger child takes the parent's place.
             if leftSmaller {
@@ -168,174 +209,171 @@ struct TreeBuilder {
     }
 
     /// Adds the last tree's leaf values to the scores of the rows in its leaves (all rows
-    /// when there is no bagging): one pass over the partition, no tree walk.
+    /// when there is no bagging): one pass over the positions, no tree walk.
     func addLeafValues(of tree: BinTree, to scores: inout [Double], offset: Int = 0) {
-        indices.withUnsafeBufferPointer { idx in
+        order.withUnsafeBufferPointer { order in
             scores.withUnsafeMutableBufferPointer { s in
                 for leaf in lastLeaves {
                     let v = tree.value[leaf.node]
-                    for i in leaf.start..<leaf.end { s[offset + Int(idx[i])] += v }
+                    for i in leaf.start..<leaf.end { s[offset + Int(order[i])] += v }
                 }
             }
         }
     }
 
-    /// Moves the leaf's rows that go left to the front of its range, keeping both sides in
-    /// ascending row order (so histogram building walks memory forward); returns where the
-    /// right side starts.
-    mutating func partition(_ leaf: Leaf, _ split: Split) -> Int {
-        let rows = self.rows
-        let threshold = UInt8(split.bin)
-        let defaultLeft = split.defaultLeft
-        return bins.withUnsafeBufferPointer { bins in
-            partitionScratch.withUnsafeMutableBufferPointer { right in
-                indices.withUnsafeMutableBufferPointer { idx in
-                    let column = bins.baseAddress! + split.feature * rows
-                    var l = leaf.start
-                    var r = 0
-                    for i in leaf.start..<leaf.end {
-                        let row = idx[i]
-                        let b = column[Int(row)]
-                        if b == 0 ? defaultLeft : b <= threshold {
-                            idx[l] = row
-                            l += 1
-                        } else {
-                            right[r] = row
-                            r += 1
-                        }
-                    }
-                    for k in 0..<r { idx[l + k] = right[k] }
-                    return l
-                }
-            }
+    /// Moves the rows of `start..<end` for which `goesLeft(originalRow, rowBins)` holds to the
+    /// front of the range, with their bins, gradient and hessian, keeping both sides in their
+    /// order; returns where the right side starts.
+    @inline(__always)
+    mutating func partition(start: Int, end: Int, _ goesLeft: (Int32, UnsafePointer<UInt8>) -> Bool) -> Int {
+        let stride = rowStride
+        let words = stride / 8
+        @inline(__always) func copyRow(_ to: UnsafeMutablePointer<UInt8>, _ from: UnsafePointer<UInt8>) {
+            let t = UnsafeMutableRawPointer(to)
+            let f = UnsafeRawPointer(from)
+            for w in 0..<words { t.storeBytes(of: f.load(fromByteOffset: w * 8, as: UInt64.self), toByteOffset: w * 8, as: UInt64.self) }
         }
-    }
-
-    /// Sums gradient, hessian and count per bin for the rows in `start..<end`. Rows are split
-    /// across threads, each filling its own scratch histogram from row-major bins (one row's
-    /// bins are contiguous), and the scratch histograms are summed into the slot in a fixed
-    /// order, so the result does not depend on timing.
-    mutating func buildHistogram(slot: Int, start: Int, end: Int, features: [Int], grad: [Double], hess: [Double]) {
-        let columns = self.columns
-        let slots = TreeBuilder.slots
-        let count = end - start
-        let threads = count < 8192 ? 1 : max(1, min(parameters.threads, scratchGradHess.count))
-        if threads == 1 {
-            // One thread: accumulate straight into the slot, no scratch and no merge.
-            accumulate(into: slot, start: start, end: end, features: features, grad: grad, hess: hess)
-            return
-        }
-        for t in 0..<threads {
-            scratchGradHess[t].withUnsafeMutableBufferPointer { gh in
-                for f in features { (gh.baseAddress! + f * slots * 2).update(repeating: 0, count: slots * 2) }
-            }
-            scratchCounts[t].withUnsafeMutableBufferPointer { c in
-                for f in features { (c.baseAddress! + f * slots).update(repeating: 0, count: slots) }
-            }
-        }
-        var ghPointers: [SharedPointer<Double>] = []
-        var countPointers: [SharedPointer<Int32>] = []
-        for t in 0..<threads {
-            ghPointers.append(scratchGradHess[t].withUnsafeMutableBufferPointer { SharedPointer(base: $0.baseAddress!) })
-            countPointers.append(scratchCounts[t].withUnsafeMutableBufferPointer { SharedPointer(base: $0.baseAddress!) })
-        }
-        rowBins.withUnsafeBufferPointer { rowBins in
-            indices.withUnsafeBufferPointer { idx in
-                grad.withUnsafeBufferPointer { g in
-                    hess.withUnsafeBufferPointer { h in
-                        let binsP = SharedPointer(base: UnsafeMutablePointer(mutating: rowBins.baseAddress!))
-                        let idxP = SharedPointer(base: UnsafeMutablePointer(mutating: idx.baseAddress!))
-                        let gP = SharedPointer(base: UnsafeMutablePointer(mutating: g.baseAddress!))
-                        let hP = SharedPointer(base: UnsafeMutablePointer(mutating: h.baseAddress!))
-                        let ghs = ghPointers
-                        let cnts = countPointers
-                        let work: @Sendable (Int) -> Void = { t in
-                            TreeBuilder.addRows(
-                                (start + count * t / threads)..<(start + count * (t + 1) / threads), features: features,
-                                columns: columns, rowBins: binsP.base, indices: idxP.base, grad: gP.base, hess: hP.base,
-                                into: ghs[t].base, counts: cnts[t].base)
-                        }
-                        if threads == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: threads, execute: work) }
-                    }
-                }
-            }
-        }
-        // Sum the scratch histograms into the slot (only the features in use).
-        gradHess[slot].withUnsafeMutableBufferPointer { gh in
-            counts[slot].withUnsafeMutableBufferPointer { cnt in
-                let dstGH = gh.baseAddress!
-                let dstC = cnt.baseAddress!
-                for f in features {
-                    let ghBase = f * slots * 2
-                    let cBase = f * slots
-                    (dstGH + ghBase).update(from: ghPointers[0].base + ghBase, count: slots * 2)
-                    (dstC + cBase).update(from: countPointers[0].base + cBase, count: slots)
-                    for t in 1..<max(1, threads) {
-                        let srcGH = ghPointers[t].base + ghBase
-                        let srcC = countPointers[t].base + cBase
-                        for i in 0..<(slots * 2) { dstGH[ghBase + i] += srcGH[i] }
-                        for i in 0..<slots { dstC[cBase + i] += srcC[i] }
-                    }
-                }
-            }
-        }
-    }
-
-    /// Single-threaded histogram of `start..<end` written directly into a slot.
-    mutating func accumulate(into slot: Int, start: Int, end: Int, features: [Int], grad: [Double], hess: [Double]) {
-        let columns = self.columns
-        let slots = TreeBuilder.slots
-        gradHess[slot].withUnsafeMutableBufferPointer { gh in
-            counts[slot].withUnsafeMutableBufferPointer { cnt in
-                for f in features {
-                    (gh.baseAddress! + f * slots * 2).update(repeating: 0, count: slots * 2)
-                    (cnt.baseAddress! + f * slots).update(repeating: 0, count: slots)
-                }
-                rowBins.withUnsafeBufferPointer { rowBins in
-                    indices.withUnsafeBufferPointer { idx in
-                        grad.withUnsafeBufferPointer { g in
-                            hess.withUnsafeBufferPointer { h in
-                                TreeBuilder.addRows(
-                                    start..<end, features: features, columns: columns, rowBins: rowBins.baseAddress!,
-                                    indices: idx.baseAddress!, grad: g.baseAddress!, hess: h.baseAddress!, into: gh.baseAddress!,
-                                    counts: cnt.baseAddress!)
+        var l = start
+        var r = 0
+        order.withUnsafeMutableBufferPointer { order in
+            orderedBins.withUnsafeMutableBufferPointer { bins in
+                orderedGrad.withUnsafeMutableBufferPointer { g in
+                    orderedHess.withUnsafeMutableBufferPointer { h in
+                        scratchOrder.withUnsafeMutableBufferPointer { so in
+                            scratchBins.withUnsafeMutableBufferPointer { sb in
+                                scratchGrad.withUnsafeMutableBufferPointer { sg in
+                                    scratchHess.withUnsafeMutableBufferPointer { sh in
+                                        let binBase = bins.baseAddress!
+                                        let scratchBase = sb.baseAddress!
+                                        for i in start..<end {
+                                            let row = binBase + i * stride
+                                            if goesLeft(order[i], row) {
+                                                if l != i {
+                                                    order[l] = order[i]
+                                                    g[l] = g[i]
+                                                    h[l] = h[i]
+                                                    copyRow(binBase + l * stride, row)
+                                                }
+                                                l += 1
+                                            } else {
+                                                so[r] = order[i]
+                                                sg[r] = g[i]
+                                                sh[r] = h[i]
+                                                copyRow(scratchBase + r * stride, row)
+                                                r += 1
+                                            }
+                                        }
+                                        for k in 0..<r {
+                                            order[l + k] = so[k]
+                                            g[l + k] = sg[k]
+                                            h[l + k] = sh[k]
+                                        }
+                                        (binBase + l * stride).update(from: scratchBase, count: r * stride)
+                                    }
+                                }
                             }
                         }
                     }
                 }
             }
         }
+        return l
     }
 
-    /// The histogram inner loop: for each row in `range` of the partition, its gradient,
-    /// hessian and a count go to the bin of each feature (row-major bins: one row's bins are
-    /// contiguous). Shared by the single-threaded and the per-thread paths.
+    /// Sums gradient, hessian and count per bin for the positions `start..<end` (contiguous
+    /// memory). Large leaves are split across threads by position, each into its own
+    /// histogram, summed into the slot in a fixed order, so the result does not depend on
+    /// timing.
+    mutating func buildHistogram(slot: Int, start: Int, end: Int, features: [Int]) {
+        let columns = self.columns
+        let width = TreeBuilder.slots * TreeBuilder.doublesPerBin
+        let count = end - start
+        let threads = count < 16384 ? 1 : max(1, min(parameters.threads, threadHistograms.count))
+        if threads == 1 {
+            gradHess[slot].withUnsafeMutableBufferPointer { gh in
+                for f in features { (gh.baseAddress! + f * width).update(repeating: 0, count: width) }
+                orderedBins.withUnsafeBufferPointer { bins in
+                    orderedGrad.withUnsafeBufferPointer { g in
+                        orderedHess.withUnsafeBufferPointer { h in
+                            TreeBuilder.addRows(
+                                start..<end, features: features, columns: columns, stride: rowStride, bins: bins.baseAddress!, grad: g.baseAddress!,
+                                hess: h.baseAddress!, into: gh.baseAddress!)
+                        }
+                    }
+                }
+            }
+            return
+        }
+        var outs: [SharedPointer<Double>] = []
+        for t in 0..<threads {
+            threadHistograms[t].withUnsafeMutableBufferPointer { gh in
+                for f in features { (gh.baseAddress! + f * width).update(repeating: 0, count: width) }
+            }
+            outs.append(threadHistograms[t].withUnsafeMutableBufferPointer { SharedPointer(base: $0.baseAddress!) })
+        }
+        orderedBins.withUnsafeBufferPointer { bins in
+            orderedGrad.withUnsafeBufferPointer { g in
+                orderedHess.withUnsafeBufferPointer { h in
+                    let binsP = SharedPointer(base: UnsafeMutablePointer(mutating: bins.baseAddress!))
+                    let gP = SharedPointer(base: UnsafeMutablePointer(mutating: g.baseAddress!))
+                    let hP = SharedPointer(base: UnsafeMutablePointer(mutating: h.baseAddress!))
+                    let targets = outs
+                    let stride = rowStride
+                    DispatchQueue.concurrentPerform(iterations: threads) { t in
+                        TreeBuilder.addRows(
+                            (start + count * t / threads)..<(start + count * (t + 1) / threads), features: features, columns: columns,
+                            stride: stride, bins: binsP.base, grad: gP.base, hess: hP.base, into: targets[t].base)
+                    }
+                }
+            }
+        }
+        gradHess[slot].withUnsafeMutableBufferPointer { gh in
+            let dst = gh.baseAddress!
+            for f in features {
+                let base = f * width
+                (dst + base).update(from: outs[0].base + base, count: width)
+                for t in 1..<threads {
+                    let src = outs[t].base + base
+                    for i in 0..<width { dst[base + i] += src[i] }
+                }
+            }
+        }
+    }
+
+    /// The histogram inner loop over contiguous positions: each position's gradient, hessian
+    /// and a count go to the bin of each feature.
     @inline(__always)
     static func addRows(
-        _ range: Range<Int>, features: [Int], columns: Int, rowBins: UnsafePointer<UInt8>, indices: UnsafePointer<Int32>,
-        grad: UnsafePointer<Double>, hess: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>,
-        counts c: UnsafeMutablePointer<Int32>
+        _ range: Range<Int>, features: [Int], columns: Int, stride: Int, bins: UnsafePointer<UInt8>, grad: UnsafePointer<Double>,
+        hess: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>
     ) {
-        let slots = TreeBuilder.slots
-        let allFeatures = features.count == columns
-        for i in range {
-            let r = Int(indices[i])
-            let gr = grad[r]
-            let hr = hess[r]
-            let row = rowBins + r * columns
-            if allFeatures {
+        let width = TreeBuilder.slots * TreeBuilder.doublesPerBin
+        if features.count == columns {
+            for i in range {
+                let gr = grad[i]
+                let hr = hess[i]
+                let row = bins + i * stride
+                var histogram = out
                 for f in 0..<columns {
-                    let cell = f * slots + Int(row[f])
-                    out[2 * cell] += gr
-                    out[2 * cell + 1] += hr
-                    c[cell] += 1
+                    let cell = histogram + Int(row[f]) * 3
+                    cell[0] += gr
+                    cell[1] += hr
+                    cell[2] += 1
+                    histogram += width
                 }
-            } else {
-                for f in features {
-                    let cell = f * slots + Int(row[f])
-                    out[2 * cell] += gr
-                    out[2 * cell + 1] += hr
-                    c[cell] += 1
+            }
+        } else {
+            features.withUnsafeBufferPointer { features in
+                for i in range {
+                    let gr = grad[i]
+                    let hr = hess[i]
+                    let row = bins + i * stride
+                    for f in features {
+                        let cell = out + f * width + Int(row[f]) * 3
+                        cell[0] += gr
+                        cell[1] += hr
+                        cell[2] += 1
+                    }
                 }
             }
         }
@@ -343,14 +381,12 @@ struct TreeBuilder {
 
     /// `histogram[slot] -= histogram[other]` for the given features.
     mutating func subtract(from slot: Int, _ other: Int, features: [Int]) {
-        let slots = TreeBuilder.slots
+        let width = TreeBuilder.slots * TreeBuilder.doublesPerBin
         let otherGH = gradHess[other]
-        let otherCount = counts[other]
         gradHess[slot].withUnsafeMutableBufferPointer { gh in
-            counts[slot].withUnsafeMutableBufferPointer { cnt in
+            otherGH.withUnsafeBufferPointer { o in
                 for f in features {
-                    for i in (f * slots * 2)..<((f + 1) * slots * 2) { gh[i] -= otherGH[i] }
-                    for i in (f * slots)..<((f + 1) * slots) { cnt[i] -= otherCount[i] }
+                    for i in (f * width)..<((f + 1) * width) { gh[i] -= o[i] }
                 }
             }
         }
@@ -361,41 +397,46 @@ struct TreeBuilder {
     func bestSplit(slot: Int, leaf: Leaf, features: [Int]) -> Split? {
         let p = parameters
         let slots = TreeBuilder.slots
+        let width = slots * TreeBuilder.doublesPerBin
         let lambda = p.lambdaL2
         let totalCount = leaf.end - leaf.start
         let minData = max(1, p.minDataInLeaf)
+        let minHessian = p.minSumHessian
         let parentScore = leaf.sumGrad * leaf.sumGrad / (leaf.sumHess + lambda)
         var best: Split?
+        var bestGain = 1e-12
         gradHess[slot].withUnsafeBufferPointer { gh in
-            counts[slot].withUnsafeBufferPointer { cnt in
-                for f in features {
-                    let base = f * slots
-                    let missingG = gh[2 * base]
-                    let missingH = gh[2 * base + 1]
-                    let missingC = Int(cnt[base])
-                    var g = 0.0
-                    var h = 0.0
-                    var c = 0
-                    for b in 1..<(slots - 1) {
-                        g += gh[2 * (base + b)]
-                        h += gh[2 * (base + b) + 1]
-                        c += Int(cnt[base + b])
-                        if c == 0 { continue }
-                        if c == totalCount { break }
-                        for missingLeft in [false, true] {
-                            let lg = missingLeft ? g + missingG : g
-                            let lh = missingLeft ? h + missingH : h
-                            let lc = missingLeft ? c + missingC : c
-                            let rc = totalCount - lc
-                            if lc < minData || rc < minData { continue }
-                            let rg = leaf.sumGrad - lg
-                            let rh = leaf.sumHess - lh
-                            if lh < p.minSumHessian || rh < p.minSumHessian { continue }
-                            let gain = lg * lg / (lh + lambda) + rg * rg / (rh + lambda) - parentScore
-                            if gain > (best?.gain ?? 1e-12) {
-                                best = Split(gain: gain, feature: f, bin: b, defaultLeft: missingLeft, leftGrad: lg, leftHess: lh, leftCount: lc)
-                            }
-                            if missingC == 0 { break }
+            for f in features {
+                let base = gh.baseAddress! + f * width
+                let missingG = base[0]
+                let missingH = base[1]
+                let missingC = Int(base[2])
+                var g = 0.0
+                var h = 0.0
+                var c = 0
+                for b in 1..<(slots - 1) {
+                    let cell = base + b * 3
+                    g += cell[0]
+                    h += cell[1]
+                    c += Int(cell[2])
+                    if c == 0 { continue }
+                    if c == totalCount { break }
+                    // Missing values right (the bins so far go left), then, when there are
+                    // any, missing values left.
+                    for missingLeft in 0..<(missingC == 0 ? 1 : 2) {
+                        let left = missingLeft == 1
+                        let lg = left ? g + missingG : g
+                        let lh = left ? h + missingH : h
+                        let lc = left ? c + missingC : c
+                        let rc = totalCount - lc
+                        if lc < minData || rc < minData { continue }
+                        let rg = leaf.sumGrad - lg
+                        let rh = leaf.sumHess - lh
+                        if lh < minHessian || rh < minHessian { continue }
+                        let gain = lg * lg / (lh + lambda) + rg * rg / (rh + lambda) - parentScore
+                        if gain > bestGain {
+                            bestGain = gain
+                            best = Split(gain: gain, feature: f, bin: b, defaultLeft: left, leftGrad: lg, leftHess: lh, leftCount: lc)
                         }
                     }
                 }
