@@ -163,6 +163,40 @@ struct TrainingTests {
         #expect(daemon.stop() == 0)
     }
 
+    @Test("a spec with min_new_labels is queued by the schedule when enough labels arrived, and not again until more do")
+    func schedule() throws {
+        let daemon = DaemonProcess(config: "[training]\nschedule_interval = \"1s\"\n")
+        try daemon.start()
+        let file = daemon.directory + "/defs.toml"
+        let scheduled = TrainingTests.definitions + """
+
+            [[training_spec]]
+            name = "auto"
+            model = "auto"
+            algorithm = "logistic"
+            label = "labels:failed"
+            features = ["sensors:temp", "sensors:vibration"]
+            schedule = { min_new_labels = 1000 }
+            """
+        try scheduled.write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try motectl(daemon, ["apply", "-f", file]).status == 0)
+        try push(daemon)
+        let deadline = Date().addingTimeInterval(30)
+        var jobs: [JSONValue] = []
+        while Date() < deadline {
+            jobs = try daemon.client().get("/v1/training-jobs?spec=auto").json()["jobs"]?.arrayValue ?? []
+            if jobs.first?["status"] == "succeeded" { break }
+            usleep(100_000)
+        }
+        #expect(jobs.count == 1, "\(jobs)")
+        #expect(jobs.first?["trigger"] == "schedule")
+        #expect(jobs.first?["status"] == "succeeded")
+        // No new labels since: three more checks queue nothing.
+        sleep(3)
+        #expect(try daemon.client().get("/v1/training-jobs?spec=auto").json()["jobs"]?.arrayValue?.count == 1)
+        #expect(daemon.stop() == 0)
+    }
+
     @Test("a job with too little data fails and says why; cancelling works queued and running; a job cut by kill -9 is failed and queued again")
     func failuresAndRestart() throws {
         let daemon = DaemonProcess()

@@ -1,5 +1,8 @@
-// Trains MoteML's GBDT on a CSV (label in the first column, then features) and reports the
-// fit time and test AUC. usage: gbdtbench TRAIN.csv TEST.csv [trees leaves bins lr threads]
+// MoteML learners on CSV files (label in the first column, then features): fit time (best of
+// `repeats`) and test quality, for bench/gbdt_bench.py to print beside LightGBM and scikit-learn.
+// usage: gbdtbench gbdt TRAIN.csv TEST.csv trees leaves bins lr threads repeats
+//        gbdtbench logistic TRAIN.csv TEST.csv lambda repeats
+//        gbdtbench iforest TRAIN.csv TEST.csv trees sample_size repeats
 import Foundation
 import MoteML
 
@@ -18,24 +21,57 @@ func load(_ path: String) -> (x: [Double], y: [Double], rows: Int, columns: Int)
     return (x, y, y.count, columns)
 }
 
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
 let args = CommandLine.arguments
-let train = load(args[1])
-let test = load(args[2])
-var p = GBDTParameters()
-p.objective = .binary
-p.trees = args.count > 3 ? Int(args[3])! : 100
-p.numLeaves = args.count > 4 ? Int(args[4])! : 31
-p.maxBins = args.count > 5 ? Int(args[5])! : 255
-p.learningRate = args.count > 6 ? Double(args[6])! : 0.1
-p.threads = args.count > 7 ? Int(args[7])! : 2
-p.minDataInLeaf = 20
-p.lambdaL2 = 0
-let start = DispatchTime.now().uptimeNanoseconds
-let model = GBDTTrainer(p).fit(x: train.x, y: train.y, rows: train.rows, columns: train.columns)
-let fit = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-let predictStart = DispatchTime.now().uptimeNanoseconds
-let probabilities = model.predict(test.x, rows: test.rows)
-let predict = Double(DispatchTime.now().uptimeNanoseconds - predictStart) / 1e9
-let auc = Metrics.auc(labels: test.y, scores: probabilities)
-print(String(format: "mote gbdt: fit %.2f s, predict %d rows %.3f s, test AUC %.4f, log loss %.4f (%d trees, %d leaves, %d threads)",
-             fit, test.rows, predict, auc, Metrics.logLoss(labels: test.y, probabilities: probabilities), model.treeCount, p.numLeaves, p.threads))
+let mode = args[1]
+let train = load(args[2])
+let test = load(args[3])
+func arg(_ i: Int, _ fallback: Double) -> Double { args.count > i ? Double(args[i]) ?? fallback : fallback }
+
+switch mode {
+case "gbdt":
+    var p = GBDTParameters()
+    p.objective = .binary
+    p.trees = Int(arg(4, 100))
+    p.numLeaves = Int(arg(5, 31))
+    p.maxBins = Int(arg(6, 255))
+    p.learningRate = arg(7, 0.1)
+    p.threads = Int(arg(8, 2))
+    p.minDataInLeaf = 20
+    p.lambdaL2 = 0
+    var model: GBDTModel?
+    var best = Double.infinity
+    for _ in 0..<Int(arg(9, 1)) {
+        best = min(best, seconds { model = GBDTTrainer(p).fit(x: train.x, y: train.y, rows: train.rows, columns: train.columns) })
+    }
+    let probabilities = model!.predict(test.x, rows: test.rows)
+    print(String(format: "mote gbdt: fit %.2f s (best of %d), test AUC %.4f, log loss %.4f (%d trees, %d leaves, %d threads)",
+                 best, Int(arg(9, 1)), Metrics.auc(labels: test.y, scores: probabilities),
+                 Metrics.logLoss(labels: test.y, probabilities: probabilities), model!.treeCount, p.numLeaves, p.threads))
+case "logistic":
+    var model: LogisticModel?
+    var best = Double.infinity
+    for _ in 0..<Int(arg(5, 1)) {
+        best = min(best, try seconds { model = try LogisticRegression.fit(x: train.x, y: train.y, rows: train.rows, columns: train.columns, lambda: arg(4, 1e-4)) })
+    }
+    let probabilities = model!.predict(test.x, rows: test.rows)
+    print(String(format: "mote logistic (L-BFGS): fit %.3f s (best of %d), test AUC %.4f, log loss %.4f",
+                 best, Int(arg(5, 1)), Metrics.auc(labels: test.y, scores: probabilities), Metrics.logLoss(labels: test.y, probabilities: probabilities)))
+case "iforest":
+    var model: IsolationForest?
+    var best = Double.infinity
+    for _ in 0..<Int(arg(6, 1)) {
+        best = min(best, seconds { model = IsolationForest.fit(x: train.x, rows: train.rows, columns: train.columns, trees: Int(arg(4, 100)), sampleSize: Int(arg(5, 256))) })
+    }
+    var scores: [Double] = []
+    let scoring = seconds { scores = model!.score(test.x, rows: test.rows) }
+    print(String(format: "mote isolation forest: fit %.3f s (best of %d), score %d rows %.3f s, outlier AUC %.4f",
+                 best, Int(arg(6, 1)), test.rows, scoring, Metrics.auc(labels: test.y, scores: scores)))
+default:
+    fatalError("unknown mode \(mode)")
+}
