@@ -15,31 +15,11 @@ import Glibc
 /// The HTTP server in-process with test routes: JSON errors, timeouts, role checks.
 @Suite("HTTP server", .serialized)
 struct InProcessServerTests {
-    /// Starts a server with `routes` on a temporary socket, runs `body`, shuts down.
     func withServer(
         _ routes: [Route], limits: MoteConfig.Limits = MoteConfig.Limits(), access: MoteConfig.Access = MoteConfig.Access(),
         _ body: (String) async throws -> Void
     ) async throws {
-        var template = Array("/tmp/mote-server-XXXXXX".utf8CString)
-        let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
-        let path = dir + "/s.sock"
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let pool = NIOThreadPool(numberOfThreads: 2)
-        pool.start()
-        let server = HTTPServer(
-            group: group, threadPool: pool, router: Router(routes),
-            settings: ServerSettingsBox(ServerSettings(limits: limits, policy: AccessPolicy(access))),
-            metrics: RequestMetrics(registry: PrometheusCollectorRegistry()), logger: Logger(label: "test"))
-        try await server.start(.bind(path: path, mode: 0o600, group: ""))
-        do {
-            try await body(path)
-        } catch {
-            await server.shutdown(timeoutNanos: 1_000_000_000)
-            throw error
-        }
-        await server.shutdown(timeoutNanos: 1_000_000_000)
-        try await pool.shutdownGracefully()
-        try await group.shutdownGracefully()
+        try await withTestServer(routes, limits: limits, access: access, body)
     }
 
     static let echo = Route(.POST, "/echo", role: .read, .blocking { request in

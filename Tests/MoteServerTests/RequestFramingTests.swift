@@ -49,24 +49,7 @@ struct RequestFramingTests {
     }
 
     func withServer(_ body: (String) throws -> Void) async throws {
-        var template = Array("/tmp/mote-framing-XXXXXX".utf8CString)
-        let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
-        let path = dir + "/s.sock"
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let pool = NIOThreadPool(numberOfThreads: 1)
-        pool.start()
-        let server = HTTPServer(
-            group: group, threadPool: pool, router: Router([Self.echo]),
-            settings: ServerSettingsBox(ServerSettings(limits: MoteConfig.Limits(), policy: AccessPolicy(MoteConfig.Access()))),
-            metrics: RequestMetrics(registry: PrometheusCollectorRegistry()), logger: Logger(label: "test"))
-        try await server.start(.bind(path: path, mode: 0o600, group: ""))
-        defer { unlink(path); rmdir(dir) }
-        var failure: (any Error)?
-        do { try body(path) } catch { failure = error }
-        await server.shutdown(timeoutNanos: 1_000_000_000)
-        try await pool.shutdownGracefully()
-        try await group.shutdownGracefully()
-        if let failure { throw failure }
+        try await withTestServer([Self.echo]) { path in try body(path) }
     }
 
     @Test("pipelined requests: chunked with extensions and trailers, Content-Length, bare LF lines; answered in order")

@@ -61,15 +61,12 @@ struct RequestDecoder: ByteToMessageDecoder {
             return .continue
 
         case .body(let remaining):
-            guard buffer.readableBytes > 0 else { return .needMoreData }
-            let take = min(remaining, buffer.readableBytes)
-            let piece = buffer.readSlice(length: take)!
-            context.fireChannelRead(wrapInboundOut(.body(piece)))
-            if take == remaining {
+            guard let left = forward(upTo: remaining, from: &buffer, context) else { return .needMoreData }
+            if left == 0 {
                 state = .head
                 context.fireChannelRead(wrapInboundOut(.end))
             } else {
-                state = .body(remaining: remaining - take)
+                state = .body(remaining: left)
             }
             return .continue
 
@@ -83,11 +80,8 @@ struct RequestDecoder: ByteToMessageDecoder {
             return .continue
 
         case .chunkData(let remaining):
-            guard buffer.readableBytes > 0 else { return .needMoreData }
-            let take = min(remaining, buffer.readableBytes)
-            let piece = buffer.readSlice(length: take)!
-            context.fireChannelRead(wrapInboundOut(.body(piece)))
-            state = take == remaining ? .chunkEnd : .chunkData(remaining: remaining - take)
+            guard let left = forward(upTo: remaining, from: &buffer, context) else { return .needMoreData }
+            state = left == 0 ? .chunkEnd : .chunkData(remaining: left)
             return .continue
 
         case .chunkEnd:
@@ -107,6 +101,15 @@ struct RequestDecoder: ByteToMessageDecoder {
             }
             return .continue
         }
+    }
+
+    /// Passes on up to `remaining` body bytes as a slice of the read buffer; what is still
+    /// owed after it, nil when no byte is there yet.
+    private func forward(upTo remaining: Int, from buffer: inout ByteBuffer, _ context: ChannelHandlerContext) -> Int? {
+        let take = min(remaining, buffer.readableBytes)
+        guard take > 0, let piece = buffer.readSlice(length: take) else { return nil }
+        context.fireChannelRead(wrapInboundOut(.body(piece)))
+        return remaining - take
     }
 
     mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
