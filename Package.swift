@@ -53,13 +53,17 @@ let package = Package(
         .target(name: "MoteRegistry", dependencies: ["MoteCore", "MoteStorage"]),
         .target(name: "MoteML"),
         .target(name: "MoteModels", dependencies: ["MoteCore", "MoteML"]),
+        .target(name: "MoteInference", dependencies: [
+            "MoteCore", "MoteRegistry", "MoteModels", "MoteFeatures",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "MoteTraining", dependencies: [
-            "MoteCore", "MoteStorage", "MoteFeatures", "MoteRegistry", "MoteML", "MoteModels",
+            "MoteCore", "MoteStorage", "MoteFeatures", "MoteRegistry", "MoteML", "MoteModels", "MoteInference",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "MoteClient", dependencies: ["MoteCore"]),
         .target(name: "MoteDaemon", dependencies: [
-            "MoteCore", "MoteStorage", "MoteSystemd", "MoteServer", "MoteFeatures", "MoteRegistry", "MoteModels", "MoteTraining",
+            "MoteCore", "MoteStorage", "MoteSystemd", "MoteServer", "MoteFeatures", "MoteRegistry", "MoteModels", "MoteTraining", "MoteInference",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

@@ -5,6 +5,7 @@ import MoteRegistry
 import MoteServer
 import MoteStorage
 import MoteTraining
+import MoteInference
 import MoteSystemd
 import NIOCore
 import NIOPosix
@@ -93,6 +94,8 @@ public enum Daemon {
                 store: features, registry: registry, artifacts: artifacts, logger: logging.logger("training"),
                 settings: { runtime.config.training }))
         try training.start()
+        let models = ModelServer(registry: registry, artifacts: artifacts, logger: logging.logger("inference"))
+        models.preload(config.inference.preload)
 
         let threads = config.daemon.eventLoopThreads > 0 ? config.daemon.eventLoopThreads : System.coreCount
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
@@ -101,7 +104,8 @@ public enum Daemon {
 
         let router = Router(
             SystemRoutes.routes(runtime) + FeatureRoutes.routes(features, metrics: runtime.featureMetrics)
-                + RegistryRoutes.routes(registry, artifacts: artifacts) + TrainingRoutes.routes(training, store: features))
+                + RegistryRoutes.routes(registry, artifacts: artifacts) + TrainingRoutes.routes(training, store: features)
+                + InferenceRoutes.routes(models, registry: registry, store: features, maxRows: { runtime.config.inference.maxBatchRows }))
         let server = HTTPServer(
             group: group, threadPool: threadPool, router: router, settings: settings, metrics: metrics,
             logger: logging.logger("server"))

@@ -1,6 +1,7 @@
 public import Logging
 public import MoteCore
 public import MoteFeatures
+import MoteInference
 import MoteML
 import MoteModels
 public import MoteRegistry

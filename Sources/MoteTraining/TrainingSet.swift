@@ -1,5 +1,6 @@
 import MoteCore
 public import MoteFeatures
+import MoteInference
 public import MoteModels
 
 /// A training set built from the feature store: one row per label row (its entity and event
@@ -126,19 +127,6 @@ extension InputType {
         case .int64: self = .int64
         case .bool: self = .bool
         case .string: self = .string
-        }
-    }
-}
-
-extension ModelInput {
-    /// A feature value as a model input.
-    public init(_ value: FeatureValue) {
-        switch value {
-        case .null: self = .missing
-        case .double(let d): self = d.isFinite ? .number(d) : .missing
-        case .int(let i): self = .number(Double(i))
-        case .bool(let b): self = .number(b ? 1 : 0)
-        case .string(let s): self = .text(s)
         }
     }
 }

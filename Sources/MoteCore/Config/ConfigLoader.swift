@@ -29,7 +29,7 @@ public enum ConfigLoader {
         }
         var config = defaults
         let reader = TableReader(table: root, path: "")
-        try reader.onlyKeys(["daemon", "socket", "limits", "access", "storage", "features", "registry", "training"])
+        try reader.onlyKeys(["daemon", "socket", "limits", "access", "storage", "features", "registry", "training", "inference"])
 
         if let t = try reader.table("daemon") {
             try t.onlyKeys(["state_dir", "log_level", "event_loop_threads", "blocking_threads", "shutdown_timeout"])
@@ -98,6 +98,11 @@ public enum ConfigLoader {
             try t.onlyKeys(["audit_max_age", "audit_max_rows"])
             if let v = try t.duration("audit_max_age") { config.registry.auditMaxAgeNanos = v }
             if let v = try t.int("audit_max_rows", 1000...1_000_000_000) { config.registry.auditMaxRows = v }
+        }
+        if let t = try reader.table("inference") {
+            try t.onlyKeys(["max_batch_rows", "preload"])
+            if let v = try t.int("max_batch_rows", 1...1_000_000) { config.inference.maxBatchRows = v }
+            if let v = try t.stringArray("preload") { config.inference.preload = v }
         }
         if let t = try reader.table("training") {
             try t.onlyKeys(["max_queued", "threads", "nice", "memory_budget_mib", "schedule_interval", "min_rows"])

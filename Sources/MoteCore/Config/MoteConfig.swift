@@ -9,6 +9,7 @@ public struct MoteConfig: Sendable, Equatable {
     public var features = Features()
     public var registry = Registry()
     public var training = Training()
+    public var inference = Inference()
 
     public init() {}
 
@@ -33,6 +34,15 @@ public struct MoteConfig: Sendable, Equatable {
         public var auditMaxAgeNanos: Int64 = 400 * 86_400_000_000_000
         /// At most this many audit entries are kept (the oldest go first).
         public var auditMaxRows = 1_000_000
+        public init() {}
+    }
+
+    /// `[inference]`
+    public struct Inference: Sendable, Equatable {
+        /// Rows one infer or predict request may carry (beyond: 413).
+        public var maxBatchRows = 10_000
+        /// Models whose default version (champion, else newest) is loaded at start; others load on first use.
+        public var preload: [String] = []
         public init() {}
     }
 

@@ -185,3 +185,23 @@ public enum FeatureStatus: String, Sendable {
     case nullValue = "NULL_VALUE"
     case outsideMaxAge = "OUTSIDE_MAX_AGE"
 }
+
+extension OnlineRead {
+    /// Typed values and statuses of `plan`'s features for entity `keys`, read from the cache
+    /// (`result[row][feature]`); a value that is not PRESENT is null. The inference path reads
+    /// a model's inputs with this.
+    public static func values(plan: ResolvedRead, keys: [String], now: Int64) -> [[(value: FeatureValue, status: FeatureStatus)]] {
+        var found = [[OnlineFeatureCache.Entry?]](repeating: [], count: plan.groups.count)
+        for (g, group) in plan.groups.enumerated() {
+            found[g] = group.table.rows.withLock { rows in keys.map { rows[$0] } }
+        }
+        return keys.indices.map { row in
+            plan.slots.enumerated().map { k, slot in
+                let entry = found[slot.group][row]
+                let status = OnlineRead.status(entry, field: slot.field, ttl: slot.ttlNanos, now: now)
+                guard status == .present, let entry else { return (FeatureValue.null, status) }
+                return (entry.value(slot.field, as: plan.features[k].view.fields[slot.field].type), status)
+            }
+        }
+    }
+}

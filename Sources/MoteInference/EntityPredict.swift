@@ -1,0 +1,94 @@
+public import MoteCore
+public import MoteFeatures
+import MoteModels
+
+/// `POST /v1/predict/{model}`: entity keys in, the model's inputs read from the online
+/// feature cache, predictions out, each row with its `prediction_id` and feature statuses. A
+/// row with a feature missing, null or outside its TTL is an error for that row unless the
+/// request says `"on_missing": "model"` (the model's own missing-value handling); it is never
+/// predicted from zeros.
+public enum EntityPredict {
+    public static func answer(_ body: JSONValue, model: LoadedModel, store: FeatureStore, now: Int64, maxRows: Int) throws(APIError) -> JSONWriter {
+        guard case .object(let object) = body else { throw .badRequest("the body must be a JSON object with 'entities'") }
+        for key in object.keys where !["entities", "on_missing", "id"].contains(key) {
+            throw .badRequest("unknown key '\(key)' (known: entities, on_missing, id)")
+        }
+        var useModel = false
+        if let value = object["on_missing"] {
+            guard case .string(let s) = value, s == "error" || s == "model" else { throw .invalidShape("'on_missing' is \"error\" or \"model\"") }
+            useModel = s == "model"
+        }
+        guard case .object(let entities)? = object["entities"] else { throw .invalidShape("'entities' must be an object of key columns") }
+        let names = model.bundle.inputs.map(\.name)
+        let plan = try store.definitions.resolveRead(names, fullNames: false)
+        for key in entities.keys where !plan.joinKeys.contains(key) {
+            throw .invalidShape("'entities' has '\(key)'; model '\(model.name)' reads features keyed by \(plan.joinKeys.joined(separator: ", "))")
+        }
+        var columns: [[JSONValue]] = []
+        for key in plan.joinKeys {
+            guard case .array(let column)? = entities[key] else { throw .invalidShape("'entities' lacks the key column '\(key)'") }
+            if let first = columns.first, first.count != column.count { throw .invalidShape("entity key columns have different lengths") }
+            columns.append(column)
+        }
+        let rowCount = columns.first?.count ?? 0
+        guard rowCount <= maxRows else { throw APIError(status: 413, code: "too_many_rows", message: "\(rowCount) rows; the limit is \(maxRows) (inference.max_batch_rows)") }
+        let keys = try EntityKey.keys(columns, names: plan.joinKeys, types: plan.keyTypes, label: "entities")
+        let values = OnlineRead.values(plan: plan, keys: keys, now: now)
+
+        var rows: [[ModelInput]] = []
+        rows.reserveCapacity(rowCount)
+        var failed: [Int: String] = [:]
+        for (r, row) in values.enumerated() {
+            var inputs: [ModelInput] = []
+            inputs.reserveCapacity(row.count)
+            for (k, cell) in row.enumerated() {
+                if cell.status != .present, !useModel, failed[r] == nil {
+                    failed[r] = "feature '\(names[k])' is \(cell.status.rawValue)"
+                }
+                inputs.append(ModelInput(cell.value))
+            }
+            rows.append(inputs)
+        }
+        // Failed rows are not predicted: the model sees only the others.
+        let good = (0..<rowCount).filter { failed[$0] == nil }
+        let goodScores = good.isEmpty ? [] : model.scores(good.map { rows[$0] })
+        let width = model.bundle.scoreWidth
+        var scores = [Double](repeating: .nan, count: rowCount * width)
+        for (k, r) in good.enumerated() { for c in 0..<width { scores[r * width + c] = goodScores[k * width + c] } }
+
+        var w = JSONWriter(capacity: 256 + rowCount * 160)
+        // Outputs as in an OIP answer, then per row its id, statuses and error.
+        var answer = JSONWriter(capacity: 128 + rowCount * 40)
+        InferResponse.write(
+            model: model, id: object["id"]?.stringValue, scores: scores, rows: rowCount, only: nil, failed: Set(failed.keys), into: &answer)
+        answer.bytes.removeLast()  // reopen the object
+        w.bytes = answer.bytes
+        w.bytes.append(contentsOf: Array(#","rows":["#.utf8))
+        for r in 0..<rowCount {
+            if r > 0 { w.bytes.append(UInt8(ascii: ",")) }
+            var row = JSONWriter(capacity: 128)
+            row.beginObject()
+            row.key("prediction_id"); row.string(PredictionID.make())
+            row.key("statuses"); row.beginArray(); for cell in values[r] { row.string(cell.status.rawValue) }; row.endArray()
+            row.key("error"); if let e = failed[r] { row.string(e) } else { row.null() }
+            row.endObject()
+            w.bytes.append(contentsOf: row.bytes)
+        }
+        w.bytes.append(contentsOf: Array("]}".utf8))
+        return w
+    }
+}
+
+/// Prediction ids: 128 random bits in hex.
+public enum PredictionID {
+    public static func make() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let a = generator.next() as UInt64
+        let b = generator.next() as UInt64
+        func hex(_ v: UInt64) -> String {
+            let s = String(v, radix: 16)
+            return String(repeating: "0", count: 16 - s.count) + s
+        }
+        return hex(a) + hex(b)
+    }
+}

@@ -1,0 +1,183 @@
+public import MoteCore
+public import MoteModels
+
+/// An Open Inference Protocol v2 `infer` request, read against one model's inputs.
+///
+/// Two shapes are taken: one input of shape `[N, F]` holding the model's F inputs in its
+/// order (numbers only), or one input per model input named like it (`view:field`) of shape
+/// `[N]` or `[N, 1]` (MLServer's `content_type: "pd"` style; BYTES for string inputs). `data`
+/// may be flat or nested row-major; `null` is a missing value.
+public struct InferRequest: Sendable {
+    public var id: String?
+    public var rowCount: Int
+    /// Rows of inputs in the model's order (per-input form, or any model with categories).
+    public var rows: [[ModelInput]]
+    /// Row-major numbers in the model's order (matrix form of an all-numeric model).
+    public var matrix: [Double]?
+    /// Outputs asked for by name (nil: all).
+    public var outputs: [String]?
+
+    static let datatypes: Set<String> = ["BOOL", "UINT8", "UINT16", "UINT32", "UINT64", "INT8", "INT16", "INT32", "INT64", "FP16", "FP32", "FP64", "BYTES"]
+
+    /// Reads `body` for `model`; errors are 400 (not the protocol's shape) or 422 (does not fit
+    /// the model), naming the input.
+    public static func parse(_ body: JSONValue, model: LoadedModel, maxRows: Int) throws(APIError) -> InferRequest {
+        guard case .object(let object) = body else { throw .badRequest("the body must be a JSON object with 'inputs'") }
+        for key in object.keys where !["id", "parameters", "inputs", "outputs"].contains(key) {
+            throw .badRequest("unknown key '\(key)' (known: id, parameters, inputs, outputs)")
+        }
+        var id: String?
+        if let value = object["id"] {
+            guard case .string(let s) = value else { throw .badRequest("'id' must be a string") }
+            id = s
+        }
+        if let p = object["parameters"], p.objectValue == nil { throw .badRequest("'parameters' must be an object") }
+        var outputs: [String]?
+        if let value = object["outputs"] {
+            guard case .array(let list) = value else { throw .badRequest("'outputs' must be an array of {\"name\": ...}") }
+            var names: [String] = []
+            let known = Set(model.bundle.outputs.map(\.name))
+            for item in list {
+                guard let name = item["name"]?.stringValue else { throw .badRequest("each requested output needs a 'name'") }
+                guard known.contains(name) else {
+                    throw .invalidShape("model '\(model.name)' has no output '\(name)' (it has \(known.sorted().joined(separator: ", ")))")
+                }
+                names.append(name)
+            }
+            outputs = names
+        }
+        guard case .array(let inputs)? = object["inputs"], !inputs.isEmpty else {
+            throw .badRequest("'inputs' must be a non-empty array of tensors {name, shape, datatype, data}")
+        }
+        var tensors: [Tensor] = []
+        for (k, input) in inputs.enumerated() { tensors.append(try Tensor(input, index: k)) }
+        let features = model.bundle.inputs
+        var request = InferRequest(id: id, rowCount: 0, rows: [], matrix: nil, outputs: outputs)
+
+        // One [N, F] tensor in the model's order.
+        if tensors.count == 1, tensors[0].shape.count == 2, model.inputPositions[tensors[0].name] == nil {
+            let t = tensors[0]
+            guard t.shape[1] == features.count else {
+                throw .invalidShape("input '\(t.name)' has \(t.shape[1]) columns; model '\(model.name)' takes \(features.count): \(features.map(\.name).joined(separator: ", "))")
+            }
+            guard t.datatype != "BYTES" else {
+                throw .invalidShape("input '\(t.name)': a [N, F] tensor holds numbers; send string inputs one per input, named like them")
+            }
+            let n = t.shape[0]
+            guard n <= maxRows else { throw APIError(status: 413, code: "too_many_rows", message: "\(n) rows; the limit is \(maxRows) (inference.max_batch_rows)") }
+            let values = try t.numbers()
+            request.rowCount = n
+            if model.numericPassThrough {
+                request.matrix = values
+            } else {
+                request.rows = (0..<n).map { r in (0..<features.count).map { c in let v = values[r * features.count + c]; return v.isNaN ? .missing : .number(v) } }
+            }
+            return request
+        }
+
+        // One tensor per model input.
+        var byPosition = [Tensor?](repeating: nil, count: features.count)
+        for t in tensors {
+            guard let position = model.inputPositions[t.name] else {
+                throw .invalidShape("input '\(t.name)' is not an input of model '\(model.name)' (inputs: \(features.map(\.name).joined(separator: ", ")); or send one [N, \(features.count)] tensor)")
+            }
+            guard byPosition[position] == nil else { throw .invalidShape("input '\(t.name)' is given twice") }
+            guard t.shape.count == 1 || (t.shape.count == 2 && t.shape[1] == 1) else {
+                throw .invalidShape("input '\(t.name)' must have shape [N] or [N, 1], not \(t.shape)")
+            }
+            byPosition[position] = t
+        }
+        if let missing = byPosition.indices.first(where: { byPosition[$0] == nil }) {
+            throw .invalidShape("input '\(features[missing].name)' is missing (model '\(model.name)' takes \(features.map(\.name).joined(separator: ", ")))")
+        }
+        let n = byPosition[0]!.shape[0]
+        guard n <= maxRows else { throw APIError(status: 413, code: "too_many_rows", message: "\(n) rows; the limit is \(maxRows) (inference.max_batch_rows)") }
+        var columns: [[ModelInput]] = []
+        for (position, tensor) in byPosition.enumerated() {
+            guard let t = tensor else { continue }
+            guard t.shape[0] == n else { throw .invalidShape("input '\(t.name)' has \(t.shape[0]) rows; '\(features[0].name)' has \(n)") }
+            if features[position].type == .string {
+                guard t.datatype == "BYTES" else { throw .invalidShape("input '\(t.name)' is a string input: send datatype BYTES") }
+                columns.append(try t.strings())
+            } else {
+                guard t.datatype != "BYTES" else { throw .invalidShape("input '\(t.name)' is numeric (\(features[position].type.rawValue)); BYTES does not fit") }
+                columns.append(try t.numbers().map { $0.isNaN ? .missing : .number($0) })
+            }
+        }
+        request.rowCount = n
+        request.rows = (0..<n).map { r in columns.map { $0[r] } }
+        return request
+    }
+}
+
+/// One input tensor as sent.
+struct Tensor {
+    var name: String
+    var shape: [Int]
+    var datatype: String
+    var data: [JSONValue]
+
+    init(_ value: JSONValue, index: Int) throws(APIError) {
+        guard case .object(let o) = value else { throw .badRequest("inputs[\(index)] must be an object {name, shape, datatype, data}") }
+        guard let name = o["name"]?.stringValue else { throw .badRequest("inputs[\(index)] needs a 'name'") }
+        guard case .array(let dims)? = o["shape"], !dims.isEmpty else { throw .badRequest("input '\(name)' needs a 'shape' array") }
+        var shape: [Int] = []
+        for d in dims {
+            guard let v = d.int64Value, v >= 0, v <= Int64(Int32.max) else { throw .badRequest("input '\(name)': shape holds non-negative integers") }
+            shape.append(Int(v))
+        }
+        guard let datatype = o["datatype"]?.stringValue else { throw .badRequest("input '\(name)' needs a 'datatype'") }
+        guard InferRequest.datatypes.contains(datatype) else {
+            throw .badRequest("input '\(name)': datatype '\(datatype)' is not an Open Inference Protocol datatype")
+        }
+        guard case .array(let nested)? = o["data"] else { throw .badRequest("input '\(name)' needs 'data' (an array)") }
+        var flat: [JSONValue] = []
+        func flatten(_ items: [JSONValue], _ depth: Int) throws(APIError) {
+            for item in items {
+                if case .array(let inner) = item {
+                    guard depth < 8 else { throw .badRequest("input '\(name)': data nested too deeply") }
+                    try flatten(inner, depth + 1)
+                } else {
+                    flat.append(item)
+                }
+            }
+        }
+        try flatten(nested, 0)
+        let expected = shape.reduce(1, *)
+        guard flat.count == expected else {
+            throw .invalidShape("input '\(name)': shape \(shape) needs \(expected) values, data has \(flat.count)")
+        }
+        self.name = name
+        self.shape = shape
+        self.datatype = datatype
+        self.data = flat
+    }
+
+    /// Numbers (bools as 0/1; null as NaN = missing).
+    func numbers() throws(APIError) -> [Double] {
+        var out: [Double] = []
+        out.reserveCapacity(data.count)
+        for (k, v) in data.enumerated() {
+            switch v {
+            case .integer(let i): out.append(Double(i))
+            case .double(let d): out.append(d)
+            case .bool(let b): out.append(b ? 1 : 0)
+            case .null: out.append(.nan)
+            default: throw .invalidShape("input '\(name)' value \(k): expected a number for \(datatype), got \(v.typeName)")
+            }
+        }
+        return out
+    }
+
+    func strings() throws(APIError) -> [ModelInput] {
+        var out: [ModelInput] = []
+        for (k, v) in data.enumerated() {
+            switch v {
+            case .string(let s): out.append(.text(s))
+            case .null: out.append(.missing)
+            default: throw .invalidShape("input '\(name)' value \(k): expected a string for BYTES, got \(v.typeName)")
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,109 @@
+public import MoteCore
+import MoteModels
+
+/// Open Inference Protocol v2 answers: infer outputs, model metadata, readiness.
+public enum InferResponse {
+    /// `{"model_name", "model_version", "id", "outputs": [...]}` for `scores` of `rows` rows;
+    /// `only` limits the outputs. Rows listed in `failed` have no prediction: their values are
+    /// `null` (numbers) or `""` (labels).
+    public static func write(
+        model: LoadedModel, id: String?, scores: [Double], rows: Int, only: [String]?, failed: Set<Int> = [], into w: inout JSONWriter
+    ) {
+        let bundle = model.bundle
+        let width = bundle.scoreWidth
+        w.beginObject()
+        w.key("model_name"); w.string(model.name)
+        w.key("model_version"); w.string(String(model.version))
+        if let id { w.key("id"); w.string(id) }
+        w.key("outputs")
+        w.beginArray()
+        for output in bundle.outputs where only == nil || only!.contains(output.name) {
+            w.beginObject()
+            w.key("name"); w.string(output.name)
+            w.key("datatype"); w.string(output.datatype)
+            w.key("shape")
+            w.beginArray()
+            w.int(rows)
+            if output.name == "probabilities" { w.int(bundle.classes.count) }
+            w.endArray()
+            w.key("data")
+            w.beginArray()
+            switch output.name {
+            case "label":
+                for r in 0..<rows {
+                    if failed.contains(r) { w.string(""); continue }
+                    w.string(bundle.classes[classIndex(scores, row: r, bundle: bundle)])
+                }
+            case "probabilities":
+                for r in 0..<rows {
+                    if bundle.task == .binary {
+                        let p = scores[r]
+                        if failed.contains(r) { w.null(); w.null() } else { w.double(1 - p); w.double(p) }
+                    } else {
+                        for c in 0..<width { if failed.contains(r) { w.null() } else { w.double(scores[r * width + c]) } }
+                    }
+                }
+            default:
+                for r in 0..<rows { if failed.contains(r) { w.null() } else { w.double(scores[r]) } }
+            }
+            w.endArray()
+            w.endObject()
+        }
+        w.endArray()
+        w.endObject()
+    }
+
+    static func classIndex(_ scores: [Double], row r: Int, bundle: ModelBundle) -> Int {
+        if bundle.task == .binary { return scores[r] >= 0.5 ? 1 : 0 }
+        let k = bundle.classes.count
+        var best = 0
+        for c in 1..<k where scores[r * k + c] > scores[r * k + best] { best = c }
+        return best
+    }
+
+    /// The OIP datatype of an input type.
+    static func datatype(_ type: InputType) -> String {
+        switch type {
+        case .float64: "FP64"
+        case .int64: "INT64"
+        case .bool: "BOOL"
+        case .string: "BYTES"
+        }
+    }
+
+    /// `GET /v2/models/{model}[/versions/{v}]`: name, versions, platform, inputs, outputs.
+    public static func metadata(model: LoadedModel, versions: [Int], into w: inout JSONWriter) {
+        let bundle = model.bundle
+        w.beginObject()
+        w.key("name"); w.string(model.name)
+        w.key("versions"); w.beginArray(); for v in versions { w.string(String(v)) }; w.endArray()
+        w.key("platform"); w.string("mote-\(bundle.algorithm)")
+        w.key("inputs")
+        w.beginArray()
+        for input in bundle.inputs {
+            w.beginObject()
+            w.key("name"); w.string(input.name)
+            w.key("datatype"); w.string(datatype(input.type))
+            w.key("shape"); w.beginArray(); w.int(-1); w.endArray()
+            w.endObject()
+        }
+        w.endArray()
+        w.key("outputs")
+        w.beginArray()
+        for output in bundle.outputs {
+            w.beginObject()
+            w.key("name"); w.string(output.name)
+            w.key("datatype"); w.string(output.datatype)
+            w.key("shape"); w.beginArray(); for d in output.shape { w.int(d) }; w.endArray()
+            w.endObject()
+        }
+        w.endArray()
+        w.key("parameters")
+        w.beginObject()
+        w.key("version"); w.string(String(model.version))
+        w.key("task"); w.string(bundle.task.rawValue)
+        w.key("digest"); w.string(model.digest)
+        w.endObject()
+        w.endObject()
+    }
+}

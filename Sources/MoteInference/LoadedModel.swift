@@ -1,0 +1,51 @@
+public import MoteModels
+
+/// A model version ready to predict: its bundle, checked, with what prediction needs
+/// precomputed. Immutable; requests keep a reference, so a swap never pulls a model from
+/// under a request in flight.
+public final class LoadedModel: Sendable {
+    public let name: String
+    public let version: Int
+    public let digest: String
+    public let bundle: ModelBundle
+    /// Per input, category -> code (built once).
+    public let categoryIndexes: [[String: Int]]
+    /// Input name -> position (for one-input-per-feature requests).
+    public let inputPositions: [String: Int]
+    /// Whether rows can go to the model as given (numbers only, NaN kept for the trees).
+    public let numericPassThrough: Bool
+    public let loadedAtNanos: Int64
+
+    public init(name: String, version: Int, digest: String, bundle: ModelBundle, loadedAtNanos: Int64) {
+        self.name = name
+        self.version = version
+        self.digest = digest
+        self.bundle = bundle
+        self.categoryIndexes = bundle.preprocessing.categoryIndexes()
+        var positions: [String: Int] = [:]
+        for (k, input) in bundle.inputs.enumerated() { positions[input.name] = k }
+        self.inputPositions = positions
+        self.numericPassThrough =
+            bundle.preprocessing.missing == .native
+            && bundle.preprocessing.columns.allSatisfy { if case .numeric = $0 { true } else { false } }
+        self.loadedAtNanos = loadedAtNanos
+    }
+
+    /// Scores for rows of inputs: `scoreWidth` per row.
+    public func scores(_ rows: [[ModelInput]]) -> [Double] {
+        let width = bundle.preprocessing.width
+        var matrix = [Double](repeating: 0, count: rows.count * width)
+        matrix.withUnsafeMutableBufferPointer { out in
+            for (r, row) in rows.enumerated() {
+                bundle.preprocessing.encode(row, into: out.baseAddress! + r * width, lookups: categoryIndexes)
+            }
+        }
+        return bundle.scores(matrix, rows: rows.count)
+    }
+
+    /// Scores for a numeric matrix already in the model's input order (NaN = missing);
+    /// only when `numericPassThrough`, else through `scores(_:)`.
+    public func scores(matrix: [Double], rows: Int) -> [Double] {
+        bundle.scores(matrix, rows: rows)
+    }
+}

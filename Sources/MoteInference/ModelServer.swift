@@ -1,0 +1,142 @@
+import Dispatch
+public import Logging
+public import MoteCore
+import MoteModels
+public import MoteRegistry
+import Synchronization
+
+/// The models moted serves. A model's `champion` is loaded on first use (or at start) and
+/// kept; when the registry moves `champion`, the new version is loaded beside the old one on
+/// a background thread and swapped in atomically — requests in flight finish on the version
+/// they started with, none waits on a load, and a version that fails to load is refused
+/// while the old one keeps serving. Other versions and aliases load on demand into a small
+/// cache.
+public final class ModelServer: Sendable {
+    private let registry: RegistryStore
+    private let artifacts: ArtifactStore
+    private let logger: Logger
+    private struct State {
+        /// Served default (champion, else newest) per model.
+        var defaults: [String: LoadedModel] = [:]
+        /// Explicit versions by "name@version".
+        var versions: [String: LoadedModel] = [:]
+        /// Loads in progress (name), so a burst of events loads once.
+        var loading: Set<String> = []
+        /// Versions that failed to load, by "name@version": the reason.
+        var refused: [String: String] = [:]
+    }
+    private let state = Mutex(State())
+    static let versionCacheLimit = 16
+
+    public init(registry: RegistryStore, artifacts: ArtifactStore, logger: Logger) {
+        self.registry = registry
+        self.artifacts = artifacts
+        self.logger = logger
+        registry.events.subscribe { [weak self] event in self?.handle(event) }
+    }
+
+    /// The model to serve for `reference`: nil means `champion`, else the newest version; a
+    /// number or an alias names a version.
+    public func model(_ name: String, _ reference: String? = nil) throws(APIError) -> LoadedModel {
+        if reference == nil, let loaded = state.withLock({ $0.defaults[name] }) { return loaded }
+        let version: ModelVersion
+        do {
+            if let reference {
+                version = try registry.resolve(model: name, reference)
+            } else if let champion = try? registry.resolve(model: name, "champion") {
+                version = champion
+            } else {
+                version = try registry.resolve(model: name, "latest")
+            }
+        } catch let error as APIError {
+            throw error
+        } catch {
+            throw APIError.internalError("\(error)")
+        }
+        let key = "\(name)@\(version.version)"
+        if let cached = state.withLock({ $0.versions[key] ?? ($0.defaults[name]?.version == version.version ? $0.defaults[name] : nil) }) {
+            if reference == nil { state.withLock { $0.defaults[name] = cached } }
+            return cached
+        }
+        let loaded = try load(name, version)
+        state.withLock { s in
+            if reference == nil {
+                s.defaults[name] = loaded
+            } else {
+                if s.versions.count >= Self.versionCacheLimit { s.versions.removeAll() }
+                s.versions[key] = loaded
+            }
+        }
+        return loaded
+    }
+
+    /// Models loaded now: name -> served default version.
+    public var served: [(name: String, version: Int)] {
+        state.withLock { $0.defaults.map { ($0.key, $0.value.version) }.sorted { $0.name < $1.name } }
+    }
+
+    /// Loads the default version of every named model (at start, from config).
+    public func preload(_ names: [String]) {
+        for name in names {
+            do {
+                let m = try model(name)
+                logger.info("model loaded", metadata: ["event": "model_loaded", "model": "\(name)", "version": "\(m.version)"])
+            } catch {
+                logger.error("model could not be loaded at start: \(error)", metadata: ["event": "model_load_failed", "model": "\(name)"])
+            }
+        }
+    }
+
+    /// Reads, checks (digest and bundle) and prepares a version.
+    func load(_ name: String, _ version: ModelVersion) throws(APIError) -> LoadedModel {
+        let key = "\(name)@\(version.version)"
+        if let reason = state.withLock({ $0.refused[key] }) {
+            throw APIError(status: 503, code: "model_unavailable", message: "model '\(name)' version \(version.version) cannot be served: \(reason)")
+        }
+        let bytes = try artifacts.read(version.artifactDigest)
+        do {
+            let bundle = try ModelBundle.decode(bytes)
+            return LoadedModel(name: name, version: version.version, digest: version.artifactDigest, bundle: bundle, loadedAtNanos: SystemClock.nowNanos())
+        } catch {
+            state.withLock { $0.refused[key] = error.message }
+            logger.error(
+                "model version refused: \(error.message)",
+                metadata: ["event": "model_refused", "model": "\(name)", "version": "\(version.version)"])
+            throw APIError(status: 503, code: "model_unavailable", message: "model '\(name)' version \(version.version) cannot be served: \(error.message)")
+        }
+    }
+
+    private func handle(_ event: RegistryEvent) {
+        guard case .aliasMoved(let name, let alias, let version) = event, alias == "champion" else { return }
+        // Only models already served are swapped; others load on first use.
+        let served = state.withLock { s -> Bool in
+            guard s.defaults[name] != nil, !s.loading.contains(name) else { return false }
+            s.loading.insert(name)
+            return true
+        }
+        guard served else { return }
+        DispatchQueue.global().async { [self] in
+            defer { state.withLock { _ = $0.loading.remove(name) } }
+            do {
+                let target: ModelVersion
+                if let version {
+                    target = try registry.version(model: name, version)
+                } else {
+                    target = try registry.resolve(model: name, "latest")
+                }
+                let loaded = try load(name, target)
+                let old = state.withLock { s -> Int? in
+                    let old = s.defaults[name]?.version
+                    s.defaults[name] = loaded
+                    return old
+                }
+                logger.notice(
+                    "model swapped in", metadata: ["event": "model_swapped", "model": "\(name)", "version": "\(target.version)", "previous": "\(old.map(String.init) ?? "-")"])
+            } catch {
+                logger.error(
+                    "champion moved but the new version cannot be served; the previous one keeps serving: \(error)",
+                    metadata: ["event": "model_swap_failed", "model": "\(name)", "version": "\(version.map(String.init) ?? "-")"])
+            }
+        }
+    }
+}
