@@ -1,0 +1,189 @@
+import Foundation
+import MoteClient
+import MoteCore
+import Testing
+
+/// Serving over the socket: Open Inference Protocol v2 shapes, entity-key predictions, hot
+/// swap under load, a damaged version refused while the old one serves.
+@Suite("inference over the socket", .serialized)
+struct InferenceTests {
+    /// A daemon with two versions of `failure` trained (v1 weak, v2 strong and champion).
+    func trainedDaemon() throws -> DaemonProcess {
+        let daemon = DaemonProcess()
+        try daemon.start()
+        let file = daemon.directory + "/defs.toml"
+        try TrainingTests.definitions.write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try runCommand(DaemonProcess.motectlPath, ["apply", "-f", file, "--socket", daemon.socketPath]).status == 0)
+        try MachineData.push(daemon)
+        for spec in ["weak", "strong"] {
+            let r = try runCommand(DaemonProcess.motectlPath, ["train", spec, "--wait", "--socket", daemon.socketPath])
+            #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        }
+        return daemon
+    }
+
+    static let oneRow = #"{"id":"req-7","inputs":[{"name":"sensors:temp","shape":[1],"datatype":"FP64","data":[91.5]},{"name":"sensors:vibration","shape":[1,1],"datatype":"FP32","data":[[0.8]]},{"name":"sensors:mode","shape":[1],"datatype":"BYTES","data":["run"]}]}"#
+
+    /// Checks a tensor description: name, datatype, shape of integers.
+    func checkTensor(_ t: JSONValue?, data: Bool) {
+        #expect(t?["name"]?.stringValue != nil)
+        #expect(t?["datatype"]?.stringValue.map { ["BOOL", "INT64", "FP32", "FP64", "BYTES"].contains($0) } == true)
+        let shape = t?["shape"]?.arrayValue?.compactMap(\.int64Value) ?? []
+        #expect(!shape.isEmpty && shape.count == t?["shape"]?.arrayValue?.count)
+        if data {
+            let count = shape.reduce(1, *)
+            #expect(Int64(t?["data"]?.arrayValue?.count ?? -1) == count, "data length fits the shape")
+        }
+    }
+
+    @Test("every answer has the Open Inference Protocol v2 shape, versioned and unversioned; errors are {error, code}")
+    func conformance() throws {
+        let daemon = try trainedDaemon()
+        let client = daemon.client()
+        let server = try client.get("/v2").json()
+        #expect(server["name"]?.stringValue == "mote" && server["version"]?.stringValue != nil && server["extensions"]?.arrayValue != nil)
+        for path in ["/v2/models/failure", "/v2/models/failure/versions/1", "/v2/models/failure/versions/champion"] {
+            let meta = try client.get(path)
+            #expect(meta.status == 200, "\(path)")
+            let m = try meta.json()
+            #expect(m["name"] == "failure")
+            #expect(m["versions"] == ["1", "2"])
+            #expect(m["platform"]?.stringValue != nil)
+            for t in m["inputs"]?.arrayValue ?? [] { checkTensor(t, data: false); #expect(t["shape"] == [-1]) }
+            for t in m["outputs"]?.arrayValue ?? [] { checkTensor(t, data: false); #expect(t["shape"]?.arrayValue?.first == -1) }
+            // Version 1 (the weak spec) reads the mode only.
+            #expect(m["inputs"]?.arrayValue?.count == (path.hasSuffix("/1") ? 1 : 3))
+            #expect(m["outputs"]?.arrayValue?.count == 2)
+        }
+        for path in ["/v2/models/failure/ready", "/v2/models/failure/versions/2/ready"] {
+            let ready = try client.get(path)
+            #expect(ready.status == 200)
+            #expect(try ready.json() == ["name": "failure", "ready": true])
+        }
+        for path in ["/v2/models/failure/infer", "/v2/models/failure/versions/2/infer", "/v2/models/failure/versions/champion/infer"] {
+            let answer = try client.post(path, json: Array(Self.oneRow.utf8))
+            #expect(answer.status == 200, "\(path): \(answer.text)")
+            let a = try answer.json()
+            #expect(a["model_name"] == "failure")
+            #expect(a["model_version"] == "2")
+            #expect(a["id"] == "req-7")
+            let outputs = a["outputs"]?.arrayValue ?? []
+            #expect(outputs.map { $0["name"] } == ["label", "probabilities"])
+            for t in outputs { checkTensor(t, data: true) }
+            #expect(outputs[1]["shape"] == [1, 2])
+            #expect(outputs[0]["data"] == ["true"])  // 91.5 degrees and shaking: failing
+        }
+        // The [N, F] form, nested rows, and an older version by number.
+        let matrix = #"{"inputs":[{"name":"x","shape":[2,3],"datatype":"FP64","data":[[91.5,0.8,null],[41,0.1,null]]}]}"#
+        let m = try client.post("/v2/models/failure/versions/1/infer", json: Array(matrix.utf8))
+        #expect(m.status == 422, "a model with a string input takes no [N, F] tensor: \(m.text)")
+        // Errors: shape {error, code} and the right status.
+        let cases: [(String, String, Int)] = [
+            ("/v2/models/nope/infer", Self.oneRow, 404),
+            ("/v2/models/failure/versions/9/infer", Self.oneRow, 404),
+            ("/v2/models/failure/infer", #"{"inputs":[]}"#, 400),
+            ("/v2/models/failure/infer", #"{"inputs":[{"name":"sensors:temp","shape":[2],"datatype":"FP64","data":[1]}]}"#, 422),
+            ("/v2/models/failure/infer", #"{"inputs":[{"name":"sensors:temp","shape":[1],"datatype":"FP128","data":[1]}]}"#, 400),
+            ("/v2/models/failure/infer", #"{"inputs":[{"name":"sensors:temp","shape":[1],"datatype":"FP64","data":[1]}]}"#, 422),
+            ("/v2/models/failure/infer", #"{"inputs":[{"name":"sensors:mode","shape":[1],"datatype":"FP64","data":[1]},{"name":"sensors:temp","shape":[1],"datatype":"FP64","data":[1]},{"name":"sensors:vibration","shape":[1],"datatype":"FP64","data":[1]}]}"#, 422),
+            ("/v2/models/failure/infer", "{not json", 400),
+        ]
+        for (path, body, status) in cases {
+            let r = try client.post(path, json: Array(body.utf8))
+            #expect(r.status == status, "\(path) \(body): \(r.text)")
+            #expect(r.apiError != nil, "error body {error, code}: \(r.text)")
+        }
+        #expect(try client.get("/v2/models/nope/ready").status == 404)
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test("entity-key predictions read the online features; a missing entity is an error row, never a prediction from zeros")
+    func entityKeys() throws {
+        let daemon = try trainedDaemon()
+        let answer = try daemon.client().post(
+            "/v1/predict/failure", json: Array(#"{"entities":{"machine_id":["m1","m2","ghost"]}}"#.utf8))
+        #expect(answer.status == 200, "\(answer.text)")
+        let a = try answer.json()
+        let rows = a["rows"]?.arrayValue ?? []
+        #expect(rows.count == 3)
+        #expect(Set(rows.compactMap { $0["prediction_id"]?.stringValue }).count == 3)
+        #expect(rows[0]["statuses"] == ["PRESENT", "PRESENT", "PRESENT"])
+        #expect(rows[0]["error"] == .null)
+        #expect(rows[2]["error"]?.stringValue?.contains("NOT_FOUND") == true)
+        let probabilities = a["outputs"]?.arrayValue?[1]["data"]?.arrayValue ?? []
+        #expect(probabilities.count == 6)
+        #expect(probabilities[4] == .null && probabilities[5] == .null)
+        #expect(probabilities[0].doubleValue != nil)
+        // The same rows through infer give the same probabilities.
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test("moving champion under load swaps versions with no failed request; a damaged version is refused and the old one keeps serving")
+    func hotSwap() throws {
+        let daemon = try trainedDaemon()
+        let admin = daemon.client()
+        #expect(try admin.send("PUT", "/v1/models/failure/aliases/champion", body: Array(#"{"version":1}"#.utf8), contentType: "application/json").status == 200)
+        let stop = ManagedAtomicFlag()
+        let results = LockedResults()
+        let workers = (0..<3).map { _ in
+            Thread {
+                let client = daemon.client()
+                while !stop.isSet {
+                    do {
+                        // By entity key: versions 1 and 2 read different features, the caller need not know.
+                        let r = try client.post("/v1/predict/failure", json: Array(#"{"entities":{"machine_id":["m1"]}}"#.utf8))
+                        results.add(status: r.status, version: (try? r.json())?["model_version"]?.stringValue ?? "")
+                    } catch {
+                        results.add(status: -1, version: "")
+                    }
+                }
+            }
+        }
+        for w in workers { w.start() }
+        usleep(300_000)
+        #expect(try admin.send("PUT", "/v1/models/failure/aliases/champion", body: Array(#"{"version":2}"#.utf8), contentType: "application/json").status == 200)
+        usleep(500_000)
+        // Damage version 1's artifact, then point champion at it: refused, version 2 keeps serving.
+        let v1 = try admin.get("/v1/models/failure/versions/1").json()["version"]?["artifact_digest"]?.stringValue ?? ""
+        let path = daemon.stateDir + "/artifacts/sha256/" + v1
+        chmod(path, 0o644)
+        try "not a model".write(toFile: path, atomically: false, encoding: .utf8)
+        #expect(try admin.send("PUT", "/v1/models/failure/aliases/champion", body: Array(#"{"version":1}"#.utf8), contentType: "application/json").status == 200)
+        usleep(500_000)
+        stop.set()
+        for w in workers { while !w.isFinished { usleep(10_000) } }
+        let (statuses, versions) = results.snapshot
+        #expect(statuses.count > 50, "requests made: \(statuses.count)")
+        #expect(statuses.allSatisfy { $0 == 200 }, "\(Set(statuses))")
+        #expect(versions.first == "1")
+        #expect(versions.last == "2", "the damaged version 1 never replaced version 2")
+        // Once version 2 answered, version 1 never came back.
+        if let firstTwo = versions.firstIndex(of: "2") { #expect(!versions[firstTwo...].contains("1")) }
+        #expect(daemon.log().contains("event=model_swapped"))
+        #expect(daemon.log().contains("event=model_swap_failed"))
+        #expect(try admin.get("/v2/models/failure/versions/1/ready").status == 503)
+        #expect(daemon.stop() == 0)
+    }
+}
+
+/// A flag set once, read by worker threads.
+final class ManagedAtomicFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
+}
+
+/// Statuses and versions seen by worker threads, in order.
+final class LockedResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var statuses: [Int] = []
+    private var versions: [String] = []
+    func add(status: Int, version: String) {
+        lock.withLock {
+            statuses.append(status)
+            versions.append(version)
+        }
+    }
+    var snapshot: ([Int], [String]) { lock.withLock { (statuses, versions) } }
+}
