@@ -96,6 +96,13 @@ public enum Daemon {
         try training.start()
         let models = ModelServer(registry: registry, artifacts: artifacts, logger: logging.logger("inference"))
         models.preload(config.inference.preload)
+        let predictionLog = PredictionLog(storage: storage, logger: logging.logger("inference")) {
+            let c = runtime.config.inference
+            return PredictionLog.Settings(sampleRate: c.logSampleRate, maxPending: c.logMaxPending)
+        }
+        let inferenceMetrics = InferenceMetrics(registry: metrics.registry)
+        runtime.predictionLog = predictionLog
+        runtime.inferenceMetrics = inferenceMetrics
 
         let threads = config.daemon.eventLoopThreads > 0 ? config.daemon.eventLoopThreads : System.coreCount
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
@@ -105,7 +112,9 @@ public enum Daemon {
         let router = Router(
             SystemRoutes.routes(runtime) + FeatureRoutes.routes(features, metrics: runtime.featureMetrics)
                 + RegistryRoutes.routes(registry, artifacts: artifacts) + TrainingRoutes.routes(training, store: features)
-                + InferenceRoutes.routes(models, registry: registry, store: features, maxRows: { runtime.config.inference.maxBatchRows }))
+                + InferenceRoutes.routes(
+                    models, registry: registry, store: features, log: predictionLog, metrics: inferenceMetrics,
+                    maxRows: { runtime.config.inference.maxBatchRows }))
         let server = HTTPServer(
             group: group, threadPool: threadPool, router: router, settings: settings, metrics: metrics,
             logger: logging.logger("server"))
@@ -117,7 +126,8 @@ public enum Daemon {
         let watchdog = WatchdogService(group: group, notifier: notifier, log: logging.logger("watchdog"))
         let retention = RetentionService(
             store: features, registry: registry, intervalNanos: { runtime.config.features.retentionIntervalNanos },
-            registryConfig: { runtime.config.registry }, log: logging.logger("retention"))
+            registryConfig: { runtime.config.registry }, inferenceConfig: { runtime.config.inference }, predictionLog: predictionLog,
+            log: logging.logger("retention"))
         let services = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [
@@ -137,6 +147,7 @@ public enum Daemon {
             exitCode = (error as? MoteError)?.code == .alreadyRunning ? ExitCode.unavailable : ExitCode.failure
         }
         training.stop(timeoutNanos: runtime.config.daemon.shutdownTimeoutNanos)
+        predictionLog.stop(timeoutNanos: runtime.config.daemon.shutdownTimeoutNanos)
         storage.close()
         try? await threadPool.shutdownGracefully()
         try? await group.shutdownGracefully()

@@ -2,6 +2,7 @@ public import MoteCore
 public import MoteServer
 public import MoteStorage
 public import MoteFeatures
+import MoteInference
 import Prometheus
 import Synchronization
 
@@ -21,6 +22,16 @@ public final class DaemonRuntime: Sendable {
     public let startedAtNanos: Int64
     let startedMonotonic: UInt64
     private let configValue: Mutex<MoteConfig>
+    private let inference = Mutex<(log: PredictionLog?, metrics: InferenceMetrics?)>((nil, nil))
+    /// Set once at start, read by the metrics route.
+    var predictionLog: PredictionLog? {
+        get { inference.withLock { $0.log } }
+        set { inference.withLock { $0.log = newValue } }
+    }
+    var inferenceMetrics: InferenceMetrics? {
+        get { inference.withLock { $0.metrics } }
+        set { inference.withLock { $0.metrics = newValue } }
+    }
     private let listenerValue: Mutex<String>
 
     init(

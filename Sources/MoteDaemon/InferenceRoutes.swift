@@ -10,9 +10,29 @@ import NIOHTTP1
 /// `/v2/models/{model}[/versions/{version}][/ready|/infer]`, `/v1/predict/{model}`. Inference
 /// runs on the event loop (no thread hop: the single-row path is the fastest in the daemon).
 enum InferenceRoutes {
-    static func routes(_ server: ModelServer, registry: RegistryStore, store: FeatureStore, maxRows: @escaping @Sendable () -> Int) -> [Route] {
+    static func routes(
+        _ server: ModelServer, registry: RegistryStore, store: FeatureStore, log: PredictionLog, metrics: InferenceMetrics,
+        maxRows: @escaping @Sendable () -> Int
+    ) -> [Route] {
         @Sendable func loaded(_ request: Request) throws(APIError) -> LoadedModel {
-            try server.model(request.parameter("model") ?? "", request.parameter("version"))
+            do {
+                return try server.model(request.parameter("model") ?? "", request.parameter("version"))
+            } catch {
+                metrics.failed(model: request.parameter("model") ?? "", code: error.code.rawValue)
+                throw error
+            }
+        }
+        /// Runs an inference body, counting refusals per model.
+        @Sendable func counted(_ model: LoadedModel, _ body: () throws -> Response) throws -> Response {
+            do {
+                return try body()
+            } catch let error as APIError {
+                metrics.failed(model: model.name, code: error.code.rawValue)
+                throw error
+            } catch {
+                metrics.failed(model: model.name, code: "invalid_json")
+                throw error
+            }
         }
         @Sendable func metadata(_ request: Request) throws -> Response {
             let model = try loaded(request)
@@ -41,13 +61,34 @@ enum InferenceRoutes {
             }
         }
         @Sendable func infer(_ request: Request) throws -> Response {
+            let started = SystemClock.monotonicNanos()
             let model = try loaded(request)
-            let body = try FeatureRoutes.parse(request)
-            let parsed = try InferRequest.parse(body, model: model, maxRows: maxRows())
-            let scores = parsed.matrix.map { model.scores(matrix: $0, rows: parsed.rowCount) } ?? model.scores(parsed.rows)
-            var w = JSONWriter(capacity: 128 + parsed.rowCount * 24 * max(1, model.bundle.scoreWidth))
-            InferResponse.write(model: model, id: parsed.id, scores: scores, rows: parsed.rowCount, only: parsed.outputs, into: &w)
-            return .json(w)
+            return try counted(model) {
+                let body = try FeatureRoutes.parse(request)
+                let parsed = try InferRequest.parse(body, model: model, maxRows: maxRows())
+                let scores = parsed.matrix.map { model.scores(matrix: $0, rows: parsed.rowCount) } ?? model.scores(parsed.rows)
+                let ids = (0..<parsed.rowCount).map { _ in PredictionID.make() }
+                let width = model.bundle.scoreWidth
+                let now = SystemClock.nowNanos()
+                let latency = Int64(SystemClock.monotonicNanos() &- started)
+                let features = model.bundle.inputs.count
+                log.append(
+                    (0..<parsed.rowCount).map { r in
+                        var inputs: [ModelInput]?
+                        if log.logsInputs() {
+                            inputs = parsed.matrix.map { m in (0..<features).map { c in m[r * features + c].isNaN ? .missing : .number(m[r * features + c]) } }
+                                ?? parsed.rows[r]
+                        }
+                        return PredictionLog.Record(
+                            id: ids[r], atNanos: now, model: model.name, version: model.version, entityKey: nil, inputs: inputs,
+                            scores: scores[(r * width)..<((r + 1) * width)], latencyNanos: latency)
+                    })
+                var w = JSONWriter(capacity: 128 + parsed.rowCount * 24 * max(1, width))
+                InferResponse.write(
+                    model: model, id: parsed.id, scores: scores, rows: parsed.rowCount, only: parsed.outputs, predictionIDs: ids, into: &w)
+                metrics.record(model, rows: parsed.rowCount, nanoseconds: Int64(SystemClock.monotonicNanos() &- started))
+                return .json(w)
+            }
         }
         return [
             Route(.GET, "/v2/models/{model}", role: .read, .blocking(metadata)),
@@ -56,10 +97,30 @@ enum InferenceRoutes {
             Route(.GET, "/v2/models/{model}/versions/{version}/ready", role: .read, .blocking(ready)),
             Route(.POST, "/v2/models/{model}/infer", role: .read, .inline(infer)),
             Route(.POST, "/v2/models/{model}/versions/{version}/infer", role: .read, .inline(infer)),
+            Route(.GET, "/v1/predictions", role: .read, .blocking { request in
+                let limit = Int(request.queryValue("limit") ?? "100") ?? 100
+                guard (1...10_000).contains(limit) else { throw APIError.invalidShape("'limit' must be 1 to 10000") }
+                var w = JSONWriter(capacity: 4096)
+                w.beginObject()
+                w.key("predictions")
+                try log.recent(model: request.queryValue("model"), limit: limit, into: &w)
+                let counts = log.counts
+                w.key("written"); w.int(counts.written)
+                w.key("dropped"); w.int(counts.dropped)
+                w.endObject()
+                return .json(w)
+            }),
             Route(.POST, "/v1/predict/{model}", role: .read, .inline { request in
+                let started = SystemClock.monotonicNanos()
                 let model = try loaded(request)
-                let body = try FeatureRoutes.parse(request)
-                return .json(try EntityPredict.answer(body, model: model, store: store, now: SystemClock.nowNanos(), maxRows: maxRows()))
+                return try counted(model) {
+                    let body = try FeatureRoutes.parse(request)
+                    let answer = try EntityPredict.answer(
+                        body, model: model, store: store, now: SystemClock.nowNanos(), maxRows: maxRows(), log: log, started: started)
+                    metrics.record(model, rows: body["entities"]?.objectValue?.members.first?.value.arrayValue?.count ?? 0,
+                                   nanoseconds: Int64(SystemClock.monotonicNanos() &- started))
+                    return .json(answer)
+                }
             }),
         ]
     }

@@ -1,6 +1,7 @@
 import Logging
 import MoteCore
 import MoteFeatures
+import MoteInference
 import MoteRegistry
 import ServiceLifecycle
 
@@ -12,6 +13,8 @@ struct RetentionService: Service {
     let registry: RegistryStore
     let intervalNanos: @Sendable () -> Int64
     let registryConfig: @Sendable () -> MoteConfig.Registry
+    let inferenceConfig: @Sendable () -> MoteConfig.Inference
+    let predictionLog: PredictionLog
     let log: Logger
 
     func run() async throws {
@@ -37,6 +40,7 @@ struct RetentionService: Service {
                     await Task.yield()
                 }
                 trimAudit()
+                trimPredictions()
             }
         }
     }
@@ -57,5 +61,22 @@ struct RetentionService: Service {
             }
         }
         if total > 0 { log.info("retention deleted audit entries", metadata: ["event": "retention", "audit": "\(total)"]) }
+    }
+
+    /// Trims the prediction log to `inference.log_max_age` and `log_max_rows`, in bounded passes.
+    func trimPredictions() {
+        let bounds = inferenceConfig()
+        var total = 0
+        for _ in 0..<1000 {
+            do {
+                let deleted = try predictionLog.trim(now: SystemClock.nowNanos(), maxAgeNanos: bounds.logMaxAgeNanos, maxRows: bounds.logMaxRows)
+                total += deleted
+                if deleted < 5000 { break }
+            } catch {
+                log.warning("prediction log retention failed: \(error)", metadata: ["event": "retention_failed"])
+                break
+            }
+        }
+        if total > 0 { log.info("retention deleted prediction log rows", metadata: ["event": "retention", "predictions": "\(total)"]) }
     }
 }

@@ -115,5 +115,6 @@ enum SystemRoutes {
         }
         runtime.gauges.artifactBytes.set(Double(runtime.storage.directory.artifactBytes()))
         runtime.featureMetrics.updateFreshness(runtime.features)
+        if let log = runtime.predictionLog { runtime.inferenceMetrics?.updateLog(log) }
     }
 }

@@ -8,7 +8,9 @@ import MoteModels
 /// request says `"on_missing": "model"` (the model's own missing-value handling); it is never
 /// predicted from zeros.
 public enum EntityPredict {
-    public static func answer(_ body: JSONValue, model: LoadedModel, store: FeatureStore, now: Int64, maxRows: Int) throws(APIError) -> JSONWriter {
+    public static func answer(
+        _ body: JSONValue, model: LoadedModel, store: FeatureStore, now: Int64, maxRows: Int, log: PredictionLog? = nil, started: UInt64 = 0
+    ) throws(APIError) -> JSONWriter {
         guard case .object(let object) = body else { throw .badRequest("the body must be a JSON object with 'entities'") }
         for key in object.keys where !["entities", "on_missing", "id"].contains(key) {
             throw .badRequest("unknown key '\(key)' (known: entities, on_missing, id)")
@@ -56,6 +58,17 @@ public enum EntityPredict {
         var scores = [Double](repeating: .nan, count: rowCount * width)
         for (k, r) in good.enumerated() { for c in 0..<width { scores[r * width + c] = goodScores[k * width + c] } }
 
+        let ids = (0..<rowCount).map { _ in PredictionID.make() }
+        if let log {
+            let latency = Int64(SystemClock.monotonicNanos() &- started)
+            let logInputs = (0..<rowCount).map { _ in log.logsInputs() }
+            log.append(
+                good.map { r in
+                    PredictionLog.Record(
+                        id: ids[r], atNanos: now, model: model.name, version: model.version, entityKey: keys[r],
+                        inputs: logInputs[r] ? rows[r] : nil, scores: scores[(r * width)..<((r + 1) * width)], latencyNanos: latency)
+                })
+        }
         var w = JSONWriter(capacity: 256 + rowCount * 160)
         // Outputs as in an OIP answer, then per row its id, statuses and error.
         var answer = JSONWriter(capacity: 128 + rowCount * 40)
@@ -68,7 +81,7 @@ public enum EntityPredict {
             if r > 0 { w.bytes.append(UInt8(ascii: ",")) }
             var row = JSONWriter(capacity: 128)
             row.beginObject()
-            row.key("prediction_id"); row.string(PredictionID.make())
+            row.key("prediction_id"); row.string(ids[r])
             row.key("statuses"); row.beginArray(); for cell in values[r] { row.string(cell.status.rawValue) }; row.endArray()
             row.key("error"); if let e = failed[r] { row.string(e) } else { row.null() }
             row.endObject()

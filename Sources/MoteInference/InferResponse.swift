@@ -3,11 +3,13 @@ import MoteModels
 
 /// Open Inference Protocol v2 answers: infer outputs, model metadata, readiness.
 public enum InferResponse {
-    /// `{"model_name", "model_version", "id", "outputs": [...]}` for `scores` of `rows` rows;
+    /// `{"model_name", "model_version", "id", "parameters": {"prediction_ids"}, "outputs": [...]}`
+    /// for `scores` of `rows` rows;
     /// `only` limits the outputs. Rows listed in `failed` have no prediction: their values are
     /// `null` (numbers) or `""` (labels).
     public static func write(
-        model: LoadedModel, id: String?, scores: [Double], rows: Int, only: [String]?, failed: Set<Int> = [], into w: inout JSONWriter
+        model: LoadedModel, id: String?, scores: [Double], rows: Int, only: [String]?, failed: Set<Int> = [], predictionIDs: [String]? = nil,
+        into w: inout JSONWriter
     ) {
         let bundle = model.bundle
         let width = bundle.scoreWidth
@@ -15,6 +17,13 @@ public enum InferResponse {
         w.key("model_name"); w.string(model.name)
         w.key("model_version"); w.string(String(model.version))
         if let id { w.key("id"); w.string(id) }
+        if let predictionIDs {
+            // The protocol's free-form `parameters`: one id per row, for feedback later.
+            w.key("parameters")
+            w.beginObject()
+            w.key("prediction_ids"); w.beginArray(); for p in predictionIDs { w.string(p) }; w.endArray()
+            w.endObject()
+        }
         w.key("outputs")
         w.beginArray()
         for output in bundle.outputs where only == nil || only!.contains(output.name) {

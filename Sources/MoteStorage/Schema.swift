@@ -185,5 +185,22 @@ public enum Schema {
                     PRIMARY KEY (view_id, entity_key)
                 ) STRICT, WITHOUT ROWID;
                 """),
+        .init(
+            "0003_prediction_log",
+            sql: """
+                CREATE TABLE predictions (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    at_ns INTEGER NOT NULL,
+                    model TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    entity_key TEXT,
+                    inputs TEXT,
+                    outputs TEXT NOT NULL,
+                    latency_ns INTEGER NOT NULL
+                ) STRICT;
+                CREATE INDEX predictions_by_model ON predictions (model, at_ns);
+                CREATE INDEX predictions_by_entity ON predictions (entity_key, at_ns) WHERE entity_key IS NOT NULL;
+                CREATE INDEX predictions_by_time ON predictions (at_ns);
+                """),
     ])
 }

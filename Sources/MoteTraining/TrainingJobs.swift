@@ -73,7 +73,7 @@ public final class TrainingJobs: Sendable {
                 wake.signal()
             }
         }
-        WorkerThread.start { [self] in self.work() }
+        DetachedThread.start { [self] in self.work() }
     }
 
     /// Cancels the running job, drops nothing from the queue (it is in the database), and
@@ -323,24 +323,5 @@ enum JobID {
         let time = String(UInt64(SystemClock.nowNanos() / 1_000_000), radix: 16)
         let random = String(generator.next() as UInt32, radix: 16)
         return time + String(repeating: "0", count: 8 - random.count) + random
-    }
-}
-
-/// A plain pthread (not a pooled Dispatch thread), so its niceness stays its own.
-enum WorkerThread {
-    final class Box: @unchecked Sendable {
-        let body: @Sendable () -> Void
-        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
-    }
-
-    static func start(_ body: @escaping @Sendable () -> Void) {
-        let box = Unmanaged.passRetained(Box(body)).toOpaque()
-        var thread = pthread_t()
-        pthread_create(&thread, nil, { raw in
-            let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
-            box.body()
-            return nil
-        }, box)
-        pthread_detach(thread)
     }
 }

@@ -114,7 +114,23 @@ struct InferenceTests {
         #expect(probabilities.count == 6)
         #expect(probabilities[4] == .null && probabilities[5] == .null)
         #expect(probabilities[0].doubleValue != nil)
-        // The same rows through infer give the same probabilities.
+        // Both predicted rows are in the prediction log (written off the request path), with
+        // their entity key, input values and outputs; the error row is not.
+        let ids = Set(rows.prefix(2).compactMap { $0["prediction_id"]?.stringValue })
+        var logged: [JSONValue] = []
+        for _ in 0..<50 {
+            logged = try daemon.client().get("/v1/predictions?model=failure").json()["predictions"]?.arrayValue ?? []
+            if Set(logged.compactMap { $0["prediction_id"]?.stringValue }).isSuperset(of: ids) { break }
+            usleep(100_000)
+        }
+        let mine = logged.filter { ids.contains($0["prediction_id"]?.stringValue ?? "") }
+        #expect(mine.count == 2, "\(logged)")
+        #expect(Set(mine.compactMap { $0["entity_key"]?.stringValue }) == ["m1", "m2"])
+        #expect(mine.allSatisfy { $0["inputs"]?.arrayValue?.count == 3 && $0["outputs"]?.arrayValue?.count == 1 && $0["version"] == 2 })
+        // Metrics per model and version.
+        let metrics = try daemon.client().get("/metrics").text
+        #expect(metrics.contains(#"mote_inference_requests_total{model="failure",version="2"}"#), "\(metrics.prefix(300))")
+        #expect(metrics.contains(#"mote_inference_rows_total{model="failure",version="2"} 3"#))
         #expect(daemon.stop() == 0)
     }
 

@@ -100,9 +100,18 @@ public enum ConfigLoader {
             if let v = try t.int("audit_max_rows", 1000...1_000_000_000) { config.registry.auditMaxRows = v }
         }
         if let t = try reader.table("inference") {
-            try t.onlyKeys(["max_batch_rows", "preload"])
+            try t.onlyKeys(["max_batch_rows", "preload", "log_sample_rate", "log_max_pending", "log_max_age", "log_max_rows"])
             if let v = try t.int("max_batch_rows", 1...1_000_000) { config.inference.maxBatchRows = v }
             if let v = try t.stringArray("preload") { config.inference.preload = v }
+            switch t.table["log_sample_rate"] {
+            case nil: break
+            case .float(let d)? where d >= 0 && d <= 1: config.inference.logSampleRate = d
+            case .integer(let i)? where i == 0 || i == 1: config.inference.logSampleRate = Double(i)
+            default: throw t.failure("log_sample_rate", "expected a share of rows from 0 to 1, such as 0.1")
+            }
+            if let v = try t.int("log_max_pending", 100...100_000_000) { config.inference.logMaxPending = v }
+            if let v = try t.duration("log_max_age") { config.inference.logMaxAgeNanos = v }
+            if let v = try t.int("log_max_rows", 1000...1_000_000_000) { config.inference.logMaxRows = v }
         }
         if let t = try reader.table("training") {
             try t.onlyKeys(["max_queued", "threads", "nice", "memory_budget_mib", "schedule_interval", "min_rows"])

@@ -43,6 +43,13 @@ public struct MoteConfig: Sendable, Equatable {
         public var maxBatchRows = 10_000
         /// Models whose default version (champion, else newest) is loaded at start; others load on first use.
         public var preload: [String] = []
+        /// Share of predicted rows whose input values go into the prediction log (all rows log ids and outputs).
+        public var logSampleRate = 1.0
+        /// Rows waiting for the log writer beyond which new rows are dropped (and counted).
+        public var logMaxPending = 100_000
+        /// The prediction log is trimmed to this age and row count by the retention pass.
+        public var logMaxAgeNanos: Int64 = 30 * 86_400_000_000_000
+        public var logMaxRows = 5_000_000
         public init() {}
     }
 

@@ -25,7 +25,7 @@ public final class RequestMetrics: Sendable {
     }
 
     /// Latency buckets from 10 µs to 10 s.
-    static let buckets: [Duration] = [
+    public static let buckets: [Duration] = [
         .microseconds(10), .microseconds(25), .microseconds(50), .microseconds(100), .microseconds(250),
         .microseconds(500), .milliseconds(1), .milliseconds(2.5), .milliseconds(5), .milliseconds(10),
         .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),

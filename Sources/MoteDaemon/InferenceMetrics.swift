@@ -1,0 +1,57 @@
+import MoteCore
+import MoteInference
+import MoteServer
+import Prometheus
+import Synchronization
+
+/// Per model and version: requests, rows, errors and a latency histogram; the prediction
+/// log's written and dropped rows. Series are made once per version and kept, so a request
+/// does one dictionary lookup.
+final class InferenceMetrics: Sendable {
+    struct Series: Sendable {
+        let requests: Counter
+        let rows: Counter
+        let latency: DurationHistogram
+    }
+    let registry: PrometheusCollectorRegistry
+    private let series = Mutex<[String: Series]>([:])
+
+    init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+    }
+
+    /// Records one answered request of `rows` rows.
+    func record(_ model: LoadedModel, rows: Int, nanoseconds: Int64) {
+        let key = "\(model.name)@\(model.version)"
+        let s = series.withLock { all -> Series in
+            if let s = all[key] { return s }
+            let labels = [("model", model.name), ("version", String(model.version))]
+            let s = Series(
+                requests: registry.makeCounter(
+                    descriptor: .mote("inference_requests", unit: "total", help: "Inference requests answered, by model and version."), labels: labels),
+                rows: registry.makeCounter(descriptor: .mote("inference_rows", unit: "total", help: "Rows predicted, by model and version."), labels: labels),
+                latency: registry.makeDurationHistogram(
+                    descriptor: .mote("inference_latency", unit: "seconds", help: "Time to answer an inference request, by model and version."),
+                    labels: labels, buckets: RequestMetrics.buckets))
+            all[key] = s
+            return s
+        }
+        s.requests.increment()
+        s.rows.increment(by: Int64(rows))
+        s.latency.recordNanoseconds(nanoseconds)
+    }
+
+    /// Counts a refused inference request (bad input, unknown or unservable model).
+    func failed(model: String, code: String) {
+        registry.makeCounter(
+            descriptor: .mote("inference_errors", unit: "total", help: "Inference requests answered with an error, by model and code."),
+            labels: [("model", model), ("code", code)]
+        ).increment()
+    }
+
+    func updateLog(_ log: PredictionLog) {
+        let counts = log.counts
+        registry.makeGauge(descriptor: .mote("prediction_log_written", unit: "rows", help: "Prediction log rows written since start.")).set(Double(counts.written))
+        registry.makeGauge(descriptor: .mote("prediction_log_dropped", unit: "rows", help: "Prediction log rows dropped since start (writer behind or failing).")).set(Double(counts.dropped))
+    }
+}

@@ -1,0 +1,208 @@
+import Dispatch
+public import Logging
+public import MoteCore
+public import MoteModels
+public import MoteStorage
+import Synchronization
+
+/// The prediction log: per predicted row its id, time, model and version, entity key (for
+/// entity-key predictions), input values (for a configured share of rows), outputs and
+/// latency. Requests only append to an in-memory batch; a background thread writes batches
+/// in one transaction each, so the request path never waits on SQLite. When writing falls
+/// behind by `maxPending` rows, new rows are dropped and counted (and logged), not queued
+/// without bound. The monitoring issue joins this log with feedback.
+public final class PredictionLog: Sendable {
+    /// One predicted row as the request path hands it over (encoded later, off the path).
+    public struct Record: Sendable {
+        public var id: String
+        public var atNanos: Int64
+        public var model: String
+        public var version: Int
+        public var entityKey: String?
+        public var inputs: [ModelInput]?
+        /// The row's scores (`scoreWidth` values).
+        public var scores: ArraySlice<Double>
+        public var latencyNanos: Int64
+
+        public init(
+            id: String, atNanos: Int64, model: String, version: Int, entityKey: String?, inputs: [ModelInput]?, scores: ArraySlice<Double>,
+            latencyNanos: Int64
+        ) {
+            self.id = id
+            self.atNanos = atNanos
+            self.model = model
+            self.version = version
+            self.entityKey = entityKey
+            self.inputs = inputs
+            self.scores = scores
+            self.latencyNanos = latencyNanos
+        }
+    }
+
+    public struct Settings: Sendable {
+        public var sampleRate: Double
+        public var maxPending: Int
+        public init(sampleRate: Double, maxPending: Int) {
+            self.sampleRate = sampleRate
+            self.maxPending = maxPending
+        }
+    }
+
+    private let database: Database
+    private let logger: Logger
+    private let settings: @Sendable () -> Settings
+    private struct Pending {
+        var records: [Record] = []
+        var dropped = 0
+        var stopping = false
+    }
+    private let pending = Mutex(Pending())
+    private let wake = DispatchSemaphore(value: 0)
+    private let stopped = DispatchSemaphore(value: 0)
+    private let written = Atomic<Int>(0)
+    private let droppedTotal = Atomic<Int>(0)
+
+    public init(storage: Storage, logger: Logger, settings: @escaping @Sendable () -> Settings) {
+        self.database = storage.features
+        self.logger = logger
+        self.settings = settings
+        DetachedThread.start { [self] in self.writeLoop() }
+    }
+
+    /// Rows written and dropped since start (for status and metrics).
+    public var counts: (written: Int, dropped: Int) { (written.load(ordering: .relaxed), droppedTotal.load(ordering: .relaxed)) }
+
+    /// Whether a row's inputs are logged (a share `sampleRate` of rows, chosen at random).
+    public func logsInputs() -> Bool {
+        let rate = settings().sampleRate
+        return rate >= 1 || (rate > 0 && Double.random(in: 0..<1) < rate)
+    }
+
+    /// Hands rows over; never blocks on storage.
+    public func append(_ records: [Record]) {
+        let limit = settings().maxPending
+        let accepted = pending.withLock { p -> Bool in
+            guard p.records.count + records.count <= limit else {
+                p.dropped += records.count
+                return false
+            }
+            p.records.append(contentsOf: records)
+            return true
+        }
+        if accepted { wake.signal() }
+    }
+
+    /// Writes what is pending and stops the writer (bounded by `timeoutNanos`).
+    public func stop(timeoutNanos: Int64) {
+        pending.withLock { $0.stopping = true }
+        wake.signal()
+        _ = stopped.wait(timeout: .now() + .nanoseconds(Int(min(timeoutNanos, Int64(Int.max)))))
+    }
+
+    private func writeLoop() {
+        while true {
+            _ = wake.wait(timeout: .now() + .milliseconds(200))
+            let (batch, dropped, stopping) = pending.withLock { p -> ([Record], Int, Bool) in
+                let out = (p.records, p.dropped, p.stopping)
+                p.records.removeAll(keepingCapacity: true)
+                p.dropped = 0
+                return out
+            }
+            if dropped > 0 {
+                droppedTotal.add(dropped, ordering: .relaxed)
+                logger.warning(
+                    "prediction log fell behind; rows dropped", metadata: ["event": "prediction_log_dropped", "rows": "\(dropped)"])
+            }
+            if !batch.isEmpty { write(batch) }
+            if stopping {
+                stopped.signal()
+                return
+            }
+        }
+    }
+
+    private func write(_ batch: [Record]) {
+        do {
+            try database.write { conn in
+                let insert = try conn.cached(
+                    "INSERT OR IGNORE INTO predictions (id, at_ns, model, version, entity_key, inputs, outputs, latency_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                var text: [UInt8] = []
+                for r in batch {
+                    var inputs: SQLiteValue = .null
+                    if let values = r.inputs {
+                        text.removeAll(keepingCapacity: true)
+                        text.append(UInt8(ascii: "["))
+                        for (k, v) in values.enumerated() {
+                            if k > 0 { text.append(UInt8(ascii: ",")) }
+                            switch v {
+                            case .number(let d): JSONWriter.appendDouble(d, to: &text)
+                            case .text(let s): JSONWriter.appendString(s, to: &text)
+                            case .missing: text.append(contentsOf: Array("null".utf8))
+                            }
+                        }
+                        text.append(UInt8(ascii: "]"))
+                        inputs = .text(String(decoding: text, as: UTF8.self))
+                    }
+                    text.removeAll(keepingCapacity: true)
+                    text.append(UInt8(ascii: "["))
+                    for (k, s) in r.scores.enumerated() {
+                        if k > 0 { text.append(UInt8(ascii: ",")) }
+                        JSONWriter.appendDouble(s, to: &text)
+                    }
+                    text.append(UInt8(ascii: "]"))
+                    try insert.run([
+                        .text(r.id), .integer(r.atNanos), .text(r.model), .integer(Int64(r.version)), r.entityKey.map { .text($0) } ?? .null, inputs,
+                        .text(String(decoding: text, as: UTF8.self)), .integer(r.latencyNanos),
+                    ])
+                }
+            }
+            written.add(batch.count, ordering: .relaxed)
+        } catch {
+            droppedTotal.add(batch.count, ordering: .relaxed)
+            logger.error("prediction log write failed: \(error)", metadata: ["event": "prediction_log_failed", "rows": "\(batch.count)"])
+        }
+    }
+
+    /// The newest logged rows (of `model` when given), newest first, as the API answers them.
+    public func recent(model: String?, limit: Int, into w: inout JSONWriter) throws {
+        try database.read { conn in
+            let statement = try conn.prepare(
+                "SELECT id, at_ns, model, version, entity_key, inputs, outputs, latency_ns FROM predictions \(model == nil ? "" : "WHERE model = ?") ORDER BY at_ns DESC LIMIT ?")
+            statement.bind((model.map { [SQLiteValue.text($0)] } ?? []) + [.integer(Int64(limit))])
+            w.beginArray()
+            while try statement.step() {
+                w.beginObject()
+                w.key("prediction_id"); w.string(statement.text(0) ?? "")
+                w.key("time"); w.timestamp(nanos: statement.int64(1))
+                w.key("model"); w.string(statement.text(2) ?? "")
+                w.key("version"); w.int(statement.int64(3))
+                w.key("entity_key"); if let k = statement.text(4) { w.string(k) } else { w.null() }
+                w.key("inputs"); w.value(statement.text(5).flatMap { try? JSONParser.parse($0) } ?? .null)
+                w.key("outputs"); w.value((try? JSONParser.parse(statement.text(6) ?? "[]")) ?? .null)
+                w.key("latency_us"); w.double(Double(statement.int64(7)) / 1000)
+                w.endObject()
+            }
+            w.endArray()
+        }
+    }
+
+    /// Deletes log rows older than `maxAgeNanos` and beyond `maxRows` (oldest first), at most
+    /// `batch` rows per call; returns how many went.
+    public func trim(now: Int64, maxAgeNanos: Int64, maxRows: Int, batch: Int = 5000) throws -> Int {
+        try database.write { conn -> Int in
+            var removed = 0
+            if maxAgeNanos > 0 {
+                try conn.cached("DELETE FROM predictions WHERE rowid IN (SELECT rowid FROM predictions WHERE at_ns < ? ORDER BY at_ns LIMIT ?)")
+                    .run([.integer(now - maxAgeNanos), .integer(Int64(batch))])
+                removed += Int(try conn.scalarInt("SELECT changes()") ?? 0)
+            }
+            let total = Int(try conn.scalarInt("SELECT count(*) FROM predictions") ?? 0)
+            if total > maxRows {
+                try conn.cached("DELETE FROM predictions WHERE rowid IN (SELECT rowid FROM predictions ORDER BY at_ns LIMIT ?)")
+                    .run([.integer(Int64(min(batch, total - maxRows)))])
+                removed += Int(try conn.scalarInt("SELECT changes()") ?? 0)
+            }
+            return removed
+        }
+    }
+}
