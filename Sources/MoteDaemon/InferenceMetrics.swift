@@ -12,6 +12,8 @@ final class InferenceMetrics: Sendable {
         let requests: Counter
         let rows: Counter
         let latency: DurationHistogram
+        /// The last 1024 latencies (ns) and counts, for `motectl models show`.
+        let recent: LockedValue<(latencies: [Int64], next: Int, requests: Int, rows: Int)>
     }
     let registry: PrometheusCollectorRegistry
     private let series = Mutex<[String: Series]>([:])
@@ -32,13 +34,32 @@ final class InferenceMetrics: Sendable {
                 rows: registry.makeCounter(descriptor: .mote("inference_rows", unit: "total", help: "Rows predicted, by model and version."), labels: labels),
                 latency: registry.makeDurationHistogram(
                     descriptor: .mote("inference_latency", unit: "seconds", help: "Time to answer an inference request, by model and version."),
-                    labels: labels, buckets: RequestMetrics.buckets))
+                    labels: labels, buckets: RequestMetrics.buckets),
+                recent: LockedValue(([], 0, 0, 0)))
             all[key] = s
             return s
         }
         s.requests.increment()
         s.rows.increment(by: Int64(rows))
         s.latency.recordNanoseconds(nanoseconds)
+        s.recent.withLock { r in
+            if r.latencies.count < 1024 { r.latencies.append(nanoseconds) } else { r.latencies[r.next] = nanoseconds }
+            r.next = (r.next + 1) % 1024
+            r.requests += 1
+            r.rows += rows
+        }
+    }
+
+    /// Requests, rows and latency percentiles (over the last 1024 requests) of a version since start.
+    func summary(model: String, version: Int) -> (requests: Int, rows: Int, p50: Double, p99: Double)? {
+        guard let s = series.withLock({ $0["\(model)@\(version)"] }) else { return nil }
+        return s.recent.withLock { r in
+            let sorted = r.latencies.sorted()
+            guard !sorted.isEmpty else { return (r.requests, r.rows, 0, 0) }
+            let p50 = Double(sorted[sorted.count / 2]) / 1000
+            let p99 = Double(sorted[min(sorted.count - 1, sorted.count * 99 / 100)]) / 1000
+            return (r.requests, r.rows, p50, p99)
+        }
     }
 
     /// Counts a refused inference request (bad input, unknown or unservable model).

@@ -97,6 +97,27 @@ enum InferenceRoutes {
             Route(.GET, "/v2/models/{model}/versions/{version}/ready", role: .read, .blocking(ready)),
             Route(.POST, "/v2/models/{model}/infer", role: .read, .inline(infer)),
             Route(.POST, "/v2/models/{model}/versions/{version}/infer", role: .read, .inline(infer)),
+            Route(.GET, "/v1/models/{model}/serving", role: .read, .blocking { request in
+                let model = try loaded(request)
+                var w = JSONWriter(capacity: 256)
+                w.beginObject()
+                w.key("model"); w.string(model.name)
+                w.key("version"); w.int(model.version)
+                w.key("algorithm"); w.string(model.bundle.algorithm)
+                w.key("digest"); w.string(model.digest)
+                w.key("loaded_at"); w.timestamp(nanos: model.loadedAtNanos)
+                let summary = metrics.summary(model: model.name, version: model.version)
+                w.key("requests"); w.int(summary?.requests ?? 0)
+                w.key("rows"); w.int(summary?.rows ?? 0)
+                w.key("latency_us")
+                w.beginObject()
+                w.key("p50"); w.double(summary?.p50 ?? 0)
+                w.key("p99"); w.double(summary?.p99 ?? 0)
+                w.key("window"); w.string("last 1024 requests")
+                w.endObject()
+                w.endObject()
+                return .json(w)
+            }),
             Route(.GET, "/v1/predictions", role: .read, .blocking { request in
                 let limit = Int(request.queryValue("limit") ?? "100") ?? 100
                 guard (1...10_000).contains(limit) else { throw APIError.invalidShape("'limit' must be 1 to 10000") }

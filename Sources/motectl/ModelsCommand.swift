@@ -59,6 +59,17 @@ struct ModelsCommand: ParsableCommand {
             var rows = [["model", model["name"]?.stringValue ?? ""], ["description", model["description"]?.stringValue ?? ""]]
             for member in model["tags"]?.objectValue ?? JSONObject() { rows.append(["tag", "\(member.key) = \(CLIOutput.cell(member.value))"]) }
             for member in model["aliases"]?.objectValue ?? JSONObject() { rows.append(["alias", "\(member.key) -> v\(member.value.int64Value ?? 0)"]) }
+            // What serves now, and how fast (when a version can be served).
+            if let serving = try? client.get("/v1/models/\(CLIOutput.pathEscape(name))/serving"), serving.status == 200,
+                let s = try? serving.json()
+            {
+                let latency = s["latency_us"]
+                rows.append(["serving", "v\(s["version"]?.int64Value ?? 0) (\(s["algorithm"]?.stringValue ?? "")), loaded \(s["loaded_at"]?.stringValue ?? "")"])
+                rows.append([
+                    "traffic",
+                    "\(s["requests"]?.int64Value ?? 0) requests, \(s["rows"]?.int64Value ?? 0) rows since start; p50 \(CLIOutput.cell(latency?["p50"] ?? 0)) us, p99 \(CLIOutput.cell(latency?["p99"] ?? 0)) us (last 1024)",
+                ])
+            }
             print(CLIOutput.table(rows))
             print("")
             print(CLIOutput.table(ModelsCommand.versionRows(versions["versions"]?.arrayValue ?? [])))

@@ -1,0 +1,85 @@
+import ArgumentParser
+import MoteClient
+import MoteCore
+
+/// `motectl predict MODEL --input JSON | --entity key=value ...`
+struct PredictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict",
+        abstract: "Predict one row: from input values (--input '{\"view:field\": 71.2, ...}') or from the online features of an entity (--entity machine_id=m1).")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Model name.") var model: String
+    @Option(name: .long, help: "Input values as a JSON object by input name (see motectl models show).") var input: String?
+    @Option(name: .long, help: "An entity key as key=value (repeat for several keys).") var entity: [String] = []
+    @Option(name: .long, help: "A version number or alias (default: champion, else the newest).") var version: String?
+
+    func run() throws {
+        let client = global.client()
+        let name = CLIOutput.pathEscape(model)
+        let result: JSONValue
+        if !entity.isEmpty {
+            guard input == nil else { throw ValidationError("give --input or --entity, not both") }
+            var w = JSONWriter()
+            w.beginObject()
+            w.key("entities")
+            w.beginObject()
+            for pair in entity {
+                let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2 else { throw ValidationError("--entity takes key=value, not '\(pair)'") }
+                w.key(parts[0])
+                w.beginArray()
+                if let n = Int64(parts[1]) { w.int(n) } else { w.string(parts[1]) }
+                w.endArray()
+            }
+            w.endObject()
+            w.endObject()
+            guard version == nil else { throw ValidationError("--entity predicts with the served version; --version works with --input") }
+            result = try CLIOutput.call(client, "POST", "/v1/predict/\(name)", body: w.bytes).json()
+        } else {
+            guard let input else { throw ValidationError("give --input '{...}' or --entity key=value") }
+            guard case .object(let values)? = try? JSONParser.parse(input) else { throw ValidationError("--input must be a JSON object of input values") }
+            // One tensor per input, typed by its value.
+            var w = JSONWriter()
+            w.beginObject()
+            w.key("inputs")
+            w.beginArray()
+            for member in values {
+                w.beginObject()
+                w.key("name"); w.string(member.key)
+                w.key("shape"); w.beginArray(); w.int(1); w.endArray()
+                let datatype: String
+                switch member.value {
+                case .string: datatype = "BYTES"
+                case .bool: datatype = "BOOL"
+                case .integer: datatype = "INT64"
+                default: datatype = "FP64"
+                }
+                w.key("datatype"); w.string(datatype)
+                w.key("data"); w.beginArray(); w.value(member.value); w.endArray()
+                w.endObject()
+            }
+            w.endArray()
+            w.endObject()
+            let path = version.map { "/v2/models/\(name)/versions/\(CLIOutput.pathEscape($0))/infer" } ?? "/v2/models/\(name)/infer"
+            result = try CLIOutput.call(client, "POST", path, body: w.bytes).json()
+        }
+        if global.output == .json {
+            print(CLIOutput.prettyJSON(result))
+            return
+        }
+        var rows = [["model", "\(result["model_name"]?.stringValue ?? "") v\(result["model_version"]?.stringValue ?? "")"]]
+        for output in result["outputs"]?.arrayValue ?? [] {
+            let data = output["data"]?.arrayValue ?? []
+            rows.append([output["name"]?.stringValue ?? "", data.map(CLIOutput.cell).joined(separator: ", ")])
+        }
+        if let row = result["rows"]?.arrayValue?.first {
+            rows.append(["prediction_id", row["prediction_id"]?.stringValue ?? ""])
+            rows.append(["features", (row["statuses"]?.arrayValue ?? []).map(CLIOutput.cell).joined(separator: ", ")])
+            if let error = row["error"]?.stringValue { rows.append(["error", error]) }
+        } else if let id = result["parameters"]?["prediction_ids"]?.arrayValue?.first?.stringValue {
+            rows.append(["prediction_id", id])
+        }
+        print(CLIOutput.table(rows))
+        if result["rows"]?.arrayValue?.first?["error"]?.stringValue != nil { throw ExitCode(1) }
+    }
+}
