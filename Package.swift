@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "MoteML"),
         .target(name: "MoteModels", dependencies: ["MoteCore", "MoteML"]),
         .target(name: "MoteInference", dependencies: [
-            "MoteCore", "MoteRegistry", "MoteModels", "MoteFeatures",
+            "MoteCore", "MoteRegistry", "MoteModels", "MoteFeatures", "MoteML", "MoteStorage",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "MoteTraining", dependencies: [

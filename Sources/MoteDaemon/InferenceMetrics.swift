@@ -16,7 +16,8 @@ final class InferenceMetrics: Sendable {
         let recent: LockedValue<(latencies: [Int64], next: Int, requests: Int, rows: Int)>
     }
     let registry: PrometheusCollectorRegistry
-    private let series = Mutex<[String: Series]>([:])
+    /// By the loaded model object (one per served version).
+    private let series = Mutex<[ObjectIdentifier: Series]>([:])
 
     init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
@@ -24,7 +25,7 @@ final class InferenceMetrics: Sendable {
 
     /// Records one answered request of `rows` rows.
     func record(_ model: LoadedModel, rows: Int, nanoseconds: Int64) {
-        let key = "\(model.name)@\(model.version)"
+        let key = ObjectIdentifier(model)
         let s = series.withLock { all -> Series in
             if let s = all[key] { return s }
             let labels = [("model", model.name), ("version", String(model.version))]
@@ -51,8 +52,8 @@ final class InferenceMetrics: Sendable {
     }
 
     /// Requests, rows and latency percentiles (over the last 1024 requests) of a version since start.
-    func summary(model: String, version: Int) -> (requests: Int, rows: Int, p50: Double, p99: Double)? {
-        guard let s = series.withLock({ $0["\(model)@\(version)"] }) else { return nil }
+    func summary(model: LoadedModel) -> (requests: Int, rows: Int, p50: Double, p99: Double)? {
+        guard let s = series.withLock({ $0[ObjectIdentifier(model)] }) else { return nil }
         return s.recent.withLock { r in
             let sorted = r.latencies.sorted()
             guard !sorted.isEmpty else { return (r.requests, r.rows, 0, 0) }

@@ -72,10 +72,11 @@ enum InferenceRoutes {
                 let now = SystemClock.nowNanos()
                 let latency = Int64(SystemClock.monotonicNanos() &- started)
                 let features = model.bundle.inputs.count
+                let rate = log.sampleRate()
                 log.append(
                     (0..<parsed.rowCount).map { r in
                         var inputs: [ModelInput]?
-                        if log.logsInputs() {
+                        if PredictionLog.sampled(rate) {
                             inputs = parsed.matrix.map { m in (0..<features).map { c in m[r * features + c].isNaN ? .missing : .number(m[r * features + c]) } }
                                 ?? parsed.rows[r]
                         }
@@ -106,7 +107,7 @@ enum InferenceRoutes {
                 w.key("algorithm"); w.string(model.bundle.algorithm)
                 w.key("digest"); w.string(model.digest)
                 w.key("loaded_at"); w.timestamp(nanos: model.loadedAtNanos)
-                let summary = metrics.summary(model: model.name, version: model.version)
+                let summary = metrics.summary(model: model)
                 w.key("requests"); w.int(summary?.requests ?? 0)
                 w.key("rows"); w.int(summary?.rows ?? 0)
                 w.key("latency_us")

@@ -1,6 +1,7 @@
 public import MoteCore
 public import MoteFeatures
 import MoteModels
+import Synchronization
 
 /// `POST /v1/predict/{model}`: entity keys in, the model's inputs read from the online
 /// feature cache, predictions out, each row with its `prediction_id` and feature statuses. A
@@ -61,7 +62,8 @@ public enum EntityPredict {
         let ids = (0..<rowCount).map { _ in PredictionID.make() }
         if let log {
             let latency = Int64(SystemClock.monotonicNanos() &- started)
-            let logInputs = (0..<rowCount).map { _ in log.logsInputs() }
+            let rate = log.sampleRate()
+            let logInputs = (0..<rowCount).map { _ in PredictionLog.sampled(rate) }
             log.append(
                 good.map { r in
                     PredictionLog.Record(
@@ -92,16 +94,34 @@ public enum EntityPredict {
     }
 }
 
-/// Prediction ids: 128 random bits in hex.
+/// Prediction ids: 32 hex digits, a random 64-bit prefix drawn once per process and a
+/// 64-bit counter scrambled by a bijection (so ids are unique, look random, and cost no
+/// system call: the system's random source is a syscall per draw).
 public enum PredictionID {
-    public static func make() -> String {
+    private static let prefix: UInt64 = {
         var generator = SystemRandomNumberGenerator()
-        let a = generator.next() as UInt64
-        let b = generator.next() as UInt64
-        func hex(_ v: UInt64) -> String {
-            let s = String(v, radix: 16)
-            return String(repeating: "0", count: 16 - s.count) + s
+        return generator.next()
+    }()
+    private static let counter = Atomic<UInt64>(0)
+
+    public static func make() -> String {
+        let n = counter.add(1, ordering: .relaxed).newValue
+        // SplitMix64's finaliser: a bijection on UInt64.
+        var z = n &+ 0x9E37_79B9_7F4A_7C15 &* prefix
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        return hex(prefix) + hex(z)
+    }
+
+    private static func hex(_ v: UInt64) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8](repeating: 0, count: 16)
+        var x = v
+        for i in stride(from: 15, through: 0, by: -1) {
+            out[i] = digits[Int(x & 15)]
+            x >>= 4
         }
-        return hex(a) + hex(b)
+        return String(decoding: out, as: UTF8.self)
     }
 }

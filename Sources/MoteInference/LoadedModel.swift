@@ -1,3 +1,4 @@
+import MoteML
 public import MoteModels
 
 /// A model version ready to predict: its bundle, checked, with what prediction needs
@@ -15,6 +16,8 @@ public final class LoadedModel: Sendable {
     /// Whether rows can go to the model as given (numbers only, NaN kept for the trees).
     public let numericPassThrough: Bool
     public let loadedAtNanos: Int64
+    /// Trees laid out for serving (GBDT models).
+    let gbdt: GBDTPredictor?
 
     public init(name: String, version: Int, digest: String, bundle: ModelBundle, loadedAtNanos: Int64) {
         self.name = name
@@ -29,6 +32,7 @@ public final class LoadedModel: Sendable {
             bundle.preprocessing.missing == .native
             && bundle.preprocessing.columns.allSatisfy { if case .numeric = $0 { true } else { false } }
         self.loadedAtNanos = loadedAtNanos
+        if case .gbdt(let model) = bundle.model { gbdt = GBDTPredictor(model) } else { gbdt = nil }
     }
 
     /// Scores for rows of inputs: `scoreWidth` per row.
@@ -40,12 +44,12 @@ public final class LoadedModel: Sendable {
                 bundle.preprocessing.encode(row, into: out.baseAddress! + r * width, lookups: categoryIndexes)
             }
         }
-        return bundle.scores(matrix, rows: rows.count)
+        return scores(matrix: matrix, rows: rows.count)
     }
 
     /// Scores for a numeric matrix already in the model's input order (NaN = missing);
     /// only when `numericPassThrough`, else through `scores(_:)`.
     public func scores(matrix: [Double], rows: Int) -> [Double] {
-        bundle.scores(matrix, rows: rows)
+        gbdt?.predict(matrix, rows: rows) ?? bundle.scores(matrix, rows: rows)
     }
 }

@@ -72,10 +72,15 @@ public final class PredictionLog: Sendable {
     /// Rows written and dropped since start (for status and metrics).
     public var counts: (written: Int, dropped: Int) { (written.load(ordering: .relaxed), droppedTotal.load(ordering: .relaxed)) }
 
-    /// Whether a row's inputs are logged (a share `sampleRate` of rows, chosen at random).
-    public func logsInputs() -> Bool {
-        let rate = settings().sampleRate
-        return rate >= 1 || (rate > 0 && Double.random(in: 0..<1) < rate)
+    /// The share of rows whose inputs are logged (read once per request).
+    public func sampleRate() -> Double { settings().sampleRate }
+
+    /// Whether a row's inputs are logged at `rate` (chosen at random, without a system call).
+    public static func sampled(_ rate: Double) -> Bool {
+        guard rate < 1 else { return true }
+        guard rate > 0 else { return false }
+        var generator = SampleRandom.shared
+        return Double(generator.next() >> 11) / Double(1 << 53) < rate
     }
 
     /// Hands rows over; never blocks on storage.
@@ -204,5 +209,17 @@ public final class PredictionLog: Sendable {
             }
             return removed
         }
+    }
+}
+
+/// A cheap shared random stream for sampling (quality does not matter; speed does).
+struct SampleRandom: RandomNumberGenerator {
+    static let state = Atomic<UInt64>(0x2545_F491_4F6C_DD1D)
+    static var shared: SampleRandom { SampleRandom() }
+    mutating func next() -> UInt64 {
+        var z = SampleRandom.state.add(0x9E37_79B9_7F4A_7C15, ordering: .relaxed).newValue
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

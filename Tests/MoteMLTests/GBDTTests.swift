@@ -167,3 +167,33 @@ struct GBDTTests {
         #expect(binner.bin(-5, feature: 0) == 1 && binner.bin(1e9, feature: 0) == UInt8(binner.bounds[0].count))
     }
 }
+
+@Suite("GBDT serving layout")
+struct GBDTPredictorTests {
+    @Test("the packed predictor gives exactly the model's predictions, missing values included, for each objective")
+    func samePredictions() {
+        var state: UInt64 = 5
+        func next() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        let rows = 3000
+        let columns = 5
+        var x = [Double](repeating: 0, count: rows * columns)
+        var y = [Double](repeating: 0, count: rows)
+        for r in 0..<rows {
+            for c in 0..<columns { x[r * columns + c] = next() < 0.05 ? .nan : next() * 10 }
+            y[r] = (x[r * columns] > 5 ? 1 : 0) + (x[r * columns + 1] > 7 ? 1 : 0)
+        }
+        for objective in GBDTObjective.allCases {
+            var p = GBDTParameters()
+            p.objective = objective
+            p.numClasses = 3
+            p.trees = 20
+            p.numLeaves = 15
+            let labels = objective == .binary ? y.map { min($0, 1) } : y
+            let model = GBDTTrainer(p).fit(x: x, y: labels, rows: rows, columns: columns)
+            #expect(GBDTPredictor(model).predict(x, rows: rows) == model.predict(x, rows: rows), "\(objective)")
+        }
+    }
+}

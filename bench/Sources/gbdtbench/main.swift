@@ -1,6 +1,7 @@
 // MoteML learners on CSV files (label in the first column, then features): fit time (best of
 // `repeats`) and test quality, for bench/gbdt_bench.py to print beside LightGBM and scikit-learn.
 // usage: gbdtbench gbdt TRAIN.csv TEST.csv trees leaves bins lr threads repeats
+//        gbdtbench predict TRAIN.csv TEST.csv trees leaves batch seconds   (batch predict rows/s, 1 thread)
 //        gbdtbench logistic TRAIN.csv TEST.csv lambda repeats
 //        gbdtbench iforest TRAIN.csv TEST.csv trees sample_size repeats
 import Foundation
@@ -72,6 +73,39 @@ case "iforest":
     let scoring = seconds { scores = model!.score(test.x, rows: test.rows) }
     print(String(format: "mote isolation forest: fit %.3f s (best of %d), score %d rows %.3f s, outlier AUC %.4f",
                  best, Int(arg(6, 1)), test.rows, scoring, Metrics.auc(labels: test.y, scores: scores)))
+case "predict":
+    var p = GBDTParameters()
+    p.objective = .binary
+    p.trees = Int(arg(4, 100))
+    p.numLeaves = Int(arg(5, 31))
+    p.threads = 2
+    let model = GBDTTrainer(p).fit(x: train.x, y: train.y, rows: train.rows, columns: train.columns)
+    let predictor = GBDTPredictor(model)
+    let batch = Int(arg(6, 1000))
+    let budget = arg(7, 3)
+    let batches = test.rows / batch
+    var checksum = 0.0
+    for (name, run) in [
+        ("GBDTPredictor (serving layout, tree by tree)", { (b: Int) -> [Double] in
+            test.x.withUnsafeBufferPointer { predictor.predict(UnsafeBufferPointer(rebasing: $0[(b * batch * test.columns)..<((b + 1) * batch * test.columns)]), rows: batch) }
+        }),
+        ("GBDTModel.predict (row by row)", { (b: Int) -> [Double] in
+            model.predict(Array(test.x[(b * batch * test.columns)..<((b + 1) * batch * test.columns)]), rows: batch)
+        }),
+    ] {
+        var rows = 0
+        let elapsed = seconds {
+            let start = DispatchTime.now().uptimeNanoseconds
+            var b = 0
+            while Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 < budget {
+                checksum += run(b % batches)[0]
+                rows += batch
+                b += 1
+            }
+        }
+        print(String(format: "mote %@: %.0f rows/s (batches of %d, 1 thread, %d trees)", name, Double(rows) / elapsed, batch, model.treeCount))
+    }
+    _ = checksum
 default:
     fatalError("unknown mode \(mode)")
 }
