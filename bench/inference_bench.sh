@@ -9,7 +9,7 @@ N=${1:-20000}
 U=bench/.build/release/udsbench
 [ -x $U ] || (cd bench && swift build -c release -q --product udsbench)
 D=$(mktemp -d /tmp/mote-infer.XXXXXX); mkdir -p /tmp/mote-bench-nginx
-printf '[training]\nthreads = 1\n' > $D/moted.toml
+printf '[training]\nthreads = 1\n[limits]\nmax_body_bytes = 67108864\n' > $D/moted.toml
 .build/release-static/moted --config $D/moted.toml --state-dir $D/s --socket $D/m.sock --log-stderr --log-level warning & M=$!
 nginx -c "$PWD/bench/nginx-uds.conf" & G=$!
 trap 'kill $M $G 2>/dev/null; wait 2>/dev/null; rm -rf $D /tmp/mote-bench-nginx' EXIT

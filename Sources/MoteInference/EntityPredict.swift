@@ -94,34 +94,29 @@ public enum EntityPredict {
     }
 }
 
-/// Prediction ids: 32 hex digits, a random 64-bit prefix drawn once per process and a
-/// 64-bit counter scrambled by a bijection (so ids are unique, look random, and cost no
-/// system call: the system's random source is a syscall per draw).
+/// Prediction ids: 32 hex digits, a random 64-bit prefix drawn once per process and a counter.
+/// Unique, cheap (no system call: the system's random source is one per draw), and
+/// increasing within a process, so the prediction log's index on them grows at its end.
 public enum PredictionID {
-    private static let prefix: UInt64 = {
+    private static let prefix: [UInt8] = {
         var generator = SystemRandomNumberGenerator()
-        return generator.next()
+        return hex(generator.next())
     }()
     private static let counter = Atomic<UInt64>(0)
 
     public static func make() -> String {
         let n = counter.add(1, ordering: .relaxed).newValue
-        // SplitMix64's finaliser: a bijection on UInt64.
-        var z = n &+ 0x9E37_79B9_7F4A_7C15 &* prefix
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return hex(prefix) + hex(z)
+        return String(decoding: prefix + hex(n), as: UTF8.self)
     }
 
-    private static func hex(_ v: UInt64) -> String {
-        let digits = Array("0123456789abcdef".utf8)
+    private static func hex(_ v: UInt64) -> [UInt8] {
+        let digits: StaticString = "0123456789abcdef"
         var out = [UInt8](repeating: 0, count: 16)
         var x = v
         for i in stride(from: 15, through: 0, by: -1) {
-            out[i] = digits[Int(x & 15)]
+            out[i] = digits.utf8Start[Int(x & 15)]
             x >>= 4
         }
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 }

@@ -62,6 +62,9 @@ public final class PredictionLog: Sendable {
     private let written = Atomic<Int>(0)
     private let droppedTotal = Atomic<Int>(0)
 
+    /// Pending rows that wake the writer before its next tick.
+    static let wakeAt = 4096
+
     public init(storage: Storage, logger: Logger, settings: @escaping @Sendable () -> Settings) {
         self.database = storage.features
         self.logger = logger
@@ -86,15 +89,18 @@ public final class PredictionLog: Sendable {
     /// Hands rows over; never blocks on storage.
     public func append(_ records: [Record]) {
         let limit = settings().maxPending
-        let accepted = pending.withLock { p -> Bool in
+        // The writer wakes by itself every 200 ms; it is woken early only for a large backlog,
+        // so a stream of single-row requests costs no thread switch each.
+        let wakeWriter = pending.withLock { p -> Bool in
             guard p.records.count + records.count <= limit else {
                 p.dropped += records.count
                 return false
             }
+            let before = p.records.count
             p.records.append(contentsOf: records)
-            return true
+            return before < Self.wakeAt && p.records.count >= Self.wakeAt
         }
-        if accepted { wake.signal() }
+        if wakeWriter { wake.signal() }
     }
 
     /// Writes what is pending and stops the writer (bounded by `timeoutNanos`).
@@ -131,33 +137,21 @@ public final class PredictionLog: Sendable {
             try database.write { conn in
                 let insert = try conn.cached(
                     "INSERT OR IGNORE INTO predictions (id, at_ns, model, version, entity_key, inputs, outputs, latency_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-                var text: [UInt8] = []
+                var bytes: [UInt8] = []
                 for r in batch {
+                    // Inputs and outputs as compact binary (no number formatting on the writer's
+                    // path); `recent` turns them back into JSON.
                     var inputs: SQLiteValue = .null
                     if let values = r.inputs {
-                        text.removeAll(keepingCapacity: true)
-                        text.append(UInt8(ascii: "["))
-                        for (k, v) in values.enumerated() {
-                            if k > 0 { text.append(UInt8(ascii: ",")) }
-                            switch v {
-                            case .number(let d): JSONWriter.appendDouble(d, to: &text)
-                            case .text(let s): JSONWriter.appendString(s, to: &text)
-                            case .missing: text.append(contentsOf: Array("null".utf8))
-                            }
-                        }
-                        text.append(UInt8(ascii: "]"))
-                        inputs = .text(String(decoding: text, as: UTF8.self))
+                        bytes.removeAll(keepingCapacity: true)
+                        PredictionLog.encode(values, into: &bytes)
+                        inputs = .blob(bytes)
                     }
-                    text.removeAll(keepingCapacity: true)
-                    text.append(UInt8(ascii: "["))
-                    for (k, s) in r.scores.enumerated() {
-                        if k > 0 { text.append(UInt8(ascii: ",")) }
-                        JSONWriter.appendDouble(s, to: &text)
-                    }
-                    text.append(UInt8(ascii: "]"))
+                    bytes.removeAll(keepingCapacity: true)
+                    for s in r.scores { PredictionLog.append(s.bitPattern, to: &bytes) }
                     try insert.run([
                         .text(r.id), .integer(r.atNanos), .text(r.model), .integer(Int64(r.version)), r.entityKey.map { .text($0) } ?? .null, inputs,
-                        .text(String(decoding: text, as: UTF8.self)), .integer(r.latencyNanos),
+                        .blob(bytes), .integer(r.latencyNanos),
                     ])
                 }
             }
@@ -182,13 +176,76 @@ public final class PredictionLog: Sendable {
                 w.key("model"); w.string(statement.text(2) ?? "")
                 w.key("version"); w.int(statement.int64(3))
                 w.key("entity_key"); if let k = statement.text(4) { w.string(k) } else { w.null() }
-                w.key("inputs"); w.value(statement.text(5).flatMap { try? JSONParser.parse($0) } ?? .null)
-                w.key("outputs"); w.value((try? JSONParser.parse(statement.text(6) ?? "[]")) ?? .null)
+                w.key("inputs")
+                if statement.isNull(5) {
+                    w.null()
+                } else {
+                    w.beginArray()
+                    for v in statement.withBlob(5, { PredictionLog.decode($0) }) {
+                        switch v {
+                        case .number(let d): w.double(d)
+                        case .text(let t): w.string(t)
+                        case .missing: w.null()
+                        }
+                    }
+                    w.endArray()
+                }
+                w.key("outputs")
+                w.beginArray()
+                statement.withBlob(6) { raw in
+                    for k in 0..<(raw.count / 8) { w.double(Double(bitPattern: raw.loadUnaligned(fromByteOffset: k * 8, as: UInt64.self))) }
+                }
+                w.endArray()
                 w.key("latency_us"); w.double(Double(statement.int64(7)) / 1000)
                 w.endObject()
             }
             w.endArray()
         }
+    }
+
+    /// Inputs as bytes: per value a tag (0 missing, 1 number + 8 bytes, 2 text + 4-byte length + UTF-8).
+    static func encode(_ values: [ModelInput], into out: inout [UInt8]) {
+        for v in values {
+            switch v {
+            case .missing: out.append(0)
+            case .number(let d):
+                out.append(1)
+                append(d.bitPattern, to: &out)
+            case .text(let t):
+                out.append(2)
+                let utf8 = Array(t.utf8)
+                for b in 0..<4 { out.append(UInt8(truncatingIfNeeded: UInt32(utf8.count) >> (8 * UInt32(b)))) }
+                out.append(contentsOf: utf8)
+            }
+        }
+    }
+
+    static func decode(_ raw: UnsafeRawBufferPointer) -> [ModelInput] {
+        var out: [ModelInput] = []
+        var i = 0
+        while i < raw.count {
+            let tag = raw[i]
+            i += 1
+            switch tag {
+            case 1 where i + 8 <= raw.count:
+                out.append(.number(Double(bitPattern: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))))
+                i += 8
+            case 2 where i + 4 <= raw.count:
+                let length = Int(raw[i]) | Int(raw[i + 1]) << 8 | Int(raw[i + 2]) << 16 | Int(raw[i + 3]) << 24
+                i += 4
+                guard i + length <= raw.count else { return out }
+                out.append(.text(String(decoding: UnsafeRawBufferPointer(rebasing: raw[i..<(i + length)]), as: UTF8.self)))
+                i += length
+            case 0: out.append(.missing)
+            default: return out
+            }
+        }
+        return out
+    }
+
+    @inline(__always)
+    static func append(_ v: UInt64, to out: inout [UInt8]) {
+        for b in 0..<8 { out.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(b)))) }
     }
 
     /// Deletes log rows older than `maxAgeNanos` and beyond `maxRows` (oldest first), at most

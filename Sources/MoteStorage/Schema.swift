@@ -194,8 +194,8 @@ public enum Schema {
                     model TEXT NOT NULL,
                     version INTEGER NOT NULL,
                     entity_key TEXT,
-                    inputs TEXT,
-                    outputs TEXT NOT NULL,
+                    inputs BLOB,
+                    outputs BLOB NOT NULL,
                     latency_ns INTEGER NOT NULL
                 ) STRICT;
                 CREATE INDEX predictions_by_model ON predictions (model, at_ns);

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import MoteCore
 import Testing
 
@@ -41,5 +44,33 @@ struct JSONTests {
         writer.double(2.5)
         writer.endArray()
         #expect(String(decoding: writer.bytes, as: UTF8.self) == "[null,null,2.5]")
+    }
+}
+
+@Suite("JSON number fast path")
+struct JSONNumberTests {
+    @Test("decimals parse to exactly what strtod gives, on the fast path and off it")
+    func sameAsStrtod() {
+        var state: UInt64 = 99
+        func next() -> UInt64 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return state >> 11
+        }
+        var texts = ["0", "-0", "0.1", "1e22", "1e23", "9007199254740993", "123456789012345678901234", "1.7976931348623157e308",
+                     "5e-324", "0.30000000000000004", "-2.5E-3", "1E+2", "3.14159265358979"]
+        for _ in 0..<20000 {
+            let v = Double(bitPattern: next() >> 1) // any finite positive double, mostly
+            if v.isFinite { texts.append(v.description) }
+            let m = next() % 100_000_000
+            let e = Int(next() % 40) - 20
+            texts.append("\(m)e\(e)")
+            texts.append("\(next() % 1000).\(next() % 1_000_000)")
+        }
+        for text in texts {
+            let bytes = Array(text.utf8)
+            let parsed = bytes.withUnsafeBufferPointer { JSONCursor.parseDouble($0) }
+            let reference = text.withCString { strtod($0, nil) }
+            #expect(parsed.bitPattern == reference.bitPattern, "\(text)")
+        }
     }
 }
