@@ -51,18 +51,46 @@ public struct GBDTPredictor: Sendable {
         out.withUnsafeMutableBufferPointer { scores in
             for r in 0..<rows { for c in 0..<k { scores[r * k + c] = baseScores[c] } }
             nodes.withUnsafeBufferPointer { nodes in
-                guard let base = x.baseAddress, let node0 = nodes.baseAddress else { return }
+                guard let base = x.baseAddress, let node0 = nodes.baseAddress.map({ UnsafePointer($0) }) else { return }
+                @inline(__always) func step(_ node: UnsafePointer<Node>, _ row: UnsafePointer<Double>) -> UnsafePointer<Node> {
+                    let v = row[Int(node.pointee.feature)]
+                    let goLeft = v.isNaN ? node.pointee.defaultLeft : v <= node.pointee.threshold
+                    return node0 + Int(goLeft ? node.pointee.left : node.pointee.right)
+                }
                 for (tree, root) in roots.enumerated() {
                     let c = tree % k
-                    for r in 0..<rows {
-                        let row = base + r * columns
-                        var node = node0 + Int(root)
-                        while node.pointee.feature >= 0 {
-                            let v = row[Int(node.pointee.feature)]
-                            let goLeft = v.isNaN ? node.pointee.defaultLeft : v <= node.pointee.threshold
-                            node = node0 + Int(goLeft ? node.pointee.left : node.pointee.right)
+                    let start = node0 + Int(root)
+                    // Four rows walk the tree side by side (independent loads overlap).
+                    var r = 0
+                    while r + 4 <= rows {
+                        let r0 = base + r * columns
+                        let r1 = r0 + columns
+                        let r2 = r1 + columns
+                        let r3 = r2 + columns
+                        var n0 = start, n1 = start, n2 = start, n3 = start
+                        while true {
+                            let a0 = n0.pointee.feature >= 0
+                            let a1 = n1.pointee.feature >= 0
+                            let a2 = n2.pointee.feature >= 0
+                            let a3 = n3.pointee.feature >= 0
+                            if !(a0 || a1 || a2 || a3) { break }
+                            if a0 { n0 = step(n0, r0) }
+                            if a1 { n1 = step(n1, r1) }
+                            if a2 { n2 = step(n2, r2) }
+                            if a3 { n3 = step(n3, r3) }
                         }
+                        scores[r * k + c] += n0.pointee.threshold
+                        scores[(r + 1) * k + c] += n1.pointee.threshold
+                        scores[(r + 2) * k + c] += n2.pointee.threshold
+                        scores[(r + 3) * k + c] += n3.pointee.threshold
+                        r += 4
+                    }
+                    while r < rows {
+                        let row = base + r * columns
+                        var node = start
+                        while node.pointee.feature >= 0 { node = step(node, row) }
                         scores[r * k + c] += node.pointee.threshold
+                        r += 1
                     }
                 }
             }
