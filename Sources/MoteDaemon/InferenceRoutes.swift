@@ -4,6 +4,7 @@ import MoteInference
 import MoteModels
 import MoteRegistry
 import MoteServer
+import NIOCore
 import NIOHTTP1
 
 /// The Open Inference Protocol v2 model endpoints and mote's entity-key prediction:
@@ -64,8 +65,9 @@ enum InferenceRoutes {
             let started = SystemClock.monotonicNanos()
             let model = try loaded(request)
             return try counted(model) {
-                let body = try FeatureRoutes.parse(request)
-                let parsed = try InferRequest.parse(body, model: model, maxRows: maxRows())
+                let limit = maxRows()
+                let fast = request.body.withUnsafeReadableBytes { InferRequest.parseFast($0.bindMemory(to: UInt8.self), model: model, maxRows: limit) }
+                let parsed = try fast ?? InferRequest.parse(try FeatureRoutes.parse(request), model: model, maxRows: limit)
                 let scores = parsed.matrix.map { model.scores(matrix: $0, rows: parsed.rowCount) } ?? model.scores(parsed.rows)
                 let ids = (0..<parsed.rowCount).map { _ in PredictionID.make() }
                 let width = model.bundle.scoreWidth

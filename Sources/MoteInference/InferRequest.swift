@@ -105,7 +105,16 @@ public struct InferRequest: Sendable {
             }
         }
         request.rowCount = n
-        request.rows = (0..<n).map { r in columns.map { $0[r] } }
+        if model.numericPassThrough {
+            // Numbers only, NaN kept: straight into the model's matrix.
+            var matrix = [Double](repeating: .nan, count: n * features.count)
+            for (c, column) in columns.enumerated() {
+                for r in 0..<n { if case .number(let v) = column[r] { matrix[r * features.count + c] = v } }
+            }
+            request.matrix = matrix
+        } else {
+            request.rows = (0..<n).map { r in columns.map { $0[r] } }
+        }
         return request
     }
 }
