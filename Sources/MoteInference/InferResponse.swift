@@ -99,13 +99,7 @@ public enum InferResponse {
         w.endArray()
         w.key("outputs")
         w.beginArray()
-        for output in bundle.outputs {
-            w.beginObject()
-            w.key("name"); w.string(output.name)
-            w.key("datatype"); w.string(output.datatype)
-            w.key("shape"); w.beginArray(); for d in output.shape { w.int(d) }; w.endArray()
-            w.endObject()
-        }
+        for output in bundle.outputs { output.write(into: &w) }
         w.endArray()
         w.key("parameters")
         w.beginObject()

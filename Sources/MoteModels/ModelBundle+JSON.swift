@@ -1,4 +1,4 @@
-import MoteCore
+public import MoteCore
 import MoteML
 
 /// Why a bundle could not be loaded.
@@ -39,13 +39,7 @@ extension ModelBundle {
         w.endArray()
         w.key("outputs")
         w.beginArray()
-        for output in outputs {
-            w.beginObject()
-            w.key("name"); w.string(output.name)
-            w.key("datatype"); w.string(output.datatype)
-            w.key("shape"); w.beginArray(); for d in output.shape { w.int(d) }; w.endArray()
-            w.endObject()
-        }
+        for output in outputs { output.write(into: &w) }
         w.endArray()
         w.key("classes"); w.beginArray(); for c in classes { w.string(c) }; w.endArray()
         w.key("preprocessing")
@@ -176,6 +170,17 @@ extension ModelBundle {
             w.key("size"); Self.ints(m.size, &w)
             w.key("depth"); Self.ints(m.depth, &w)
         }
+        w.endObject()
+    }
+}
+
+extension OutputField {
+    /// `{"name", "datatype", "shape"}`, as bundles and model metadata write it.
+    public func write(into w: inout JSONWriter) {
+        w.beginObject()
+        w.key("name"); w.string(name)
+        w.key("datatype"); w.string(datatype)
+        w.key("shape"); w.beginArray(); for d in shape { w.int(d) }; w.endArray()
         w.endObject()
     }
 }
