@@ -77,14 +77,13 @@ enum InferenceRoutes {
                 let rate = log.sampleRate()
                 log.append(
                     (0..<parsed.rowCount).map { r in
-                        var inputs: [ModelInput]?
-                        if PredictionLog.sampled(rate) {
-                            inputs = parsed.matrix.map { m in (0..<features).map { c in m[r * features + c].isNaN ? .missing : .number(m[r * features + c]) } }
-                                ?? parsed.rows[r]
-                        }
-                        return PredictionLog.Record(
-                            id: ids[r], atNanos: now, model: model.name, version: model.version, entityKey: nil, inputs: inputs,
+                        let sampled = PredictionLog.sampled(rate)
+                        var record = PredictionLog.Record(
+                            id: ids[r], atNanos: now, model: model.name, version: model.version, entityKey: nil,
+                            inputs: sampled && parsed.matrix == nil ? parsed.rows[r] : nil,
                             scores: scores[(r * width)..<((r + 1) * width)], latencyNanos: latency)
+                        if sampled, let m = parsed.matrix { record.numbers = m[(r * features)..<((r + 1) * features)] }
+                        return record
                     })
                 var w = JSONWriter(capacity: 128 + parsed.rowCount * 24 * max(1, width))
                 InferResponse.write(

@@ -20,6 +20,8 @@ public final class PredictionLog: Sendable {
         public var version: Int
         public var entityKey: String?
         public var inputs: [ModelInput]?
+        /// The row's input values when they came as numbers (NaN = missing): no per-row array.
+        public var numbers: ArraySlice<Double>?
         /// The row's scores (`scoreWidth` values).
         public var scores: ArraySlice<Double>
         public var latencyNanos: Int64
@@ -34,6 +36,7 @@ public final class PredictionLog: Sendable {
             self.version = version
             self.entityKey = entityKey
             self.inputs = inputs
+            self.numbers = nil
             self.scores = scores
             self.latencyNanos = latencyNanos
         }
@@ -145,6 +148,17 @@ public final class PredictionLog: Sendable {
                     if let values = r.inputs {
                         bytes.removeAll(keepingCapacity: true)
                         PredictionLog.encode(values, into: &bytes)
+                        inputs = .blob(bytes)
+                    } else if let numbers = r.numbers {
+                        bytes.removeAll(keepingCapacity: true)
+                        for v in numbers {
+                            if v.isNaN {
+                                bytes.append(0)
+                            } else {
+                                bytes.append(1)
+                                PredictionLog.append(v.bitPattern, to: &bytes)
+                            }
+                        }
                         inputs = .blob(bytes)
                     }
                     bytes.removeAll(keepingCapacity: true)

@@ -73,4 +73,28 @@ struct JSONNumberTests {
             #expect(parsed.bitPattern == reference.bitPattern, "\(text)")
         }
     }
+
+    @Test("the plain scanner reads numbers exactly as the parser does")
+    func scannerNumbers() {
+        var state: UInt64 = 7
+        func next() -> UInt64 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return state >> 11
+        }
+        var texts = ["0", "-0", "12", "-3e2", "1E+2", "0.5e-3", "9007199254740993", "1e23", "123456789012345678901", "2.2250738585072014e-308"]
+        for _ in 0..<20000 {
+            texts.append(Double(bitPattern: next() >> 1).description)
+            texts.append("-\(next() % 100_000).\(next() % 10_000)e\(Int(next() % 30) - 15)")
+        }
+        for text in texts where !text.contains("nan") && !text.contains("inf") {
+            let bytes = Array(text.utf8)
+            let viaScanner = bytes.withUnsafeBufferPointer { raw -> Double? in
+                var scan = PlainJSONScanner(raw)
+                return scan.number()
+            }
+            let viaParser = bytes.withUnsafeBufferPointer { JSONCursor.parseDouble($0) }
+            #expect(viaScanner?.bitPattern == viaParser.bitPattern, "\(text)")
+        }
+    }
 }
+

@@ -307,7 +307,7 @@ public struct JSONCursor {
     }
 
     /// Exact powers of ten a Double holds (10^0 ... 10^22).
-    static let powersOfTen: [Double] = (0...22).map { e in (0..<e).reduce(1.0) { p, _ in p * 10 } }
+    public static let powersOfTen: [Double] = (0...22).map { e in (0..<e).reduce(1.0) { p, _ in p * 10 } }
 
     /// Clinger's fast path: a decimal whose digits fit 2^53 and whose power of ten is at most
     /// 22 converts exactly with one multiplication or division (both operands exact, so the

@@ -85,22 +85,53 @@ public struct PlainJSONScanner {
     public mutating func number() -> Double? {
         skipWhitespace()
         let start = index
-        if index < end, bytes[index] == UInt8(ascii: "-") { index += 1 }
-        let digits = index
-        while index < end, bytes[index] &- 0x30 < 10 { index += 1 }
-        guard index > digits, index - digits == 1 || bytes[digits] != 0x30 else { return nil }
+        var negative = false
+        if index < end, bytes[index] == UInt8(ascii: "-") {
+            negative = true
+            index += 1
+        }
+        // One pass: check the grammar and gather the digits for the exact fast path.
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var exponent = 0
+        let integerStart = index
+        while index < end, bytes[index] &- 0x30 < 10 {
+            if digits > 0 || bytes[index] != 0x30 { digits += 1 }
+            mantissa = mantissa &* 10 &+ UInt64(bytes[index] &- 0x30)
+            index += 1
+        }
+        guard index > integerStart, index - integerStart == 1 || bytes[integerStart] != 0x30 else { return nil }
         if index < end, bytes[index] == UInt8(ascii: ".") {
             index += 1
             let fraction = index
-            while index < end, bytes[index] &- 0x30 < 10 { index += 1 }
+            while index < end, bytes[index] &- 0x30 < 10 {
+                if digits > 0 || bytes[index] != 0x30 { digits += 1 }
+                mantissa = mantissa &* 10 &+ UInt64(bytes[index] &- 0x30)
+                exponent -= 1
+                index += 1
+            }
             guard index > fraction else { return nil }
         }
         if index < end, bytes[index] | 0x20 == UInt8(ascii: "e") {
             index += 1
-            if index < end, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
-            let exponent = index
-            while index < end, bytes[index] &- 0x30 < 10 { index += 1 }
-            guard index > exponent else { return nil }
+            var sign = 1
+            if index < end, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                if bytes[index] == UInt8(ascii: "-") { sign = -1 }
+                index += 1
+            }
+            let exponentStart = index
+            var e = 0
+            while index < end, bytes[index] &- 0x30 < 10 {
+                if e < 100_000 { e = e * 10 + Int(bytes[index] &- 0x30) }
+                index += 1
+            }
+            guard index > exponentStart else { return nil }
+            exponent += sign * e
+        }
+        if digits <= 19, mantissa <= (1 << 53), exponent >= -22, exponent <= 22 {
+            var value = Double(mantissa)
+            if exponent < 0 { value /= JSONCursor.powersOfTen[-exponent] } else { value *= JSONCursor.powersOfTen[exponent] }
+            return negative ? -value : value
         }
         return JSONCursor.parseDouble(UnsafeBufferPointer(rebasing: bytes[start..<index]))
     }
