@@ -101,6 +101,10 @@ public enum Daemon {
             return PredictionLog.Settings(sampleRate: c.logSampleRate, maxPending: c.logMaxPending)
         }
         let inferenceMetrics = InferenceMetrics(registry: metrics.registry)
+        let driftMonitor = DriftMonitor(server: models, log: predictionLog, logger: logging.logger("monitoring")) {
+            let c = runtime.config.monitoring
+            return DriftMonitor.Settings(windowRows: c.windowRows, minRows: c.minRows, datasetShare: c.datasetShare)
+        }
         runtime.predictionLog = predictionLog
         runtime.inferenceMetrics = inferenceMetrics
 
@@ -113,7 +117,7 @@ public enum Daemon {
             SystemRoutes.routes(runtime) + FeatureRoutes.routes(features, metrics: runtime.featureMetrics)
                 + RegistryRoutes.routes(registry, artifacts: artifacts) + TrainingRoutes.routes(training, store: features)
                 + InferenceRoutes.routes(
-                    models, registry: registry, store: features, log: predictionLog, metrics: inferenceMetrics,
+                    models, registry: registry, store: features, log: predictionLog, metrics: inferenceMetrics, monitor: driftMonitor,
                     maxRows: { runtime.config.inference.maxBatchRows }))
         let server = HTTPServer(
             group: group, threadPool: threadPool, router: router, settings: settings, metrics: metrics,
@@ -136,6 +140,7 @@ public enum Daemon {
                     .init(service: watchdog),
                     .init(service: retention),
                     .init(service: TrainingScheduleService(jobs: training, intervalNanos: { runtime.config.training.scheduleIntervalNanos })),
+                    .init(service: DriftService(monitor: driftMonitor, metrics: inferenceMetrics, intervalNanos: { runtime.config.monitoring.intervalNanos })),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logging.logger("lifecycle")))

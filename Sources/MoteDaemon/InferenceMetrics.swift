@@ -71,6 +71,13 @@ final class InferenceMetrics: Sendable {
         ).increment()
     }
 
+    /// The latest drift score and state of a model's input.
+    func drift(model: String, feature: String, score: Double, drifted: Bool) {
+        let labels = [("model", model), ("feature", feature)]
+        registry.makeGauge(descriptor: .mote("drift_score", help: "Latest drift score of a model input (a p-value or a distance, see docs)."), labels: labels).set(score)
+        registry.makeGauge(descriptor: .mote("drift_detected", help: "1 while a model input drifts."), labels: labels).set(Double(drifted ? 1 : 0))
+    }
+
     func updateLog(_ log: PredictionLog) {
         let counts = log.counts
         registry.makeGauge(descriptor: .mote("prediction_log_written", unit: "rows", help: "Prediction log rows written since start.")).set(Double(counts.written))

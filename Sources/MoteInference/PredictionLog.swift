@@ -262,6 +262,18 @@ public final class PredictionLog: Sendable {
         for b in 0..<8 { out.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(b)))) }
     }
 
+    /// The logged inputs of the newest `limit` rows of a model version that logged them.
+    public func recentInputs(model: String, version: Int, limit: Int) throws -> [[ModelInput]] {
+        try database.read { conn in
+            let statement = try conn.prepare(
+                "SELECT inputs FROM predictions WHERE model = ? AND version = ? AND inputs IS NOT NULL ORDER BY at_ns DESC LIMIT ?")
+            statement.bind([.text(model), .integer(Int64(version)), .integer(Int64(limit))])
+            var rows: [[ModelInput]] = []
+            while try statement.step() { rows.append(statement.withBlob(0) { PredictionLog.decode($0) }) }
+            return rows
+        }
+    }
+
     /// Deletes log rows older than `maxAgeNanos` and beyond `maxRows` (oldest first), at most
     /// `batch` rows per call; returns how many went.
     public func trim(now: Int64, maxAgeNanos: Int64, maxRows: Int, batch: Int = 5000) throws -> Int {

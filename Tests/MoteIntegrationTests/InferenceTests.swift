@@ -8,8 +8,8 @@ import Testing
 @Suite("inference over the socket", .serialized)
 struct InferenceTests {
     /// A daemon with two versions of `failure` trained (v1 weak, v2 strong and champion).
-    func trainedDaemon() throws -> DaemonProcess {
-        let daemon = DaemonProcess()
+    func trainedDaemon(config: String = "") throws -> DaemonProcess {
+        let daemon = DaemonProcess(config: config)
         try daemon.start()
         let file = daemon.directory + "/defs.toml"
         try TrainingTests.definitions.write(toFile: file, atomically: true, encoding: .utf8)
@@ -146,6 +146,65 @@ struct InferenceTests {
         let metrics = try daemon.client().get("/metrics").text
         #expect(metrics.contains(#"mote_inference_requests_total{model="failure",version="2"}"#), "\(metrics.prefix(300))")
         #expect(metrics.contains(#"mote_inference_rows_total{model="failure",version="2"}"#))
+        #expect(daemon.stop() == 0)
+    }
+
+    /// `n` rows of the three inputs; `shift` moves the temperatures.
+    static func rows(_ n: Int, seed: UInt64, shift: Double) -> String {
+        var s = seed
+        func next() -> Double {
+            s = s &* 6364136223846793005 &+ 1442695040888963407
+            return Double(s >> 11) / Double(UInt64(1) << 53)
+        }
+        var temps: [String] = []
+        var vibrations: [String] = []
+        var modes: [String] = []
+        for i in 0..<n {
+            temps.append(String(40 + next() * 60 + shift))
+            vibrations.append(String(next()))
+            modes.append("\"\(["idle", "run", "boost"][i % 3])\"")
+        }
+        return #"{"inputs":[{"name":"sensors:temp","shape":[\#(n)],"datatype":"FP64","data":[\#(temps.joined(separator: ","))]},{"name":"sensors:vibration","shape":[\#(n)],"datatype":"FP64","data":[\#(vibrations.joined(separator: ","))]},{"name":"sensors:mode","shape":[\#(n)],"datatype":"BYTES","data":[\#(modes.joined(separator: ","))]}]}"#
+    }
+
+    @Test("drift is found on the shifted input and only there; one journal entry when it starts, none while it holds")
+    func drift() throws {
+        let daemon = try trainedDaemon(config: "[monitoring]\nmin_rows = 50\ninterval = \"1s\"\n")
+        let client = daemon.client()
+        // A window of 1000 rows like the training data (smaller windows are noisy for the
+        // Wasserstein test at Evidently's 0.1).
+        #expect(try client.post("/v2/models/failure/infer", json: Array(Self.rows(1000, seed: 3, shift: 0).utf8)).status == 200)
+        var calm = JSONValue.null
+        for _ in 0..<50 {
+            calm = try client.get("/v1/models/failure/monitoring").json()
+            if calm["window_rows"] == 1000 { break }
+            usleep(100_000)
+        }
+        #expect(calm["window_rows"] == 1000, "\(calm)")
+        #expect(calm["features"]?.arrayValue?.count == 3)
+        #expect(calm["features"]?.arrayValue?.allSatisfy { $0["drifted"] == false } == true, "\(calm)")
+        #expect(calm["dataset_drift"] == false)
+
+        // Hot machines: the temperature moves by 40 degrees, the rest stays.
+        #expect(try client.post("/v2/models/failure/infer", json: Array(Self.rows(700, seed: 4, shift: 40).utf8)).status == 200)
+        var hot = JSONValue.null
+        for _ in 0..<50 {
+            hot = try client.get("/v1/models/failure/monitoring").json()
+            if hot["features"]?.arrayValue?.contains(where: { $0["drifted"] == true }) == true { break }
+            usleep(100_000)
+        }
+        let features = hot["features"]?.arrayValue ?? []
+        let drifted = features.filter { $0["drifted"] == true }.compactMap { $0["name"]?.stringValue }
+        #expect(drifted == ["sensors:temp"], "\(hot)")
+        #expect(features.first { $0["name"] == "sensors:temp" }?["method"] == "wasserstein")
+        // The service checks every second: after a few checks, exactly one entry.
+        sleep(4)
+        let log = daemon.log()
+        #expect(log.components(separatedBy: "event=drift_started").count == 2, "\(log.suffix(2000))")
+        #expect(log.contains("feature=sensors:temp"))
+        #expect(!log.contains("event=drift_ended"))
+        let metrics = try client.get("/metrics").text
+        #expect(metrics.contains(#"mote_drift_detected{model="failure",feature="sensors:temp"} 1"#))
         #expect(daemon.stop() == 0)
     }
 

@@ -29,7 +29,7 @@ public enum ConfigLoader {
         }
         var config = defaults
         let reader = TableReader(table: root, path: "")
-        try reader.onlyKeys(["daemon", "socket", "limits", "access", "storage", "features", "registry", "training", "inference"])
+        try reader.onlyKeys(["daemon", "socket", "limits", "access", "storage", "features", "registry", "training", "inference", "monitoring"])
 
         if let t = try reader.table("daemon") {
             try t.onlyKeys(["state_dir", "log_level", "event_loop_threads", "blocking_threads", "shutdown_timeout"])
@@ -112,6 +112,17 @@ public enum ConfigLoader {
             if let v = try t.int("log_max_pending", 100...100_000_000) { config.inference.logMaxPending = v }
             if let v = try t.duration("log_max_age") { config.inference.logMaxAgeNanos = v }
             if let v = try t.int("log_max_rows", 1000...1_000_000_000) { config.inference.logMaxRows = v }
+        }
+        if let t = try reader.table("monitoring") {
+            try t.onlyKeys(["window_rows", "min_rows", "drift_share", "interval"])
+            if let v = try t.int("window_rows", 10...1_000_000) { config.monitoring.windowRows = v }
+            if let v = try t.int("min_rows", 1...1_000_000) { config.monitoring.minRows = v }
+            switch t.table["drift_share"] {
+            case nil: break
+            case .float(let d)? where d > 0 && d <= 1: config.monitoring.datasetShare = d
+            default: throw t.failure("drift_share", "expected a share above 0 and at most 1, such as 0.5")
+            }
+            if let v = try t.duration("interval", positive: true) { config.monitoring.intervalNanos = v }
         }
         if let t = try reader.table("training") {
             try t.onlyKeys(["max_queued", "threads", "nice", "memory_budget_mib", "schedule_interval", "min_rows"])

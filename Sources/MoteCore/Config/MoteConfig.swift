@@ -10,6 +10,7 @@ public struct MoteConfig: Sendable, Equatable {
     public var registry = Registry()
     public var training = Training()
     public var inference = Inference()
+    public var monitoring = Monitoring()
 
     public init() {}
 
@@ -50,6 +51,19 @@ public struct MoteConfig: Sendable, Equatable {
         /// The prediction log is trimmed to this age and row count by the retention pass.
         public var logMaxAgeNanos: Int64 = 30 * 86_400_000_000_000
         public var logMaxRows = 5_000_000
+        public init() {}
+    }
+
+    /// `[monitoring]`
+    public struct Monitoring: Sendable, Equatable {
+        /// Logged rows (newest) a drift check looks at.
+        public var windowRows = 1000
+        /// Below this many live rows a model is not judged.
+        public var minRows = 100
+        /// The dataset drifts when this share of its inputs drifts.
+        public var datasetShare = 0.5
+        /// How often the served models are checked.
+        public var intervalNanos: Int64 = 60_000_000_000
         public init() {}
     }
 
