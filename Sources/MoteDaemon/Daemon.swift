@@ -12,6 +12,7 @@ import NIOPosix
 import Prometheus
 import ServiceLifecycle
 import UnixSignals
+import Synchronization
 
 /// The composition root: config → storage → routes → server → services, run until SIGTERM.
 /// `moted` calls `Daemon.run`; tests can call it in-process too.
@@ -139,8 +140,17 @@ public enum Daemon {
                     .init(service: reload),
                     .init(service: watchdog),
                     .init(service: retention),
-                    .init(service: TrainingScheduleService(jobs: training, intervalNanos: { runtime.config.training.scheduleIntervalNanos })),
-                    .init(service: DriftService(monitor: driftMonitor, metrics: inferenceMetrics, intervalNanos: { runtime.config.monitoring.intervalNanos })),
+                    // Training specs' schedules (every, min_new_labels).
+                    .init(service: PeriodicService(intervalNanos: { runtime.config.training.scheduleIntervalNanos }) {
+                        training.checkSchedules(now: SystemClock.nowNanos())
+                    }),
+                    // Input drift of the served models; the monitor logs starts and ends.
+                    .init(service: PeriodicService(intervalNanos: { runtime.config.monitoring.intervalNanos }) {
+                        driftMonitor.checkAll()
+                        for entry in driftMonitor.latest.withLock({ Array($0.values) }) {
+                            inferenceMetrics.drift(model: entry.model, feature: entry.feature, score: entry.score, drifted: entry.drifted)
+                        }
+                    }),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logging.logger("lifecycle")))

@@ -309,53 +309,12 @@ public struct JSONCursor {
     /// Exact powers of ten a Double holds (10^0 ... 10^22).
     public static let powersOfTen: [Double] = (0...22).map { e in (0..<e).reduce(1.0) { p, _ in p * 10 } }
 
-    /// Clinger's fast path: a decimal whose digits fit 2^53 and whose power of ten is at most
-    /// 22 converts exactly with one multiplication or division (both operands exact, so the
-    /// result is correctly rounded, as `strtod`'s). Nil for anything else (strtod then).
+    /// Clinger's exact fast path for a number already known to be one (see
+    /// `PlainJSONScanner.scanNumber`); nil when `strtod` must convert it.
     @inline(__always)
     static func fastDouble(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
-        var i = 0
-        let n = text.count
-        var negative = false
-        if i < n, text[i] == UInt8(ascii: "-") {
-            negative = true
-            i += 1
-        }
-        var mantissa: UInt64 = 0
-        var digits = 0
-        var exponent = 0
-        while i < n, text[i] &- 0x30 < 10 {
-            if digits > 0 || text[i] != 0x30 { digits += 1 }
-            mantissa = mantissa &* 10 &+ UInt64(text[i] &- 0x30)
-            i += 1
-        }
-        if i < n, text[i] == UInt8(ascii: ".") {
-            i += 1
-            while i < n, text[i] &- 0x30 < 10 {
-                if digits > 0 || text[i] != 0x30 { digits += 1 }
-                mantissa = mantissa &* 10 &+ UInt64(text[i] &- 0x30)
-                exponent -= 1
-                i += 1
-            }
-        }
-        if i < n, text[i] | 0x20 == UInt8(ascii: "e") {
-            i += 1
-            var sign = 1
-            if i < n, text[i] == UInt8(ascii: "-") || text[i] == UInt8(ascii: "+") {
-                if text[i] == UInt8(ascii: "-") { sign = -1 }
-                i += 1
-            }
-            var e = 0
-            while i < n, text[i] &- 0x30 < 10 {
-                e = e * 10 + Int(text[i] &- 0x30)
-                if e > 10_000 { return nil }
-                i += 1
-            }
-            exponent += sign * e
-        }
-        guard i == n, digits <= 19, mantissa <= (1 << 53), exponent >= -22, exponent <= 22 else { return nil }
-        var value = Double(mantissa)
-        if exponent < 0 { value /= powersOfTen[-exponent] } else { value *= powersOfTen[exponent] }
-        return negative ? -value : value
+        var scan = PlainJSONScanner(text)
+        guard let value = scan.scanNumber(), scan.index == text.count else { return nil }
+        return value
     }
 }

@@ -85,12 +85,19 @@ public struct PlainJSONScanner {
     public mutating func number() -> Double? {
         skipWhitespace()
         let start = index
+        guard let exact = scanNumber() else { return nil }
+        return exact ?? JSONCursor.parseDouble(UnsafeBufferPointer(rebasing: bytes[start..<index]))
+    }
+
+    /// Reads a JSON number's grammar in one pass: nil when it is not one; otherwise its value
+    /// when Clinger's exact fast path applies (digits fit 2^53, power of ten within 22: one
+    /// exact multiplication or division, correctly rounded), `.some(nil)` when `strtod` must.
+    public mutating func scanNumber() -> Double?? {
         var negative = false
         if index < end, bytes[index] == UInt8(ascii: "-") {
             negative = true
             index += 1
         }
-        // One pass: check the grammar and gather the digits for the exact fast path.
         var mantissa: UInt64 = 0
         var digits = 0
         var exponent = 0
@@ -128,12 +135,10 @@ public struct PlainJSONScanner {
             guard index > exponentStart else { return nil }
             exponent += sign * e
         }
-        if digits <= 19, mantissa <= (1 << 53), exponent >= -22, exponent <= 22 {
-            var value = Double(mantissa)
-            if exponent < 0 { value /= JSONCursor.powersOfTen[-exponent] } else { value *= JSONCursor.powersOfTen[exponent] }
-            return negative ? -value : value
-        }
-        return JSONCursor.parseDouble(UnsafeBufferPointer(rebasing: bytes[start..<index]))
+        guard digits <= 19, mantissa <= (1 << 53), exponent >= -22, exponent <= 22 else { return .some(nil) }
+        var value = Double(mantissa)
+        if exponent < 0 { value /= JSONCursor.powersOfTen[-exponent] } else { value *= JSONCursor.powersOfTen[exponent] }
+        return negative ? -value : value
     }
 
     /// `null` when it comes next.
