@@ -133,8 +133,7 @@ enum InferenceRoutes {
                 return .json(w)
             }),
             Route(.GET, "/v1/predictions", role: .read, .blocking { request in
-                let limit = Int(request.queryValue("limit") ?? "100") ?? 100
-                guard (1...10_000).contains(limit) else { throw APIError.invalidShape("'limit' must be 1 to 10000") }
+                let limit = try request.limit(default: 100, maximum: 10_000)
                 var w = JSONWriter(capacity: 4096)
                 w.beginObject()
                 w.key("predictions")

@@ -57,8 +57,7 @@ enum TrainingRoutes {
                 return .json(w, status: .accepted)
             }),
             Route(.GET, "/v1/training-jobs", role: .read, .blocking { request in
-                let limit = Int(request.queryValue("limit") ?? "50") ?? 50
-                guard (1...10_000).contains(limit) else { throw APIError.invalidShape("'limit' must be 1 to 10000") }
+                let limit = try request.limit(default: 50, maximum: 10_000)
                 var w = JSONWriter(capacity: 2048)
                 w.beginObject()
                 w.key("jobs")

@@ -71,25 +71,22 @@ public enum EntityPredict {
                         inputs: logInputs[r] ? rows[r] : nil, scores: scores[(r * width)..<((r + 1) * width)], latencyNanos: latency)
                 })
         }
-        var w = JSONWriter(capacity: 256 + rowCount * 160)
         // Outputs as in an OIP answer, then per row its id, statuses and error.
-        var answer = JSONWriter(capacity: 128 + rowCount * 40)
+        var w = JSONWriter(capacity: 256 + rowCount * 200)
         InferResponse.write(
-            model: model, id: object["id"]?.stringValue, scores: scores, rows: rowCount, only: nil, failed: Set(failed.keys), into: &answer)
-        answer.bytes.removeLast()  // reopen the object
-        w.bytes = answer.bytes
-        w.bytes.append(contentsOf: Array(#","rows":["#.utf8))
-        for r in 0..<rowCount {
-            if r > 0 { w.bytes.append(UInt8(ascii: ",")) }
-            var row = JSONWriter(capacity: 128)
-            row.beginObject()
-            row.key("prediction_id"); row.string(ids[r])
-            row.key("statuses"); row.beginArray(); for cell in values[r] { row.string(cell.status.rawValue) }; row.endArray()
-            row.key("error"); if let e = failed[r] { row.string(e) } else { row.null() }
-            row.endObject()
-            w.bytes.append(contentsOf: row.bytes)
+            model: model, id: object["id"]?.stringValue, scores: scores, rows: rowCount, only: nil, failed: Set(failed.keys), into: &w
+        ) { w in
+            w.key("rows")
+            w.beginArray()
+            for r in 0..<rowCount {
+                w.beginObject()
+                w.key("prediction_id"); w.string(ids[r])
+                w.key("statuses"); w.beginArray(); for cell in values[r] { w.string(cell.status.rawValue) }; w.endArray()
+                w.key("error"); if let e = failed[r] { w.string(e) } else { w.null() }
+                w.endObject()
+            }
+            w.endArray()
         }
-        w.bytes.append(contentsOf: Array("]}".utf8))
         return w
     }
 }

@@ -4,12 +4,12 @@ import MoteModels
 /// Open Inference Protocol v2 answers: infer outputs, model metadata, readiness.
 public enum InferResponse {
     /// `{"model_name", "model_version", "id", "parameters": {"prediction_ids"}, "outputs": [...]}`
-    /// for `scores` of `rows` rows;
+    /// for `scores` of `rows` rows (`extra` writes more members at the end);
     /// `only` limits the outputs. Rows listed in `failed` have no prediction: their values are
     /// `null` (numbers) or `""` (labels).
     public static func write(
         model: LoadedModel, id: String?, scores: [Double], rows: Int, only: [String]?, failed: Set<Int> = [], predictionIDs: [String]? = nil,
-        into w: inout JSONWriter
+        into w: inout JSONWriter, extra: (inout JSONWriter) -> Void = { _ in }
     ) {
         let bundle = model.bundle
         let width = bundle.scoreWidth
@@ -59,6 +59,7 @@ public enum InferResponse {
             w.endObject()
         }
         w.endArray()
+        extra(&w)
         w.endObject()
     }
 

@@ -151,14 +151,7 @@ public final class PredictionLog: Sendable {
                         inputs = .blob(bytes)
                     } else if let numbers = r.numbers {
                         bytes.removeAll(keepingCapacity: true)
-                        for v in numbers {
-                            if v.isNaN {
-                                bytes.append(0)
-                            } else {
-                                bytes.append(1)
-                                PredictionLog.append(v.bitPattern, to: &bytes)
-                            }
-                        }
+                        for v in numbers { PredictionLog.encode(v.isNaN ? .missing : .number(v), into: &bytes) }
                         inputs = .blob(bytes)
                     }
                     bytes.removeAll(keepingCapacity: true)
@@ -219,18 +212,21 @@ public final class PredictionLog: Sendable {
 
     /// Inputs as bytes: per value a tag (0 missing, 1 number + 8 bytes, 2 text + 4-byte length + UTF-8).
     static func encode(_ values: [ModelInput], into out: inout [UInt8]) {
-        for v in values {
-            switch v {
-            case .missing: out.append(0)
-            case .number(let d):
-                out.append(1)
-                append(d.bitPattern, to: &out)
-            case .text(let t):
-                out.append(2)
-                let utf8 = Array(t.utf8)
-                for b in 0..<4 { out.append(UInt8(truncatingIfNeeded: UInt32(utf8.count) >> (8 * UInt32(b)))) }
-                out.append(contentsOf: utf8)
-            }
+        for v in values { encode(v, into: &out) }
+    }
+
+    @inline(__always)
+    static func encode(_ v: ModelInput, into out: inout [UInt8]) {
+        switch v {
+        case .missing: out.append(0)
+        case .number(let d):
+            out.append(1)
+            append(d.bitPattern, to: &out)
+        case .text(let t):
+            out.append(2)
+            let utf8 = Array(t.utf8)
+            for b in 0..<4 { out.append(UInt8(truncatingIfNeeded: UInt32(utf8.count) >> (8 * UInt32(b)))) }
+            out.append(contentsOf: utf8)
         }
     }
 

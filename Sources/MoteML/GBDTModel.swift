@@ -51,76 +51,11 @@ public struct GBDTModel: Sendable, Equatable {
         self.featureCount = featureCount
     }
 
-    /// The raw score (before the link function) of one row, for single-output models.
-    @inline(__always)
-    public func rawScore(_ row: UnsafeBufferPointer<Double>) -> Double {
-        var out = baseScores[0]
-        rawScores(row, into: &out, classes: 1)
-        return out
-    }
-
-    /// Adds every tree's leaf to `scores[tree % classes]` (scores start at the base scores).
-    @inline(__always)
-    func rawScores(_ row: UnsafeBufferPointer<Double>, into scores: UnsafeMutablePointer<Double>, classes: Int) {
-        rawScoresImpl(row) { tree, leaf in scores[tree % classes] += leaf }
-    }
-
-    @inline(__always)
-    func rawScores(_ row: UnsafeBufferPointer<Double>, into score: inout Double, classes: Int) {
-        rawScoresImpl(row) { _, leaf in score += leaf }
-    }
-
-    @inline(__always)
-    func rawScoresImpl(_ row: UnsafeBufferPointer<Double>, _ add: (Int, Double) -> Void) {
-        feature.withUnsafeBufferPointer { feature in
-            threshold.withUnsafeBufferPointer { threshold in
-                left.withUnsafeBufferPointer { left in
-                    right.withUnsafeBufferPointer { right in
-                        defaultLeft.withUnsafeBufferPointer { defaultLeft in
-                            value.withUnsafeBufferPointer { value in
-                                for (tree, root) in roots.enumerated() {
-                                    var node = Int(root)
-                                    while feature[node] >= 0 {
-                                        let v = row[Int(feature[node])]
-                                        let goLeft = v.isNaN ? defaultLeft[node] : v <= threshold[node]
-                                        node = Int(goLeft ? left[node] : right[node])
-                                    }
-                                    add(tree, value[node])
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
     /// Predictions for the rows of a row-major matrix: values for regression, probabilities
     /// of the positive class for binary, and for multiclass `classCount` probabilities per row
-    /// (row-major: `out[r * classCount + k]`).
+    /// (row-major: `out[r * classCount + k]`). Scored through the serving layout.
     public func predict(_ x: [Double], rows: Int) -> [Double] {
-        let k = classCount
-        var out = [Double](repeating: 0, count: rows * k)
-        x.withUnsafeBufferPointer { all in
-            out.withUnsafeMutableBufferPointer { out in
-                for r in 0..<rows {
-                    let row = UnsafeBufferPointer(rebasing: all[(r * featureCount)..<((r + 1) * featureCount)])
-                    let scores = out.baseAddress! + r * k
-                    for c in 0..<k { scores[c] = baseScores[c] }
-                    if k == 1 {
-                        rawScores(row, into: &scores[0], classes: 1)
-                    } else {
-                        rawScores(row, into: scores, classes: k)
-                    }
-                    switch objective {
-                    case .regression: break
-                    case .binary: scores[0] = sigmoid(scores[0])
-                    case .multiclass: softmax(scores, k)
-                    }
-                }
-            }
-        }
-        return out
+        GBDTPredictor(self).predict(x, rows: rows)
     }
 }
 

@@ -1,7 +1,7 @@
 /// A GBDT model laid out for serving: each node in one 24-byte record (threshold or leaf
 /// value, feature, children, default side), so a step of a tree walk touches one cache line,
 /// and batches scored tree by tree (a tree's nodes stay in the L1 cache while every row of the
-/// batch walks it). Gives exactly `GBDTModel.predict`'s numbers.
+/// batch walks it). `GBDTModel.predict` scores through it.
 public struct GBDTPredictor: Sendable {
     struct Node {
         /// The split threshold, or the leaf's value.
@@ -38,7 +38,7 @@ public struct GBDTPredictor: Sendable {
         self.featureCount = model.featureCount
     }
 
-    /// Predictions for a row-major matrix, as `GBDTModel.predict`.
+    /// Predictions for a row-major matrix (see `GBDTModel.predict`).
     public func predict(_ x: [Double], rows: Int) -> [Double] {
         x.withUnsafeBufferPointer { predict($0, rows: rows) }
     }

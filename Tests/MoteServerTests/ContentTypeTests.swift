@@ -8,13 +8,13 @@ struct ContentTypeTests {
         "application/vnd.mote+json", "application/x-ndjson", "APPLICATION/X-NDJSON",
     ])
     func json(_ type: String) {
-        #expect(HTTPConnectionHandler.isJSON(type))
+        #expect(ContentType.isJSON(type))
     }
 
     @Test("other types are not JSON", arguments: [
         "text/plain", "application/jsonx", "application/xml", "", ";", "+json", "application\u{0F}json", "application/json5",
     ])
     func notJSON(_ type: String) {
-        #expect(!HTTPConnectionHandler.isJSON(type))
+        #expect(!ContentType.isJSON(type))
     }
 }

@@ -1,47 +1,59 @@
 /// RFC 3339 timestamps in UTC, without Foundation.
 public enum RFC3339 {
+    /// Longest text `write(nanos:to:)` produces.
+    public static let maxLength = 27
+
     /// Formats epoch nanoseconds as `2026-11-29T03:21:51.123456Z` (microsecond precision,
-    /// fraction dropped when zero).
+    /// fraction dropped when zero; years 0000-9999).
     public static func format(nanos: Int64) -> String {
-        let seconds = nanos >= 0 ? nanos / 1_000_000_000 : (nanos - 999_999_999) / 1_000_000_000
-        let micros = (nanos - seconds * 1_000_000_000) / 1000
-        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
-        let secondOfDay = seconds - days * 86400
-        let (y, m, d) = civil(fromDays: days)
-        var text = "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))"
-        if micros != 0 { text += ".\(pad(micros, 6))" }
-        return text + "Z"
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxLength) { buffer in
+            let count = write(nanos: nanos, to: buffer.baseAddress!)
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[0..<count]), as: UTF8.self)
+        }
     }
 
-    /// Appends the same text as `format(nanos:)` as bytes, without building a String (hot paths).
+    /// Appends the same text as bytes (no String built).
     public static func append(nanos: Int64, to out: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxLength) { buffer in
+            let count = write(nanos: nanos, to: buffer.baseAddress!)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[0..<count]))
+        }
+    }
+
+    /// Writes the same text at `out` (room for `maxLength` bytes); returns its length. The one
+    /// formatter behind `format`, `append` and the online answer's timestamps.
+    @inline(__always)
+    public static func write(nanos: Int64, to out: UnsafeMutablePointer<UInt8>) -> Int {
         let seconds = nanos >= 0 ? nanos / 1_000_000_000 : (nanos - 999_999_999) / 1_000_000_000
         let micros = (nanos - seconds * 1_000_000_000) / 1000
         let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
         let secondOfDay = seconds - days * 86400
         let (y, m, d) = civil(fromDays: days)
-        @inline(__always) func digits(_ v: Int64, _ width: Int) {
-            var divisor: Int64 = 1
-            for _ in 1..<width { divisor *= 10 }
-            var value = v
-            for _ in 0..<width {
-                out.append(UInt8(truncatingIfNeeded: (value / divisor) % 10) &+ 0x30)
-                value %= divisor
-                divisor /= 10
-                if divisor == 0 { break }
+        var n = 0
+        @inline(__always) func digits(_ value: Int64, _ width: Int) {
+            var v = value < 0 ? -value : value
+            for i in stride(from: width - 1, through: 0, by: -1) {
+                out[n + i] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30
+                v /= 10
             }
+            n += width
         }
-        digits(y, 4); out.append(UInt8(ascii: "-"))
-        digits(m, 2); out.append(UInt8(ascii: "-"))
-        digits(d, 2); out.append(UInt8(ascii: "T"))
-        digits(secondOfDay / 3600, 2); out.append(UInt8(ascii: ":"))
-        digits(secondOfDay / 60 % 60, 2); out.append(UInt8(ascii: ":"))
+        @inline(__always) func put(_ byte: UInt8) {
+            out[n] = byte
+            n += 1
+        }
+        digits(y, 4); put(UInt8(ascii: "-"))
+        digits(m, 2); put(UInt8(ascii: "-"))
+        digits(d, 2); put(UInt8(ascii: "T"))
+        digits(secondOfDay / 3600, 2); put(UInt8(ascii: ":"))
+        digits(secondOfDay / 60 % 60, 2); put(UInt8(ascii: ":"))
         digits(secondOfDay % 60, 2)
         if micros != 0 {
-            out.append(UInt8(ascii: "."))
+            put(UInt8(ascii: "."))
             digits(micros, 6)
         }
-        out.append(UInt8(ascii: "Z"))
+        put(UInt8(ascii: "Z"))
+        return n
     }
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)` (also a space instead of `T`, and a bare
@@ -114,11 +126,6 @@ public enum RFC3339 {
         // Local date-time: a valid date plus a time without offset.
         if b.count >= 19, parse(text + "Z") != nil { return true }
         return false
-    }
-
-    private static func pad(_ v: Int64, _ width: Int) -> String {
-        let s = String(v)
-        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
     }
 
     private static func daysIn(month: Int64, year: Int64) -> Int64 {

@@ -184,34 +184,9 @@ struct ByteCursor {
     /// Bytes written since `start`.
     func written(since start: UnsafeMutablePointer<UInt8>) -> Int { position - start }
 
-    /// `YYYY-MM-DDTHH:MM:SS[.ffffff]Z` (as `RFC3339.format`), at most 27 bytes.
-    mutating func putTime(nanos: Int64) {
-        let seconds = nanos >= 0 ? nanos / 1_000_000_000 : (nanos - 999_999_999) / 1_000_000_000
-        let micros = (nanos - seconds * 1_000_000_000) / 1000
-        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
-        let secondOfDay = seconds - days * 86400
-        let (y, m, d) = RFC3339.civil(fromDays: days)
-        putDigits(y, 4); put(UInt8(ascii: "-"))
-        putDigits(m, 2); put(UInt8(ascii: "-"))
-        putDigits(d, 2); put(UInt8(ascii: "T"))
-        putDigits(secondOfDay / 3600, 2); put(UInt8(ascii: ":"))
-        putDigits(secondOfDay / 60 % 60, 2); put(UInt8(ascii: ":"))
-        putDigits(secondOfDay % 60, 2)
-        if micros != 0 {
-            put(UInt8(ascii: "."))
-            putDigits(micros, 6)
-        }
-        put(UInt8(ascii: "Z"))
-    }
-
-    /// `value` in exactly `width` decimal digits (the low ones).
+    /// `YYYY-MM-DDTHH:MM:SS[.ffffff]Z` (`RFC3339.write`), at most 27 bytes.
     @inline(__always)
-    private mutating func putDigits(_ value: Int64, _ width: Int) {
-        var v = value < 0 ? -value : value
-        for i in stride(from: width - 1, through: 0, by: -1) {
-            position[i] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30
-            v /= 10
-        }
-        position += width
+    mutating func putTime(nanos: Int64) {
+        position += RFC3339.write(nanos: nanos, to: position)
     }
 }

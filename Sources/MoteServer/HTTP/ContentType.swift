@@ -21,4 +21,10 @@ enum ContentType {
         return equals("application/json") || equals("application/x-ndjson")
             || (base.count > 5 && equals("+json", from: base.count - 5))
     }
+
+    /// The same for a header value as text.
+    static func isJSON(_ contentType: String) -> Bool {
+        var text = contentType
+        return text.withUTF8 { isJSON($0) }
+    }
 }

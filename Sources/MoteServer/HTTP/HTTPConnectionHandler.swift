@@ -172,12 +172,6 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// Shared empty body for requests without one (an empty ByteBuffer still allocates).
     static let emptyBody = ByteBuffer()
 
-    /// Whether a Content-Type names JSON (see `ContentType.isJSON`).
-    static func isJSON(_ contentType: String) -> Bool {
-        var text = contentType
-        return text.withUTF8 { ContentType.isJSON($0) }
-    }
-
     static func bodyTooLarge(_ size: Int, _ limit: Int) -> APIError {
         APIError(
             status: 413, code: .bodyTooLarge,

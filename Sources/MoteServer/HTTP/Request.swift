@@ -1,3 +1,4 @@
+public import MoteCore
 public import NIOCore
 public import NIOHTTP1
 
@@ -36,6 +37,15 @@ public struct Request: Sendable {
             return percentDecoded(Substring(pair[1].map { $0 == "+" ? " " : $0 }))
         }
         return nil
+    }
+
+    /// The `limit` query parameter (default when absent); 422 outside `1...maximum`.
+    public func limit(default fallback: Int, maximum: Int) throws(APIError) -> Int {
+        guard let text = queryValue("limit") else { return fallback }
+        guard let value = Int(text), (1...maximum).contains(value) else {
+            throw APIError.invalidShape("'limit' must be 1 to \(maximum)")
+        }
+        return value
     }
 
     /// A path parameter, percent-decoded.

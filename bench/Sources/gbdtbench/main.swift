@@ -89,9 +89,6 @@ case "predict":
         ("GBDTPredictor (serving layout, tree by tree)", { (b: Int) -> [Double] in
             test.x.withUnsafeBufferPointer { predictor.predict(UnsafeBufferPointer(rebasing: $0[(b * batch * test.columns)..<((b + 1) * batch * test.columns)]), rows: batch) }
         }),
-        ("GBDTModel.predict (row by row)", { (b: Int) -> [Double] in
-            model.predict(Array(test.x[(b * batch * test.columns)..<((b + 1) * batch * test.columns)]), rows: batch)
-        }),
     ] {
         var rows = 0
         let elapsed = seconds {
