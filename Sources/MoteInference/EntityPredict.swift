@@ -95,25 +95,28 @@ public enum EntityPredict {
 /// Unique, cheap (no system call: the system's random source is one per draw), and
 /// increasing within a process, so the prediction log's index on them grows at its end.
 public enum PredictionID {
-    private static let prefix: [UInt8] = {
+    /// 16 hex digits chosen at random once per process: ids from different runs differ.
+    private static let prefix: UInt64 = {
         var generator = SystemRandomNumberGenerator()
-        return hex(generator.next())
+        return generator.next()
     }()
     private static let counter = Atomic<UInt64>(0)
 
+    /// A new id: the process prefix and a counter, 32 hex digits, written in place (one
+    /// allocation, the string's own).
     public static func make() -> String {
         let n = counter.add(1, ordering: .relaxed).newValue
-        return String(decoding: prefix + hex(n), as: UTF8.self)
-    }
-
-    private static func hex(_ v: UInt64) -> [UInt8] {
-        let digits: StaticString = "0123456789abcdef"
-        var out = [UInt8](repeating: 0, count: 16)
-        var x = v
-        for i in stride(from: 15, through: 0, by: -1) {
-            out[i] = digits.utf8Start[Int(x & 15)]
-            x >>= 4
+        return String(unsafeUninitializedCapacity: 32) { out in
+            let digits: StaticString = "0123456789abcdef"
+            var high = prefix
+            var low = n
+            for i in stride(from: 15, through: 0, by: -1) {
+                out[i] = digits.utf8Start[Int(high & 15)]
+                out[16 + i] = digits.utf8Start[Int(low & 15)]
+                high >>= 4
+                low >>= 4
+            }
+            return 32
         }
-        return out
     }
 }

@@ -57,12 +57,54 @@ public struct GBDTPredictor: Sendable {
                     let goLeft = v.isNaN ? node.pointee.defaultLeft : v <= node.pointee.threshold
                     return node0 + Int(goLeft ? node.pointee.left : node.pointee.right)
                 }
+                // Rows past the last full group of four: each walks four trees side by side
+                // instead (a single-row request is all tail; its walks overlap the same way).
+                let tail = rows - rows % 4
+                for r in tail..<rows {
+                    let row = base + r * columns
+                    let s = scores.baseAddress! + r * k
+                    var t = 0
+                    var c = 0
+                    while t + 4 <= roots.count {
+                        var n0 = node0 + Int(roots[t]), n1 = node0 + Int(roots[t + 1])
+                        var n2 = node0 + Int(roots[t + 2]), n3 = node0 + Int(roots[t + 3])
+                        while true {
+                            let a0 = n0.pointee.feature >= 0
+                            let a1 = n1.pointee.feature >= 0
+                            let a2 = n2.pointee.feature >= 0
+                            let a3 = n3.pointee.feature >= 0
+                            if !(a0 || a1 || a2 || a3) { break }
+                            if a0 { n0 = step(n0, row) }
+                            if a1 { n1 = step(n1, row) }
+                            if a2 { n2 = step(n2, row) }
+                            if a3 { n3 = step(n3, row) }
+                        }
+                        // Tree t adds to class t % k (kept by counting: no division per tree).
+                        s[c] += n0.pointee.threshold
+                        c = c + 1 == k ? 0 : c + 1
+                        s[c] += n1.pointee.threshold
+                        c = c + 1 == k ? 0 : c + 1
+                        s[c] += n2.pointee.threshold
+                        c = c + 1 == k ? 0 : c + 1
+                        s[c] += n3.pointee.threshold
+                        c = c + 1 == k ? 0 : c + 1
+                        t += 4
+                    }
+                    while t < roots.count {
+                        var node = node0 + Int(roots[t])
+                        while node.pointee.feature >= 0 { node = step(node, row) }
+                        s[c] += node.pointee.threshold
+                        c = c + 1 == k ? 0 : c + 1
+                        t += 1
+                    }
+                }
+                guard tail > 0 else { return }
                 for (tree, root) in roots.enumerated() {
                     let c = tree % k
                     let start = node0 + Int(root)
                     // Four rows walk the tree side by side (independent loads overlap).
                     var r = 0
-                    while r + 4 <= rows {
+                    while r < tail {
                         let r0 = base + r * columns
                         let r1 = r0 + columns
                         let r2 = r1 + columns
@@ -84,13 +126,6 @@ public struct GBDTPredictor: Sendable {
                         scores[(r + 2) * k + c] += n2.pointee.threshold
                         scores[(r + 3) * k + c] += n3.pointee.threshold
                         r += 4
-                    }
-                    while r < rows {
-                        let row = base + r * columns
-                        var node = start
-                        while node.pointee.feature >= 0 { node = step(node, row) }
-                        scores[r * k + c] += node.pointee.threshold
-                        r += 1
                     }
                 }
             }
