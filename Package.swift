@@ -57,6 +57,10 @@ let package = Package(
             "MoteCore", "MoteRegistry", "MoteModels", "MoteFeatures", "MoteML", "MoteStorage",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "MoteMonitoring", dependencies: [
+            "MoteCore", "MoteStorage", "MoteFeatures", "MoteML", "MoteModels", "MoteInference",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "MoteTraining", dependencies: [
             "MoteCore", "MoteStorage", "MoteFeatures", "MoteRegistry", "MoteML", "MoteModels", "MoteInference",
             .product(name: "Logging", package: "swift-log"),
@@ -64,6 +68,7 @@ let package = Package(
         .target(name: "MoteClient", dependencies: ["MoteCore"]),
         .target(name: "MoteDaemon", dependencies: [
             "MoteCore", "MoteStorage", "MoteSystemd", "MoteServer", "MoteFeatures", "MoteRegistry", "MoteModels", "MoteTraining", "MoteInference",
+            "MoteMonitoring",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -105,6 +110,7 @@ let package = Package(
         .testTarget(name: "MoteMLTests", dependencies: ["MoteML"]),
         .testTarget(name: "MoteModelsTests", dependencies: ["MoteCore", "MoteML", "MoteModels"]),
         .testTarget(name: "MoteInferenceTests", dependencies: ["MoteCore", "MoteML", "MoteModels", "MoteInference"]),
+        .testTarget(name: "MoteMonitoringTests", dependencies: ["MoteCore", "MoteML", "MoteModels", "MoteInference", "MoteMonitoring"]),
         .testTarget(name: "MoteDaemonTests", dependencies: ["MoteCore", "MoteDaemon", "MoteServer"]),
     ]
 )

@@ -6,6 +6,7 @@ import MoteServer
 import MoteStorage
 import MoteTraining
 import MoteInference
+import MoteMonitoring
 import MoteSystemd
 import NIOCore
 import NIOPosix
@@ -102,10 +103,9 @@ public enum Daemon {
             return PredictionLog.Settings(sampleRate: c.logSampleRate, maxPending: c.logMaxPending)
         }
         let inferenceMetrics = InferenceMetrics(registry: metrics.registry)
-        let driftMonitor = DriftMonitor(server: models, log: predictionLog, logger: logging.logger("monitoring")) {
-            let c = runtime.config.monitoring
-            return DriftMonitor.Settings(windowRows: c.windowRows, minRows: c.minRows, datasetShare: c.datasetShare)
-        }
+        let monitoring = MonitoringSetup(
+            runtime: runtime, models: models, log: predictionLog, registry: registry, training: training, metrics: inferenceMetrics,
+            logger: logging.logger("monitoring"))
         runtime.predictionLog = predictionLog
         runtime.inferenceMetrics = inferenceMetrics
 
@@ -118,8 +118,8 @@ public enum Daemon {
             SystemRoutes.routes(runtime) + FeatureRoutes.routes(features, metrics: runtime.featureMetrics)
                 + RegistryRoutes.routes(registry, artifacts: artifacts) + TrainingRoutes.routes(training, store: features)
                 + InferenceRoutes.routes(
-                    models, registry: registry, store: features, log: predictionLog, metrics: inferenceMetrics, monitor: driftMonitor,
-                    maxRows: { runtime.config.inference.maxBatchRows }))
+                    models, registry: registry, store: features, log: predictionLog, metrics: inferenceMetrics, maxRows: { runtime.config.inference.maxBatchRows })
+                + MonitoringRoutes.routes(monitoring, models: models, store: features, config: { runtime.config }))
         let server = HTTPServer(
             group: group, threadPool: threadPool, router: router, settings: settings, metrics: metrics,
             logger: logging.logger("server"))
@@ -144,12 +144,9 @@ public enum Daemon {
                     .init(service: PeriodicService(intervalNanos: { runtime.config.training.scheduleIntervalNanos }) {
                         training.checkSchedules(now: SystemClock.nowNanos())
                     }),
-                    // Input drift of the served models; the monitor logs starts and ends.
+                    // Drift and live metrics of the served models; starts and ends are logged once.
                     .init(service: PeriodicService(intervalNanos: { runtime.config.monitoring.intervalNanos }) {
-                        driftMonitor.checkAll()
-                        for entry in driftMonitor.latest.withLock({ Array($0.values) }) {
-                            inferenceMetrics.drift(model: entry.model, feature: entry.feature, score: entry.score, drifted: entry.drifted)
-                        }
+                        monitoring.service.checkAll()
                     }),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],

@@ -1,5 +1,6 @@
 import MoteCore
 import MoteInference
+import MoteMonitoring
 import MoteServer
 import Prometheus
 import Synchronization
@@ -71,11 +72,31 @@ final class InferenceMetrics: Sendable {
         ).increment()
     }
 
-    /// The latest drift score and state of a model's input.
-    func drift(model: String, feature: String, score: Double, drifted: Bool) {
-        let labels = [("model", model), ("feature", feature)]
-        registry.makeGauge(descriptor: .mote("drift_score", help: "Latest drift score of a model input (a p-value or a distance, see docs)."), labels: labels).set(score)
-        registry.makeGauge(descriptor: .mote("drift_detected", help: "1 while a model input drifts."), labels: labels).set(Double(drifted ? 1 : 0))
+    /// Gauges of a monitoring check: drift score and state per input (and the prediction),
+    /// dataset drift, and the live metrics from feedback.
+    func monitoring(_ report: ModelReport) {
+        let model = report.model
+        if let drift = report.drift {
+            for f in drift.features + (drift.prediction.map { [$0] } ?? []) {
+                let labels = [("model", model), ("feature", f.name)]
+                registry.makeGauge(
+                    descriptor: .mote("drift_score", help: "Latest drift score of a model input or its prediction (a p-value or a distance, see docs/monitoring.md)."),
+                    labels: labels
+                ).set(f.score)
+                registry.makeGauge(descriptor: .mote("drift_detected", help: "1 while a model input (or its prediction) drifts."), labels: labels).set(Double(f.drifted ? 1 : 0))
+            }
+            registry.makeGauge(descriptor: .mote("dataset_drift_share", help: "Share of a model's inputs that drift."), labels: [("model", model)]).set(drift.share)
+            registry.makeGauge(descriptor: .mote("dataset_drift", help: "1 while the share of drifting inputs reaches drift_share."), labels: [("model", model)])
+                .set(Double(drift.datasetDrift ? 1 : 0))
+        }
+        registry.makeGauge(descriptor: .mote("monitoring_window_rows", help: "Rows in a model's live monitoring window."), labels: [("model", model)])
+            .set(Double(report.window?.rows ?? 0))
+        registry.makeGauge(descriptor: .mote("feedback_rows", help: "Predictions with feedback in a model's live window."), labels: [("model", model)])
+            .set(Double(report.feedbackRows))
+        for (metric, value) in report.live where value.isFinite {
+            registry.makeGauge(descriptor: .mote("live_metric", help: "A model's live metric from feedback over the window."), labels: [("model", model), ("metric", metric)])
+                .set(value)
+        }
     }
 
     func updateLog(_ log: PredictionLog) {

@@ -13,7 +13,7 @@ import NIOHTTP1
 enum InferenceRoutes {
     static func routes(
         _ server: ModelServer, registry: RegistryStore, store: FeatureStore, log: PredictionLog, metrics: InferenceMetrics,
-        monitor: DriftMonitor, maxRows: @escaping @Sendable () -> Int
+        maxRows: @escaping @Sendable () -> Int
     ) -> [Route] {
         @Sendable func loaded(_ request: Request) throws(APIError) -> LoadedModel {
             do {
@@ -117,18 +117,6 @@ enum InferenceRoutes {
                 w.key("p99"); w.double(summary?.p99 ?? 0)
                 w.key("window"); w.string("last 1024 requests")
                 w.endObject()
-                w.endObject()
-                return .json(w)
-            }),
-            Route(.GET, "/v1/models/{model}/monitoring", role: .read, .blocking { request in
-                let model = try loaded(request)
-                let result = try monitor.evaluate(model)
-                var w = JSONWriter(capacity: 1024)
-                w.beginObject()
-                w.key("model"); w.string(model.name)
-                w.key("version"); w.int(model.version)
-                w.key("window_rows"); w.int(result.rows)
-                DriftCheck.write((result.features, result.datasetDrift, result.share), into: &w)
                 w.endObject()
                 return .json(w)
             }),

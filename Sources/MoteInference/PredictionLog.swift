@@ -64,6 +64,8 @@ public final class PredictionLog: Sendable {
     private let stopped = DispatchSemaphore(value: 0)
     private let written = Atomic<Int>(0)
     private let droppedTotal = Atomic<Int>(0)
+    /// Called on the writer thread with each batch after it is written (live profiles).
+    private let observers = Mutex<[@Sendable ([Record]) -> Void]>([])
 
     /// Pending rows that wake the writer before its next tick.
     static let wakeAt = 4096
@@ -87,6 +89,11 @@ public final class PredictionLog: Sendable {
         guard rate > 0 else { return false }
         var generator = SampleRandom.shared
         return Double(generator.next() >> 11) / Double(1 << 53) < rate
+    }
+
+    /// Calls `observer` with every batch the writer takes (on its thread, off the request path).
+    public func observe(_ observer: @escaping @Sendable ([Record]) -> Void) {
+        observers.withLock { $0.append(observer) }
     }
 
     /// Hands rows over; never blocks on storage.
@@ -127,7 +134,10 @@ public final class PredictionLog: Sendable {
                 logger.warning(
                     "prediction log fell behind; rows dropped", metadata: ["event": "prediction_log_dropped", "rows": "\(dropped)"])
             }
-            if !batch.isEmpty { write(batch) }
+            if !batch.isEmpty {
+                write(batch)
+                for observer in observers.withLock({ $0 }) { observer(batch) }
+            }
             if stopping {
                 stopped.signal()
                 return
@@ -258,15 +268,31 @@ public final class PredictionLog: Sendable {
         for b in 0..<8 { out.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(b)))) }
     }
 
-    /// The logged inputs of the newest `limit` rows of a model version that logged them.
-    public func recentInputs(model: String, version: Int, limit: Int) throws -> [[ModelInput]] {
-        try database.read { conn in
+    /// The logged rows since `sinceNanos` (the newest `limit` of them), oldest first, in
+    /// batches of up to 4096: how live profiles are rebuilt at start.
+    public func replay(sinceNanos: Int64, limit: Int, _ body: ([Record]) -> Void) throws {
+        let rows = try database.read { conn -> [Record] in
             let statement = try conn.prepare(
-                "SELECT inputs FROM predictions WHERE model = ? AND version = ? AND inputs IS NOT NULL ORDER BY at_ns DESC LIMIT ?")
-            statement.bind([.text(model), .integer(Int64(version)), .integer(Int64(limit))])
-            var rows: [[ModelInput]] = []
-            while try statement.step() { rows.append(statement.withBlob(0) { PredictionLog.decode($0) }) }
-            return rows
+                "SELECT id, at_ns, model, version, entity_key, inputs, outputs, latency_ns FROM predictions WHERE at_ns >= ? ORDER BY at_ns DESC LIMIT ?")
+            statement.bind([.integer(sinceNanos), .integer(Int64(limit))])
+            var out: [Record] = []
+            while try statement.step() {
+                let outputs = statement.withBlob(6) { raw in
+                    (0..<(raw.count / 8)).map { Double(bitPattern: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self)) }
+                }
+                out.append(
+                    Record(
+                        id: statement.text(0) ?? "", atNanos: statement.int64(1), model: statement.text(2) ?? "", version: Int(statement.int64(3)),
+                        entityKey: statement.text(4), inputs: statement.isNull(5) ? nil : statement.withBlob(5) { PredictionLog.decode($0) },
+                        scores: outputs[...], latencyNanos: statement.int64(7)))
+            }
+            return out
+        }
+        var end = rows.count
+        while end > 0 {
+            let start = max(0, end - 4096)
+            body(rows[start..<end].reversed())
+            end = start
         }
     }
 

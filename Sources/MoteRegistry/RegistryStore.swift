@@ -85,6 +85,15 @@ public final class RegistryStore: Sendable {
         }
     }
 
+    /// Adds a message for the central host that reports no registry change (monitoring
+    /// summaries, heartbeats): `payload` is a JSON document.
+    public func enqueueOutbox(kind: String, subject: String, payload: [UInt8], atNanos: Int64) throws {
+        try database.write { conn in
+            try conn.cached("INSERT INTO outbox (at_ns, kind, subject, payload) VALUES (?, ?, ?, ?)")
+                .run([.integer(atNanos), .text(kind), .text(subject), .text(String(decoding: payload, as: UTF8.self))])
+        }
+    }
+
     /// A message waiting for the central host.
     public struct OutboxEntry: Sendable {
         public var seq: Int64

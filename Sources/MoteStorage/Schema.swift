@@ -202,5 +202,19 @@ public enum Schema {
                 CREATE INDEX predictions_by_entity ON predictions (entity_key, at_ns) WHERE entity_key IS NOT NULL;
                 CREATE INDEX predictions_by_time ON predictions (at_ns);
                 """),
+        .init(
+            "0004_feedback",
+            sql: """
+                CREATE TABLE feedback (
+                    prediction_id TEXT PRIMARY KEY NOT NULL,
+                    model TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    predicted_ns INTEGER NOT NULL,
+                    label TEXT NOT NULL,
+                    label_value REAL NOT NULL,
+                    received_ns INTEGER NOT NULL
+                ) STRICT;
+                CREATE INDEX feedback_by_model ON feedback (model, version, predicted_ns);
+                """),
     ])
 }

@@ -111,37 +111,7 @@ public enum Learners {
     /// Holdout metrics of `bundle` on the set's holdout rows (rows given as the bundle's own
     /// inputs, so a champion with other features is measured on the same rows).
     public static func evaluate(_ bundle: ModelBundle, holdout rows: [[ModelInput]], labels: [Double]) -> [String: Double] {
-        let scores = bundle.scores(inputs: rows)
-        var metrics: [String: Double] = [:]
-        switch bundle.task {
-        case .binary:
-            metrics["auc"] = Metrics.auc(labels: labels, scores: scores)
-            metrics["logloss"] = Metrics.logLoss(labels: labels, probabilities: scores)
-            metrics["accuracy"] = Metrics.accuracy(labels: labels, probabilities: scores)
-            let prf = Metrics.precisionRecallF1(labels: labels, probabilities: scores)
-            metrics["precision"] = prf.precision
-            metrics["recall"] = prf.recall
-            metrics["f1"] = prf.f1
-        case .regression:
-            metrics["rmse"] = Metrics.rmse(labels: labels, predictions: scores)
-            metrics["mae"] = Metrics.mae(labels: labels, predictions: scores)
-            metrics["r2"] = Metrics.r2(labels: labels, predictions: scores)
-        case .multiclass:
-            let k = bundle.classes.count
-            var correct = 0
-            var loss = 0.0
-            for (r, label) in labels.enumerated() {
-                let row = scores[(r * k)..<((r + 1) * k)]
-                if let best = row.indices.max(by: { row[$0] < row[$1] }), best - r * k == Int(label) { correct += 1 }
-                loss -= log(max(1e-15, row[r * k + Int(label)]))
-            }
-            metrics["accuracy"] = labels.isEmpty ? 0 : Double(correct) / Double(labels.count)
-            metrics["logloss"] = labels.isEmpty ? 0 : loss / Double(labels.count)
-        case .anomaly:
-            let mean = scores.isEmpty ? 0 : scores.reduce(0, +) / Double(scores.count)
-            metrics["mean_anomaly_score"] = mean
-        }
-        return metrics
+        bundle.task.metrics(scores: bundle.scores(inputs: rows), labels: labels, classCount: bundle.classes.count)
     }
 }
 

@@ -218,6 +218,42 @@ public final class TrainingJobs: Sendable {
         }
     }
 
+    /// Queues a job for each spec of `model` that says `retrain_on_drift`, unless one of its
+    /// drift-triggered jobs started less than its minimum interval ago (the spec's
+    /// `retrain_min_interval`, else `defaultMinIntervalNanos`) or it already waits or runs.
+    /// Returns the queued jobs.
+    @discardableResult
+    public func retrainOnDrift(model: String, now: Int64, defaultMinIntervalNanos: Int64) -> [TrainingJob] {
+        var queued: [TrainingJob] = []
+        for spec in context.store.definitions.set.trainings where spec.model == model && spec.retrainOnDrift {
+            do {
+                let busy = queue.withLock { q in q.running?.specName == spec.name || q.waiting.contains { $0.specName == spec.name } }
+                if busy { continue }
+                let last = try database.read { conn -> Int64? in
+                    let statement = try conn.prepare("SELECT max(created_ns) FROM training_jobs WHERE spec_name = ? AND trigger = 'drift'")
+                    statement.bind([.text(spec.name)])
+                    guard try statement.step(), !statement.isNull(0) else { return nil }
+                    return statement.int64(0)
+                }
+                let interval = spec.retrainMinIntervalNanos ?? defaultMinIntervalNanos
+                if let last, now - last < interval {
+                    context.logger.notice(
+                        "drift: not retraining \(spec.name) yet (last drift-triggered job \(DurationText.format(nanos: now - last)) ago, minimum \(DurationText.format(nanos: interval)))",
+                        metadata: ["event": "retrain_deferred", "spec": "\(spec.name)", "model": "\(model)"])
+                    continue
+                }
+                let job = try submit(spec: spec, trigger: "drift")
+                context.logger.notice(
+                    "drift: training job \(job.id) queued for \(spec.name)",
+                    metadata: ["event": "retrain_on_drift", "job": "\(job.id)", "spec": "\(spec.name)", "model": "\(model)"])
+                queued.append(job)
+            } catch {
+                context.logger.warning("drift: could not queue a training job", metadata: ["spec": "\(spec.name)", "error": "\(error)"])
+            }
+        }
+        return queued
+    }
+
     // MARK: - Worker
 
     private func work() {

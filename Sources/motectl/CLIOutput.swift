@@ -120,6 +120,14 @@ enum CLIOutput {
         bytes.withUnsafeMutableBytes { raw in _ = write(STDERR_FILENO, raw.baseAddress, raw.count) }
     }
 
+    /// A number through a C printf format such as `%.4g` (no Foundation in motectl).
+    static func format(_ value: Double, _ spec: String) -> String {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer in
+            let n = withVaList([value]) { vsnprintf(buffer.baseAddress, 64, spec, $0) }
+            return String(decoding: UnsafeRawBufferPointer(start: buffer.baseAddress, count: Int(max(0, min(n, 63)))), as: UTF8.self)
+        }
+    }
+
     /// Renders rows as aligned columns.
     static func table(_ rows: [[String]]) -> String {
         guard let width = rows.map(\.count).max() else { return "" }

@@ -17,7 +17,7 @@ struct Motectl: ParsableCommand {
         version: MoteVersion.string,
         subcommands: [
             StatusCommand.self, ApplyCommand.self, FeaturesCommand.self, RunsCommand.self, ModelsCommand.self, AuditCommand.self,
-            SyncCommand.self, TrainCommand.self, JobsCommand.self, PredictCommand.self, VersionCommand.self, CompletionCommand.self,
+            SyncCommand.self, TrainCommand.self, JobsCommand.self, PredictCommand.self, MonitorCommand.self, VersionCommand.self, CompletionCommand.self,
         ])
 }
 

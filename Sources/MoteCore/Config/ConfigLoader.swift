@@ -114,15 +114,49 @@ public enum ConfigLoader {
             if let v = try t.int("log_max_rows", 1000...1_000_000_000) { config.inference.logMaxRows = v }
         }
         if let t = try reader.table("monitoring") {
-            try t.onlyKeys(["window_rows", "min_rows", "drift_share", "interval"])
-            if let v = try t.int("window_rows", 10...1_000_000) { config.monitoring.windowRows = v }
-            if let v = try t.int("min_rows", 1...1_000_000) { config.monitoring.minRows = v }
-            switch t.table["drift_share"] {
-            case nil: break
-            case .float(let d)? where d > 0 && d <= 1: config.monitoring.datasetShare = d
-            default: throw t.failure("drift_share", "expected a share above 0 and at most 1, such as 0.5")
+            try t.onlyKeys([
+                "enabled", "window", "window_rows", "bucket", "live_sample", "min_rows", "drift_share", "interval", "method", "threshold",
+                "models", "min_feedback", "max_metric_drop", "retrain_min_interval", "summary_interval",
+            ])
+            if let v = t.table["enabled"] {
+                guard case .bool(let b) = v else { throw t.failure("enabled", "expected true or false") }
+                config.monitoring.enabled = b
             }
+            if let v = try t.int("window_rows", 10...10_000_000) { config.monitoring.windowRows = v }
+            if let v = try t.duration("window", positive: true) { config.monitoring.windowNanos = v }
+            if let v = try t.duration("bucket", positive: true) { config.monitoring.bucketNanos = v }
+            guard config.monitoring.bucketNanos <= config.monitoring.windowNanos else {
+                throw t.failure("bucket", "a bucket cannot be longer than the window")
+            }
+            guard config.monitoring.windowNanos / config.monitoring.bucketNanos <= 10_000 else {
+                throw t.failure("bucket", "at most 10000 buckets per window; choose a longer bucket")
+            }
+            if let v = try t.int("live_sample", 50...1_000_000) { config.monitoring.liveSample = v }
+            if let v = try t.int("min_rows", 1...1_000_000) { config.monitoring.minRows = v }
+            if let v = try Self.share(t, "drift_share") { config.monitoring.datasetShare = v }
             if let v = try t.duration("interval", positive: true) { config.monitoring.intervalNanos = v }
+            config.monitoring.rule = try Self.driftRule(t)
+            if let models = try t.table("models") {
+                for entry in models.table.entries {
+                    guard let m = try models.table(entry.key) else { continue }
+                    try m.onlyKeys(["method", "threshold", "drift_share", "features"])
+                    var rules = MoteConfig.Monitoring.ModelRules()
+                    rules.rule = try Self.driftRule(m)
+                    rules.datasetShare = try Self.share(m, "drift_share")
+                    if let features = try m.table("features") {
+                        for f in features.table.entries {
+                            guard let ft = try features.table(f.key) else { continue }
+                            try ft.onlyKeys(["method", "threshold"])
+                            rules.features[f.key] = try Self.driftRule(ft)
+                        }
+                    }
+                    config.monitoring.models[entry.key] = rules
+                }
+            }
+            if let v = try t.int("min_feedback", 1...10_000_000) { config.monitoring.minFeedback = v }
+            if let v = try Self.share(t, "max_metric_drop") { config.monitoring.maxMetricDrop = v }
+            if let v = try t.duration("retrain_min_interval") { config.monitoring.retrainMinIntervalNanos = v }
+            if let v = try t.duration("summary_interval") { config.monitoring.summaryIntervalNanos = v }
         }
         if let t = try reader.table("training") {
             try t.onlyKeys(["max_queued", "threads", "nice", "memory_budget_mib", "schedule_interval", "min_rows"])
@@ -134,6 +168,33 @@ public enum ConfigLoader {
             if let v = try t.int("min_rows", 2...1_000_000_000) { config.training.minRows = v }
         }
         return config
+    }
+
+    /// A share above 0 and at most 1, or nil when absent.
+    static func share(_ t: TableReader, _ key: String) throws(Failure) -> Double? {
+        switch t.table[key] {
+        case nil: return nil
+        case .float(let d)? where d > 0 && d <= 1: return d
+        case .integer(1)?: return 1
+        default: throw t.failure(key, "expected a share above 0 and at most 1, such as 0.5")
+        }
+    }
+
+    /// `method` and `threshold` of a monitoring table (a p-value for ks, chisquare and z; a
+    /// distance or index for wasserstein, jensenshannon and psi).
+    static func driftRule(_ t: TableReader) throws(Failure) -> MoteConfig.Monitoring.DriftRule {
+        var rule = MoteConfig.Monitoring.DriftRule()
+        rule.method = try t.enumeration("method", MoteConfig.Monitoring.DriftMethod.self)
+        switch t.table["threshold"] {
+        case nil: break
+        case .float(let d)? where d > 0 && d.isFinite: rule.threshold = d
+        case .integer(let i)? where i > 0: rule.threshold = Double(i)
+        default: throw t.failure("threshold", "expected a number above 0 (a p-value such as 0.05, or a distance such as 0.1)")
+        }
+        if rule.threshold != nil, rule.method == nil || rule.method == .auto {
+            throw t.failure("threshold", "a threshold needs a method (a p-value for ks, chisquare and z; a distance for the others)")
+        }
+        return rule
     }
 }
 

@@ -55,15 +55,57 @@ public struct MoteConfig: Sendable, Equatable {
     }
 
     /// `[monitoring]`
+    /// `[monitoring]`: live profiles, drift tests, feedback metrics and alerts.
     public struct Monitoring: Sendable, Equatable {
-        /// Logged rows (newest) a drift check looks at.
-        public var windowRows = 1000
+        /// Drift tests. `auto` is Evidently's default choice by feature kind and reference size.
+        public enum DriftMethod: String, Sendable, Equatable, CaseIterable {
+            case auto, ks, wasserstein, chisquare, z, jensenshannon, psi
+        }
+        /// A method and threshold for a model or one of its features (nil: inherit).
+        public struct DriftRule: Sendable, Equatable {
+            public var method: DriftMethod?
+            public var threshold: Double?
+            public init(method: DriftMethod? = nil, threshold: Double? = nil) {
+                self.method = method
+                self.threshold = threshold
+            }
+        }
+        /// Per-model overrides (`[monitoring.models.NAME]`).
+        public struct ModelRules: Sendable, Equatable {
+            public var rule = DriftRule()
+            public var datasetShare: Double?
+            /// By feature name as the model names its input (`view:field`).
+            public var features: [String: DriftRule] = [:]
+            public init() {}
+        }
+
+        /// Off: no live profiles, no checks (the prediction log still records).
+        public var enabled = true
+        /// Live rows a check looks at, newest first (older buckets are dropped).
+        public var windowRows = 10_000
+        /// Live rows older than this are out of the window.
+        public var windowNanos: Int64 = 3_600_000_000_000
+        /// Span of one live-profile bucket: a window is the merge of its buckets.
+        public var bucketNanos: Int64 = 60_000_000_000
+        /// Values per feature kept per bucket (a uniform sample) and at most used by a test.
+        public var liveSample = 1000
         /// Below this many live rows a model is not judged.
         public var minRows = 100
         /// The dataset drifts when this share of its inputs drifts.
         public var datasetShare = 0.5
         /// How often the served models are checked.
         public var intervalNanos: Int64 = 60_000_000_000
+        /// The default rule for every model and feature.
+        public var rule = DriftRule()
+        public var models: [String: ModelRules] = [:]
+        /// Feedback rows a live metric needs before it is judged.
+        public var minFeedback = 30
+        /// A live metric worse than the holdout's by more than this share of it is a degradation.
+        public var maxMetricDrop = 0.1
+        /// At least this long between two drift-triggered training jobs of a spec.
+        public var retrainMinIntervalNanos: Int64 = 21_600_000_000_000
+        /// A monitoring summary per served model goes to the outbox this often (0: never).
+        public var summaryIntervalNanos: Int64 = 3_600_000_000_000
         public init() {}
     }
 

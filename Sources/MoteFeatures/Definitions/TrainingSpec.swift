@@ -63,7 +63,10 @@ public struct TrainingSpec: Sendable, Equatable {
     public var everyNanos: Int64
     /// Run only when at least this many label rows arrived since the last run (0: no check).
     public var minNewLabels: Int
+    /// Drift of the served model starts a job (gated promotion as any other job).
     public var retrainOnDrift: Bool
+    /// At least this long between two drift-triggered jobs (nil: `monitoring.retrain_min_interval`).
+    public var retrainMinIntervalNanos: Int64?
     public var promotion: PromotionPolicy?
 
     public static let algorithms = ["gbdt", "logistic", "linear", "isolation_forest"]
@@ -81,7 +84,7 @@ public struct TrainingSpec: Sendable, Equatable {
     public init(
         name: String, model: String, algorithm: String, task: String, parameters: [String: Double] = [:], label: String?,
         features: [String], windowNanos: Int64 = 0, holdout: Double = 0.2, everyNanos: Int64 = 0, minNewLabels: Int = 0,
-        retrainOnDrift: Bool = false, promotion: PromotionPolicy?
+        retrainOnDrift: Bool = false, retrainMinIntervalNanos: Int64? = nil, promotion: PromotionPolicy?
     ) {
         self.name = name
         self.model = model
@@ -95,6 +98,7 @@ public struct TrainingSpec: Sendable, Equatable {
         self.everyNanos = everyNanos
         self.minNewLabels = minNewLabels
         self.retrainOnDrift = retrainOnDrift
+        self.retrainMinIntervalNanos = retrainMinIntervalNanos
         self.promotion = promotion
     }
 }
@@ -104,7 +108,7 @@ extension TrainingSpec {
     static func parse(_ t: TableReader, in set: DefinitionSet) throws(ConfigLoader.Failure) -> TrainingSpec {
         try t.onlyKeys([
             "name", "model", "algorithm", "objective", "params", "label", "features", "window", "holdout", "schedule",
-            "every", "min_new_labels", "retrain_on_drift", "promote",
+            "every", "min_new_labels", "retrain_on_drift", "retrain_min_interval", "promote",
         ])
         guard let name = try t.string("name", nonEmpty: true), DefinitionNames.isValid(name) else {
             throw t.failure("name", "a training spec needs a valid name (letters, digits, _ and -)")
@@ -184,12 +188,13 @@ extension TrainingSpec {
         }
         // Schedule keys in `schedule = { ... }` (DESIGN.md) or at the top of the table.
         let schedule = try t.table("schedule") ?? t
-        if schedule.path != t.path { try schedule.onlyKeys(["every", "min_new_labels", "retrain_on_drift"]) }
+        if schedule.path != t.path { try schedule.onlyKeys(["every", "min_new_labels", "retrain_on_drift", "retrain_min_interval"]) }
         var retrainOnDrift = false
         if let v = schedule.table["retrain_on_drift"] {
             guard case .bool(let b) = v else { throw schedule.failure("retrain_on_drift", "expected true or false") }
             retrainOnDrift = b
         }
+        let retrainMinInterval = try schedule.duration("retrain_min_interval")
         let every = try schedule.duration("every") ?? 0
         let minNewLabels = try schedule.int("min_new_labels", 0...Int(Int32.max)) ?? 0
         var promotion: PromotionPolicy?
@@ -218,7 +223,7 @@ extension TrainingSpec {
         return TrainingSpec(
             name: name, model: model, algorithm: algorithm, task: task, parameters: parameters, label: labelText, features: features,
             windowNanos: try t.duration("window") ?? 0, holdout: holdout, everyNanos: every, minNewLabels: minNewLabels,
-            retrainOnDrift: retrainOnDrift, promotion: promotion)
+            retrainOnDrift: retrainOnDrift, retrainMinIntervalNanos: retrainMinInterval, promotion: promotion)
     }
 
     /// The spec as a JSON object (stored with the definitions and answered by the API).
@@ -239,6 +244,7 @@ extension TrainingSpec {
         w.key("every_ns"); w.int(everyNanos)
         w.key("min_new_labels"); w.int(minNewLabels)
         w.key("retrain_on_drift"); w.bool(retrainOnDrift)
+        if let retrainMinIntervalNanos { w.key("retrain_min_interval_ns"); w.int(retrainMinIntervalNanos) }
         w.key("promotion")
         if let p = promotion {
             w.beginObject()
@@ -273,6 +279,7 @@ extension TrainingSpec {
             features: (v["features"]?.arrayValue ?? []).compactMap(\.stringValue), windowNanos: v["window_ns"]?.int64Value ?? 0,
             holdout: v["holdout"]?.doubleValue ?? 0.2, everyNanos: v["every_ns"]?.int64Value ?? 0,
             minNewLabels: Int(v["min_new_labels"]?.int64Value ?? 0), retrainOnDrift: v["retrain_on_drift"] == .bool(true),
+            retrainMinIntervalNanos: v["retrain_min_interval_ns"]?.int64Value,
             promotion: promotion)
     }
 }

@@ -1,0 +1,109 @@
+import ArgumentParser
+import MoteClient
+import MoteCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `motectl monitor MODEL [--watch]`: drift per input with reference and live histograms side
+/// by side, dataset drift, and live metrics from feedback against the holdout's.
+struct MonitorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "monitor",
+        abstract: "Show a model's drift per input (reference vs live histograms) and its live metrics.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Model name.") var model: String
+    @Option(name: .long, help: "A version number or alias (default: the served version).") var version: String?
+    @Flag(name: .long, help: "Refresh until interrupted.") var watch = false
+    @Option(name: .long, help: "Seconds between refreshes with --watch.") var every: Double = 2
+
+    func run() throws {
+        let client = global.client()
+        var path = "/v1/models/\(CLIOutput.pathEscape(model))/monitoring"
+        if let version { path += "?version=\(CLIOutput.pathEscape(version))" }
+        repeat {
+            let report = try CLIOutput.call(client, "GET", path).json()
+            let text = global.output == .json ? CLIOutput.prettyJSON(report) : Self.render(report)
+            if watch {
+                // Clear the screen and go home, then the report.
+                print("\u{1B}[2J\u{1B}[H" + text)
+                usleep(UInt32(max(0.2, every) * 1_000_000))
+            } else {
+                print(text)
+            }
+        } while watch
+    }
+
+    /// Eight-level bars for shares (the tallest bin of either side fills a cell).
+    static func bars(_ shares: [Double], scale: Double) -> String {
+        let levels = Array(" ▁▂▃▄▅▆▇█")
+        return String(shares.map { s in levels[min(8, Int((s / max(scale, 1e-12) * 8).rounded()))] })
+    }
+
+    static func number(_ v: JSONValue?) -> String {
+        guard let d = v?.doubleValue else { return "-" }
+        if d != 0, abs(d) < 0.001 { return CLIOutput.format(d, "%.2e") }
+        return CLIOutput.format(d, "%.4g")
+    }
+
+    static func render(_ r: JSONValue) -> String {
+        var out: [String] = []
+        let window = r["window"]
+        out.append("model \(r["model"]?.stringValue ?? "") version \(r["version"]?.int64Value ?? 0) (\(r["task"]?.stringValue ?? ""))")
+        out.append(
+            "window: \(window?["rows"]?.int64Value ?? 0) rows with inputs, \(window?["predictions"]?.int64Value ?? 0) predictions, "
+                + "\(window?["from"]?.stringValue ?? "-") .. \(window?["to"]?.stringValue ?? "-") (at most \(window?["max_rows"]?.int64Value ?? 0) rows, \(window?["max_age"]?.stringValue ?? ""))")
+        if r["judged"] != .bool(true) {
+            out.append("not judged yet: fewer than \(r["min_rows"]?.int64Value ?? 0) live rows")
+        } else {
+            let share = (r["drift_share"]?.doubleValue ?? 0) * 100
+            out.append(
+                "dataset drift: \(r["dataset_drift"] == .bool(true) ? "YES" : "no") (\(CLIOutput.format(share, "%.0f"))% of inputs drift, threshold \(CLIOutput.format((r["drift_share_threshold"]?.doubleValue ?? 0) * 100, "%.0f"))%)")
+        }
+        var rows = [["INPUT", "METHOD", "SCORE", "THRESHOLD", "DRIFT", "REFERENCE", "LIVE", "REF MEAN", "LIVE MEAN"]]
+        var features = r["features"]?.arrayValue ?? []
+        if let p = r["prediction"], p != .null { features.append(p) }
+        for f in features {
+            var reference = ""
+            var live = ""
+            if let h = f["histogram"] {
+                let rs = (h["reference"]?.arrayValue ?? []).compactMap(\.doubleValue)
+                let ls = (h["live"]?.arrayValue ?? []).compactMap(\.doubleValue)
+                let scale = max(rs.max() ?? 0, ls.max() ?? 0)
+                reference = bars(rs, scale: scale)
+                let below = (h["live_below"]?.doubleValue ?? 0) > 0 ? "<" : " "
+                let above = (h["live_above"]?.doubleValue ?? 0) > 0 ? ">" : " "
+                live = below + bars(ls, scale: scale) + above
+                reference = " " + reference + " "
+            } else if let cats = f["categories"]?.arrayValue {
+                let top = Array(cats.prefix(10))
+                let rs = top.compactMap { $0["reference"]?.doubleValue }
+                let ls = top.compactMap { $0["live"]?.doubleValue }
+                let scale = max(rs.max() ?? 0, ls.max() ?? 0)
+                reference = bars(rs, scale: scale)
+                live = bars(ls, scale: scale)
+            }
+            rows.append([
+                f["name"]?.stringValue ?? "", f["method"]?.stringValue ?? "", number(f["score"]), number(f["threshold"]),
+                f["drifted"] == .bool(true) ? "YES" : "no", reference, live, number(f["reference"]?["mean"]), number(f["live"]?["mean"]),
+            ])
+        }
+        if rows.count > 1 { out.append(CLIOutput.table(rows)) }
+        let metrics = r["metrics"]
+        let live = metrics?["live"]?.objectValue
+        let holdout = metrics?["holdout"]?.objectValue
+        let degraded = Set((metrics?["degraded"]?.arrayValue ?? []).compactMap(\.stringValue))
+        if let live, live.count > 0 {
+            var m = [["METRIC", "LIVE", "HOLDOUT", "STATE"]]
+            for member in live {
+                m.append([member.key, number(member.value), number(holdout?[member.key]), degraded.contains(member.key) ? "DEGRADED" : "ok"])
+            }
+            out.append("live metrics over \(metrics?["feedback_rows"]?.int64Value ?? 0) predictions with feedback:")
+            out.append(CLIOutput.table(m))
+        } else {
+            out.append("live metrics: \(metrics?["feedback_rows"]?.int64Value ?? 0) predictions with feedback (need \(metrics?["min_feedback"]?.int64Value ?? 0))")
+        }
+        return out.joined(separator: "\n")
+    }
+}
