@@ -94,8 +94,14 @@ public struct ColumnSketch: Sendable, Equatable {
         let target = Swift.min(sampleSize, out.numbers)
         if target > 0 {
             out.sample.reserveCapacity(target)
-            for p in parts where p.numbers > 0 && !p.sample.isEmpty {
-                let share = Int((Double(target) * Double(p.numbers) / Double(out.numbers)).rounded())
+            // Cumulative rounding: the shares add up to `target` exactly.
+            var seen = 0
+            var given = 0
+            for p in parts where p.numbers > 0 {
+                seen += p.numbers
+                let upTo = Int((Double(target) * Double(seen) / Double(out.numbers)).rounded())
+                let share = upTo - given
+                given = upTo
                 let take = Swift.min(p.sample.count, share)
                 guard take > 0 else { continue }
                 // Evenly spaced picks: a reservoir that is not full holds values in arrival order.

@@ -4,6 +4,8 @@ import MoteModels
 import MoteMonitoring
 import Testing
 
+private let second: Int64 = 1_000_000_000
+
 @Suite("live profiles")
 struct LiveProfileTests {
     static func record(_ at: Int64, _ values: [Double], score: Double, model: String = "m", version: Int = 1) -> PredictionLog.Record {
@@ -12,8 +14,6 @@ struct LiveProfileTests {
         r.numbers = values[...]
         return r
     }
-
-    static let second: Int64 = 1_000_000_000
 
     @Test("a window is the merge of its buckets: counts, means and extremes equal those of all rows; samples stay bounded")
     func mergeEqualsWhole() throws {
