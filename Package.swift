@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "motectl", targets: ["motectl"]),
         .library(name: "MoteClient", targets: ["MoteClient"]),
         .library(name: "MoteML", targets: ["MoteML"]),
+        .library(name: "MoteMonitoring", targets: ["MoteMonitoring"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

@@ -13,6 +13,10 @@ let package = Package(
             name: "udsbench",
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]
         ),
+        .executableTarget(
+            name: "monitorbench",
+            dependencies: [.product(name: "MoteMonitoring", package: "mote")],
+            swiftSettings: [.swiftLanguageMode(.v6)]),
         .systemLibrary(name: "CSQLiteBench"),
         .executableTarget(name: "sqliteceiling", dependencies: ["CSQLiteBench"]),
     ]

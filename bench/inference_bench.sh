@@ -2,14 +2,14 @@
 # Inference over the socket (issue 6): a 100-tree, 31-leaf GBDT on 28 features trained in
 # moted, then single-row infer at 1 and 8 clients, 1000-row batches, entity-key predict, and
 # single-row infer while a training job runs; nginx `return 200` beside it as the floor.
-# usage: [LOG_SAMPLE_RATE=0..1] bench/inference_bench.sh [requests]   (needs make release, bench/.venv with scikit-learn)
+# usage: [LOG_SAMPLE_RATE=0..1] [MONITORING=true|false] bench/inference_bench.sh [requests]   (needs make release, bench/.venv with scikit-learn)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-20000}
 U=bench/.build/release/udsbench
 [ -x $U ] || (cd bench && swift build -c release -q --product udsbench)
 D=$(mktemp -d /tmp/mote-infer.XXXXXX); mkdir -p /tmp/mote-bench-nginx
-printf '[training]\nthreads = 1\n[limits]\nmax_body_bytes = 67108864\n[inference]\nlog_sample_rate = %s\n' "${LOG_SAMPLE_RATE:-1.0}" > $D/moted.toml
+printf '[training]\nthreads = 1\n[limits]\nmax_body_bytes = 67108864\n[inference]\nlog_sample_rate = %s\n[monitoring]\nenabled = %s\n' "${LOG_SAMPLE_RATE:-1.0}" "${MONITORING:-true}" > $D/moted.toml
 .build/release-static/moted --config $D/moted.toml --state-dir $D/s --socket $D/m.sock --log-stderr --log-level warning & M=$!
 nginx -c "$PWD/bench/nginx-uds.conf" & G=$!
 trap 'kill $M $G 2>/dev/null; wait 2>/dev/null; rm -rf $D /tmp/mote-bench-nginx' EXIT

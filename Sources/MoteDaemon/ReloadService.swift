@@ -74,6 +74,12 @@ struct ConfigChange {
         if old.access != new.access { appliedLive.append("access") }
         if old.features != new.features { appliedLive.append("features") }
         if old.registry != new.registry { appliedLive.append("registry") }
+        if old.training != new.training { appliedLive.append("training") }
+        if old.inference.preload != new.inference.preload { needsRestart.append("inference.preload") }
+        var inference = new.inference
+        inference.preload = old.inference.preload
+        if old.inference != inference { appliedLive.append("inference") }
+        if old.monitoring != new.monitoring { appliedLive.append("monitoring") }
         if old.daemon.stateDir != new.daemon.stateDir { needsRestart.append("daemon.state_dir") }
         if old.daemon.eventLoopThreads != new.daemon.eventLoopThreads { needsRestart.append("daemon.event_loop_threads") }
         if old.daemon.blockingThreads != new.daemon.blockingThreads { needsRestart.append("daemon.blocking_threads") }

@@ -40,14 +40,19 @@ public enum DriftCheck {
     public typealias Method = MoteConfig.Monitoring.DriftMethod
 
     public static func check(bundle: ModelBundle, window: LiveProfiles.Window, config: MoteConfig.Monitoring, model: String) -> DriftResult {
+        check(profile: bundle.profile, window: window, config: config, model: model)
+    }
+
+    /// The check against a reference profile (the bundle's).
+    public static func check(profile: ReferenceProfile, window: LiveProfiles.Window, config: MoteConfig.Monitoring, model: String) -> DriftResult {
         let rules = config.models[model]
         var out: [FeatureDrift] = []
-        for (k, reference) in bundle.profile.features.enumerated() where k < window.inputs.count {
+        for (k, reference) in profile.features.enumerated() where k < window.inputs.count {
             let rule = resolve(feature: reference.name, rules: rules, global: config.rule)
             if let d = test(reference: reference, live: window.inputs[k], rule: rule) { out.append(d) }
         }
         var prediction: FeatureDrift?
-        if let reference = bundle.profile.prediction {
+        if let reference = profile.prediction {
             let rule = resolve(feature: "prediction", rules: rules, global: config.rule)
             prediction = test(reference: reference, live: window.prediction, rule: rule)
         }

@@ -4,8 +4,9 @@ import Synchronization
 
 /// The live side of monitoring: per model version, time buckets of column sketches (one per
 /// input and one for the prediction), fed from the prediction log's writer thread after each
-/// batch (never on the request path). Buckets older than the window, and whole oldest buckets
-/// beyond the window's row count, are dropped, so memory is bounded by
+/// batch (never on the request path). A bucket spans `bucketNanos` or an eighth of the
+/// window's rows, whichever fills first; buckets older than the window, and whole oldest
+/// buckets beyond the window's row count, are dropped, so memory is bounded by
 /// buckets x columns x `liveSample`.
 public final class LiveProfiles: Sendable {
     public struct Settings: Sendable {
@@ -79,11 +80,12 @@ public final class LiveProfiles: Sendable {
     private static func fold(_ r: PredictionLog.Record, into profile: inout Profile, settings s: Settings) {
         let start = r.atNanos - r.atNanos % s.bucketNanos
         let width = r.inputs?.count ?? r.numbers?.count ?? 0
-        if profile.buckets.last.map({ $0.start != start }) ?? true {
-            // A late row (older than the newest bucket) goes to the newest bucket: close enough.
-            if profile.buckets.last.map({ $0.start < start }) ?? true {
-                profile.buckets.append(Bucket(start: start, inputs: []))
-            }
+        // A new bucket for a new time span, and also when the newest one holds an eighth of
+        // the window's rows (so the row bound drops old rows at that grain under heavy
+        // traffic). A late row (older than the newest bucket) goes to the newest: close enough.
+        let full = max(1, s.windowRows / 8)
+        if profile.buckets.last.map({ $0.start < start || $0.rows >= full }) ?? true {
+            profile.buckets.append(Bucket(start: max(start, profile.buckets.last?.start ?? start), inputs: []))
         }
         let b = profile.buckets.count - 1
         let capacity = s.liveSample

@@ -52,6 +52,14 @@ struct LiveProfileTests {
         // Buckets of 10 rows: the newest ones holding at least 150 rows stay.
         #expect(w2.rows == 150 || w2.rows == 160)
         #expect(w2.inputs[0].min >= 140)
+
+        // Heavy traffic within one time bucket: buckets also close at an eighth of the window's
+        // rows, so the row bound still holds to that grain.
+        let busy = LiveProfiles { .init(windowNanos: 3600 * second, windowRows: 800, bucketNanos: 60 * second, liveSample: 50) }
+        busy.add((0..<10_000).map { Self.record(Int64($0), [Double($0)], score: 0) })
+        let w3 = try #require(busy.window(model: "m", version: 1, now: second))
+        #expect(w3.rows >= 800 && w3.rows <= 900, "\(w3.rows)")
+        #expect(w3.inputs[0].min >= 9000)
         #expect(byRows.window(model: "m", version: 2, now: 300 * second) == nil)
     }
 }
