@@ -7,9 +7,12 @@ APT_PACKAGES := libsqlite3-dev libsystemd-dev
 # Tools the tests use: socket activation, journald, setpriv (util-linux), nspawn, curl, jq.
 TEST_APT_PACKAGES := systemd util-linux systemd-container mmdebstrap curl jq
 RELEASE_DIR := .build/release-static
+# The MLflow server the sync tests start (a venv cached outside the clone, keyed by version).
+MLFLOW_VERSION := 3.17.2
+MLFLOW_VENV ?= /var/cache/mote-ci/mlflow-venv-$(MLFLOW_VERSION)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps test-deps build run test release install bench e2e-rootfs clean
+.PHONY: all deps test-deps mlflow-venv build run test release install bench e2e-rootfs clean
 
 all: build
 
@@ -23,6 +26,13 @@ test-deps: deps
 	@missing=""; for p in $(TEST_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; fi
+	@$(MAKE) --no-print-directory mlflow-venv
+
+# MLflow in a venv for the sync tests (pip; about 1-3 minutes the first time, then cached).
+mlflow-venv:
+	@if [ -x $(MLFLOW_VENV)/bin/mlflow ]; then echo "mlflow $(MLFLOW_VERSION) cached at $(MLFLOW_VENV)"; else \
+	  $(SUDO) mkdir -p $(dir $(MLFLOW_VENV)) && rm -rf $(MLFLOW_VENV) && python3 -m venv $(MLFLOW_VENV) && \
+	  $(MLFLOW_VENV)/bin/pip install -q "mlflow==$(MLFLOW_VERSION)" || { rm -rf $(MLFLOW_VENV); exit 1; }; fi
 
 build: deps
 	$(SWIFT) build
@@ -37,7 +47,7 @@ run: build
 # Bounded: a hung test fails the run instead of stalling it.
 test: test-deps
 	$(SWIFT) build --build-tests
-	timeout --kill-after=30s 40m $(SWIFT) test --skip-build --no-parallel
+	MOTE_MLFLOW=$(MLFLOW_VENV)/bin/mlflow timeout --kill-after=30s 40m $(SWIFT) test --skip-build --no-parallel
 
 # A Debian tree with systemd for the nspawn end-to-end test, cached outside the clone.
 E2E_ROOTFS ?= /var/cache/mote-ci/rootfs-bookworm-v1

@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // System libraries.
@@ -62,6 +64,14 @@ let package = Package(
             "MoteCore", "MoteStorage", "MoteFeatures", "MoteML", "MoteModels", "MoteInference",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "MoteSync", dependencies: [
+            "MoteCore", "MoteStorage", "MoteRegistry",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "MoteTraining", dependencies: [
             "MoteCore", "MoteStorage", "MoteFeatures", "MoteRegistry", "MoteML", "MoteModels", "MoteInference",
             .product(name: "Logging", package: "swift-log"),
@@ -69,7 +79,7 @@ let package = Package(
         .target(name: "MoteClient", dependencies: ["MoteCore"]),
         .target(name: "MoteDaemon", dependencies: [
             "MoteCore", "MoteStorage", "MoteSystemd", "MoteServer", "MoteFeatures", "MoteRegistry", "MoteModels", "MoteTraining", "MoteInference",
-            "MoteMonitoring",
+            "MoteMonitoring", "MoteSync",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

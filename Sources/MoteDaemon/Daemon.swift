@@ -7,6 +7,7 @@ import MoteStorage
 import MoteTraining
 import MoteInference
 import MoteMonitoring
+import MoteSync
 import MoteSystemd
 import NIOCore
 import NIOPosix
@@ -106,6 +107,18 @@ public enum Daemon {
         let monitoring = MonitoringSetup(
             runtime: runtime, models: models, log: predictionLog, registry: registry, training: training, metrics: inferenceMetrics,
             logger: logging.logger("monitoring"))
+        let syncStore = SyncStore(storage: storage)
+        let syncWorker = SyncWorker(
+            store: syncStore, deviceID: SyncWorker.deviceID(configured: config.sync.deviceID), logger: logging.logger("sync"),
+            settings: { runtime.config.sync },
+            heartbeat: {
+                [
+                    ("uptime_seconds", runtime.uptimeSeconds),
+                    ("models_serving", Double(models.served.count)),
+                    ("disk_bytes", Double(storage.databases.reduce(0) { $0 + $1.diskBytes() } + storage.directory.artifactBytes())),
+                ]
+            })
+        runtime.sync = syncWorker
         runtime.predictionLog = predictionLog
         runtime.inferenceMetrics = inferenceMetrics
 
@@ -119,7 +132,8 @@ public enum Daemon {
                 + RegistryRoutes.routes(registry, artifacts: artifacts) + TrainingRoutes.routes(training, store: features)
                 + InferenceRoutes.routes(
                     models, registry: registry, store: features, log: predictionLog, metrics: inferenceMetrics, maxRows: { runtime.config.inference.maxBatchRows })
-                + MonitoringRoutes.routes(monitoring, models: models, store: features, config: { runtime.config }))
+                + MonitoringRoutes.routes(monitoring, models: models, store: features, config: { runtime.config })
+                + SyncRoutes.routes(syncWorker, store: syncStore, config: { runtime.config }))
         let server = HTTPServer(
             group: group, threadPool: threadPool, router: router, settings: settings, metrics: metrics,
             logger: logging.logger("server"))
@@ -144,6 +158,8 @@ public enum Daemon {
                     .init(service: PeriodicService(intervalNanos: { runtime.config.training.scheduleIntervalNanos }) {
                         training.checkSchedules(now: SystemClock.nowNanos())
                     }),
+                    // The outbox to the central MLflow server (every interval, backoff, on demand).
+                    .init(service: SyncService(worker: syncWorker)),
                     // Drift and live metrics of the served models; starts and ends are logged once.
                     .init(service: PeriodicService(intervalNanos: { runtime.config.monitoring.intervalNanos }) {
                         monitoring.service.checkAll()

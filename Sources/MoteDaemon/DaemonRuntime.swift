@@ -3,6 +3,7 @@ public import MoteServer
 public import MoteStorage
 public import MoteFeatures
 import MoteInference
+import MoteSync
 import Prometheus
 import Synchronization
 
@@ -31,6 +32,12 @@ public final class DaemonRuntime: Sendable {
     var inferenceMetrics: InferenceMetrics? {
         get { inference.withLock { $0.metrics } }
         set { inference.withLock { $0.metrics = newValue } }
+    }
+    private let syncValue = Mutex<SyncWorker?>(nil)
+    /// Set once at start: the outbox drain to the central host (status, metrics).
+    var sync: SyncWorker? {
+        get { syncValue.withLock { $0 } }
+        set { syncValue.withLock { $0 = newValue } }
     }
     private let listenerValue: Mutex<String>
 
@@ -76,8 +83,20 @@ struct DaemonGauges: Sendable {
     let uptime: Gauge
     let databaseBytes: [String: Gauge]
     let artifactBytes: Gauge
+    let registry: PrometheusCollectorRegistry
+
+    /// The outbox and the last successful sync.
+    func sync(_ s: SyncWorker.Status) {
+        registry.makeGauge(descriptor: .mote("sync_outbox_pending", unit: "rows", help: "Outbox rows waiting for the central host.")).set(Double(s.pending))
+        registry.makeGauge(descriptor: .mote("sync_outbox_parked", unit: "rows", help: "Outbox rows the central host refused (see motectl sync status).")).set(Double(s.parked))
+        registry.makeGauge(descriptor: .mote("sync_last_success", unit: "timestamp_seconds", help: "When the outbox was last drained (0: never)."))
+            .set(Double(s.lastSuccessNanos ?? 0) / 1e9)
+        registry.makeGauge(descriptor: .mote("sync_consecutive_failures", help: "Failed sync attempts since the last success.")).set(Double(s.failures))
+        registry.makeGauge(descriptor: .mote("sync_sent", unit: "rows", help: "Outbox rows sent since start.")).set(Double(s.sent))
+    }
 
     init(registry: PrometheusCollectorRegistry, databases: [String]) {
+        self.registry = registry
         uptime = registry.makeGauge(descriptor: .mote("uptime", unit: "seconds", help: "Seconds since moted started."))
         var bytes: [String: Gauge] = [:]
         for name in databases {

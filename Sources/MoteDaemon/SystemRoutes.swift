@@ -1,5 +1,6 @@
 import MoteCore
 import MoteServer
+import MoteSync
 import MoteStorage
 import NIOCore
 import NIOHTTP1
@@ -86,6 +87,15 @@ enum SystemRoutes {
         w.key("artifacts_bytes"); w.int(artifactBytes)
         w.key("total_bytes"); w.int(databaseBytes + artifactBytes)
         w.endObject()
+        if let sync = runtime.sync?.status() {
+            w.key("sync")
+            w.beginObject()
+            w.key("enabled"); w.bool(sync.enabled)
+            w.key("outbox_pending"); w.int(sync.pending)
+            w.key("outbox_parked"); w.int(sync.parked)
+            w.key("last_success"); if let t = sync.lastSuccessNanos { w.timestamp(nanos: t) } else { w.null() }
+            w.endObject()
+        }
         w.key("counts")
         w.beginObject()
         w.key("connections"); w.int(Int(runtime.metrics.openConnections))
@@ -116,5 +126,6 @@ enum SystemRoutes {
         runtime.gauges.artifactBytes.set(Double(runtime.storage.directory.artifactBytes()))
         runtime.featureMetrics.updateFreshness(runtime.features)
         if let log = runtime.predictionLog { runtime.inferenceMetrics?.updateLog(log) }
+        if let sync = runtime.sync?.status() { runtime.gauges.sync(sync) }
     }
 }

@@ -159,6 +159,22 @@ public enum Schema {
                 CREATE INDEX training_jobs_by_spec ON training_jobs (spec_name, created_ns);
                 CREATE INDEX training_jobs_by_status ON training_jobs (status);
                 """),
+        .init(
+            "0005_sync",
+            sql: """
+                ALTER TABLE outbox ADD COLUMN parked_ns INTEGER;
+                ALTER TABLE outbox ADD COLUMN parked_reason TEXT;
+                CREATE INDEX outbox_pending ON outbox (parked_ns, seq);
+                CREATE TABLE sync_map (
+                    local TEXT PRIMARY KEY NOT NULL,
+                    remote TEXT NOT NULL,
+                    at_ns INTEGER NOT NULL
+                ) STRICT, WITHOUT ROWID;
+                CREATE TABLE sync_state (
+                    key TEXT PRIMARY KEY NOT NULL,
+                    value TEXT NOT NULL
+                ) STRICT, WITHOUT ROWID;
+                """),
     ])
 
     /// Migrations of `features.sqlite`.

@@ -232,31 +232,3 @@ struct AuditCommand: ParsableCommand {
         return value["status"]?.stringValue ?? value["name"]?.stringValue ?? "…"
     }
 }
-
-/// `motectl sync ...`: what waits for the central host.
-struct SyncCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "sync", abstract: "The outbox to the central host.", subcommands: [Pending.self])
-
-    struct Pending: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Changes waiting to be sent, oldest first.")
-        @OptionGroup var global: GlobalOptions
-        @Option(name: .long, help: "At most this many entries.") var limit: Int = 50
-
-        func run() throws {
-            let result = try CLIOutput.call(global.client(), "GET", "/v1/sync/outbox?limit=\(limit)").json()
-            if global.output == .json {
-                print(CLIOutput.prettyJSON(result))
-                return
-            }
-            var rows = [["SEQ", "WHEN", "KIND", "SUBJECT", "ATTEMPTS", "LAST ERROR"]]
-            for e in result["entries"]?.arrayValue ?? [] {
-                rows.append([
-                    String(e["seq"]?.int64Value ?? 0), e["at"]?.stringValue ?? "", e["kind"]?.stringValue ?? "", e["subject"]?.stringValue ?? "",
-                    String(e["attempts"]?.int64Value ?? 0), e["last_error"]?.stringValue ?? "-",
-                ])
-            }
-            print(CLIOutput.table(rows))
-            print("\(result["pending"]?.int64Value ?? 0) pending")
-        }
-    }
-}

@@ -34,8 +34,9 @@ struct MonitoringTests {
         let daemon = try InferenceTests().trainedDaemon(config: Self.config)
         let client = daemon.client()
         #expect(try client.post("/v2/models/failure/infer", json: Array(InferenceTests.rows(1000, seed: 3, shift: 0).utf8)).status == 200)
-        let calm = try waitForReport(client) { $0["window"]?["rows"] == 1000 }
-        #expect(calm["window"]?["rows"] == 1000, "\(calm)")
+        // 1000 rows in buckets of window_rows / 8: the newest buckets holding at least 700 stay.
+        let calm = try waitForReport(client) { ($0["window"]?["rows"]?.int64Value ?? 0) >= 700 }
+        #expect((700...800).contains(calm["window"]?["rows"]?.int64Value ?? 0), "\(calm)")
         #expect(calm["features"]?.arrayValue?.count == 3)
         #expect(calm["features"]?.arrayValue?.allSatisfy { $0["drifted"] == false } == true, "\(calm)")
         #expect(calm["dataset_drift"] == false)

@@ -29,7 +29,7 @@ public enum ConfigLoader {
         }
         var config = defaults
         let reader = TableReader(table: root, path: "")
-        try reader.onlyKeys(["daemon", "socket", "limits", "access", "storage", "features", "registry", "training", "inference", "monitoring"])
+        try reader.onlyKeys(["daemon", "socket", "limits", "access", "storage", "features", "registry", "training", "inference", "monitoring", "sync"])
 
         if let t = try reader.table("daemon") {
             try t.onlyKeys(["state_dir", "log_level", "event_loop_threads", "blocking_threads", "shutdown_timeout"])
@@ -157,6 +157,56 @@ public enum ConfigLoader {
             if let v = try Self.share(t, "max_metric_drop") { config.monitoring.maxMetricDrop = v }
             if let v = try t.duration("retrain_min_interval") { config.monitoring.retrainMinIntervalNanos = v }
             if let v = try t.duration("summary_interval") { config.monitoring.summaryIntervalNanos = v }
+        }
+        if let t = try reader.table("sync") {
+            try t.onlyKeys([
+                "enabled", "url", "device_id", "interval", "batch", "timeout", "connect_timeout", "backoff_initial", "backoff_max", "token_file",
+                "basic_auth_file", "credential", "ca_file", "client_certificate", "client_key", "upload_artifacts", "model_name_template",
+                "warn_depth", "max_outbox",
+            ])
+            if let v = t.table["enabled"] {
+                guard case .bool(let b) = v else { throw t.failure("enabled", "expected true or false") }
+                config.sync.enabled = b
+            }
+            if let v = try t.string("url", nonEmpty: true) {
+                guard v.hasPrefix("http://") || v.hasPrefix("https://") else { throw t.failure("url", "expected an http:// or https:// URL") }
+                config.sync.url = v.hasSuffix("/") ? String(v.dropLast()) : v
+            }
+            if let v = try t.string("device_id", nonEmpty: true) {
+                guard v.utf8.count <= 128, v.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+                    throw t.failure("device_id", "letters, digits, '-', '_' and '.', at most 128")
+                }
+                config.sync.deviceID = v
+            }
+            if let v = try t.duration("interval", positive: true) { config.sync.intervalNanos = v }
+            if let v = try t.int("batch", 1...10_000) { config.sync.batch = v }
+            if let v = try t.duration("timeout", positive: true) { config.sync.timeoutNanos = v }
+            if let v = try t.duration("connect_timeout", positive: true) { config.sync.connectTimeoutNanos = v }
+            if let v = try t.duration("backoff_initial", positive: true) { config.sync.backoffInitialNanos = v }
+            if let v = try t.duration("backoff_max", positive: true) { config.sync.backoffMaxNanos = v }
+            if let v = try t.string("token_file", nonEmpty: true) { config.sync.tokenFile = v }
+            if let v = try t.string("basic_auth_file", nonEmpty: true) { config.sync.basicAuthFile = v }
+            if let v = try t.string("credential", nonEmpty: true) { config.sync.credential = v }
+            if let v = try t.string("ca_file", nonEmpty: true) { config.sync.caFile = v }
+            if let v = try t.string("client_certificate", nonEmpty: true) { config.sync.clientCertificate = v }
+            if let v = try t.string("client_key", nonEmpty: true) { config.sync.clientKey = v }
+            if let v = t.table["upload_artifacts"] {
+                guard case .bool(let b) = v else { throw t.failure("upload_artifacts", "expected true or false") }
+                config.sync.uploadArtifacts = b
+            }
+            if let v = try t.string("model_name_template", nonEmpty: true) {
+                guard v.contains("<model>") else { throw t.failure("model_name_template", "must contain <model>") }
+                config.sync.modelNameTemplate = v
+            }
+            if let v = try t.int("warn_depth", 1...1_000_000_000) { config.sync.warnDepth = v }
+            if let v = try t.int("max_outbox", 0...1_000_000_000) { config.sync.maxOutbox = v }
+            if [config.sync.tokenFile, config.sync.basicAuthFile, config.sync.credential].filter({ !$0.isEmpty }).count > 1 {
+                throw t.failure("token_file", "give one of token_file, basic_auth_file, credential")
+            }
+            if config.sync.clientCertificate.isEmpty != config.sync.clientKey.isEmpty {
+                throw t.failure("client_certificate", "client_certificate and client_key go together")
+            }
+            if config.sync.enabled, config.sync.url.isEmpty { throw t.failure("url", "sync is enabled but has no url") }
         }
         if let t = try reader.table("training") {
             try t.onlyKeys(["max_queued", "threads", "nice", "memory_budget_mib", "schedule_interval", "min_rows"])

@@ -11,6 +11,7 @@ public struct MoteConfig: Sendable, Equatable {
     public var training = Training()
     public var inference = Inference()
     public var monitoring = Monitoring()
+    public var sync = Sync()
 
     public init() {}
 
@@ -55,6 +56,43 @@ public struct MoteConfig: Sendable, Equatable {
     }
 
     /// `[monitoring]`
+    /// `[sync]`: the outbox drained to a central MLflow tracking server.
+    public struct Sync: Sendable, Equatable {
+        public var enabled = false
+        /// The MLflow server's base URL (`http://host:5000`, `https://...`).
+        public var url = ""
+        /// This box's name in the central view; empty: the machine id.
+        public var deviceID = ""
+        /// How often the outbox is drained (also on `POST /v1/sync`).
+        public var intervalNanos: Int64 = 300_000_000_000
+        /// Outbox rows taken per batch.
+        public var batch = 100
+        /// Per request; a request that takes longer is retried later.
+        public var timeoutNanos: Int64 = 30_000_000_000
+        public var connectTimeoutNanos: Int64 = 10_000_000_000
+        /// First and longest wait after a failure (exponential, with jitter).
+        public var backoffInitialNanos: Int64 = 5_000_000_000
+        public var backoffMaxNanos: Int64 = 1_800_000_000_000
+        /// A bearer token or `user:password` for basic auth, read from a file or a systemd
+        /// credential (`$CREDENTIALS_DIRECTORY/NAME`); never logged.
+        public var tokenFile = ""
+        public var basicAuthFile = ""
+        public var credential = ""
+        /// TLS: a CA bundle to trust, a client certificate and key (PEM files).
+        public var caFile = ""
+        public var clientCertificate = ""
+        public var clientKey = ""
+        /// Upload model artifacts with their versions (needs a server that serves artifacts).
+        public var uploadArtifacts = false
+        /// Registered model name on the server; `<device_id>` and `<model>` are replaced.
+        public var modelNameTemplate = "<device_id>.<model>"
+        /// A journal warning when the outbox holds more rows than this.
+        public var warnDepth = 10_000
+        /// The outbox keeps at most this many rows (0: no bound); older ones are dropped, logged.
+        public var maxOutbox = 0
+        public init() {}
+    }
+
     /// `[monitoring]`: live profiles, drift tests, feedback metrics and alerts.
     public struct Monitoring: Sendable, Equatable {
         /// Drift tests. `auto` is Evidently's default choice by feature kind and reference size.
