@@ -117,7 +117,8 @@ public enum Daemon {
                     ("models_serving", Double(models.served.count)),
                     ("disk_bytes", Double(storage.databases.reduce(0) { $0 + $1.diskBytes() } + storage.directory.artifactBytes())),
                 ]
-            })
+            },
+            artifact: { digest in try? artifacts.read(digest) })
         runtime.sync = syncWorker
         runtime.predictionLog = predictionLog
         runtime.inferenceMetrics = inferenceMetrics

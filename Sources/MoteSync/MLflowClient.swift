@@ -95,6 +95,31 @@ public final class MLflowClient: Sendable {
         throw .rejected(status: status, code: code, message: message)
     }
 
+    /// `PUT` of a file's bytes to the server's artifact proxy
+    /// (`/api/2.0/mlflow-artifacts/artifacts/<path>`, `mlflow server --serve-artifacts`).
+    func upload(path: String, bytes: [UInt8]) async throws(SyncFailure) {
+        var request = HTTPClientRequest(url: base + "/api/2.0/mlflow-artifacts/artifacts/" + path.split(separator: "/").map { Self.escape(String($0)) }.joined(separator: "/"))
+        request.method = .PUT
+        request.headers.add(name: "content-type", value: "application/octet-stream")
+        if let authorization { request.headers.add(name: "authorization", value: authorization) }
+        request.body = .bytes(ByteBuffer(bytes: bytes))
+        let status: Int
+        let body: [UInt8]
+        do {
+            let response = try await http.execute(request, timeout: timeout)
+            status = Int(response.status.code)
+            var buffer = try await response.body.collect(upTo: 1 << 20)
+            body = buffer.readBytes(length: buffer.readableBytes) ?? []
+        } catch {
+            throw .retryable("PUT artifact \(path): \(error)")
+        }
+        guard (200..<300).contains(status) else {
+            let message = String(decoding: body.prefix(300), as: UTF8.self)
+            if status >= 500 || status == 429 { throw .retryable("PUT artifact \(path): \(status) \(message)") }
+            throw .rejected(status: status, code: "ARTIFACT_UPLOAD", message: "\(status) \(message) (does the server serve artifacts? mlflow server --serve-artifacts)")
+        }
+    }
+
     /// Percent-encoding for a query component.
     static func escape(_ s: String) -> String {
         var out = ""

@@ -9,6 +9,8 @@ struct MLflowMapping {
     let store: SyncStore
     let device: String
     let settings: MoteConfig.Sync
+    /// A model artifact's bytes by digest (for `upload_artifacts`).
+    let artifact: @Sendable (String) -> [UInt8]?
 
     /// MLflow's `runs/log-batch` limits.
     static let maxMetrics = 1000
@@ -209,11 +211,16 @@ struct MLflowMapping {
             try remember(local, found, now: now)
             return found
         }
+        let remoteRun = try payload["run_id"]?.stringValue.flatMap { runID throws(SyncFailure) in try mapped("run:\(runID)") }
+        var source = "mote://\(device)/models/\(model)/versions/\(number)"
+        if settings.uploadArtifacts, let remoteRun, let digest = payload["artifact_digest"]?.stringValue {
+            source = try await uploadModel(run: remoteRun, digest: digest)
+        }
         var w = JSONWriter()
         w.beginObject()
         w.key("name"); w.string(name)
-        w.key("source"); w.string("mote://\(device)/models/\(model)/versions/\(number)")
-        if let runID = payload["run_id"]?.stringValue, let remoteRun = try mapped("run:\(runID)") { w.key("run_id"); w.string(remoteRun) }
+        w.key("source"); w.string(source)
+        if let remoteRun { w.key("run_id"); w.string(remoteRun) }
         if let d = payload["description"]?.stringValue, !d.isEmpty { w.key("description"); w.string(d) }
         w.key("tags")
         Self.writePairs(
@@ -223,6 +230,24 @@ struct MLflowMapping {
         guard let remote = created["model_version"]?["version"]?.stringValue else { throw .retryable("model-versions/create: no version in the answer") }
         try remember(local, remote, now: now)
         return remote
+    }
+
+    /// Puts a version's bundle under its run's artifacts (`model/mote.model.json`) through the
+    /// server's artifact proxy; answers the version's source URI.
+    func uploadModel(run: String, digest: String) async throws(SyncFailure) -> String {
+        let info = try await client.call(.GET, "runs/get", query: [("run_id", run)])
+        guard let uri = info["run"]?["info"]?["artifact_uri"]?.stringValue, uri.hasPrefix("mlflow-artifacts:") else {
+            throw .rejected(
+                status: 0, code: "ARTIFACT_UPLOAD",
+                message: "the server does not proxy artifacts (run artifact_uri is not mlflow-artifacts:/...); start it with --serve-artifacts or set upload_artifacts = false")
+        }
+        guard let bytes = artifact(digest) else {
+            throw .rejected(status: 0, code: "ARTIFACT_MISSING", message: "artifact \(digest) is not on the box")
+        }
+        var path = String(uri.dropFirst("mlflow-artifacts:".count))
+        while path.hasPrefix("/") { path.removeFirst() }
+        try await client.upload(path: path + "/model/mote.model.json", bytes: bytes)
+        return uri + "/model"
     }
 
     /// The per-device run (`mote/<device>/device`, run `device`), where heartbeats and

@@ -50,14 +50,16 @@ public final class SyncWorker: Sendable {
     public let deviceID: String
     private let logger: Logger
     private let heartbeat: @Sendable () -> [(String, Double)]
+    private let artifact: @Sendable (String) -> [UInt8]?
     private let state: Mutex<State>
     private let wake = Mutex<CheckedContinuation<Void, Never>?>(nil)
     private let woken = Atomic<Bool>(false)
 
     public init(
         store: SyncStore, deviceID: String, logger: Logger, settings: @escaping @Sendable () -> MoteConfig.Sync,
-        heartbeat: @escaping @Sendable () -> [(String, Double)]
+        heartbeat: @escaping @Sendable () -> [(String, Double)], artifact: @escaping @Sendable (String) -> [UInt8]? = { _ in nil }
     ) {
+        self.artifact = artifact
         self.store = store
         self.deviceID = deviceID
         self.logger = logger
@@ -234,7 +236,7 @@ public final class SyncWorker: Sendable {
         warnDepth(s)
         let mapping: MLflowMapping
         do {
-            mapping = MLflowMapping(client: try client(for: s), store: store, device: deviceID, settings: s)
+            mapping = MLflowMapping(client: try client(for: s), store: store, device: deviceID, settings: s, artifact: artifact)
         } catch {
             failed("sync is not set up: \(error)", settings: s)
             return

@@ -9,10 +9,11 @@ import Testing
 /// refused row parked while the rest flows; a restart with a full outbox.
 @Suite("sync to a real MLflow server", .serialized)
 struct SyncTests {
-    static func config(url: String, device: String = "box-1") -> String {
+    static func config(url: String, device: String = "box-1", upload: Bool = false) -> String {
         """
         [sync]
         enabled = true
+        upload_artifacts = \(upload)
         url = "\(url)"
         device_id = "\(device)"
         interval = "1h"
@@ -72,21 +73,42 @@ struct SyncTests {
         #expect(championLocal != nil && championLocal == localChampion?.int64Value.map { String($0) }, "\(String(describing: champion)) vs \(String(describing: localChampion))")
     }
 
-    @Test("runs, versions and aliases reach MLflow once, with params, metrics and tags; a second sync adds nothing; the device run has a heartbeat")
+    @Test("runs, versions and aliases reach MLflow once, with params, metrics and tags, model artifacts uploaded; a second sync adds nothing; the device run has a heartbeat")
     func mirror() throws {
         let server = MLflowServer()
         try server.start()
         defer { server.stop() }
-        let daemon = try InferenceTests().trainedDaemon(config: Self.config(url: server.url))
+        let daemon = try InferenceTests().trainedDaemon(
+            config: Self.config(url: server.url, upload: true) + "[monitoring]\nmin_rows = 50\ninterval = \"1s\"\nsummary_interval = \"1s\"\n")
+        // Predictions, so a monitoring summary waits in the outbox too.
+        #expect(try daemon.client().post("/v2/models/failure/infer", json: Array(InferenceTests.rows(200, seed: 3, shift: 0).utf8)).status == 200)
+        for _ in 0..<50 {
+            let outbox = try daemon.client().get("/v1/sync/outbox?limit=1000").json()
+            if outbox["entries"]?.arrayValue?.contains(where: { $0["kind"] == "monitoring_summary" }) == true { break }
+            usleep(100_000)
+        }
         let status = try syncNow(daemon)
         #expect(status["pending"] == 0 && status["parked"] == 0, "\(status)")
         #expect(status["last_success"]?.stringValue != nil && status["last_error"] == .null || status["consecutive_failures"] == 0)
         try expectMirrored(daemon, server)
+        // upload_artifacts: each version's bundle under its run's artifacts, named as the source.
+        let versions = try server.get("model-versions/search", ["filter": "name='box-1.failure'"])["model_versions"]?.arrayValue ?? []
+        for v in versions {
+            let source = v["source"]?.stringValue ?? ""
+            #expect(source.hasPrefix("mlflow-artifacts:/") && source.hasSuffix("/model"), "\(source)")
+            let bundle = try server.artifact(String(source.dropFirst("mlflow-artifacts:/".count)) + "/mote.model.json")
+            #expect(bundle.contains("\"mote.model\""), "\(bundle.prefix(200))")
+        }
         let before = try server.runs(experimentPrefix: "mote/box-1/").count
         _ = try syncNow(daemon)
         #expect(try server.runs(experimentPrefix: "mote/box-1/").count == before)
         let device = try server.runs(experimentPrefix: "mote/box-1/device").first
-        #expect((device?["data"]?["metrics"]?.arrayValue ?? []).contains { $0["key"] == "device.uptime_seconds" }, "\(String(describing: device))")
+        let deviceMetrics = device?["data"]?["metrics"]?.arrayValue ?? []
+        #expect(deviceMetrics.contains { $0["key"] == "device.uptime_seconds" }, "\(String(describing: device))")
+        // The monitoring summary: drift scores and the window, no raw rows.
+        let champion = try daemon.client().get("/v1/models/failure").json()["model"]?["aliases"]?["champion"]?.int64Value ?? 0
+        #expect(deviceMetrics.contains { $0["key"]?.stringValue == "monitoring.failure.v\(champion).window_rows" }, "\(deviceMetrics.compactMap { $0["key"]?.stringValue })")
+        #expect(deviceMetrics.contains { $0["key"]?.stringValue == "monitoring.failure.v\(champion).drift_score.sensors_temp" })
         // motectl sync status says so.
         let shown = try runCommand(DaemonProcess.motectlPath, ["sync", "status", "--socket", daemon.socketPath])
         #expect(shown.status == 0 && shown.stdout.contains("box-1") && shown.stdout.contains("pending"), "\(shown.stdout)")

@@ -42,7 +42,7 @@ final class MLflowServer: @unchecked Sendable {
         child = try ChildProcess(
             Self.executable,
             [
-                "server", "--backend-store-uri", "sqlite:///\(directory)/mlflow.db", "--default-artifact-root", "\(directory)/artifacts",
+                "server", "--backend-store-uri", "sqlite:///\(directory)/mlflow.db", "--serve-artifacts", "--artifacts-destination", "\(directory)/artifacts",
                 "--host", "127.0.0.1", "--port", String(port), "--workers", "1",
             ],
             environment: ProcessInfo.processInfo.environment.merging(["MLFLOW_SERVER_ALLOWED_HOSTS": "*"]) { $1 },
@@ -74,6 +74,13 @@ final class MLflowServer: @unchecked Sendable {
     }
 
     func get(_ path: String, _ query: [String: String] = [:]) throws -> JSONValue { try call("GET", path, query: query) }
+
+    /// A file from the artifact proxy (`mlflow-artifacts:/<path>`).
+    func artifact(_ path: String) throws -> String {
+        let r = try runCommand("/usr/bin/curl", ["-sf", url + "/api/2.0/mlflow-artifacts/artifacts/" + path], timeout: 30)
+        guard r.status == 0 else { throw TestFailure("no artifact at \(path): curl \(r.status)") }
+        return r.stdout
+    }
     func post(_ path: String, _ body: String) throws -> JSONValue { try call("POST", path, body: body) }
 
     /// Runs of the experiments whose names start with `prefix`.
