@@ -118,11 +118,13 @@ struct SyncTests {
     @Test("with the server down the outbox keeps everything, across a restart of moted; when it is back everything arrives once")
     func offlineThenBack() throws {
         let server = MLflowServer()
-        let daemon = try InferenceTests().trainedDaemon(config: Self.config(url: server.url))
+        let daemon = try InferenceTests().trainedDaemon(config: Self.config(url: server.url) + "warn_depth = 5\n")
         let down = try syncNow(daemon)
         #expect((down["pending"]?.int64Value ?? 0) > 5, "\(down)")
         #expect(down["last_error"]?.stringValue != nil && (down["consecutive_failures"]?.int64Value ?? 0) >= 1, "\(down)")
         #expect(daemon.log().contains("event=sync_failed"))
+        let backlog = daemon.log().components(separatedBy: "\n").filter { $0.contains("event=outbox_backlog") && !$0.contains("outbox_backlog_cleared") }
+        #expect(backlog.count == 1, "one backlog warning: \(backlog)")
         let status = try daemon.client().get("/v1/status").json()
         #expect(status["sync"]?["outbox_pending"] == down["pending"])
         #expect(try daemon.client().get("/metrics").text.contains("mote_sync_outbox_pending_rows \(down["pending"]?.int64Value ?? -1)"))
@@ -192,5 +194,31 @@ struct SyncTests {
         #expect(shown.stdout.contains("run_logged"), "\(shown.stdout)")
         #expect(daemon.log().contains("event=sync_parked"))
         #expect(daemon.stop() == 0)
+    }
+
+    @Test("HTTPS with the CA from ca_file (and a bearer token file); without the CA the certificate is refused and the rows wait")
+    func tls() throws {
+        let server = MLflowServer(tls: true)
+        try server.start()
+        defer { server.stop() }
+        // Not trusted: the rows wait, the error says why.
+        let daemon = DaemonProcess(config: Self.config(url: server.url))
+        try daemon.start()
+        #expect(try daemon.client().post("/v1/experiments", json: Array(#"{"name":"secure"}"#.utf8)).status == 201)
+        let refused = try syncNow(daemon)
+        #expect(refused["pending"] == 1, "\(refused)")
+        #expect(refused["last_error"]?.stringValue?.lowercased().contains("certificate") == true || refused["last_error"]?.stringValue?.contains("TLS") == true
+            || refused["last_error"]?.stringValue?.contains("handshake") == true, "\(refused)")
+        #expect(daemon.stop() == 0)
+        // Trusted through ca_file, with a token that must not appear in the log.
+        try "s3cr3t-token\n".write(toFile: daemon.directory + "/token", atomically: true, encoding: .utf8)
+        let trusted = DaemonProcess(
+            config: Self.config(url: server.url) + "ca_file = \"\(server.caFile)\"\ntoken_file = \"\(daemon.directory)/token\"\n", directory: daemon.directory)
+        try trusted.start()
+        let sent = try syncNow(trusted)
+        #expect(sent["pending"] == 0 && sent["parked"] == 0, "\(sent)")
+        #expect(try server.post("experiments/search", #"{"max_results": 100}"#)["experiments"]?.arrayValue?.contains { $0["name"] == "mote/box-1/secure" } == true)
+        #expect(!trusted.log().contains("s3cr3t-token"))
+        #expect(trusted.stop() == 0)
     }
 }

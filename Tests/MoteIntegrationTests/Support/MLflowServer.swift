@@ -11,13 +11,32 @@ final class MLflowServer: @unchecked Sendable {
 
     let port: Int
     let directory: String
+    /// Serve HTTPS with a certificate for 127.0.0.1 signed by a CA of the test's own (`caFile`).
+    let tls: Bool
     private var child: ChildProcess?
 
-    var url: String { "http://127.0.0.1:\(port)" }
+    var url: String { "\(tls ? "https" : "http")://127.0.0.1:\(port)" }
+    var caFile: String { directory + "/ca.pem" }
 
-    init(port: Int? = nil) {
+    init(port: Int? = nil, tls: Bool = false) {
         self.port = port ?? MLflowServer.freePort()
+        self.tls = tls
         directory = DaemonProcess.makeTemporaryDirectory("mote-mlflow")
+    }
+
+    /// A CA and a server certificate for 127.0.0.1 (openssl).
+    private func makeCertificates() throws {
+        let d = directory
+        for arguments in [
+            ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(d)/ca.key", "-out", "\(d)/ca.pem", "-days", "2", "-subj", "/CN=mote test CA"],
+            ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(d)/server.key", "-out", "\(d)/server.csr", "-subj", "/CN=127.0.0.1"],
+            ["x509", "-req", "-in", "\(d)/server.csr", "-CA", "\(d)/ca.pem", "-CAkey", "\(d)/ca.key", "-CAcreateserial", "-out", "\(d)/server.pem", "-days", "2",
+             "-extfile", "\(d)/ext.cnf"],
+        ] {
+            try "subjectAltName=IP:127.0.0.1\n".write(toFile: "\(d)/ext.cnf", atomically: true, encoding: .utf8)
+            let r = try runCommand("/usr/bin/openssl", arguments, timeout: 60)
+            guard r.status == 0 else { throw TestFailure("openssl \(arguments[0]): \(r.stderr)") }
+        }
     }
 
     /// A TCP port nothing listens on now.
@@ -39,12 +58,17 @@ final class MLflowServer: @unchecked Sendable {
         guard FileManager.default.isExecutableFile(atPath: Self.executable) else {
             throw TestFailure("no MLflow at \(Self.executable): run make test-deps (it builds the venv)")
         }
+        var arguments = [
+            "server", "--backend-store-uri", "sqlite:///\(directory)/mlflow.db", "--serve-artifacts", "--artifacts-destination", "\(directory)/artifacts",
+            "--host", "127.0.0.1", "--port", String(port), "--workers", "1",
+        ]
+        if tls {
+            if !FileManager.default.fileExists(atPath: caFile) { try makeCertificates() }
+            arguments += ["--uvicorn-opts", "--ssl-keyfile=\(directory)/server.key --ssl-certfile=\(directory)/server.pem"]
+        }
         child = try ChildProcess(
             Self.executable,
-            [
-                "server", "--backend-store-uri", "sqlite:///\(directory)/mlflow.db", "--serve-artifacts", "--artifacts-destination", "\(directory)/artifacts",
-                "--host", "127.0.0.1", "--port", String(port), "--workers", "1",
-            ],
+            arguments,
             environment: ProcessInfo.processInfo.environment.merging(["MLFLOW_SERVER_ALLOWED_HOSTS": "*"]) { $1 },
             stdout: directory + "/server.log", stderr: directory + "/server.log")
         let deadline = Date().addingTimeInterval(90)
@@ -67,6 +91,7 @@ final class MLflowServer: @unchecked Sendable {
             url += "?" + query.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
         }
         var arguments = ["-s", "-X", method, url, "-H", "content-type: application/json"]
+        if tls { arguments += ["--cacert", caFile] }
         if let body { arguments += ["-d", body] }
         let r = try runCommand("/usr/bin/curl", arguments, timeout: 30)
         guard r.status == 0 else { throw TestFailure("curl \(method) \(path): \(r.status) \(r.stderr)") }
@@ -77,7 +102,7 @@ final class MLflowServer: @unchecked Sendable {
 
     /// A file from the artifact proxy (`mlflow-artifacts:/<path>`).
     func artifact(_ path: String) throws -> String {
-        let r = try runCommand("/usr/bin/curl", ["-sf", url + "/api/2.0/mlflow-artifacts/artifacts/" + path], timeout: 30)
+        let r = try runCommand("/usr/bin/curl", ["-sf"] + (tls ? ["--cacert", caFile] : []) + [url + "/api/2.0/mlflow-artifacts/artifacts/" + path], timeout: 30)
         guard r.status == 0 else { throw TestFailure("no artifact at \(path): curl \(r.status)") }
         return r.stdout
     }
