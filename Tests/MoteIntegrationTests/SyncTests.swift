@@ -196,9 +196,9 @@ struct SyncTests {
         #expect(daemon.stop() == 0)
     }
 
-    @Test("HTTPS with the CA from ca_file (and a bearer token file); without the CA the certificate is refused and the rows wait")
+    @Test("mutual TLS: the server's certificate trusted through ca_file, ours from client_certificate/client_key; without either the rows wait; the token never logged")
     func tls() throws {
-        let server = MLflowServer(tls: true)
+        let server = MLflowServer(tls: true, requireClientCertificate: true)
         try server.start()
         defer { server.stop() }
         // Not trusted: the rows wait, the error says why.
@@ -210,10 +210,18 @@ struct SyncTests {
         #expect(refused["last_error"]?.stringValue?.lowercased().contains("certificate") == true || refused["last_error"]?.stringValue?.contains("TLS") == true
             || refused["last_error"]?.stringValue?.contains("handshake") == true, "\(refused)")
         #expect(daemon.stop() == 0)
-        // Trusted through ca_file, with a token that must not appear in the log.
+        // The server is trusted but we show no certificate: refused by the server.
+        let anonymous = DaemonProcess(config: Self.config(url: server.url) + "ca_file = \"\(server.caFile)\"\n", directory: daemon.directory)
+        try anonymous.start()
+        let noCertificate = try syncNow(anonymous)
+        #expect(noCertificate["pending"] == 1 && noCertificate["last_error"]?.stringValue != nil, "\(noCertificate)")
+        #expect(anonymous.stop() == 0)
+        // Trusted through ca_file, our certificate, and a token that must not appear in the log.
         try "s3cr3t-token\n".write(toFile: daemon.directory + "/token", atomically: true, encoding: .utf8)
         let trusted = DaemonProcess(
-            config: Self.config(url: server.url) + "ca_file = \"\(server.caFile)\"\ntoken_file = \"\(daemon.directory)/token\"\n", directory: daemon.directory)
+            config: Self.config(url: server.url)
+                + "ca_file = \"\(server.caFile)\"\nclient_certificate = \"\(server.directory)/client.pem\"\nclient_key = \"\(server.directory)/client.key\"\n"
+                + "token_file = \"\(daemon.directory)/token\"\n", directory: daemon.directory)
         try trusted.start()
         let sent = try syncNow(trusted)
         #expect(sent["pending"] == 0 && sent["parked"] == 0, "\(sent)")

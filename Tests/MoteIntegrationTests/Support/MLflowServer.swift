@@ -13,14 +13,17 @@ final class MLflowServer: @unchecked Sendable {
     let directory: String
     /// Serve HTTPS with a certificate for 127.0.0.1 signed by a CA of the test's own (`caFile`).
     let tls: Bool
+    /// With `tls`: ask clients for a certificate signed by the same CA (mutual TLS).
+    let requireClientCertificate: Bool
     private var child: ChildProcess?
 
     var url: String { "\(tls ? "https" : "http")://127.0.0.1:\(port)" }
     var caFile: String { directory + "/ca.pem" }
 
-    init(port: Int? = nil, tls: Bool = false) {
+    init(port: Int? = nil, tls: Bool = false, requireClientCertificate: Bool = false) {
         self.port = port ?? MLflowServer.freePort()
         self.tls = tls
+        self.requireClientCertificate = requireClientCertificate
         directory = DaemonProcess.makeTemporaryDirectory("mote-mlflow")
     }
 
@@ -32,6 +35,8 @@ final class MLflowServer: @unchecked Sendable {
             ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(d)/server.key", "-out", "\(d)/server.csr", "-subj", "/CN=127.0.0.1"],
             ["x509", "-req", "-in", "\(d)/server.csr", "-CA", "\(d)/ca.pem", "-CAkey", "\(d)/ca.key", "-CAcreateserial", "-out", "\(d)/server.pem", "-days", "2",
              "-extfile", "\(d)/ext.cnf"],
+            ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(d)/client.key", "-out", "\(d)/client.csr", "-subj", "/CN=box-1"],
+            ["x509", "-req", "-in", "\(d)/client.csr", "-CA", "\(d)/ca.pem", "-CAkey", "\(d)/ca.key", "-CAcreateserial", "-out", "\(d)/client.pem", "-days", "2"],
         ] {
             try "subjectAltName=IP:127.0.0.1\n".write(toFile: "\(d)/ext.cnf", atomically: true, encoding: .utf8)
             let r = try runCommand("/usr/bin/openssl", arguments, timeout: 60)
@@ -64,7 +69,9 @@ final class MLflowServer: @unchecked Sendable {
         ]
         if tls {
             if !FileManager.default.fileExists(atPath: caFile) { try makeCertificates() }
-            arguments += ["--uvicorn-opts", "--ssl-keyfile=\(directory)/server.key --ssl-certfile=\(directory)/server.pem"]
+            var options = "--ssl-keyfile=\(directory)/server.key --ssl-certfile=\(directory)/server.pem"
+            if requireClientCertificate { options += " --ssl-cert-reqs=2 --ssl-ca-certs=\(directory)/ca.pem" }
+            arguments += ["--uvicorn-opts", options]
         }
         child = try ChildProcess(
             Self.executable,
@@ -91,7 +98,7 @@ final class MLflowServer: @unchecked Sendable {
             url += "?" + query.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
         }
         var arguments = ["-s", "-X", method, url, "-H", "content-type: application/json"]
-        if tls { arguments += ["--cacert", caFile] }
+        if tls { arguments += ["--cacert", caFile, "--cert", directory + "/client.pem", "--key", directory + "/client.key"] }
         if let body { arguments += ["-d", body] }
         let r = try runCommand("/usr/bin/curl", arguments, timeout: 30)
         guard r.status == 0 else { throw TestFailure("curl \(method) \(path): \(r.status) \(r.stderr)") }
@@ -102,7 +109,7 @@ final class MLflowServer: @unchecked Sendable {
 
     /// A file from the artifact proxy (`mlflow-artifacts:/<path>`).
     func artifact(_ path: String) throws -> String {
-        let r = try runCommand("/usr/bin/curl", ["-sf"] + (tls ? ["--cacert", caFile] : []) + [url + "/api/2.0/mlflow-artifacts/artifacts/" + path], timeout: 30)
+        let r = try runCommand("/usr/bin/curl", ["-sf"] + (tls ? ["--cacert", caFile, "--cert", directory + "/client.pem", "--key", directory + "/client.key"] : []) + [url + "/api/2.0/mlflow-artifacts/artifacts/" + path], timeout: 30)
         guard r.status == 0 else { throw TestFailure("no artifact at \(path): curl \(r.status)") }
         return r.stdout
     }
