@@ -4,8 +4,8 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 SWIFT ?= swift
 APT_PACKAGES := libsqlite3-dev libsystemd-dev
-# Tools the tests use: socket activation, journald, setpriv (util-linux), nspawn, curl, jq.
-TEST_APT_PACKAGES := systemd util-linux systemd-container mmdebstrap curl jq
+# Tools the tests use: socket activation, journald, setpriv (util-linux), nspawn, curl, jq, openssl (test certificates).
+TEST_APT_PACKAGES := systemd util-linux systemd-container mmdebstrap curl jq openssl
 RELEASE_DIR := .build/release-static
 # The MLflow server the sync tests start (a venv cached outside the clone, keyed by version).
 MLFLOW_VERSION := 3.17.2
