@@ -52,7 +52,9 @@ public final class SyncWorker: Sendable {
     private let heartbeat: @Sendable () -> [(String, Double)]
     private let artifact: @Sendable (String) -> [UInt8]?
     private let state: Mutex<State>
-    private let wake = Mutex<CheckedContinuation<Void, Never>?>(nil)
+    /// The waiting sleep's continuation; `open` is false once that sleep is over (so a late
+    /// waiter resumes at once instead of waiting for a wake that already happened).
+    private let wake = Mutex<(continuation: CheckedContinuation<Void, Never>?, open: Bool)>((nil, false))
     private let woken = Atomic<Bool>(false)
 
     public init(
@@ -110,10 +112,7 @@ public final class SyncWorker: Sendable {
     public func trigger() -> Int {
         let count = state.withLock { $0.drains + ($0.running ? 2 : 1) }
         woken.store(true, ordering: .sequentiallyConsistent)
-        wake.withLock { c in
-            c?.resume()
-            c = nil
-        }
+        closeWake()
         return count
     }
 
@@ -144,6 +143,7 @@ public final class SyncWorker: Sendable {
 
     private func sleep(untilNanos: Int64) async {
         if woken.exchange(false, ordering: .sequentiallyConsistent) { return }
+        wake.withLock { $0 = (nil, true) }
         await withTaskCancellationHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
@@ -153,8 +153,8 @@ public final class SyncWorker: Sendable {
                 group.addTask { [self] in
                     await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
                         let resumeNow = wake.withLock { slot -> Bool in
-                            if woken.load(ordering: .sequentiallyConsistent) { return true }
-                            slot = c
+                            if !slot.open || woken.load(ordering: .sequentiallyConsistent) { return true }
+                            slot.continuation = c
                             return false
                         }
                         if resumeNow { c.resume() }
@@ -162,19 +162,22 @@ public final class SyncWorker: Sendable {
                 }
                 _ = await group.next()
                 group.cancelAll()
-                // Release the waiting continuation if the timer won.
-                wake.withLock { c in
-                    c?.resume()
-                    c = nil
-                }
+                closeWake()
             }
         } onCancel: { [self] in
-            wake.withLock { c in
-                c?.resume()
-                c = nil
-            }
+            closeWake()
         }
         woken.store(false, ordering: .sequentiallyConsistent)
+    }
+
+    /// Ends the current sleep's wait: resumes a waiting continuation, refuses later ones.
+    private func closeWake() {
+        let c = wake.withLock { slot -> CheckedContinuation<Void, Never>? in
+            let c = slot.continuation
+            slot = (nil, false)
+            return c
+        }
+        c?.resume()
     }
 
     private func client(for s: MoteConfig.Sync) throws -> MLflowClient {

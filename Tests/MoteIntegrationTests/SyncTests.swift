@@ -26,7 +26,8 @@ struct SyncTests {
 
     /// `POST /v1/sync?wait=true`: the status after a drain that started after the call.
     func syncNow(_ daemon: DaemonProcess) throws -> JSONValue {
-        let r = try daemon.client().post("/v1/sync?wait=true", json: [])
+        // A drain of a full outbox against a busy MLflow can take longer than the usual 10 s.
+        let r = try MoteClient(socketPath: daemon.socketPath, timeoutSeconds: 120).post("/v1/sync?wait=true", json: [])
         #expect(r.status == 200, "\(r.text)")
         return try r.json()
     }
