@@ -20,7 +20,7 @@ enum SyncRoutes {
                 let target = worker.trigger()
                 if request.queryValue("wait") == "true" {
                     // Until a drain that started after this call has ended (bounded).
-                    let deadline = SystemClock.monotonicNanos() + UInt64(max(config().sync.timeoutNanos * 4, 60_000_000_000))
+                    let deadline = SystemClock.monotonicNanos() + UInt64(max(config().sync.timeoutNanos * 4, 300_000_000_000))
                     while worker.drainCount < target, SystemClock.monotonicNanos() < deadline { usleep(20_000) }
                 }
                 return .json(write(worker.status()))

@@ -45,7 +45,10 @@ struct SyncCommand: ParsableCommand {
         @Flag(name: .long, help: "Wait until the drain ends; exit 1 when rows are still pending after it.") var wait = false
 
         func run() throws {
-            let s = try CLIOutput.call(global.client(), "POST", "/v1/sync" + (wait ? "?wait=true" : "")).json()
+            let client = global.client()
+            // A drain of a long outbox may take minutes; moted bounds the wait itself.
+            if wait { client.timeoutSeconds = 600 }
+            let s = try CLIOutput.call(client, "POST", "/v1/sync" + (wait ? "?wait=true" : "")).json()
             SyncCommand.printStatus(s, json: global.output == .json)
             if wait, (s["pending"]?.int64Value ?? 0) > 0 { throw ExitCode(ExitStatus.apiError) }
         }
