@@ -54,6 +54,7 @@ public final class LiveProfiles: Sendable {
         self.settings = settings
     }
 
+    /// "model@version": how monitoring keys per-version state.
     static func key(_ model: String, _ version: Int) -> String { "\(model)@\(version)" }
 
     /// Folds logged rows in (called on the prediction log's writer thread).

@@ -90,7 +90,11 @@ public final class MonitoringService: Sendable {
     @discardableResult
     public func checkAll(now: Int64 = SystemClock.nowNanos()) -> Int {
         let c = config()
-        guard c.enabled else { return 0 }
+        guard c.enabled else {
+            // Turned off by a reload: what was gathered is stale by the time it is turned on.
+            profiles.clear()
+            return 0
+        }
         var changes = 0
         for (name, _) in server.served {
             guard let model = try? server.model(name) else { continue }
@@ -99,7 +103,7 @@ public final class MonitoringService: Sendable {
                 gauges(report)
                 let changed = judge(report)
                 changes += changed
-                let key = ModelReport.key(report.model, report.version)
+                let key = LiveProfiles.key(report.model, report.version)
                 let due = state.withLock { s -> Bool in
                     let last = s.summarised[key]
                     let due = changed > 0 || (c.summaryIntervalNanos > 0 && (last.map { now - $0 >= c.summaryIntervalNanos } ?? true))
@@ -117,7 +121,7 @@ public final class MonitoringService: Sendable {
     /// Compares the report's states with the last ones; logs each change once.
     private func judge(_ report: ModelReport) -> Int {
         var changes = 0
-        let prefix = ModelReport.key(report.model, report.version)
+        let prefix = LiveProfiles.key(report.model, report.version)
         func flip(_ what: String, _ now: Bool) -> Bool {
             state.withLock { s in
                 let before = s.flags["\(prefix)/\(what)"] ?? false
@@ -174,8 +178,4 @@ public final class MonitoringService: Sendable {
         }
         return changes
     }
-}
-
-extension ModelReport {
-    static func key(_ model: String, _ version: Int) -> String { "\(model)@\(version)" }
 }
