@@ -107,7 +107,7 @@ public enum Daemon {
         let monitoring = MonitoringSetup(
             runtime: runtime, models: models, log: predictionLog, registry: registry, training: training, metrics: inferenceMetrics,
             logger: logging.logger("monitoring"))
-        let syncStore = SyncStore(storage: storage)
+        let syncStore = SyncStore(storage: storage, registry: registry)
         let syncWorker = SyncWorker(
             store: syncStore, deviceID: SyncWorker.deviceID(configured: config.sync.deviceID), logger: logging.logger("sync"),
             settings: { runtime.config.sync },

@@ -1,4 +1,5 @@
 import MoteCore
+import MoteRegistry
 import MoteServer
 import MoteSync
 import NIOHTTP1

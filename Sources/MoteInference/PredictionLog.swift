@@ -209,9 +209,7 @@ public final class PredictionLog: Sendable {
                 }
                 w.key("outputs")
                 w.beginArray()
-                statement.withBlob(6) { raw in
-                    for k in 0..<(raw.count / 8) { w.double(Double(bitPattern: raw.loadUnaligned(fromByteOffset: k * 8, as: UInt64.self))) }
-                }
+                for v in statement.withBlob(6, { PredictionLog.scores($0) }) { w.double(v) }
                 w.endArray()
                 w.key("latency_us"); w.double(Double(statement.int64(7)) / 1000)
                 w.endObject()
@@ -263,6 +261,11 @@ public final class PredictionLog: Sendable {
         return out
     }
 
+    /// A logged row's scores from its `outputs` blob (8 bytes each, little-endian bit patterns).
+    public static func scores(_ raw: UnsafeRawBufferPointer) -> [Double] {
+        (0..<(raw.count / 8)).map { Double(bitPattern: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self)) }
+    }
+
     @inline(__always)
     static func append(_ v: UInt64, to out: inout [UInt8]) {
         for b in 0..<8 { out.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(b)))) }
@@ -277,9 +280,7 @@ public final class PredictionLog: Sendable {
             statement.bind([.integer(sinceNanos), .integer(Int64(limit))])
             var out: [Record] = []
             while try statement.step() {
-                let outputs = statement.withBlob(6) { raw in
-                    (0..<(raw.count / 8)).map { Double(bitPattern: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self)) }
-                }
+                let outputs = statement.withBlob(6) { PredictionLog.scores($0) }
                 out.append(
                     Record(
                         id: statement.text(0) ?? "", atNanos: statement.int64(1), model: statement.text(2) ?? "", version: Int(statement.int64(3)),

@@ -57,6 +57,25 @@ public struct GBDTPredictor: Sendable {
                     let goLeft = v.isNaN ? node.pointee.defaultLeft : v <= node.pointee.threshold
                     return node0 + Int(goLeft ? node.pointee.left : node.pointee.right)
                 }
+                /// Four walks side by side (independent loads overlap); their leaves.
+                @inline(__always) func walk4(
+                    _ starts: (UnsafePointer<Node>, UnsafePointer<Node>, UnsafePointer<Node>, UnsafePointer<Node>),
+                    _ r0: UnsafePointer<Double>, _ r1: UnsafePointer<Double>, _ r2: UnsafePointer<Double>, _ r3: UnsafePointer<Double>
+                ) -> (UnsafePointer<Node>, UnsafePointer<Node>, UnsafePointer<Node>, UnsafePointer<Node>) {
+                    var (n0, n1, n2, n3) = starts
+                    while true {
+                        let a0 = n0.pointee.feature >= 0
+                        let a1 = n1.pointee.feature >= 0
+                        let a2 = n2.pointee.feature >= 0
+                        let a3 = n3.pointee.feature >= 0
+                        if !(a0 || a1 || a2 || a3) { break }
+                        if a0 { n0 = step(n0, r0) }
+                        if a1 { n1 = step(n1, r1) }
+                        if a2 { n2 = step(n2, r2) }
+                        if a3 { n3 = step(n3, r3) }
+                    }
+                    return (n0, n1, n2, n3)
+                }
                 // Rows past the last full group of four: each walks four trees side by side
                 // instead (a single-row request is all tail; its walks overlap the same way).
                 let tail = rows - rows % 4
@@ -66,19 +85,8 @@ public struct GBDTPredictor: Sendable {
                     var t = 0
                     var c = 0
                     while t + 4 <= roots.count {
-                        var n0 = node0 + Int(roots[t]), n1 = node0 + Int(roots[t + 1])
-                        var n2 = node0 + Int(roots[t + 2]), n3 = node0 + Int(roots[t + 3])
-                        while true {
-                            let a0 = n0.pointee.feature >= 0
-                            let a1 = n1.pointee.feature >= 0
-                            let a2 = n2.pointee.feature >= 0
-                            let a3 = n3.pointee.feature >= 0
-                            if !(a0 || a1 || a2 || a3) { break }
-                            if a0 { n0 = step(n0, row) }
-                            if a1 { n1 = step(n1, row) }
-                            if a2 { n2 = step(n2, row) }
-                            if a3 { n3 = step(n3, row) }
-                        }
+                        let (n0, n1, n2, n3) = walk4(
+                            (node0 + Int(roots[t]), node0 + Int(roots[t + 1]), node0 + Int(roots[t + 2]), node0 + Int(roots[t + 3])), row, row, row, row)
                         // Tree t adds to class t % k (kept by counting: no division per tree).
                         s[c] += n0.pointee.threshold
                         c = c + 1 == k ? 0 : c + 1
@@ -102,25 +110,14 @@ public struct GBDTPredictor: Sendable {
                 for (tree, root) in roots.enumerated() {
                     let c = tree % k
                     let start = node0 + Int(root)
-                    // Four rows walk the tree side by side (independent loads overlap).
+                    // Four rows walk the tree side by side.
                     var r = 0
                     while r < tail {
                         let r0 = base + r * columns
                         let r1 = r0 + columns
                         let r2 = r1 + columns
                         let r3 = r2 + columns
-                        var n0 = start, n1 = start, n2 = start, n3 = start
-                        while true {
-                            let a0 = n0.pointee.feature >= 0
-                            let a1 = n1.pointee.feature >= 0
-                            let a2 = n2.pointee.feature >= 0
-                            let a3 = n3.pointee.feature >= 0
-                            if !(a0 || a1 || a2 || a3) { break }
-                            if a0 { n0 = step(n0, r0) }
-                            if a1 { n1 = step(n1, r1) }
-                            if a2 { n2 = step(n2, r2) }
-                            if a3 { n3 = step(n3, r3) }
-                        }
+                        let (n0, n1, n2, n3) = walk4((start, start, start, start), r0, r1, r2, r3)
                         scores[r * k + c] += n0.pointee.threshold
                         scores[(r + 1) * k + c] += n1.pointee.threshold
                         scores[(r + 2) * k + c] += n2.pointee.threshold

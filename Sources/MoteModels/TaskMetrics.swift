@@ -39,7 +39,4 @@ extension ModelTask {
         }
         return metrics
     }
-
-    /// Metrics where a smaller value is better.
-    public static let smallerIsBetter: Set<String> = ["logloss", "rmse", "mae"]
 }

@@ -98,37 +98,22 @@ public enum DriftCheck {
             }
         } else {
             // Categories: the reference's counts per value against the live ones.
-            var referenceCounts: [String: Double] = [:]
-            if let categorical = reference.categorical {
-                for t in categorical.top { referenceCounts[t.value] = Double(t.count) }
-            } else if let n = reference.numeric {
-                for v in n.sample { referenceCounts[text(v), default: 0] += 1 }
-            }
-            var liveCounts: [String: Double] = [:]
-            for (k, c) in live.texts { liveCounts[k, default: 0] += Double(c) }
-            if live.numbersOverflow {
-                for v in live.sample { liveCounts[text(v), default: 0] += 1 }
-            } else {
-                for (v, c) in live.numberCounts { liveCounts[text(v), default: 0] += Double(c) }
-            }
+            let referenceCounts = counts(reference)
+            let liveCounts = counts(live)
             let keys = Set(referenceCounts.keys).union(liveCounts.keys).sorted()
             guard !keys.isEmpty, liveCounts.values.reduce(0, +) > 0 else { return nil }
             let r = keys.map { referenceCounts[$0] ?? 0 }
             let l = keys.map { liveCounts[$0] ?? 0 }
+            // The Z-test needs two values; for two values it is Evidently's default over chi-square.
             if method == .z && keys.count != 2 { method = .chisquare }
+            if method == .chisquare && rule.method == nil && keys.count == 2 { method = .z }
             switch method {
             case .z:
                 score = DriftStatistics.proportionZTest(successesA: r[0], totalA: r[0] + r[1], successesB: l[0], totalB: l[0] + l[1]).pValue
             case .chisquare:
-                if rule.method == nil && keys.count == 2 {
-                    // Evidently's default for two values is the Z-test.
-                    method = .z
-                    score = DriftStatistics.proportionZTest(successesA: r[0], totalA: r[0] + r[1], successesB: l[0], totalB: l[0] + l[1]).pValue
-                } else {
-                    // Expected proportions from the reference; a live value the reference never
-                    // had gets a tiny share so it counts against the fit.
-                    score = DriftStatistics.chiSquare(observed: l, expected: r.map { max($0, 1e-4) }).pValue
-                }
+                // Expected proportions from the reference; a live value the reference never
+                // had gets a tiny share so it counts against the fit.
+                score = DriftStatistics.chiSquare(observed: l, expected: r.map { max($0, 1e-4) }).pValue
             case .psi: score = DriftStatistics.psi(reference: r, current: l)
             default: score = DriftStatistics.jensenShannon(r, l)
             }
@@ -139,6 +124,29 @@ public enum DriftCheck {
         return FeatureDrift(
             name: reference.name, kind: numeric ? "numeric" : "categorical", method: method.rawValue, score: score, threshold: threshold,
             drifted: drifted, reference: reference, live: live)
+    }
+
+    /// The reference's count per value: its top categories, or its sampled few-valued numbers.
+    static func counts(_ reference: ReferenceProfile.Feature) -> [String: Double] {
+        var out: [String: Double] = [:]
+        if let categorical = reference.categorical {
+            for t in categorical.top { out[t.value] = Double(t.count) }
+        } else if let numeric = reference.numeric {
+            for v in numeric.sample { out[text(v), default: 0] += 1 }
+        }
+        return out
+    }
+
+    /// The live count per value: texts, and numbers (exact while few, else from the sample).
+    static func counts(_ live: ColumnSketch) -> [String: Double] {
+        var out: [String: Double] = [:]
+        for (k, c) in live.texts { out[k, default: 0] += Double(c) }
+        if live.numbersOverflow {
+            for v in live.sample { out[text(v), default: 0] += 1 }
+        } else {
+            for (v, c) in live.numberCounts { out[text(v), default: 0] += Double(c) }
+        }
+        return out
     }
 
     /// Bin edges at the reference's quantiles (duplicates removed).

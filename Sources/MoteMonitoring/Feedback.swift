@@ -55,7 +55,7 @@ public final class FeedbackStore: Sendable {
                 throw .badRequest("labels[\(row)]: unknown key '\(key)' (known: prediction_id, entity, timestamp, label)")
             }
             guard let label = o["label"], label != .null else { throw .invalidShape("labels[\(row)]: 'label' is required") }
-            var found: (id: String, model: String, version: Int, at: Int64, key: String?)?
+            var found: Prediction?
             if let id = o["prediction_id"] {
                 guard let id = id.stringValue, !id.isEmpty, o["entity"] == nil else {
                     throw .invalidShape("labels[\(row)]: give 'prediction_id' (a string) or 'entity' with 'timestamp', not both")
@@ -168,25 +168,24 @@ public final class FeedbackStore: Sendable {
         return EntityKey.join(parts.compactMap { $0 })
     }
 
-    private func lookup(id: String) throws(APIError) -> (id: String, model: String, version: Int, at: Int64, key: String?)? {
-        do {
-            return try database.read { conn in
-                let s = try conn.cached("SELECT id, model, version, at_ns, entity_key FROM predictions WHERE id = ?")
-                s.bind([.text(id)])
-                guard try s.step() else { return nil }
-                return (s.text(0) ?? id, s.text(1) ?? "", Int(s.int64(2)), s.int64(3), s.text(4))
-            }
-        } catch {
-            throw .internalError("reading the prediction log failed: \(error)")
-        }
+    /// A logged prediction as feedback needs it.
+    typealias Prediction = (id: String, model: String, version: Int, at: Int64, key: String?)
+
+    private func lookup(id: String) throws(APIError) -> Prediction? {
+        try firstPrediction("SELECT id, model, version, at_ns, entity_key FROM predictions WHERE id = ?", [.text(id)])
     }
 
-    private func lookup(model: String, entityKey: String, atOrBefore at: Int64) throws(APIError) -> (id: String, model: String, version: Int, at: Int64, key: String?)? {
+    private func lookup(model: String, entityKey: String, atOrBefore at: Int64) throws(APIError) -> Prediction? {
+        try firstPrediction(
+            "SELECT id, model, version, at_ns, entity_key FROM predictions WHERE entity_key = ? AND at_ns <= ? AND model = ? ORDER BY at_ns DESC LIMIT 1",
+            [.text(entityKey), .integer(at), .text(model)])
+    }
+
+    private func firstPrediction(_ sql: String, _ values: [SQLiteValue]) throws(APIError) -> Prediction? {
         do {
             return try database.read { conn in
-                let s = try conn.cached(
-                    "SELECT id, model, version, at_ns, entity_key FROM predictions WHERE entity_key = ? AND at_ns <= ? AND model = ? ORDER BY at_ns DESC LIMIT 1")
-                s.bind([.text(entityKey), .integer(at), .text(model)])
+                let s = try conn.cached(sql)
+                s.bind(values)
                 guard try s.step() else { return nil }
                 return (s.text(0) ?? "", s.text(1) ?? "", Int(s.int64(2)), s.int64(3), s.text(4))
             }
@@ -278,12 +277,10 @@ extension FeedbackStore {
             var scores: [Double] = []
             var labels: [Double] = []
             while try s.step() {
-                let ok = s.withBlob(0) { raw -> Bool in
-                    guard raw.count == width * 8 else { return false }
-                    for k in 0..<width { scores.append(Double(bitPattern: raw.loadUnaligned(fromByteOffset: k * 8, as: UInt64.self))) }
-                    return true
-                }
-                if ok { labels.append(s.double(1)) }
+                let row = s.withBlob(0) { PredictionLog.scores($0) }
+                guard row.count == width else { continue }
+                scores += row
+                labels.append(s.double(1))
             }
             return (scores, labels)
         }

@@ -102,12 +102,8 @@ extension ModelReport {
                 w.endObject()
             } else {
                 // Shares per category: the reference's top values and the live ones.
-                var reference: [String: Double] = [:]
-                if let c = f.reference.categorical { for t in c.top { reference[t.value] = Double(t.count) } }
-                if let n = f.reference.numeric { for v in n.sample { reference[DriftCheck.text(v), default: 0] += 1 } }
-                var live: [String: Double] = [:]
-                for (k, c) in f.live.texts { live[k, default: 0] += Double(c) }
-                for (v, c) in f.live.numberCounts { live[DriftCheck.text(v), default: 0] += Double(c) }
+                let reference = DriftCheck.counts(f.reference)
+                let live = DriftCheck.counts(f.live)
                 let rt = max(1, reference.values.reduce(0, +))
                 let lt = max(1, live.values.reduce(0, +))
                 let keys = Set(reference.keys).union(live.keys).sorted { (reference[$0] ?? 0) + (live[$0] ?? 0) > (reference[$1] ?? 0) + (live[$1] ?? 0) || ((reference[$0] ?? 0) + (live[$0] ?? 0) == (reference[$1] ?? 0) + (live[$1] ?? 0) && $0 < $1) }

@@ -1,6 +1,7 @@
 public import Logging
 public import MoteCore
 public import MoteInference
+import MoteFeatures
 import MoteModels
 import Synchronization
 
@@ -45,6 +46,9 @@ public final class MonitoringService: Sendable {
     }
     private let state = Mutex(State())
 
+    /// Live metrics compared with the holdout for degradation.
+    static let judgedMetrics = ["accuracy", "auc", "logloss", "rmse", "mae"]
+
     public init(
         server: ModelServer, profiles: LiveProfiles, feedback: FeedbackStore, logger: Logger, config: @escaping @Sendable () -> MoteConfig.Monitoring,
         onDatasetDrift: @escaping @Sendable (String, Int) -> Void, summary: @escaping @Sendable (ModelReport) -> Void,
@@ -76,8 +80,8 @@ public final class MonitoringService: Sendable {
         if joined.labels.count >= c.minFeedback {
             live = bundle.task.metrics(scores: joined.scores, labels: joined.labels, classCount: bundle.classes.count)
             for (name, value) in live.sorted(by: { $0.key < $1.key }) {
-                guard let reference = holdout[name], reference.isFinite, value.isFinite, ["accuracy", "auc", "logloss", "rmse", "mae"].contains(name) else { continue }
-                let worse = ModelTask.smallerIsBetter.contains(name) ? value - reference : reference - value
+                guard let reference = holdout[name], reference.isFinite, value.isFinite, Self.judgedMetrics.contains(name) else { continue }
+                let worse = PromotionPolicy.smallerIsBetter.contains(name) ? value - reference : reference - value
                 if worse > c.maxMetricDrop * abs(reference) { degraded.append(name) }
             }
         }
@@ -159,7 +163,7 @@ public final class MonitoringService: Sendable {
                 }
             }
         }
-        for name in ["accuracy", "auc", "logloss", "rmse", "mae"] where report.holdout[name] != nil {
+        for name in Self.judgedMetrics where report.holdout[name] != nil {
             // A metric is judged only while there is enough feedback; without it the state holds.
             guard let value = report.live[name] else { continue }
             let bad = report.degraded.contains(name)

@@ -1,4 +1,4 @@
-import MoteCore
+public import MoteCore
 public import MoteStorage
 
 /// Experiments, runs, registered models, versions and aliases in `registry.sqlite`. Every
@@ -86,12 +86,9 @@ public final class RegistryStore: Sendable {
     }
 
     /// Adds a message for the central host that reports no registry change (monitoring
-    /// summaries, heartbeats): `payload` is a JSON document.
-    public func enqueueOutbox(kind: String, subject: String, payload: [UInt8], atNanos: Int64) throws {
-        try database.write { conn in
-            try conn.cached("INSERT INTO outbox (at_ns, kind, subject, payload) VALUES (?, ?, ?, ?)")
-                .run([.integer(atNanos), .text(kind), .text(subject), .text(String(decoding: payload, as: UTF8.self))])
-        }
+    /// summaries): written the way every change writes its outbox rows.
+    public func enqueueOutbox(kind: String, subject: String, payload: JSONWriter) throws {
+        try change(.daemon) { _, log in log.send(kind, subject, payload) }
     }
 
     /// A message waiting for the central host.
@@ -103,13 +100,23 @@ public final class RegistryStore: Sendable {
         public var payload: String
         public var attempts: Int
         public var lastError: String?
+
+        public init(seq: Int64, atNanos: Int64, kind: String, subject: String, payload: String, attempts: Int, lastError: String?) {
+            self.seq = seq
+            self.atNanos = atNanos
+            self.kind = kind
+            self.subject = subject
+            self.payload = payload
+            self.attempts = attempts
+            self.lastError = lastError
+        }
     }
 
-    /// Pending outbox rows in order, and how many there are in all.
+    /// Pending outbox rows in order (parked ones are not pending), and how many are pending.
     public func outbox(limit: Int) throws -> (entries: [OutboxEntry], total: Int) {
         try read { conn in
-            let statement = try conn.prepare(
-                "SELECT seq, at_ns, kind, subject, payload, attempts, last_error FROM outbox ORDER BY seq LIMIT ?")
+            let statement = try conn.cached(
+                "SELECT seq, at_ns, kind, subject, payload, attempts, last_error FROM outbox WHERE parked_ns IS NULL ORDER BY seq LIMIT ?")
             statement.bind([.integer(Int64(limit))])
             var out: [OutboxEntry] = []
             while try statement.step() {
@@ -118,7 +125,7 @@ public final class RegistryStore: Sendable {
                     subject: statement.text(3) ?? "", payload: statement.text(4) ?? "", attempts: Int(statement.int64(5)),
                     lastError: statement.isNull(6) ? nil : statement.text(6)))
             }
-            let total = Int(try conn.scalarInt("SELECT count(*) FROM outbox") ?? 0)
+            let total = Int(try conn.scalarInt("SELECT count(*) FROM outbox WHERE parked_ns IS NULL") ?? 0)
             return (out, total)
         }
     }

@@ -75,16 +75,7 @@ public final class MLflowClient: Sendable {
             request.headers.add(name: "content-type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: body.bytes))
         }
-        let status: Int
-        let bytes: [UInt8]
-        do {
-            let response = try await http.execute(request, timeout: timeout)
-            status = Int(response.status.code)
-            var buffer = try await response.body.collect(upTo: 16 << 20)
-            bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
-        } catch {
-            throw .retryable("\(method) \(path): \(error)")
-        }
+        let (status, bytes) = try await send(request, what: "\(method) \(path)")
         let json = (try? JSONParser.parse(bytes)) ?? .null
         if (200..<300).contains(status) { return json }
         let code = json["error_code"]?.stringValue ?? ""
@@ -103,20 +94,22 @@ public final class MLflowClient: Sendable {
         request.headers.add(name: "content-type", value: "application/octet-stream")
         if let authorization { request.headers.add(name: "authorization", value: authorization) }
         request.body = .bytes(ByteBuffer(bytes: bytes))
-        let status: Int
-        let body: [UInt8]
-        do {
-            let response = try await http.execute(request, timeout: timeout)
-            status = Int(response.status.code)
-            var buffer = try await response.body.collect(upTo: 1 << 20)
-            body = buffer.readBytes(length: buffer.readableBytes) ?? []
-        } catch {
-            throw .retryable("PUT artifact \(path): \(error)")
-        }
+        let (status, body) = try await send(request, what: "PUT artifact \(path)")
         guard (200..<300).contains(status) else {
             let message = String(decoding: body.prefix(300), as: UTF8.self)
             if status >= 500 || status == 429 { throw .retryable("PUT artifact \(path): \(status) \(message)") }
             throw .rejected(status: status, code: "ARTIFACT_UPLOAD", message: "\(status) \(message) (does the server serve artifacts? mlflow server --serve-artifacts)")
+        }
+    }
+
+    /// Sends a request; its status and body. No answer (connection, timeout) is retryable.
+    private func send(_ request: HTTPClientRequest, what: String) async throws(SyncFailure) -> (Int, [UInt8]) {
+        do {
+            let response = try await http.execute(request, timeout: timeout)
+            var buffer = try await response.body.collect(upTo: 16 << 20)
+            return (Int(response.status.code), buffer.readBytes(length: buffer.readableBytes) ?? [])
+        } catch {
+            throw .retryable("\(what): \(error)")
         }
     }
 

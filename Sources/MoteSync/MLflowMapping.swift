@@ -1,4 +1,5 @@
 import MoteCore
+import MoteRegistry
 import NIOHTTP1
 
 /// How each outbox row becomes MLflow REST calls (docs/sync.md has the table), idempotently:
@@ -144,15 +145,23 @@ struct MLflowMapping {
             try remember(local, found, now: now)
             return found
         }
+        var tags = [("mote.device_id", device), ("mote.run_id", id)]
+        tags += Self.pairs(payload["tags"]).filter { !$0.0.hasPrefix("mote.") }
+        return try await createRun(
+            local: local, experimentID: experimentID, name: payload["name"]?.stringValue ?? id,
+            startNanos: payload["start"]?.stringValue.flatMap(RFC3339.parse), tags: Array(tags.prefix(Self.maxTags)), now: now)
+    }
+
+    /// `runs/create`, remembered under `local`.
+    private func createRun(
+        local: String, experimentID: String, name: String, startNanos: Int64?, tags: [(String, String)], now: Int64
+    ) async throws(SyncFailure) -> String {
         var w = JSONWriter()
         w.beginObject()
         w.key("experiment_id"); w.string(experimentID)
-        w.key("run_name"); w.string(payload["name"]?.stringValue ?? id)
-        if let start = payload["start"]?.stringValue.flatMap(RFC3339.parse) { w.key("start_time"); w.int(start / 1_000_000) }
-        w.key("tags")
-        var tags = [("mote.device_id", device), ("mote.run_id", id)]
-        tags += Self.pairs(payload["tags"]).filter { !$0.0.hasPrefix("mote.") }
-        Self.writePairs(Array(tags.prefix(Self.maxTags)), into: &w)
+        w.key("run_name"); w.string(name)
+        if let startNanos { w.key("start_time"); w.int(startNanos / 1_000_000) }
+        w.key("tags"); Self.writePairs(tags, into: &w)
         w.endObject()
         let created = try await client.call(.POST, "runs/create", body: w)
         guard let remote = created["run"]?["info"]?["run_id"]?.stringValue else { throw .retryable("runs/create: no run id in the answer") }
@@ -259,17 +268,9 @@ struct MLflowMapping {
             try remember("device-run", found, now: now)
             return found
         }
-        var w = JSONWriter()
-        w.beginObject()
-        w.key("experiment_id"); w.string(experimentID)
-        w.key("run_name"); w.string("device-\(device)")
-        w.key("start_time"); w.int(now / 1_000_000)
-        w.key("tags"); Self.writePairs([("mote.device_id", device), ("mote.device_run", device)], into: &w)
-        w.endObject()
-        let created = try await client.call(.POST, "runs/create", body: w)
-        guard let remote = created["run"]?["info"]?["run_id"]?.stringValue else { throw .retryable("runs/create: no run id in the answer") }
-        try remember("device-run", remote, now: now)
-        return remote
+        return try await createRun(
+            local: "device-run", experimentID: experimentID, name: "device-\(device)", startNanos: now,
+            tags: [("mote.device_id", device), ("mote.device_run", device)], now: now)
     }
 
     func logDevice(metrics: [(String, Double)], tags: [(String, String)], atMillis: Int64) async throws(SyncFailure) {

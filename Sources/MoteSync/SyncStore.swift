@@ -1,3 +1,4 @@
+public import MoteRegistry
 public import MoteStorage
 
 /// The sync worker's durable state in `registry.sqlite`: the outbox rows it drains (pending
@@ -5,32 +6,18 @@ public import MoteStorage
 /// retries idempotent, and the last success, error and attempt times.
 public final class SyncStore: Sendable {
     private let database: Database
+    private let registry: RegistryStore
 
-    public init(storage: Storage) {
+    public init(storage: Storage, registry: RegistryStore) {
         self.database = storage.registry
+        self.registry = registry
     }
 
-    /// One outbox row to send.
-    public struct Item: Sendable {
-        public var seq: Int64
-        public var atNanos: Int64
-        public var kind: String
-        public var subject: String
-        public var payload: String
-        public var attempts: Int
-    }
+    public typealias Item = RegistryStore.OutboxEntry
 
     /// The oldest pending (not parked) rows.
     public func pending(limit: Int) throws -> [Item] {
-        try database.read { conn in
-            let s = try conn.cached("SELECT seq, at_ns, kind, subject, payload, attempts FROM outbox WHERE parked_ns IS NULL ORDER BY seq LIMIT ?")
-            s.bind([.integer(Int64(limit))])
-            var out: [Item] = []
-            while try s.step() {
-                out.append(Item(seq: s.int64(0), atNanos: s.int64(1), kind: s.text(2) ?? "", subject: s.text(3) ?? "", payload: s.text(4) ?? "", attempts: Int(s.int64(5))))
-            }
-            return out
-        }
+        try registry.outbox(limit: limit).entries
     }
 
     /// Pending and parked row counts.
@@ -51,7 +38,8 @@ public final class SyncStore: Sendable {
             var out: [(Item, Int64, String)] = []
             while try s.step() {
                 out.append(
-                    (Item(seq: s.int64(0), atNanos: s.int64(1), kind: s.text(2) ?? "", subject: s.text(3) ?? "", payload: s.text(4) ?? "", attempts: Int(s.int64(5))),
+                    (Item(seq: s.int64(0), atNanos: s.int64(1), kind: s.text(2) ?? "", subject: s.text(3) ?? "", payload: s.text(4) ?? "",
+                          attempts: Int(s.int64(5)), lastError: s.text(7)),
                      s.int64(6), s.text(7) ?? ""))
             }
             return out

@@ -1,5 +1,6 @@
 public import Logging
 public import MoteCore
+import MoteRegistry
 import Synchronization
 
 #if canImport(Glibc)
@@ -78,15 +79,8 @@ public final class SyncWorker: Sendable {
     public static func deviceID(configured: String) -> String {
         if !configured.isEmpty { return configured }
         for path in ["/etc/machine-id", "/var/lib/dbus/machine-id"] {
-            if let fd = Optional(open(path, O_RDONLY)), fd >= 0 {
-                defer { close(fd) }
-                var buffer = [UInt8](repeating: 0, count: 64)
-                let n = read(fd, &buffer, 64)
-                if n > 0 {
-                    let id = String(decoding: buffer[0..<n], as: UTF8.self).filter { $0.isLetter || $0.isNumber }
-                    if !id.isEmpty { return id }
-                }
-            }
+            let id = ((try? FileSystem.readText(path)) ?? "").filter { $0.isLetter || $0.isNumber }
+            if !id.isEmpty { return id }
         }
         var name = [CChar](repeating: 0, count: 256)
         gethostname(&name, 255)
@@ -195,21 +189,10 @@ public final class SyncWorker: Sendable {
 
     /// The Authorization header from the configured token or basic-auth file or credential.
     static func authorization(_ s: MoteConfig.Sync) throws -> String? {
+        /// The file's text without surrounding blanks (the newline an editor leaves).
         func contents(_ path: String) throws -> String {
-            let fd = open(path, O_RDONLY)
-            guard fd >= 0 else { throw MoteError(.io, "cannot read \(path): \(String(cString: strerror(errno)))") }
-            defer { close(fd) }
-            var out: [UInt8] = []
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            while true {
-                let n = read(fd, &buffer, 4096)
-                if n <= 0 { break }
-                out += buffer[0..<n]
-            }
-            // Without the trailing newline an editor leaves (and any surrounding blanks).
-            let isBlank: (UInt8) -> Bool = { $0 == 10 || $0 == 13 || $0 == 32 || $0 == 9 }
-            let trimmed = out.drop(while: isBlank).reversed().drop(while: isBlank).reversed()
-            return String(decoding: Array(trimmed), as: UTF8.self)
+            let text = try FileSystem.readText(path)
+            return String(text.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
         }
         if !s.tokenFile.isEmpty { return "Bearer " + (try contents(s.tokenFile)) }
         if !s.credential.isEmpty {
