@@ -122,7 +122,7 @@ let package = Package(
         .testTarget(name: "MoteModelsTests", dependencies: ["MoteCore", "MoteML", "MoteModels"]),
         .testTarget(name: "MoteInferenceTests", dependencies: ["MoteCore", "MoteML", "MoteModels", "MoteInference"]),
         .testTarget(name: "MoteMonitoringTests", dependencies: ["MoteCore", "MoteML", "MoteModels", "MoteInference", "MoteMonitoring"]),
-        .testTarget(name: "MoteDaemonTests", dependencies: ["MoteCore", "MoteDaemon", "MoteServer"]),
+        .testTarget(name: "MoteDaemonTests", dependencies: ["MoteCore", "MoteDaemon", "MoteServer", "MoteStorage", "MoteSync", "MoteMonitoring"]),
     ]
 )
 

@@ -63,19 +63,13 @@ public enum Daemon {
     static func serve(config: MoteConfig, options: DaemonOptions, logging: LoggingSetup, notifier: SystemdNotifier) async throws -> Int32 {
         let log = logging.logger("daemon")
         let startNanos = SystemClock.monotonicNanos()
+        let source = ConfigSource(config, logging: logging)
+        for warning in source.accessWarnings { log.warning("\(warning)", metadata: ["event": "config_warning"]) }
         notifier.status("opening storage")
-        let storage = try Storage(
-            directory: StateDirectory(root: config.daemon.stateDir),
-            options: Database.Options(
-                synchronous: config.storage.synchronous,
-                busyTimeoutMillis: Int(config.storage.busyTimeoutNanos / 1_000_000),
-                readers: config.storage.readers, cacheMiB: config.storage.cacheMiB, mmapMiB: config.storage.mmapMiB))
-        let policy = AccessPolicy(config.access)
-        for warning in policy.warnings { log.warning("\(warning)", metadata: ["event": "config_warning"]) }
-        let settings = ServerSettingsBox(ServerSettings(limits: config.limits, policy: policy))
+        let storage = try Storage(directory: StateDirectory(root: config.daemon.stateDir), options: Database.Options(config.storage))
         let metrics = RequestMetrics(registry: PrometheusCollectorRegistry())
         notifier.status("loading the online feature cache")
-        let features = try FeatureStore(storage: storage, limits: config.features)
+        let features = try FeatureStore(storage: storage, settings: source.live { $0.features })
         let registry = RegistryStore(storage: storage)
         let artifacts = ArtifactStore(directory: storage.directory)
         // Artifacts left by a registration that failed (older than an hour) are removed.
@@ -88,40 +82,36 @@ public enum Daemon {
                 "event": "cache_rebuilt", "rows": "\(features.rebuild.rows)", "skipped": "\(features.rebuild.skipped)",
                 "ms": "\(Double(features.rebuild.nanos) / 1e6)",
             ])
-        let runtime = DaemonRuntime(
-            options: options, config: config, storage: storage, metrics: metrics, settings: settings, logging: logging,
-            features: features)
         let training = TrainingJobs(
             storage: storage,
             context: TrainingContext(
                 store: features, registry: registry, artifacts: artifacts, logger: logging.logger("training"),
-                settings: { runtime.config.training }))
+                settings: source.live { $0.training }))
         try training.start()
         let models = ModelServer(registry: registry, artifacts: artifacts, logger: logging.logger("inference"))
         models.preload(config.inference.preload)
-        let predictionLog = PredictionLog(storage: storage, logger: logging.logger("inference")) {
-            let c = runtime.config.inference
-            return PredictionLog.Settings(sampleRate: c.logSampleRate, maxPending: c.logMaxPending)
-        }
+        let predictionLog = PredictionLog(storage: storage, logger: logging.logger("inference"), settings: source.live { $0.inference })
         let inferenceMetrics = InferenceMetrics(registry: metrics.registry)
         let monitoring = MonitoringSetup(
-            runtime: runtime, models: models, log: predictionLog, registry: registry, training: training, metrics: inferenceMetrics,
-            logger: logging.logger("monitoring"))
+            storage: storage, settings: source.live { $0.monitoring }, models: models, log: predictionLog, registry: registry,
+            training: training, metrics: inferenceMetrics, logger: logging.logger("monitoring"))
         let syncStore = SyncStore(storage: storage, registry: registry)
+        let uptime = { @Sendable in Double(SystemClock.monotonicNanos() - startNanos) / 1e9 }
         let syncWorker = SyncWorker(
             store: syncStore, deviceID: SyncWorker.deviceID(configured: config.sync.deviceID), logger: logging.logger("sync"),
-            settings: { runtime.config.sync },
+            settings: source.live { $0.sync },
             heartbeat: {
                 [
-                    ("uptime_seconds", runtime.uptimeSeconds),
+                    ("uptime_seconds", uptime()),
                     ("models_serving", Double(models.served.count)),
                     ("disk_bytes", Double(storage.databases.reduce(0) { $0 + $1.diskBytes() } + storage.directory.artifactBytes())),
                 ]
             },
             artifact: { digest in try? artifacts.read(digest) })
-        runtime.sync = syncWorker
-        runtime.predictionLog = predictionLog
-        runtime.inferenceMetrics = inferenceMetrics
+        let runtime = DaemonRuntime(
+            options: options, configSource: source, storage: storage, metrics: metrics, logging: logging, features: features,
+            featureMetrics: FeatureMetrics(registry: metrics.registry), predictionLog: predictionLog, inferenceMetrics: inferenceMetrics,
+            sync: syncWorker, startedMonotonic: startNanos)
 
         let threads = config.daemon.eventLoopThreads > 0 ? config.daemon.eventLoopThreads : System.coreCount
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
@@ -132,11 +122,14 @@ public enum Daemon {
             SystemRoutes.routes(runtime) + FeatureRoutes.routes(features, metrics: runtime.featureMetrics)
                 + RegistryRoutes.routes(registry, artifacts: artifacts) + TrainingRoutes.routes(training, store: features)
                 + InferenceRoutes.routes(
-                    models, registry: registry, store: features, log: predictionLog, metrics: inferenceMetrics, maxRows: { runtime.config.inference.maxBatchRows })
-                + MonitoringRoutes.routes(monitoring, models: models, store: features, config: { runtime.config })
-                + SyncRoutes.routes(syncWorker, store: syncStore, config: { runtime.config }))
+                    models, registry: registry, store: features, log: predictionLog, metrics: inferenceMetrics,
+                    settings: source.live { $0.inference })
+                + MonitoringRoutes.routes(
+                    monitoring, models: models, store: features, settings: source.live { $0.monitoring },
+                    inference: source.live { $0.inference })
+                + SyncRoutes.routes(syncWorker, store: syncStore, settings: source.live { $0.sync }))
         let server = HTTPServer(
-            group: group, threadPool: threadPool, router: router, settings: settings, metrics: metrics,
+            group: group, threadPool: threadPool, router: router, settings: source.server, metrics: metrics,
             logger: logging.logger("server"))
 
         let listener = chooseListener(config: config, log: log)
@@ -145,8 +138,8 @@ public enum Daemon {
         let reload = ReloadService(runtime: runtime, notifier: notifier, log: logging.logger("reload"))
         let watchdog = WatchdogService(group: group, notifier: notifier, log: logging.logger("watchdog"))
         let retention = RetentionService(
-            store: features, registry: registry, intervalNanos: { runtime.config.features.retentionIntervalNanos },
-            registryConfig: { runtime.config.registry }, inferenceConfig: { runtime.config.inference }, predictionLog: predictionLog,
+            store: features, registry: registry, featureSettings: source.live { $0.features },
+            registrySettings: source.live { $0.registry }, inferenceSettings: source.live { $0.inference }, predictionLog: predictionLog,
             log: logging.logger("retention"))
         let services = ServiceGroup(
             configuration: ServiceGroupConfiguration(
@@ -156,13 +149,13 @@ public enum Daemon {
                     .init(service: watchdog),
                     .init(service: retention),
                     // Training specs' schedules (every, min_new_labels).
-                    .init(service: PeriodicService(intervalNanos: { runtime.config.training.scheduleIntervalNanos }) {
+                    .init(service: PeriodicService(interval: source.live { $0.training.scheduleIntervalNanos }) {
                         training.checkSchedules(now: SystemClock.nowNanos())
                     }),
                     // The outbox to the central MLflow server (every interval, backoff, on demand).
                     .init(service: SyncService(worker: syncWorker)),
                     // Drift and live metrics of the served models; starts and ends are logged once.
-                    .init(service: PeriodicService(intervalNanos: { runtime.config.monitoring.intervalNanos }) {
+                    .init(service: PeriodicService(interval: source.live { $0.monitoring.intervalNanos }) {
                         monitoring.service.checkAll()
                     }),
                 ],
@@ -175,8 +168,8 @@ public enum Daemon {
             log.error("stopped after an error: \(error)", metadata: ["event": "stop_error"])
             exitCode = (error as? MoteError)?.code == .alreadyRunning ? ExitCode.unavailable : ExitCode.failure
         }
-        training.stop(timeoutNanos: runtime.config.daemon.shutdownTimeoutNanos)
-        predictionLog.stop(timeoutNanos: runtime.config.daemon.shutdownTimeoutNanos)
+        training.stop(timeoutNanos: source.current.daemon.shutdownTimeoutNanos)
+        predictionLog.stop(timeoutNanos: source.current.daemon.shutdownTimeoutNanos)
         storage.close()
         try? await threadPool.shutdownGracefully()
         try? await group.shutdownGracefully()

@@ -1,4 +1,5 @@
 public import MoteCore
+import MoteServer
 
 /// How moted was started: the config file and the flags that override it.
 public struct DaemonOptions: Sendable {
@@ -10,7 +11,7 @@ public struct DaemonOptions: Sendable {
     /// `--socket`: overrides `socket.path`.
     public var socketPath: String?
     /// `--log-level`: overrides `daemon.log_level`.
-    public var logLevel: MoteConfig.LogLevelName?
+    public var logLevel: DaemonSettings.LogLevel?
     /// `--log-stderr`: logfmt on stderr even when a journal is there.
     public var logToStderr = false
 
@@ -22,7 +23,7 @@ public struct DaemonOptions: Sendable {
         if FileSystem.exists(configPath) || configExplicit {
             let text = try FileSystem.readText(configPath)
             do {
-                config = try ConfigLoader.load(text)
+                config = try MoteConfig.load(text)
             } catch {
                 throw MoteError(.config, "\(configPath): \(error)")
             }

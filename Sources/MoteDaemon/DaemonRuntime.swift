@@ -1,4 +1,4 @@
-public import MoteCore
+import MoteCore
 public import MoteServer
 public import MoteStorage
 public import MoteFeatures
@@ -7,64 +7,54 @@ import MoteSync
 import Prometheus
 import Synchronization
 
-/// What the running daemon knows about itself, shared by its routes and services.
+/// What the running daemon knows about itself, shared by its system routes and services.
+/// Built once every component exists; nothing in it is set afterwards but the listener's
+/// description (known when the socket is bound).
 public final class DaemonRuntime: Sendable {
     public let options: DaemonOptions
+    /// The configuration in force, replaced whole by a reload.
+    public let configSource: ConfigSource
     public let storage: Storage
     public let readiness: Readiness
     public let metrics: RequestMetrics
-    public let settings: ServerSettingsBox
     public let logging: LoggingSetup
     let gauges: DaemonGauges
     /// The feature store.
     public let features: FeatureStore
     let featureMetrics: FeatureMetrics
+    let predictionLog: PredictionLog
+    let inferenceMetrics: InferenceMetrics
+    /// The outbox drain to the central host (status, metrics).
+    let sync: SyncWorker
     /// Wall-clock start, epoch nanoseconds.
     public let startedAtNanos: Int64
     let startedMonotonic: UInt64
-    private let configValue: Mutex<MoteConfig>
-    private let inference = Mutex<(log: PredictionLog?, metrics: InferenceMetrics?)>((nil, nil))
-    /// Set once at start, read by the metrics route.
-    var predictionLog: PredictionLog? {
-        get { inference.withLock { $0.log } }
-        set { inference.withLock { $0.log = newValue } }
-    }
-    var inferenceMetrics: InferenceMetrics? {
-        get { inference.withLock { $0.metrics } }
-        set { inference.withLock { $0.metrics = newValue } }
-    }
-    private let syncValue = Mutex<SyncWorker?>(nil)
-    /// Set once at start: the outbox drain to the central host (status, metrics).
-    var sync: SyncWorker? {
-        get { syncValue.withLock { $0 } }
-        set { syncValue.withLock { $0 = newValue } }
-    }
     private let listenerValue: Mutex<String>
 
     init(
-        options: DaemonOptions, config: MoteConfig, storage: Storage, metrics: RequestMetrics,
-        settings: ServerSettingsBox, logging: LoggingSetup, features: FeatureStore
+        options: DaemonOptions, configSource: ConfigSource, storage: Storage, metrics: RequestMetrics, logging: LoggingSetup,
+        features: FeatureStore, featureMetrics: FeatureMetrics, predictionLog: PredictionLog, inferenceMetrics: InferenceMetrics,
+        sync: SyncWorker, startedMonotonic: UInt64
     ) {
-        self.features = features
-        self.featureMetrics = FeatureMetrics(registry: metrics.registry)
         self.options = options
+        self.configSource = configSource
         self.storage = storage
         self.metrics = metrics
-        self.settings = settings
         self.logging = logging
+        self.features = features
+        self.featureMetrics = featureMetrics
+        self.predictionLog = predictionLog
+        self.inferenceMetrics = inferenceMetrics
+        self.sync = sync
         self.gauges = DaemonGauges(registry: metrics.registry, databases: storage.databases.map(\.name))
         self.readiness = Readiness()
         self.startedAtNanos = SystemClock.nowNanos()
-        self.startedMonotonic = SystemClock.monotonicNanos()
-        self.configValue = Mutex(config)
+        self.startedMonotonic = startedMonotonic
         self.listenerValue = Mutex("")
     }
 
-    /// The configuration in force (replaced by a reload).
-    public var config: MoteConfig {
-        get { configValue.withLock { $0 } }
-        set { configValue.withLock { $0 = newValue } }
-    }
+    /// The configuration in force.
+    public var config: MoteConfig { configSource.current }
 
     /// How the socket was obtained, for status (`bound /path` or `activated fd 3 (api)`).
     public var listenerDescription: String {

@@ -13,7 +13,7 @@ import NIOHTTP1
 enum InferenceRoutes {
     static func routes(
         _ server: ModelServer, registry: RegistryStore, store: FeatureStore, log: PredictionLog, metrics: InferenceMetrics,
-        maxRows: @escaping @Sendable () -> Int
+        settings: Live<InferenceSettings>
     ) -> [Route] {
         @Sendable func loaded(_ request: Request) throws(APIError) -> LoadedModel {
             do {
@@ -65,7 +65,7 @@ enum InferenceRoutes {
             let started = SystemClock.monotonicNanos()
             let model = try loaded(request)
             return try counted(model) {
-                let limit = maxRows()
+                let limit = settings.current.maxBatchRows
                 let fast = request.body.withUnsafeReadableBytes { InferRequest.parseFast($0.bindMemory(to: UInt8.self), model: model, maxRows: limit) }
                 let parsed = try fast ?? InferRequest.parse(try FeatureRoutes.parse(request), model: model, maxRows: limit)
                 let scores = parsed.matrix.map { model.scores(matrix: $0, rows: parsed.rowCount) } ?? model.scores(parsed.rows)
@@ -138,7 +138,7 @@ enum InferenceRoutes {
                 return try counted(model) {
                     let body = try FeatureRoutes.parse(request)
                     let answer = try EntityPredict.answer(
-                        body, model: model, store: store, now: SystemClock.nowNanos(), maxRows: maxRows(), log: log, started: started)
+                        body, model: model, store: store, now: SystemClock.nowNanos(), maxRows: settings.current.maxBatchRows, log: log, started: started)
                     metrics.record(model, rows: body["entities"]?.objectValue?.members.first?.value.arrayValue?.count ?? 0,
                                    nanoseconds: Int64(SystemClock.monotonicNanos() &- started))
                     return .json(answer)

@@ -1,5 +1,5 @@
 public import Logging
-public import MoteCore
+import MoteCore
 public import MoteSystemd
 
 /// Builds moted's loggers: native journald entries when a journal is there (and not
@@ -9,7 +9,7 @@ public struct LoggingSetup: Sendable {
     public let control: LogLevelControl
     public let useJournal: Bool
 
-    public init(level: MoteConfig.LogLevelName, forceStderr: Bool) {
+    public init(level: DaemonSettings.LogLevel, forceStderr: Bool) {
         control = LogLevelControl(Logger.Level(level))
         useJournal = !forceStderr && JournaldLogHandler.isAvailable
     }
@@ -26,7 +26,7 @@ public struct LoggingSetup: Sendable {
 
 extension Logger.Level {
     /// The swift-log level for a config level name.
-    public init(_ name: MoteConfig.LogLevelName) {
+    public init(_ name: DaemonSettings.LogLevel) {
         switch name {
         case .trace: self = .trace
         case .debug: self = .debug

@@ -8,11 +8,11 @@ import NIOHTTP1
 /// `GET /v1/models/{model}/monitoring` (drift per input and of the prediction, live metrics,
 /// window) and `POST /v1/feedback` (labels for earlier predictions).
 enum MonitoringRoutes {
-    static func routes(_ monitoring: MonitoringSetup, models: ModelServer, store: FeatureStore, config: @escaping @Sendable () -> MoteConfig) -> [Route] {
+    static func routes(_ monitoring: MonitoringSetup, models: ModelServer, store: FeatureStore, settings: Live<MonitoringSettings>, inference: Live<InferenceSettings>) -> [Route] {
         [
             Route(.GET, "/v1/models/{model}/monitoring", role: .read, .blocking { request in
                 let model = try models.model(request.parameter("model") ?? "", request.queryValue("version"))
-                let c = config().monitoring
+                let c = settings.current
                 let report = try monitoring.service.evaluate(model, now: SystemClock.nowNanos())
                 var w = JSONWriter(capacity: 4096)
                 report.write(into: &w, config: c)
@@ -21,7 +21,7 @@ enum MonitoringRoutes {
             Route(.POST, "/v1/feedback", role: .write, .blocking { request in
                 let body = try FeatureRoutes.parse(request)
                 let answer = try monitoring.feedback.record(
-                    body, server: models, store: store, now: SystemClock.nowNanos(), maxRows: config().inference.maxBatchRows)
+                    body, server: models, store: store, now: SystemClock.nowNanos(), maxRows: inference.current.maxBatchRows)
                 return .json(answer)
             }),
         ]

@@ -4,6 +4,7 @@ import MoteFeatures
 import MoteInference
 import MoteMonitoring
 import MoteRegistry
+import MoteStorage
 import MoteTraining
 
 /// Builds monitoring for the daemon: live profiles fed by the prediction log (rebuilt from
@@ -15,15 +16,12 @@ struct MonitoringSetup {
     let service: MonitoringService
 
     init(
-        runtime: DaemonRuntime, models: ModelServer, log: PredictionLog, registry: RegistryStore, training: TrainingJobs,
+        storage: Storage, settings: Live<MonitoringSettings>, models: ModelServer, log: PredictionLog, registry: RegistryStore, training: TrainingJobs,
         metrics: InferenceMetrics, logger: Logger
     ) {
-        let profiles = LiveProfiles {
-            let c = runtime.config.monitoring
-            return LiveProfiles.Settings(windowNanos: c.windowNanos, windowRows: c.windowRows, bucketNanos: c.bucketNanos, liveSample: c.liveSample)
-        }
+        let profiles = LiveProfiles(settings: settings)
         let start = SystemClock.nowNanos()
-        let c = runtime.config.monitoring
+        let c = settings.current
         if c.enabled {
             do {
                 var rows = 0
@@ -41,19 +39,19 @@ struct MonitoringSetup {
             }
         }
         log.observe { batch in
-            if runtime.config.monitoring.enabled { profiles.add(batch) }
+            if settings.current.enabled { profiles.add(batch) }
         }
-        let feedback = FeedbackStore(storage: runtime.storage)
+        let feedback = FeedbackStore(storage: storage)
         self.profiles = profiles
         self.feedback = feedback
         self.service = MonitoringService(
-            server: models, profiles: profiles, feedback: feedback, logger: logger, config: { runtime.config.monitoring },
+            server: models, profiles: profiles, feedback: feedback, logger: logger, config: settings,
             onDatasetDrift: { model, _ in
-                training.retrainOnDrift(model: model, now: SystemClock.nowNanos(), defaultMinIntervalNanos: runtime.config.monitoring.retrainMinIntervalNanos)
+                training.retrainOnDrift(model: model, now: SystemClock.nowNanos(), defaultMinIntervalNanos: settings.current.retrainMinIntervalNanos)
             },
             summary: { report in
                 var w = JSONWriter(capacity: 2048)
-                report.write(into: &w, config: runtime.config.monitoring, distributions: false)
+                report.write(into: &w, config: settings.current, distributions: false)
                 do {
                     try registry.enqueueOutbox(kind: "monitoring_summary", subject: "model:\(report.model)/\(report.version)", payload: w)
                 } catch {

@@ -179,10 +179,10 @@ enum RegistryRoutes {
                 return .json(aliasAnswer(model, "champion", moved.to, before: moved.from))
             }),
             Route(.GET, "/v1/audit", role: .read, .blocking { request in
-                let limit = request.queryValue("limit").flatMap { Int($0) } ?? 100
+                let limit = try request.limit(default: 100, maximum: 10_000)
                 var w = JSONWriter(capacity: 4096)
                 w.beginObject(); w.key("entries"); w.beginArray()
-                for entry in try registry.audit(limit: max(1, min(limit, 10_000)), subjectPrefix: request.queryValue("subject")) {
+                for entry in try registry.audit(limit: limit, subjectPrefix: request.queryValue("subject")) {
                     w.beginObject()
                     w.key("id"); w.int(entry.id)
                     w.key("at"); w.timestamp(nanos: entry.atNanos)
@@ -198,8 +198,8 @@ enum RegistryRoutes {
                 return .json(w)
             }),
             Route(.GET, "/v1/sync/outbox", role: .read, .blocking { request in
-                let limit = request.queryValue("limit").flatMap { Int($0) } ?? 100
-                let (entries, total) = try registry.outbox(limit: max(1, min(limit, 10_000)))
+                let limit = try request.limit(default: 100, maximum: 10_000)
+                let (entries, total) = try registry.outbox(limit: limit)
                 var w = JSONWriter(capacity: 4096)
                 w.beginObject()
                 w.key("pending"); w.int(total)

@@ -11,16 +11,16 @@ import ServiceLifecycle
 struct RetentionService: Service {
     let store: FeatureStore
     let registry: RegistryStore
-    let intervalNanos: @Sendable () -> Int64
-    let registryConfig: @Sendable () -> MoteConfig.Registry
-    let inferenceConfig: @Sendable () -> MoteConfig.Inference
+    let featureSettings: Live<FeatureSettings>
+    let registrySettings: Live<RegistrySettings>
+    let inferenceSettings: Live<InferenceSettings>
     let predictionLog: PredictionLog
     let log: Logger
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                try? await Task.sleep(for: .nanoseconds(intervalNanos()))
+                try? await Task.sleep(for: .nanoseconds(featureSettings.current.retentionIntervalNanos))
                 var passes = 0
                 while !Task.isCancelled, passes < 1000 {
                     passes += 1
@@ -45,38 +45,23 @@ struct RetentionService: Service {
         }
     }
 
-    /// Trims the audit trail to `registry.audit_max_age` and `audit_max_rows`, 5000 rows per transaction.
+    /// Trims the audit trail to `[registry]`'s bounds.
     func trimAudit() {
-        let bounds = registryConfig()
-        var total = 0
-        for _ in 0..<1000 {
-            do {
-                let deleted = try registry.trimAudit(
-                    now: SystemClock.nowNanos(), maxAgeNanos: bounds.auditMaxAgeNanos, maxRows: bounds.auditMaxRows)
-                total += deleted
-                if deleted < 5000 { break }
-            } catch {
-                log.warning("audit retention failed: \(error)", metadata: ["event": "retention_failed"])
-                break
-            }
+        do {
+            let total = try registry.trimAudit(now: SystemClock.nowNanos(), settings: registrySettings.current)
+            if total > 0 { log.info("retention deleted audit entries", metadata: ["event": "retention", "audit": "\(total)"]) }
+        } catch {
+            log.warning("audit retention failed: \(error)", metadata: ["event": "retention_failed"])
         }
-        if total > 0 { log.info("retention deleted audit entries", metadata: ["event": "retention", "audit": "\(total)"]) }
     }
 
-    /// Trims the prediction log to `inference.log_max_age` and `log_max_rows`, in bounded passes.
+    /// Trims the prediction log to `[inference]`'s `log_max_age` and `log_max_rows`.
     func trimPredictions() {
-        let bounds = inferenceConfig()
-        var total = 0
-        for _ in 0..<1000 {
-            do {
-                let deleted = try predictionLog.trim(now: SystemClock.nowNanos(), maxAgeNanos: bounds.logMaxAgeNanos, maxRows: bounds.logMaxRows)
-                total += deleted
-                if deleted < 5000 { break }
-            } catch {
-                log.warning("prediction log retention failed: \(error)", metadata: ["event": "retention_failed"])
-                break
-            }
+        do {
+            let total = try predictionLog.trim(now: SystemClock.nowNanos(), settings: inferenceSettings.current)
+            if total > 0 { log.info("retention deleted prediction log rows", metadata: ["event": "retention", "predictions": "\(total)"]) }
+        } catch {
+            log.warning("prediction log retention failed: \(error)", metadata: ["event": "retention_failed"])
         }
-        if total > 0 { log.info("retention deleted prediction log rows", metadata: ["event": "retention", "predictions": "\(total)"]) }
     }
 }

@@ -4,27 +4,28 @@ import MoteServer
 import MoteSync
 import NIOHTTP1
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// `GET /v1/sync` (status), `POST /v1/sync[?wait=true]` (drain now), `GET /v1/sync/parked`,
-/// `POST /v1/sync/parked/retry` (put parked rows back in line).
+/// `GET /v1/sync` (status), `POST /v1/sync[?wait=true]` (drain now; with `wait`, answer when
+/// the drain ends or just before `limits.request_timeout`, saying which in `drained`),
+/// `GET /v1/sync/parked`, `POST /v1/sync/parked/retry` (put parked rows back in line).
 enum SyncRoutes {
-    static func routes(_ worker: SyncWorker, store: SyncStore, config: @escaping @Sendable () -> MoteConfig) -> [Route] {
+    static func routes(_ worker: SyncWorker, store: SyncStore, settings: Live<SyncSettings>) -> [Route] {
         [
             Route(.GET, "/v1/sync", role: .read, .blocking { _ in .json(write(worker.status())) }),
-            Route(.POST, "/v1/sync", role: .admin, .blocking { request in
-                guard config().sync.enabled else {
+            // Async: a waiting caller holds no thread, and is answered before the request timeout.
+            Route(.POST, "/v1/sync", role: .admin, .async { request in
+                guard settings.current.enabled else {
                     throw APIError(status: 409, code: .conflict, message: "sync is off ([sync] enabled = false)")
                 }
+                let wait = try request.flag("wait")
                 let target = worker.trigger()
-                if request.queryValue("wait") == "true" {
-                    // Until a drain that started after this call has ended (bounded).
-                    let deadline = SystemClock.monotonicNanos() + UInt64(max(config().sync.timeoutNanos * 4, 300_000_000_000))
-                    while worker.drainCount < target, SystemClock.monotonicNanos() < deadline { usleep(20_000) }
+                var drained: Bool?
+                if wait {
+                    // Answer a little before the server's own timeout would.
+                    let margin: UInt64 = 250_000_000
+                    let deadline = request.deadline > SystemClock.monotonicNanos() + 2 * margin ? request.deadline - margin : request.deadline
+                    drained = await worker.waitForDrain(target, deadline: deadline)
                 }
-                return .json(write(worker.status()))
+                return .json(write(worker.status(), drained: drained))
             }),
             Route(.GET, "/v1/sync/parked", role: .read, .blocking { request in
                 let limit = try request.limit(default: 100, maximum: 10_000)
@@ -48,7 +49,7 @@ enum SyncRoutes {
                 return .json(w)
             }),
             Route(.POST, "/v1/sync/parked/retry", role: .admin, .blocking { request in
-                let seq = request.queryValue("seq").flatMap { Int64($0) }
+                let seq = try request.integer("seq")
                 let count = try store.unpark(seq: seq)
                 worker.trigger()
                 var w = JSONWriter(capacity: 64)
@@ -58,9 +59,11 @@ enum SyncRoutes {
         ]
     }
 
-    static func write(_ s: SyncWorker.Status) -> JSONWriter {
+    /// The status answer; `drained` (only after a wait) says whether the drain ended in time.
+    static func write(_ s: SyncWorker.Status, drained: Bool? = nil) -> JSONWriter {
         var w = JSONWriter(capacity: 512)
         w.beginObject()
+        if let drained { w.key("drained"); w.bool(drained) }
         w.key("enabled"); w.bool(s.enabled)
         w.key("url"); w.string(s.url)
         w.key("device_id"); w.string(s.deviceID)

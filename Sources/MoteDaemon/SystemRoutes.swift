@@ -87,7 +87,8 @@ enum SystemRoutes {
         w.key("artifacts_bytes"); w.int(artifactBytes)
         w.key("total_bytes"); w.int(databaseBytes + artifactBytes)
         w.endObject()
-        if let sync = runtime.sync?.status() {
+        do {
+            let sync = runtime.sync.status()
             w.key("sync")
             w.beginObject()
             w.key("enabled"); w.bool(sync.enabled)
@@ -125,7 +126,7 @@ enum SystemRoutes {
         }
         runtime.gauges.artifactBytes.set(Double(runtime.storage.directory.artifactBytes()))
         runtime.featureMetrics.updateFreshness(runtime.features)
-        if let log = runtime.predictionLog { runtime.inferenceMetrics?.updateLog(log) }
-        if let sync = runtime.sync?.status() { runtime.gauges.sync(sync) }
+        runtime.inferenceMetrics.updateLog(runtime.predictionLog)
+        runtime.gauges.sync(runtime.sync.status())
     }
 }

@@ -88,7 +88,7 @@ enum TrainingRoutes {
                 return .json(w)
             }),
             Route(.GET, "/v1/training-jobs/{id}/events", role: .read, .blocking { request in
-                let follow = request.queryValue("follow") == "true" || request.queryValue("follow") == "1"
+                let follow = try request.flag("follow")
                 return .streamed(JobEventStream(job: try job(request), follow: follow), contentType: "application/x-ndjson")
             }),
         ]

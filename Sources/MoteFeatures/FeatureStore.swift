@@ -11,7 +11,7 @@ public final class FeatureStore: Sendable {
     /// Latest values in memory.
     public let cache = OnlineFeatureCache()
     private let current: LockedValue<AppliedDefinitions>
-    private let limitsValue: LockedValue<MoteConfig.Features>
+    private let settings: Live<FeatureSettings>
     /// How long rebuilding the online cache from disk took at start, how many rows it loaded,
     /// and how many stored rows it could not read (damaged, or of a view no longer defined).
     public let rebuild: (nanos: UInt64, rows: Int, skipped: Int)
@@ -82,9 +82,9 @@ public final class FeatureStore: Sendable {
     }
 
     /// Loads the latest definitions and rebuilds the online cache from `features.sqlite`.
-    public init(storage: Storage, limits: MoteConfig.Features) throws {
+    public init(storage: Storage, settings: Live<FeatureSettings>) throws {
         self.storage = storage
-        self.limitsValue = LockedValue(limits)
+        self.settings = settings
         let cache = self.cache
         let latest = try storage.registry.read { conn -> AppliedDefinitions in
             let statement = try conn.prepare(
@@ -135,11 +135,8 @@ public final class FeatureStore: Sendable {
     /// The definitions in force.
     public var definitions: AppliedDefinitions { current.withLock { $0 } }
 
-    /// The feature limits in force (replaced on reload).
-    public var limits: MoteConfig.Features {
-        get { limitsValue.withLock { $0 } }
-        set { limitsValue.withLock { $0 = newValue } }
-    }
+    /// The feature settings in force (read live: a reload takes effect at the next request).
+    public var limits: FeatureSettings { settings.current }
 
     // MARK: - Definitions
 

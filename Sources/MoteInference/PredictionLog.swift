@@ -42,18 +42,9 @@ public final class PredictionLog: Sendable {
         }
     }
 
-    public struct Settings: Sendable {
-        public var sampleRate: Double
-        public var maxPending: Int
-        public init(sampleRate: Double, maxPending: Int) {
-            self.sampleRate = sampleRate
-            self.maxPending = maxPending
-        }
-    }
-
     private let database: Database
     private let logger: Logger
-    private let settings: @Sendable () -> Settings
+    private let settings: Live<InferenceSettings>
     private struct Pending {
         var records: [Record] = []
         var dropped = 0
@@ -70,7 +61,7 @@ public final class PredictionLog: Sendable {
     /// Pending rows that wake the writer before its next tick.
     static let wakeAt = 4096
 
-    public init(storage: Storage, logger: Logger, settings: @escaping @Sendable () -> Settings) {
+    public init(storage: Storage, logger: Logger, settings: Live<InferenceSettings>) {
         self.database = storage.features
         self.logger = logger
         self.settings = settings
@@ -81,7 +72,7 @@ public final class PredictionLog: Sendable {
     public var counts: (written: Int, dropped: Int) { (written.load(ordering: .relaxed), droppedTotal.load(ordering: .relaxed)) }
 
     /// The share of rows whose inputs are logged (read once per request).
-    public func sampleRate() -> Double { settings().sampleRate }
+    public func sampleRate() -> Double { settings.current.logSampleRate }
 
     /// Whether a row's inputs are logged at `rate` (chosen at random, without a system call).
     public static func sampled(_ rate: Double) -> Bool {
@@ -98,7 +89,7 @@ public final class PredictionLog: Sendable {
 
     /// Hands rows over; never blocks on storage.
     public func append(_ records: [Record]) {
-        let limit = settings().maxPending
+        let limit = settings.current.logMaxPending
         // The writer wakes by itself every 200 ms; it is woken early only for a large backlog,
         // so a stream of single-row requests costs no thread switch each.
         let wakeWriter = pending.withLock { p -> Bool in
@@ -297,9 +288,21 @@ public final class PredictionLog: Sendable {
         }
     }
 
-    /// Deletes log rows older than `maxAgeNanos` and beyond `maxRows` (oldest first), at most
-    /// `batch` rows per call; returns how many went.
-    public func trim(now: Int64, maxAgeNanos: Int64, maxRows: Int, batch: Int = 5000) throws -> Int {
+    /// Trims the log to `[inference]`'s `log_max_age` and `log_max_rows` (oldest first) in short
+    /// transactions of `batch` rows (at most `maxPasses`); returns how many rows went.
+    public func trim(now: Int64, settings: InferenceSettings, batch: Int = 5000, maxPasses: Int = 1000) throws -> Int {
+        var total = 0
+        for _ in 0..<maxPasses {
+            let removed = try trimPass(now: now, maxAgeNanos: settings.logMaxAgeNanos, maxRows: settings.logMaxRows, batch: batch)
+            total += removed
+            if removed < batch { break }
+        }
+        return total
+    }
+
+    /// One transaction of `trim`: at most `batch` rows older than `maxAgeNanos` (0: no age
+    /// bound) or beyond the newest `maxRows`.
+    func trimPass(now: Int64, maxAgeNanos: Int64, maxRows: Int, batch: Int) throws -> Int {
         try database.write { conn -> Int in
             var removed = 0
             if maxAgeNanos > 0 {

@@ -1,4 +1,4 @@
-public import MoteCore
+import MoteCore
 import MoteML
 public import MoteModels
 
@@ -37,14 +37,14 @@ public struct DriftResult: Sendable {
 /// column's kind falls back to the default choice. The dataset drifts when the share of
 /// drifted inputs reaches the model's `drift_share`.
 public enum DriftCheck {
-    public typealias Method = MoteConfig.Monitoring.DriftMethod
+    public typealias Method = MonitoringSettings.DriftMethod
 
-    public static func check(bundle: ModelBundle, window: LiveProfiles.Window, config: MoteConfig.Monitoring, model: String) -> DriftResult {
+    public static func check(bundle: ModelBundle, window: LiveProfiles.Window, config: MonitoringSettings, model: String) -> DriftResult {
         check(profile: bundle.profile, window: window, config: config, model: model)
     }
 
     /// The check against a reference profile (the bundle's).
-    public static func check(profile: ReferenceProfile, window: LiveProfiles.Window, config: MoteConfig.Monitoring, model: String) -> DriftResult {
+    public static func check(profile: ReferenceProfile, window: LiveProfiles.Window, config: MonitoringSettings, model: String) -> DriftResult {
         let rules = config.models[model]
         var out: [FeatureDrift] = []
         for (k, reference) in profile.features.enumerated() where k < window.inputs.count {
@@ -64,7 +64,7 @@ public enum DriftCheck {
 
     /// The feature's rule, else the model's, else the global one (a threshold goes with the
     /// method it was given with).
-    static func resolve(feature: String, rules: MoteConfig.Monitoring.ModelRules?, global: MoteConfig.Monitoring.DriftRule) -> MoteConfig.Monitoring.DriftRule {
+    static func resolve(feature: String, rules: MonitoringSettings.ModelRules?, global: MonitoringSettings.DriftRule) -> MonitoringSettings.DriftRule {
         for rule in [rules?.features[feature], rules?.rule, global] {
             if let rule, rule.method != nil { return rule }
         }
@@ -77,7 +77,7 @@ public enum DriftCheck {
     static func defaultThreshold(_ m: Method) -> Double { isPValue(m) ? 0.05 : 0.1 }
 
     /// One column's test; nil when either side has nothing to compare.
-    public static func test(reference: ReferenceProfile.Feature, live: ColumnSketch, rule: MoteConfig.Monitoring.DriftRule) -> FeatureDrift? {
+    public static func test(reference: ReferenceProfile.Feature, live: ColumnSketch, rule: MonitoringSettings.DriftRule) -> FeatureDrift? {
         let referenceRows = reference.count - reference.nulls
         let numeric = reference.numeric.map { Set($0.sample).count > 5 } ?? false
         var method = rule.method ?? .auto

@@ -1,3 +1,4 @@
+public import MoteCore
 public import MoteInference
 import MoteModels
 import Synchronization
@@ -9,19 +10,6 @@ import Synchronization
 /// buckets beyond the window's row count, are dropped, so memory is bounded by
 /// buckets x columns x `liveSample`.
 public final class LiveProfiles: Sendable {
-    public struct Settings: Sendable {
-        public var windowNanos: Int64
-        public var windowRows: Int
-        public var bucketNanos: Int64
-        public var liveSample: Int
-        public init(windowNanos: Int64, windowRows: Int, bucketNanos: Int64, liveSample: Int) {
-            self.windowNanos = windowNanos
-            self.windowRows = windowRows
-            self.bucketNanos = bucketNanos
-            self.liveSample = liveSample
-        }
-    }
-
     /// A window's merged sketches.
     public struct Window: Sendable {
         /// Rows whose inputs were logged (sampled rows).
@@ -46,11 +34,11 @@ public final class LiveProfiles: Sendable {
         var random: SketchRandom
     }
 
-    private let settings: @Sendable () -> Settings
+    private let settings: Live<MonitoringSettings>
     /// By "model@version".
     private let profiles = Mutex<[String: Profile]>([:])
 
-    public init(settings: @escaping @Sendable () -> Settings) {
+    public init(settings: Live<MonitoringSettings>) {
         self.settings = settings
     }
 
@@ -60,7 +48,7 @@ public final class LiveProfiles: Sendable {
     /// Folds logged rows in (called on the prediction log's writer thread).
     public func add(_ records: [PredictionLog.Record]) {
         guard !records.isEmpty else { return }
-        let s = settings()
+        let s = settings.current
         profiles.withLock { all in
             var i = 0
             while i < records.count {
@@ -78,7 +66,7 @@ public final class LiveProfiles: Sendable {
         }
     }
 
-    private static func fold(_ r: PredictionLog.Record, into profile: inout Profile, settings s: Settings) {
+    private static func fold(_ r: PredictionLog.Record, into profile: inout Profile, settings s: MonitoringSettings) {
         let start = r.atNanos - r.atNanos % s.bucketNanos
         let width = r.inputs?.count ?? r.numbers?.count ?? 0
         // A new bucket for a new time span, and also when the newest one holds an eighth of
@@ -113,7 +101,7 @@ public final class LiveProfiles: Sendable {
         }
     }
 
-    private static func trim(_ profile: inout Profile, now: Int64, settings s: Settings) {
+    private static func trim(_ profile: inout Profile, now: Int64, settings s: MonitoringSettings) {
         let oldest = now - s.windowNanos
         while let first = profile.buckets.first, first.start + s.bucketNanos <= oldest { profile.buckets.removeFirst() }
         var rows = profile.buckets.reduce(0) { $0 + $1.rows }
@@ -125,7 +113,7 @@ public final class LiveProfiles: Sendable {
 
     /// The window of a model version at `now`: its buckets merged (nil when nothing was logged).
     public func window(model: String, version: Int, now: Int64) -> Window? {
-        let s = settings()
+        let s = settings.current
         let buckets = profiles.withLock { all -> [Bucket]? in
             guard var profile = all[Self.key(model, version)] else { return nil }
             Self.trim(&profile, now: now, settings: s)

@@ -4,7 +4,7 @@ import MoteModels
 extension ModelReport {
     /// The report as `GET /v1/models/{name}/monitoring` answers it (and, without the
     /// per-feature distributions, as the outbox summary for the central host).
-    public func write(into w: inout JSONWriter, config: MoteConfig.Monitoring, distributions: Bool = true) {
+    public func write(into w: inout JSONWriter, config: MonitoringSettings, distributions: Bool = true) {
         w.beginObject()
         w.key("model"); w.string(model)
         w.key("version"); w.int(version)

@@ -33,7 +33,7 @@ public final class MonitoringService: Sendable {
     private let profiles: LiveProfiles
     private let feedback: FeedbackStore
     private let logger: Logger
-    private let config: @Sendable () -> MoteConfig.Monitoring
+    private let config: Live<MonitoringSettings>
     private let onDatasetDrift: @Sendable (_ model: String, _ version: Int) -> Void
     private let summary: @Sendable (_ report: ModelReport) -> Void
     private let gauges: @Sendable (_ report: ModelReport) -> Void
@@ -50,7 +50,7 @@ public final class MonitoringService: Sendable {
     static let judgedMetrics = ["accuracy", "auc", "logloss", "rmse", "mae"]
 
     public init(
-        server: ModelServer, profiles: LiveProfiles, feedback: FeedbackStore, logger: Logger, config: @escaping @Sendable () -> MoteConfig.Monitoring,
+        server: ModelServer, profiles: LiveProfiles, feedback: FeedbackStore, logger: Logger, config: Live<MonitoringSettings>,
         onDatasetDrift: @escaping @Sendable (String, Int) -> Void, summary: @escaping @Sendable (ModelReport) -> Void,
         gauges: @escaping @Sendable (ModelReport) -> Void
     ) {
@@ -66,7 +66,7 @@ public final class MonitoringService: Sendable {
 
     /// The report of a served version now.
     public func evaluate(_ model: LoadedModel, now: Int64) throws -> ModelReport {
-        let c = config()
+        let c = config.current
         let bundle = model.bundle
         let window = profiles.window(model: model.name, version: model.version, now: now)
         var drift: DriftResult?
@@ -93,7 +93,7 @@ public final class MonitoringService: Sendable {
     /// One pass over the served models; returns how many state changes it logged.
     @discardableResult
     public func checkAll(now: Int64 = SystemClock.nowNanos()) -> Int {
-        let c = config()
+        let c = config.current
         guard c.enabled else {
             // Turned off by a reload: what was gathered is stale by the time it is turned on.
             profiles.clear()

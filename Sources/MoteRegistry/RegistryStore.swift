@@ -65,9 +65,21 @@ public final class RegistryStore: Sendable {
         }
     }
 
-    /// Deletes audit entries older than `maxAgeNanos` (0: no age bound) and beyond the newest
-    /// `maxRows`, at most `batch` per call (short transactions); returns how many went.
-    public func trimAudit(now: Int64, maxAgeNanos: Int64, maxRows: Int, batch: Int = 5000) throws -> Int {
+    /// Trims the audit trail to `[registry]`'s age and row bounds in short transactions of
+    /// `batch` rows (at most `maxPasses` of them); returns how many entries went.
+    public func trimAudit(now: Int64, settings: RegistrySettings, batch: Int = 5000, maxPasses: Int = 1000) throws -> Int {
+        var total = 0
+        for _ in 0..<maxPasses {
+            let deleted = try trimAuditPass(now: now, maxAgeNanos: settings.auditMaxAgeNanos, maxRows: settings.auditMaxRows, batch: batch)
+            total += deleted
+            if deleted < batch { break }
+        }
+        return total
+    }
+
+    /// One transaction of `trimAudit`: at most `batch` entries older than `maxAgeNanos`
+    /// (0: no age bound) or beyond the newest `maxRows`.
+    func trimAuditPass(now: Int64, maxAgeNanos: Int64, maxRows: Int, batch: Int) throws -> Int {
         try database.write { conn -> Int in
             var deleted = 0
             if maxAgeNanos > 0 {

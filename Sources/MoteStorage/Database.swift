@@ -14,7 +14,7 @@ public final class Database: Sendable {
 
     /// Connection settings applied to every connection.
     public struct Options: Sendable {
-        public var synchronous: MoteConfig.Synchronous
+        public var synchronous: StorageSettings.Synchronous
         public var busyTimeoutMillis: Int
         public var readers: Int
         /// Page cache per connection, MiB.
@@ -22,7 +22,7 @@ public final class Database: Sendable {
         /// Memory-mapped bytes per connection, MiB (0: off).
         public var mmapMiB: Int
         public init(
-            synchronous: MoteConfig.Synchronous = .normal, busyTimeoutMillis: Int = 5000, readers: Int = 4, cacheMiB: Int = 32,
+            synchronous: StorageSettings.Synchronous = .normal, busyTimeoutMillis: Int = 5000, readers: Int = 4, cacheMiB: Int = 32,
             mmapMiB: Int = 0
         ) {
             self.synchronous = synchronous
@@ -30,6 +30,13 @@ public final class Database: Sendable {
             self.readers = readers
             self.cacheMiB = cacheMiB
             self.mmapMiB = mmapMiB
+        }
+
+        /// The options `[storage]` asks for.
+        public init(_ settings: StorageSettings) {
+            self.init(
+                synchronous: settings.synchronous, busyTimeoutMillis: Int(settings.busyTimeoutNanos / 1_000_000),
+                readers: settings.readers, cacheMiB: settings.cacheMiB, mmapMiB: settings.mmapMiB)
         }
     }
 

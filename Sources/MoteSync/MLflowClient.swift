@@ -1,5 +1,5 @@
 import AsyncHTTPClient
-public import MoteCore
+import MoteCore
 import NIOCore
 import NIOHTTP1
 import NIOSSL
@@ -40,7 +40,7 @@ public final class MLflowClient: Sendable {
     private let timeout: TimeAmount
 
     /// `authorization` is the whole header value (`Bearer ...`, `Basic ...`).
-    public init(settings: MoteConfig.Sync, authorization: String?) throws {
+    public init(settings: SyncSettings, authorization: String?) throws {
         var tls = TLSConfiguration.makeClientConfiguration()
         if !settings.caFile.isEmpty { tls.trustRoots = .file(settings.caFile) }
         if !settings.clientCertificate.isEmpty {

@@ -9,7 +9,7 @@ struct MLflowMapping {
     let client: MLflowClient
     let store: SyncStore
     let device: String
-    let settings: MoteConfig.Sync
+    let settings: SyncSettings
     /// A model artifact's bytes by digest (for `upload_artifacts`).
     let artifact: @Sendable (String) -> [UInt8]?
 

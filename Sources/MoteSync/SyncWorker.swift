@@ -32,7 +32,7 @@ public final class SyncWorker: Sendable {
 
     private struct State {
         var client: MLflowClient?
-        var clientSettings: MoteConfig.Sync?
+        var clientSettings: SyncSettings?
         var lastSuccess: Int64?
         var lastErrorAt: Int64?
         var lastError: String?
@@ -47,7 +47,7 @@ public final class SyncWorker: Sendable {
     }
 
     private let store: SyncStore
-    private let settings: @Sendable () -> MoteConfig.Sync
+    private let settings: Live<SyncSettings>
     public let deviceID: String
     private let logger: Logger
     private let heartbeat: @Sendable () -> [(String, Double)]
@@ -59,7 +59,7 @@ public final class SyncWorker: Sendable {
     private let woken = Atomic<Bool>(false)
 
     public init(
-        store: SyncStore, deviceID: String, logger: Logger, settings: @escaping @Sendable () -> MoteConfig.Sync,
+        store: SyncStore, deviceID: String, logger: Logger, settings: Live<SyncSettings>,
         heartbeat: @escaping @Sendable () -> [(String, Double)], artifact: @escaping @Sendable (String) -> [UInt8]? = { _ in nil }
     ) {
         self.artifact = artifact
@@ -89,7 +89,7 @@ public final class SyncWorker: Sendable {
 
     public func status() -> Status {
         let depth = (try? store.depth()) ?? (pending: 0, parked: 0)
-        let s = settings()
+        let s = settings.current
         return state.withLock { st in
             Status(
                 enabled: s.enabled, url: s.url, deviceID: deviceID, pending: depth.pending, parked: depth.parked, lastSuccessNanos: st.lastSuccess,
@@ -110,10 +110,22 @@ public final class SyncWorker: Sendable {
         return count
     }
 
+    /// Waits, without holding a thread, until the drain count reaches `target` (a drain that
+    /// started after `trigger()` has ended) or the monotonic clock reaches `deadline`.
+    /// Returns whether the drain ended in time.
+    public func waitForDrain(_ target: Int, deadline: UInt64) async -> Bool {
+        while drainCount < target {
+            let now = SystemClock.monotonicNanos()
+            guard now < deadline, !Task.isCancelled else { return false }
+            try? await Task.sleep(for: .nanoseconds(Int64(min(deadline - now, 20_000_000))))
+        }
+        return true
+    }
+
     /// The service loop: a drain every `interval` (or after the backoff), or when triggered.
     public func run() async {
         while !Task.isCancelled {
-            let s = settings()
+            let s = settings.current
             if s.enabled {
                 await drain(settings: s)
             }
@@ -174,7 +186,7 @@ public final class SyncWorker: Sendable {
         c?.resume()
     }
 
-    private func client(for s: MoteConfig.Sync) throws -> MLflowClient {
+    private func client(for s: SyncSettings) throws -> MLflowClient {
         if let c = state.withLock({ $0.clientSettings == s ? $0.client : nil }) { return c }
         let client = try MLflowClient(settings: s, authorization: try Self.authorization(s))
         let old = state.withLock { st -> MLflowClient? in
@@ -188,7 +200,7 @@ public final class SyncWorker: Sendable {
     }
 
     /// The Authorization header from the configured token or basic-auth file or credential.
-    static func authorization(_ s: MoteConfig.Sync) throws -> String? {
+    static func authorization(_ s: SyncSettings) throws -> String? {
         /// The file's text without surrounding blanks (the newline an editor leaves).
         func contents(_ path: String) throws -> String {
             let text = try FileSystem.readText(path)
@@ -206,7 +218,7 @@ public final class SyncWorker: Sendable {
     }
 
     /// Sends pending rows until the outbox is empty or a retryable failure stops it.
-    func drain(settings s: MoteConfig.Sync) async {
+    func drain(settings s: SyncSettings) async {
         let started = SystemClock.nowNanos()
         state.withLock {
             $0.running = true
@@ -285,7 +297,7 @@ public final class SyncWorker: Sendable {
         }
     }
 
-    private func failed(_ message: String, settings s: MoteConfig.Sync) {
+    private func failed(_ message: String, settings s: SyncSettings) {
         let now = SystemClock.nowNanos()
         let (failures, wait) = state.withLock { st -> (Int, Int64) in
             st.failures += 1
@@ -305,7 +317,7 @@ public final class SyncWorker: Sendable {
         }
     }
 
-    private func warnDepth(_ s: MoteConfig.Sync) {
+    private func warnDepth(_ s: SyncSettings) {
         guard let depth = try? store.depth() else { return }
         let over = depth.pending > s.warnDepth
         let changed = state.withLock { st -> Bool in

@@ -12,11 +12,11 @@ public struct TrainingContext: Sendable {
     public var registry: RegistryStore
     public var artifacts: ArtifactStore
     public var logger: Logger
-    public var settings: @Sendable () -> MoteConfig.Training
+    public var settings: Live<TrainingSettings>
 
     public init(
         store: FeatureStore, registry: RegistryStore, artifacts: ArtifactStore, logger: Logger,
-        settings: @escaping @Sendable () -> MoteConfig.Training
+        settings: Live<TrainingSettings>
     ) {
         self.store = store
         self.registry = registry
@@ -32,7 +32,7 @@ enum TrainingJobRunner {
     struct Cancelled: Error {}
 
     static func run(_ job: TrainingJob, spec: TrainingSpec, context: TrainingContext) throws {
-        let settings = context.settings()
+        let settings = context.settings.current
         let log = context.logger
         var meta: Logger.Metadata = ["job": "\(job.id)", "model": "\(spec.model)", "spec": "\(spec.name)"]
         func note(_ phase: String, _ message: String, extra: (inout JSONWriter) -> Void = { _ in }) {

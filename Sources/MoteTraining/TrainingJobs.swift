@@ -97,7 +97,7 @@ public final class TrainingJobs: Sendable {
     }
 
     private func enqueue(spec: TrainingSpec, specJSON: [UInt8], trigger: String, force: Bool) throws -> TrainingJob {
-        let limit = context.settings().maxQueued
+        let limit = context.settings.current.maxQueued
         let job = TrainingJob(
             id: JobID.make(), specName: spec.name, specJSON: specJSON, model: spec.model, trigger: trigger,
             createdNanos: SystemClock.nowNanos(), state: .init(status: .queued, reason: "", events: []))
@@ -257,7 +257,7 @@ public final class TrainingJobs: Sendable {
     // MARK: - Worker
 
     private func work() {
-        let nice = Int32(context.settings().nice)
+        let nice = Int32(context.settings.current.nice)
         // On Linux the nice value is per thread, and `who = 0` is the calling thread.
         _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, nice)
         while true {

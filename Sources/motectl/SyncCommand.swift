@@ -42,13 +42,18 @@ struct SyncCommand: ParsableCommand {
     struct Now: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Drain the outbox now.")
         @OptionGroup var global: GlobalOptions
-        @Flag(name: .long, help: "Wait until the drain ends; exit 1 when rows are still pending after it.") var wait = false
+        @Flag(name: .long, help: "Wait until the drain ends (up to 10 minutes); exit 1 when rows are still pending after it.")
+        var wait = false
 
         func run() throws {
             let client = global.client()
-            // A drain of a long outbox may take minutes; moted bounds the wait itself.
-            if wait { client.timeoutSeconds = 600 }
-            let s = try CLIOutput.call(client, "POST", "/v1/sync" + (wait ? "?wait=true" : "")).json()
+            var s = try CLIOutput.call(client, "POST", "/v1/sync" + (wait ? "?wait=true" : "")).json()
+            // moted answers a waiting call before its request timeout, saying whether the
+            // drain ended; a long drain is waited for in several calls.
+            let until = SystemClock.monotonicNanos() + 600_000_000_000
+            while wait, s["drained"]?.boolValue == false, SystemClock.monotonicNanos() < until {
+                s = try CLIOutput.call(client, "POST", "/v1/sync?wait=true").json()
+            }
             SyncCommand.printStatus(s, json: global.output == .json)
             if wait, (s["pending"]?.int64Value ?? 0) > 0 { throw ExitCode(ExitStatus.apiError) }
         }

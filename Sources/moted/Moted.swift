@@ -42,8 +42,8 @@ struct Moted: AsyncParsableCommand {
         options.socketPath = socket
         options.logToStderr = logStderr
         if let logLevel {
-            guard let level = MoteConfig.LogLevelName(rawValue: logLevel) else {
-                throw ValidationError("--log-level must be one of \(MoteConfig.LogLevelName.allCases.map(\.rawValue).joined(separator: ", "))")
+            guard let level = DaemonSettings.LogLevel(rawValue: logLevel) else {
+                throw ValidationError("--log-level must be one of \(DaemonSettings.LogLevel.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             options.logLevel = level
         }

@@ -65,7 +65,7 @@ struct PushAndOnlineTests {
 
     @Test("too many rows in one push is 413")
     func rowLimit() throws {
-        var limits = MoteConfig.Features()
+        var limits = FeatureSettings()
         limits.maxPushRows = 2
         let store = try makeStore(limits: limits)
         #expect(throws: APIError.self) {

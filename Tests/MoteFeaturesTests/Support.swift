@@ -7,11 +7,11 @@ import Glibc
 #endif
 
 /// A feature store on a fresh state directory.
-func makeStore(_ definitions: String = sampleDefinitions, limits: MoteConfig.Features = MoteConfig.Features()) throws -> FeatureStore {
+func makeStore(_ definitions: String = sampleDefinitions, limits: FeatureSettings = FeatureSettings()) throws -> FeatureStore {
     var template = Array("/tmp/mote-features-XXXXXX".utf8CString)
     let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
     let storage = try Storage(directory: StateDirectory(root: dir), options: .init())
-    let store = try FeatureStore(storage: storage, limits: limits)
+    let store = try FeatureStore(storage: storage, settings: .fixed(limits))
     if !definitions.isEmpty { _ = try store.apply(toml: definitions, dryRun: false, uid: 0) }
     return store
 }
@@ -20,7 +20,7 @@ func makeStore(_ definitions: String = sampleDefinitions, limits: MoteConfig.Fea
 func reopen(_ store: FeatureStore) throws -> FeatureStore {
     let root = store.stateRoot
     let storage = try Storage(directory: StateDirectory(root: root), options: .init())
-    return try FeatureStore(storage: storage, limits: store.limits)
+    return try FeatureStore(storage: storage, settings: .fixed(store.limits))
 }
 
 let sampleDefinitions = """

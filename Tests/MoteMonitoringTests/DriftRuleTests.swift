@@ -18,7 +18,7 @@ struct DriftRuleTests {
 
     @Test("config overrides per model and feature: the feature's method and threshold win, a method that does not fit the kind falls back")
     func overrides() throws {
-        let config = try ConfigLoader.load(
+        let config = try MonitoringSettings.parse(
             """
             [monitoring]
             method = "wasserstein"
@@ -31,7 +31,7 @@ struct DriftRuleTests {
             [monitoring.models.failure.features."sensors:mode"]
             method = "ks"
             """
-        ).monitoring
+        )
         #expect(config.rule == .init(method: .wasserstein, threshold: 0.3))
         #expect(config.models["failure"]?.datasetShare == 0.25)
         #expect(config.models["failure"]?.features["sensors:temp"] == .init(method: .psi, threshold: 0.2))
@@ -55,7 +55,8 @@ struct DriftRuleTests {
 
     @Test("a threshold without a method is refused with the key named")
     func thresholdNeedsMethod() {
-        #expect(throws: ConfigLoader.Failure.self) { try ConfigLoader.load("[monitoring]\nthreshold = 0.2\n") }
-        #expect(throws: ConfigLoader.Failure.self) { try ConfigLoader.load("[monitoring]\nbucket = \"2h\"\nwindow = \"1h\"\n") }
+        #expect(throws: ConfigFailure.self) { try MonitoringSettings.parse("[monitoring]\nthreshold = 0.2\n") }
+        #expect(throws: ConfigFailure.self) { try MonitoringSettings.parse("[monitoring]\nbucket = \"2h\"\nwindow = \"1h\"\n") }
+        #expect(throws: ConfigFailure.self) { try MonitoringSettings.parse("[monitoring.models.m]\nthreshhold = 0.2\n") }
     }
 }

@@ -17,7 +17,7 @@ struct LiveProfileTests {
 
     @Test("a window is the merge of its buckets: counts, means and extremes equal those of all rows; samples stay bounded")
     func mergeEqualsWhole() throws {
-        let profiles = LiveProfiles { .init(windowNanos: 3600 * second, windowRows: 1_000_000, bucketNanos: 60 * second, liveSample: 100) }
+        let profiles = LiveProfiles(settings: .fixed(window(3600 * second, rows: 1_000_000, bucket: 60 * second, sample: 100)))
         var all: [Double] = []
         var records: [PredictionLog.Record] = []
         for i in 0..<5000 {
@@ -39,14 +39,14 @@ struct LiveProfileTests {
 
     @Test("old buckets leave the window by age, and whole oldest buckets by the row bound")
     func windowBounds() throws {
-        let byAge = LiveProfiles { .init(windowNanos: 600 * second, windowRows: 1_000_000, bucketNanos: 60 * second, liveSample: 50) }
+        let byAge = LiveProfiles(settings: .fixed(window(600 * second, rows: 1_000_000, bucket: 60 * second, sample: 50)))
         byAge.add((0..<100).map { Self.record(Int64($0) * second, [1], score: 0) })
         byAge.add((0..<10).map { Self.record(2000 * second + Int64($0), [2], score: 0) })
         let w1 = try #require(byAge.window(model: "m", version: 1, now: 2001 * second))
         #expect(w1.rows == 10)
         #expect(w1.inputs[0].min == 2)
 
-        let byRows = LiveProfiles { .init(windowNanos: 3600 * second, windowRows: 150, bucketNanos: 10 * second, liveSample: 50) }
+        let byRows = LiveProfiles(settings: .fixed(window(3600 * second, rows: 150, bucket: 10 * second, sample: 50)))
         byRows.add((0..<300).map { Self.record(Int64($0) * second, [Double($0)], score: 0) })
         let w2 = try #require(byRows.window(model: "m", version: 1, now: 300 * second))
         // Buckets of 10 rows: the newest ones holding at least 150 rows stay.
@@ -55,11 +55,21 @@ struct LiveProfileTests {
 
         // Heavy traffic within one time bucket: buckets also close at an eighth of the window's
         // rows, so the row bound still holds to that grain.
-        let busy = LiveProfiles { .init(windowNanos: 3600 * second, windowRows: 800, bucketNanos: 60 * second, liveSample: 50) }
+        let busy = LiveProfiles(settings: .fixed(window(3600 * second, rows: 800, bucket: 60 * second, sample: 50)))
         busy.add((0..<10_000).map { Self.record(Int64($0), [Double($0)], score: 0) })
         let w3 = try #require(busy.window(model: "m", version: 1, now: second))
         #expect(w3.rows >= 800 && w3.rows <= 900, "\(w3.rows)")
         #expect(w3.inputs[0].min >= 9000)
         #expect(byRows.window(model: "m", version: 2, now: 300 * second) == nil)
     }
+}
+
+/// Monitoring settings with the live-profile window of a test.
+func window(_ span: Int64, rows: Int, bucket: Int64, sample: Int) -> MonitoringSettings {
+    var s = MonitoringSettings()
+    s.windowNanos = span
+    s.windowRows = rows
+    s.bucketNanos = bucket
+    s.liveSample = sample
+    return s
 }

@@ -280,15 +280,21 @@ struct AuditRetentionTests {
         let f = try Fixture()
         for k in 0..<30 { _ = try f.registry.createExperiment(name: "e\(k)", actor: f.alice) }
         let now = SystemClock.nowNanos()
-        // Row bound: keep the newest 20, at most 4 per call.
+        // Row bound: keep the newest 20, at most 4 per transaction, one transaction per call.
+        var rowBound = RegistrySettings()
+        rowBound.auditMaxAgeNanos = 0
+        rowBound.auditMaxRows = 20
         var passes = 0
-        while try f.registry.trimAudit(now: now, maxAgeNanos: 0, maxRows: 20, batch: 4) > 0 { passes += 1 }
+        while try f.registry.trimAudit(now: now, settings: rowBound, batch: 4, maxPasses: 1) > 0 { passes += 1 }
         #expect(passes == 3)
         let kept = try f.registry.audit(limit: 100)
         #expect(kept.count == 20)
         #expect(kept.last?.subject == "experiment:e10")
-        // Age bound: everything is older than 1 ns from an hour ahead.
-        #expect(try f.registry.trimAudit(now: now + 3_600_000_000_000, maxAgeNanos: 1, maxRows: 1_000_000, batch: 100) == 20)
+        // Age bound: everything is older than 1 ns from an hour ahead; one call runs as many
+        // transactions of 3 as it takes.
+        var ageBound = RegistrySettings()
+        ageBound.auditMaxAgeNanos = 1
+        #expect(try f.registry.trimAudit(now: now + 3_600_000_000_000, settings: ageBound, batch: 3) == 20)
         #expect(try f.registry.audit(limit: 100).isEmpty)
         // The outbox is not the audit trail: untouched.
         #expect(try f.registry.outbox(limit: 100).total == 30)

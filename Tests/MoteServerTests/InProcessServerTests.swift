@@ -16,7 +16,7 @@ import Glibc
 @Suite("HTTP server", .serialized)
 struct InProcessServerTests {
     func withServer(
-        _ routes: [Route], limits: MoteConfig.Limits = MoteConfig.Limits(), access: MoteConfig.Access = MoteConfig.Access(),
+        _ routes: [Route], limits: LimitSettings = LimitSettings(), access: AccessSettings = AccessSettings(),
         _ body: (String) async throws -> Void
     ) async throws {
         try await withTestServer(routes, limits: limits, access: access, body)
@@ -51,7 +51,7 @@ struct InProcessServerTests {
 
     @Test("a handler slower than request_timeout gets 503 request_timeout; the connection stays usable")
     func requestTimeout() async throws {
-        var limits = MoteConfig.Limits()
+        var limits = LimitSettings()
         limits.requestTimeoutNanos = 200_000_000
         let slow = Route(.GET, "/slow", role: .none, .blocking { _ in
             usleep(800_000)

@@ -45,7 +45,7 @@ struct RouterTests {
 struct AccessPolicyTests {
     @Test("root is admin; uids get their highest role; others get the default")
     func roles() {
-        var access = MoteConfig.Access()
+        var access = AccessSettings()
         access.read = .init(uids: [1000, 1001])
         access.write = .init(uids: [1001])
         access.defaultRole = .none
@@ -59,7 +59,7 @@ struct AccessPolicyTests {
 
     @Test("groups are resolved by name; a missing group is a warning, not a grant")
     func groups() {
-        var access = MoteConfig.Access()
+        var access = AccessSettings()
         access.admin = .init(groups: ["root", "no-such-group-mote"])
         let policy = AccessPolicy(access)
         #expect(policy.warnings.count == 1)

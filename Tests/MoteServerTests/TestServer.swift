@@ -12,7 +12,7 @@ import Glibc
 /// Starts a server with `routes` on a temporary socket, runs `body` with its path, shuts down
 /// (also when `body` throws).
 func withTestServer(
-    _ routes: [Route], limits: MoteConfig.Limits = MoteConfig.Limits(), access: MoteConfig.Access = MoteConfig.Access(),
+    _ routes: [Route], limits: LimitSettings = LimitSettings(), access: AccessSettings = AccessSettings(),
     _ body: (String) async throws -> Void
 ) async throws {
     var template = Array("/tmp/mote-server-XXXXXX".utf8CString)

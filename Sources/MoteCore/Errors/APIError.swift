@@ -34,6 +34,8 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let bodyTooLarge: Code = "body_too_large"
         public static let headersTooLarge: Code = "headers_too_large"
         public static let invalidShape: Code = "invalid_shape"
+        public static let invalidParameter: Code = "invalid_parameter"
+        public static let unknownKey: Code = "unknown_key"
         public static let notReady: Code = "not_ready"
         public static let requestTimeout: Code = "request_timeout"
         public static let tooManyConnections: Code = "too_many_connections"

@@ -23,6 +23,12 @@ public enum JSONValue: Sendable, Equatable {
         return nil
     }
 
+    /// The boolean, when this is `true` or `false`.
+    public var boolValue: Bool? {
+        if case .bool(let b) = self { return b }
+        return nil
+    }
+
     /// The number as a Double, when this is a number.
     public var doubleValue: Double? {
         switch self {

@@ -4,12 +4,12 @@ extension DefinitionSet {
     /// Reads a definitions file (the TOML `motectl apply` takes). Errors name the key and line.
     /// Views get id 0 here; `DefinitionPlan` assigns ids against what is stored.
     /// `[[training_spec]]` tables may name views of `known` (the stored definitions) besides the file's.
-    public static func parse(toml text: String, known: DefinitionSet = DefinitionSet()) throws(ConfigLoader.Failure) -> DefinitionSet {
+    public static func parse(toml text: String, known: DefinitionSet = DefinitionSet()) throws(ConfigFailure) -> DefinitionSet {
         let root: TOMLTable
         do {
             root = try TOMLParser.parse(text)
         } catch {
-            throw ConfigLoader.Failure(key: "", line: error.line, message: error.message)
+            throw ConfigFailure(key: "", line: error.line, message: error.message)
         }
         let reader = TableReader(table: root, path: "")
         try reader.onlyKeys(["entity", "feature_view", "training_spec"])
@@ -102,7 +102,7 @@ extension DefinitionSet {
         return set
     }
 
-    private static func requiredName(_ t: TableReader, _ key: String) throws(ConfigLoader.Failure) -> String {
+    private static func requiredName(_ t: TableReader, _ key: String) throws(ConfigFailure) -> String {
         guard let name = try t.string(key, nonEmpty: true) else { throw t.failure(key, "a name is required") }
         guard DefinitionNames.isValid(name) else {
             throw t.failure(key, "'\(name)' is not a valid name (letters, digits, _ and -, at most \(DefinitionNames.maxLength))")

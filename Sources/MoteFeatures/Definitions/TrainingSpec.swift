@@ -105,7 +105,7 @@ public struct TrainingSpec: Sendable, Equatable {
 
 extension TrainingSpec {
     /// Reads one `[[training_spec]]` table, checking names against the views of `set`.
-    static func parse(_ t: TableReader, in set: DefinitionSet) throws(ConfigLoader.Failure) -> TrainingSpec {
+    static func parse(_ t: TableReader, in set: DefinitionSet) throws(ConfigFailure) -> TrainingSpec {
         try t.onlyKeys([
             "name", "model", "algorithm", "objective", "params", "label", "features", "window", "holdout", "schedule",
             "every", "min_new_labels", "retrain_on_drift", "retrain_min_interval", "promote",
@@ -137,7 +137,7 @@ extension TrainingSpec {
                 }
             }
         }
-        func reference(_ text: String, _ key: String) throws(ConfigLoader.Failure) -> (FeatureViewDefinition, FieldDefinition) {
+        func reference(_ text: String, _ key: String) throws(ConfigFailure) -> (FeatureViewDefinition, FieldDefinition) {
             let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
             guard parts.count == 2, let view = set.view(parts[0]) else {
                 throw t.failure(key, "'\(text)' must name a feature view of this file as view:field")

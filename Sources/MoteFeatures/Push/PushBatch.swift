@@ -24,7 +24,7 @@ public struct PushBatch: Sendable {
     /// Checks a Feast-shaped push body against the definitions. Any problem is a 422 that
     /// names the column and row; nothing is stored unless all rows are valid.
     public static func parse(
-        _ body: JSONValue, definitions: DefinitionSet, limits: MoteConfig.Features, now: Int64
+        _ body: JSONValue, definitions: DefinitionSet, limits: FeatureSettings, now: Int64
     ) throws(APIError) -> PushBatch {
         guard case .object(let object) = body else { throw .invalidShape("the body must be a JSON object") }
         for key in object.keys where !["feature_view", "push_source_name", "df", "to", "allow_registry_cache"].contains(key) {

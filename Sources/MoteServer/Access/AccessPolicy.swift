@@ -1,4 +1,4 @@
-public import MoteCore
+import MoteCore
 
 #if canImport(Glibc)
 import Glibc
@@ -16,7 +16,7 @@ public struct AccessPolicy: Sendable {
     /// Config problems that do not stop the daemon (a group name that does not exist).
     public let warnings: [String]
 
-    public init(_ access: MoteConfig.Access) {
+    public init(_ access: AccessSettings) {
         var uidRoles: [UInt32: Role] = [:]
         var gidRoles: [UInt32: Role] = [:]
         var warnings: [String] = []

@@ -213,31 +213,36 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         guard let route = flight.route else { return }
         let request = Request(
             method: flight.head.method, path: flight.path, query: flight.query, headers: flight.head.headers,
-            body: flight.body ?? Self.emptyBody, peer: peer, parameters: flight.parameters)
+            body: flight.body ?? Self.emptyBody, peer: peer, parameters: flight.parameters,
+            deadline: flight.started &+ UInt64(flight.requestTimeoutNanos))
+        let logger = context.logger
+        let loop = ctx.eventLoop
+        let future: EventLoopFuture<Response>
         switch route.handler {
         case .inline(let handler):
-            respond(Self.run(handler, request, logger: context.logger), flight, ctx)
+            respond(Self.run(handler, request, logger: logger), flight, ctx)
+            return
         case .blocking(let handler):
-            sequence &+= 1
-            let mine = sequence
-            state = .waiting(flight, sequence: mine)
-            let logger = context.logger
-            let loop = ctx.eventLoop
-            let future = context.threadPool.runIfActive(eventLoop: loop) { Self.run(handler, request, logger: logger) }
-            let timeout = loop.assumeIsolated().scheduleTask(in: .nanoseconds(flight.requestTimeoutNanos)) {
-                self.complete(
-                    .error(
-                        APIError(
-                            status: 503, code: .requestTimeout,
-                            message: "no answer within \(DurationText.format(nanos: flight.requestTimeoutNanos)) (limits.request_timeout)")),
-                    sequence: mine, ctx)
-            }
-            future.assumeIsolated().whenComplete { result in
-                timeout.cancel()
-                switch result {
-                case .success(let response): self.complete(response, sequence: mine, ctx)
-                case .failure: self.complete(.error(APIError(status: 503, code: .shuttingDown, message: "moted is shutting down")), sequence: mine, ctx)
-                }
+            future = context.threadPool.runIfActive(eventLoop: loop) { Self.run(handler, request, logger: logger) }
+        case .async(let handler):
+            future = loop.makeFutureWithTask { await Self.run(handler, request, logger: logger) }
+        }
+        sequence &+= 1
+        let mine = sequence
+        state = .waiting(flight, sequence: mine)
+        let timeout = loop.assumeIsolated().scheduleTask(in: .nanoseconds(flight.requestTimeoutNanos)) {
+            self.complete(
+                .error(
+                    APIError(
+                        status: 503, code: .requestTimeout,
+                        message: "no answer within \(DurationText.format(nanos: flight.requestTimeoutNanos)) (limits.request_timeout)")),
+                sequence: mine, ctx)
+        }
+        future.assumeIsolated().whenComplete { result in
+            timeout.cancel()
+            switch result {
+            case .success(let response): self.complete(response, sequence: mine, ctx)
+            case .failure: self.complete(.error(APIError(status: 503, code: .shuttingDown, message: "moted is shutting down")), sequence: mine, ctx)
             }
         }
     }
@@ -250,11 +255,27 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     static func run(_ handler: @Sendable (Request) throws -> Response, _ request: Request, logger: Logger) -> Response {
         do {
             return try handler(request)
-        } catch let error as APIError {
-            return .error(error)
-        } catch let error as JSONParser.Failure {
-            return .error(.badRequest("invalid JSON: \(error)", code: .invalidJSON))
         } catch {
+            return answer(error, request, logger: logger)
+        }
+    }
+
+    static func run(_ handler: @Sendable (Request) async throws -> Response, _ request: Request, logger: Logger) async -> Response {
+        do {
+            return try await handler(request)
+        } catch {
+            return answer(error, request, logger: logger)
+        }
+    }
+
+    /// The answer to an error a handler threw; anything but a known failure is our fault (500).
+    static func answer(_ error: any Error, _ request: Request, logger: Logger) -> Response {
+        switch error {
+        case let error as APIError:
+            return .error(error)
+        case let error as JSONParser.Failure:
+            return .error(.badRequest("invalid JSON: \(error)", code: .invalidJSON))
+        default:
             logger.error("request failed", metadata: ["path": "\(request.path)", "error": "\(error)"])
             return .error(.internalError("\(error)"))
         }

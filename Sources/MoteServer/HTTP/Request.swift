@@ -15,11 +15,16 @@ public struct Request: Sendable {
     public var peer: PeerIdentity
     /// Values of `{name}` path segments of the matched route.
     public var parameters: [String: String]
+    /// When the server gives up on this request and answers 503 `request_timeout`
+    /// (`SystemClock.monotonicNanos()` scale): a handler that waits should answer before it.
+    public var deadline: UInt64
 
     public init(
         method: HTTPMethod, path: String, query: Substring = "", headers: RequestHeaders = RequestHeaders(),
-        body: ByteBuffer = ByteBuffer(), peer: PeerIdentity = .unknown, parameters: [String: String] = [:]
+        body: ByteBuffer = ByteBuffer(), peer: PeerIdentity = .unknown, parameters: [String: String] = [:],
+        deadline: UInt64 = .max
     ) {
+        self.deadline = deadline
         self.method = method
         self.path = path
         self.query = query
@@ -43,7 +48,27 @@ public struct Request: Sendable {
     public func limit(default fallback: Int, maximum: Int) throws(APIError) -> Int {
         guard let text = queryValue("limit") else { return fallback }
         guard let value = Int(text), (1...maximum).contains(value) else {
-            throw APIError.invalidShape("'limit' must be 1 to \(maximum)")
+            throw APIError(status: 422, code: .invalidParameter, message: "'limit' must be 1 to \(maximum)")
+        }
+        return value
+    }
+
+    /// A yes/no query parameter: absent is false; `true`/`1` and `false`/`0` are read; any
+    /// other value is refused (422 `invalid_parameter`) rather than taken for false.
+    public func flag(_ name: String) throws(APIError) -> Bool {
+        switch queryValue(name) {
+        case nil, "false", "0": return false
+        case "true", "1", "": return true
+        case let other?: throw APIError(status: 422, code: .invalidParameter, message: "'\(name)' must be true or false, not '\(other)'")
+        }
+    }
+
+    /// An integer query parameter, or nil when absent; anything but an integer is refused
+    /// (422 `invalid_parameter`).
+    public func integer(_ name: String) throws(APIError) -> Int64? {
+        guard let text = queryValue(name) else { return nil }
+        guard let value = Int64(text) else {
+            throw APIError(status: 422, code: .invalidParameter, message: "'\(name)' must be an integer, not '\(text)'")
         }
         return value
     }

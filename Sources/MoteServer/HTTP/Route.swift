@@ -1,5 +1,5 @@
 public import NIOHTTP1
-public import MoteCore
+import MoteCore
 
 /// One endpoint: method, path pattern, the role it needs, and its handler.
 public struct Route: Sendable {
@@ -9,6 +9,9 @@ public struct Route: Sendable {
         case inline(@Sendable (Request) throws -> Response)
         /// Runs on the blocking thread pool (database, files), answered back on the event loop.
         case blocking(@Sendable (Request) throws -> Response)
+        /// Runs as a task that may wait without holding a thread (a long poll), answered
+        /// back on the event loop. It should answer before `request.deadline`.
+        case async(@Sendable (Request) async throws -> Response)
     }
 
     public var method: HTTPMethod

@@ -1,13 +1,13 @@
-public import MoteCore
+import MoteCore
 import Synchronization
 
 /// The server settings that a reload (SIGHUP) can change while connections stay open.
 /// Immutable and shared: a request takes a reference, not a copy.
 public final class ServerSettings: Sendable {
-    public let limits: MoteConfig.Limits
+    public let limits: LimitSettings
     public let policy: AccessPolicy
 
-    public init(limits: MoteConfig.Limits, policy: AccessPolicy) {
+    public init(limits: LimitSettings, policy: AccessPolicy) {
         self.limits = limits
         self.policy = policy
     }

@@ -1,16 +1,21 @@
 import MoteCore
+import MoteMonitoring
+import MoteServer
+import MoteStorage
+import MoteSync
+import MoteDaemon
 import Testing
 
-@Suite("config loader")
-struct ConfigLoaderTests {
+@Suite("config loading")
+struct ConfigLoadTests {
     @Test("an empty file gives the defaults")
     func defaults() throws {
-        #expect(try ConfigLoader.load("") == MoteConfig())
+        #expect(try MoteConfig.load("") == MoteConfig())
     }
 
     @Test("keys are read into the config")
     func reads() throws {
-        let config = try ConfigLoader.load(
+        let config = try MoteConfig.load(
             """
             [daemon]
             state_dir = "/srv/mote"
@@ -48,7 +53,7 @@ struct ConfigLoaderTests {
     ])
     func mistakes(text: String, key: String, line: Int) {
         do {
-            _ = try ConfigLoader.load(text)
+            _ = try MoteConfig.load(text)
             Issue.record("accepted \(text.debugDescription)")
         } catch {
             #expect(error.key == key)
@@ -60,6 +65,6 @@ struct ConfigLoaderTests {
     func shippedFile() throws {
         let path = String(#filePath.split(separator: "/Tests/")[0]) + "/etc/mote/moted.toml"
         let text = try FileSystem.readText(path)
-        #expect(try ConfigLoader.load(text) == MoteConfig())
+        #expect(try MoteConfig.load(text) == MoteConfig())
     }
 }

@@ -1,0 +1,110 @@
+public import MoteCore
+public import MoteFeatures
+public import MoteInference
+public import MoteMonitoring
+public import MoteRegistry
+public import MoteServer
+public import MoteStorage
+public import MoteSync
+public import MoteTraining
+
+/// moted's configuration: what `/etc/mote/moted.toml` says, with defaults for every key.
+/// Each section is owned, parsed and documented by its module; `etc/mote/moted.toml`
+/// lists every key.
+public struct MoteConfig: Sendable, Equatable {
+    public var daemon = DaemonSettings()
+    public var socket = SocketSettings()
+    public var limits = LimitSettings()
+    public var access = AccessSettings()
+    public var storage = StorageSettings()
+    public var features = FeatureSettings()
+    public var registry = RegistrySettings()
+    public var training = TrainingSettings()
+    public var inference = InferenceSettings()
+    public var monitoring = MonitoringSettings()
+    public var sync = SyncSettings()
+
+    public init() {}
+
+    /// Parses config text; every key the text leaves out keeps its default.
+    public static func load(_ text: String) throws(ConfigFailure) -> MoteConfig {
+        let root = TableReader(table: try TOMLTable.parse(settings: text), path: "")
+        var config = MoteConfig()
+        for section in sections {
+            guard let table = try root.table(section.name) else { continue }
+            try section.read(&config, table)
+            try table.finish()
+        }
+        try root.finish()
+        return config
+    }
+
+    /// Every section, in the order the file documents them.
+    static var sections: [Section] {
+        [
+            Section(\.daemon), Section(\.socket), Section(\.limits), Section(\.access), Section(\.storage), Section(\.features),
+            Section(\.registry), Section(\.training), Section(\.inference), Section(\.monitoring), Section(\.sync),
+        ]
+    }
+
+    /// The keys a reload cannot change in a running daemon: what they hold was used to build
+    /// something that lives until a restart (threads, files, the socket, loaded models).
+    /// Everything else is applied live.
+    static var restartOnly: [RestartKey] {
+        [
+            RestartKey("daemon.state_dir", \.daemon.stateDir),
+            RestartKey("daemon.event_loop_threads", \.daemon.eventLoopThreads),
+            RestartKey("daemon.blocking_threads", \.daemon.blockingThreads),
+            RestartKey("socket", \.socket),
+            RestartKey("storage", \.storage),
+            RestartKey("inference.preload", \.inference.preload),
+        ]
+    }
+
+    /// One `[section]`: its name and how it is read and compared.
+    struct Section {
+        let name: String
+        let read: (inout MoteConfig, TableReader) throws(ConfigFailure) -> Void
+        let differs: (MoteConfig, MoteConfig) -> Bool
+
+        init<S: SettingsSection>(_ path: WritableKeyPath<MoteConfig, S>) {
+            name = S.section
+            read = { (config: inout MoteConfig, table: TableReader) throws(ConfigFailure) in try config[keyPath: path].read(table) }
+            differs = { $0[keyPath: path] != $1[keyPath: path] }
+        }
+    }
+
+    /// A setting that needs a restart: a reload keeps its running value.
+    struct RestartKey {
+        let name: String
+        let differs: (MoteConfig, MoteConfig) -> Bool
+        let keep: (inout MoteConfig, MoteConfig) -> Void
+
+        init<V: Equatable>(_ name: String, _ path: WritableKeyPath<MoteConfig, V>) {
+            self.name = name
+            differs = { $0[keyPath: path] != $1[keyPath: path] }
+            keep = { $0[keyPath: path] = $1[keyPath: path] }
+        }
+    }
+}
+
+/// What a reload does with a new config: the config to run with (the new one, with the
+/// restart-only keys kept at their running values) and what changed, for the log.
+struct ConfigChange: Equatable {
+    /// The config the daemon runs with after the reload.
+    var applied: MoteConfig
+    /// Sections whose live settings changed.
+    var appliedLive: [String] = []
+    /// Restart-only keys whose new value waits for a restart.
+    var needsRestart: [String] = []
+
+    init(old: MoteConfig, new: MoteConfig) {
+        var applied = new
+        for key in MoteConfig.restartOnly where key.differs(old, new) {
+            needsRestart.append(key.name)
+            key.keep(&applied, old)
+        }
+        appliedLive = MoteConfig.sections.filter { $0.differs(old, applied) }.map(\.name)
+        self.applied = applied
+    }
+}
