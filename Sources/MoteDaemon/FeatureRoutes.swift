@@ -22,10 +22,10 @@ enum FeatureRoutes {
             }),
             Route(.POST, "/v1/apply", role: .admin, .blocking { request in
                 let body = try parse(request)
-                guard let toml = body["toml"]?.stringValue else { throw APIError.invalidShape("'toml' must hold the definitions file's text") }
+                guard let toml = body["toml"]?.stringValue else { throw DomainError.invalidShape("'toml' must hold the definitions file's text") }
                 var dryRun = false
                 if let flag = body["dry_run"] {
-                    guard case .bool(let b) = flag else { throw APIError.invalidShape("'dry_run' must be true or false") }
+                    guard case .bool(let b) = flag else { throw DomainError.invalidShape("'dry_run' must be true or false") }
                     dryRun = b
                 }
                 let outcome = try store.apply(toml: toml, dryRun: dryRun, uid: request.peer.uid)
@@ -85,7 +85,7 @@ enum FeatureRoutes {
             Route(.GET, "/v1/feature-views/{name}", role: .read, .blocking { request in
                 let applied = store.definitions
                 guard let name = request.parameter("name"), let view = applied.set.view(name) else {
-                    throw APIError.notFound("no feature view '\(request.parameter("name") ?? "")'")
+                    throw DomainError.notFound("no feature view '\(request.parameter("name") ?? "")'")
                 }
                 var w = JSONWriter(capacity: 1024)
                 try describe(view, applied.set, store, into: &w)
@@ -101,23 +101,21 @@ enum FeatureRoutes {
     }
 
     static func historical(_ body: JSONValue, store: FeatureStore) throws -> Response {
-        guard case .object(let object) = body else { throw APIError.invalidShape("the body must be a JSON object") }
-        for key in object.keys where !["entity_df", "features", "format", "full_feature_names"].contains(key) {
-            throw APIError.invalidShape("unknown key '\(key)' (known: entity_df, features, format, full_feature_names)")
-        }
+        guard case .object(let object) = body else { throw DomainError.invalidShape("the body must be a JSON object") }
+        try object.refuseUnknownKeys(["entity_df", "features", "format", "full_feature_names"])
         let names = (object["features"]?.arrayValue ?? []).compactMap(\.stringValue)
         var fullNames = false
         if let flag = object["full_feature_names"] {
-            guard case .bool(let b) = flag else { throw APIError.invalidShape("'full_feature_names' must be true or false") }
+            guard case .bool(let b) = flag else { throw DomainError.invalidShape("'full_feature_names' must be true or false") }
             fullNames = b
         }
         let format = object["format"]?.stringValue ?? "csv"
-        guard format == "csv" || format == "jsonl" else { throw APIError.invalidShape("'format' must be csv or jsonl") }
+        guard format == "csv" || format == "jsonl" else { throw DomainError.invalidShape("'format' must be csv or jsonl") }
         let definitions = store.definitions.set
         let features = try FeatureReference.resolve(names, in: definitions, fullNames: fullNames)
         let joinKeys = definitions.joinKeys(of: features[0].view)
         for f in features where definitions.joinKeys(of: f.view) != joinKeys {
-            throw APIError.invalidShape("features of one request must share their entity keys")
+            throw DomainError.invalidShape("features of one request must share their entity keys")
         }
         let frame = try EntityFrame.parse(
             object["entity_df"], joinKeys: joinKeys, keyTypes: definitions.keyTypes(of: features[0].view),

@@ -15,7 +15,7 @@ enum InferenceRoutes {
         _ server: ModelServer, registry: RegistryStore, store: FeatureStore, log: PredictionLog, metrics: InferenceMetrics,
         settings: Live<InferenceSettings>
     ) -> [Route] {
-        @Sendable func loaded(_ request: Request) throws(APIError) -> LoadedModel {
+        @Sendable func loaded(_ request: Request) throws(DomainError) -> LoadedModel {
             do {
                 return try server.model(request.parameter("model") ?? "", request.parameter("version"))
             } catch {
@@ -27,7 +27,7 @@ enum InferenceRoutes {
         @Sendable func counted(_ model: LoadedModel, _ body: () throws -> Response) throws -> Response {
             do {
                 return try body()
-            } catch let error as APIError {
+            } catch let error as DomainError {
                 metrics.failed(model: model.name, code: error.code.rawValue)
                 throw error
             } catch {
@@ -53,7 +53,7 @@ enum InferenceRoutes {
                 w.endObject()
                 return .json(w)
             } catch {
-                if error.status == 404 { return .error(error) }
+                if error.kind == .notFound { return .error(error) }
                 w.key("ready"); w.bool(false)
                 w.key("error"); w.string(error.message)
                 w.key("code"); w.string(error.code.rawValue)

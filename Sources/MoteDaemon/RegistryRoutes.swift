@@ -9,11 +9,11 @@ enum RegistryRoutes {
     static func routes(_ registry: RegistryStore, artifacts: ArtifactStore) -> [Route] {
         @Sendable func actor(_ request: Request) -> Actor { Actor(uid: request.peer.uid, pid: request.peer.pid) }
         @Sendable func object(_ request: Request) throws -> JSONObject {
-            guard case .object(let object) = try FeatureRoutes.parse(request) else { throw APIError.invalidShape("the body must be a JSON object") }
+            guard case .object(let object) = try FeatureRoutes.parse(request) else { throw DomainError.invalidShape("the body must be a JSON object") }
             return object
         }
         @Sendable func param(_ request: Request, _ name: String) throws -> String {
-            guard let value = request.parameter(name) else { throw APIError.badRequest("missing path parameter \(name)") }
+            guard let value = request.parameter(name) else { throw DomainError.invalidShape("missing path parameter \(name)") }
             return value
         }
         return [
@@ -26,9 +26,9 @@ enum RegistryRoutes {
             }),
             Route(.POST, "/v1/experiments", role: .write, .blocking { request in
                 let body = try object(request)
-                try only(body, ["name", "description", "tags"])
+                try body.refuseUnknownKeys(["name", "description", "tags"])
                 let experiment = try registry.createExperiment(
-                    name: try text(body, "name"), description: try optionalText(body, "description") ?? "", tags: try stringMap(body, "tags"),
+                    name: try body.requiredText("name"), description: try body.text("description") ?? "", tags: try stringMap(body, "tags"),
                     actor: actor(request))
                 return .json(wrap("experiment", experiment.json()), status: .created)
             }),
@@ -37,27 +37,27 @@ enum RegistryRoutes {
             }),
             Route(.POST, "/v1/runs", role: .write, .blocking { request in
                 let body = try object(request)
-                try only(body, ["experiment", "name", "tags", "source"])
+                try body.refuseUnknownKeys(["experiment", "name", "tags", "source"])
                 var source: JSONWriter?
                 if let value = body["source"] {
-                    guard case .object = value else { throw APIError.invalidShape("'source' must be an object") }
+                    guard case .object = value else { throw DomainError.invalidShape("'source' must be an object") }
                     var w = JSONWriter()
                     w.value(value)
                     source = w
                 }
                 let run = try registry.createRun(
-                    experiment: try text(body, "experiment"), name: try optionalText(body, "name"), tags: try stringMap(body, "tags"),
+                    experiment: try body.requiredText("experiment"), name: try body.text("name"), tags: try stringMap(body, "tags"),
                     source: source, actor: actor(request))
                 return .json(wrap("run", run.json()), status: .created)
             }),
             Route(.POST, "/v1/runs/search", role: .read, .blocking { request in
                 let body = try object(request)
-                try only(body, ["experiments", "filter", "order_by", "max_results"])
-                let experiments = try stringList(body, "experiments")
-                let filter = try RunFilter(try optionalText(body, "filter") ?? "")
-                let order = try stringList(body, "order_by")
+                try body.refuseUnknownKeys(["experiments", "filter", "order_by", "max_results"])
+                let experiments = try body.textList("experiments")
+                let filter = try RunFilter(try body.text("filter") ?? "")
+                let order = try body.textList("order_by")
                 let limit = Int(body["max_results"]?.int64Value ?? 1000)
-                guard (1...50_000).contains(limit) else { throw APIError.invalidShape("'max_results' must be 1 to 50000") }
+                guard (1...50_000).contains(limit) else { throw DomainError.invalidShape("'max_results' must be 1 to 50000") }
                 var w = JSONWriter(capacity: 4096)
                 w.beginObject(); w.key("runs"); w.beginArray()
                 for run in try registry.searchRuns(experiments: experiments, filter: filter, orderBy: order, limit: limit) { run.write(into: &w) }
@@ -76,15 +76,15 @@ enum RegistryRoutes {
             }),
             Route(.POST, "/v1/runs/{run}/log", role: .write, .blocking { request in
                 let body = try object(request)
-                try only(body, ["params", "metrics", "tags"])
+                try body.refuseUnknownKeys(["params", "metrics", "tags"])
                 let id = try param(request, "run")
                 let now = SystemClock.nowNanos() / 1_000_000
                 var metrics: [MetricPoint] = []
                 if let list = body["metrics"] {
-                    guard case .array(let items) = list else { throw APIError.invalidShape("'metrics' must be an array of {key, value, step, timestamp}") }
+                    guard case .array(let items) = list else { throw DomainError.invalidShape("'metrics' must be an array of {key, value, step, timestamp}") }
                     for (k, item) in items.enumerated() {
                         guard case .object(let m) = item, let key = m["key"]?.stringValue, let value = m["value"]?.doubleValue else {
-                            throw APIError.invalidShape("metrics[\(k)] must be {\"key\": text, \"value\": number, \"step\"?, \"timestamp\"?}")
+                            throw DomainError.invalidShape("metrics[\(k)] must be {\"key\": text, \"value\": number, \"step\"?, \"timestamp\"?}")
                         }
                         metrics.append(MetricPoint(key: key, value: value, step: m["step"]?.int64Value ?? 0, timestampMillis: m["timestamp"]?.int64Value ?? now))
                     }
@@ -94,16 +94,16 @@ enum RegistryRoutes {
             }),
             Route(.POST, "/v1/runs/{run}/artifacts", role: .write, .blocking { request in
                 let body = try object(request)
-                try only(body, ["path", "digest"])
+                try body.refuseUnknownKeys(["path", "digest"])
                 let id = try param(request, "run")
-                try registry.logArtifact(run: id, path: try text(body, "path"), digest: try text(body, "digest"), artifacts: artifacts, actor: actor(request))
+                try registry.logArtifact(run: id, path: try body.requiredText("path"), digest: try body.requiredText("digest"), artifacts: artifacts, actor: actor(request))
                 return .json(wrap("run", try registry.run(id).json()))
             }),
             Route(.POST, "/v1/runs/{run}/finish", role: .write, .blocking { request in
                 let body = try object(request)
-                try only(body, ["status"])
-                let statusText = try optionalText(body, "status") ?? "FINISHED"
-                guard let status = RunStatus(rawValue: statusText) else { throw APIError.invalidShape("'status' must be FINISHED, FAILED or KILLED") }
+                try body.refuseUnknownKeys(["status"])
+                let statusText = try body.text("status") ?? "FINISHED"
+                guard let status = RunStatus(rawValue: statusText) else { throw DomainError.invalidShape("'status' must be FINISHED, FAILED or KILLED") }
                 return .json(wrap("run", try registry.finishRun(try param(request, "run"), status: status, actor: actor(request)).json()))
             }),
             Route(.GET, "/v1/models", role: .read, .blocking { _ in
@@ -115,9 +115,9 @@ enum RegistryRoutes {
             }),
             Route(.POST, "/v1/models", role: .admin, .blocking { request in
                 let body = try object(request)
-                try only(body, ["name", "description", "tags"])
+                try body.refuseUnknownKeys(["name", "description", "tags"])
                 let model = try registry.createModel(
-                    name: try text(body, "name"), description: try optionalText(body, "description") ?? "", tags: try stringMap(body, "tags"),
+                    name: try body.requiredText("name"), description: try body.text("description") ?? "", tags: try stringMap(body, "tags"),
                     actor: actor(request))
                 return .json(wrap("model", model.json()), status: .created)
             }),
@@ -133,11 +133,11 @@ enum RegistryRoutes {
             }),
             Route(.POST, "/v1/models/{model}/versions", role: .admin, .blocking { request in
                 let body = try object(request)
-                try only(body, ["run_id", "artifact_digest", "format", "signature", "metrics", "description", "tags"])
+                try body.refuseUnknownKeys(["run_id", "artifact_digest", "format", "signature", "metrics", "description", "tags"])
                 let new = RegistryStore.NewVersion(
-                    runID: try optionalText(body, "run_id"), artifactDigest: try text(body, "artifact_digest"), format: try text(body, "format"),
+                    runID: try body.text("run_id"), artifactDigest: try body.requiredText("artifact_digest"), format: try body.requiredText("format"),
                     signature: body["signature"] ?? .object(JSONObject()), metrics: body["metrics"] ?? .object(JSONObject()),
-                    description: try optionalText(body, "description") ?? "", tags: try stringMap(body, "tags"))
+                    description: try body.text("description") ?? "", tags: try stringMap(body, "tags"))
                 let version = try registry.createVersion(model: try param(request, "model"), new, artifacts: artifacts, actor: actor(request))
                 return .json(wrap("version", version.json()), status: .created)
             }),
@@ -148,7 +148,7 @@ enum RegistryRoutes {
                 .json(try registry.export(model: try param(request, "model"), version: try param(request, "version"), artifacts: artifacts))
             }),
             Route(.DELETE, "/v1/models/{model}/versions/{version}", role: .admin, .blocking { request in
-                guard let number = Int(try param(request, "version")) else { throw APIError.badRequest("version must be a number") }
+                guard let number = Int(try param(request, "version")) else { throw DomainError.invalidShape("version must be a number") }
                 let model = try param(request, "model")
                 try registry.deleteVersion(model: model, number, artifacts: artifacts, actor: actor(request))
                 return .json(wrap("model", try registry.model(model).json()))
@@ -160,9 +160,9 @@ enum RegistryRoutes {
             }),
             Route(.PUT, "/v1/models/{model}/aliases/{alias}", role: .admin, .blocking { request in
                 let body = try object(request)
-                try only(body, ["version"])
+                try body.refuseUnknownKeys(["version"])
                 guard let number = body["version"]?.int64Value, let version = Int(exactly: number) else {
-                    throw APIError.invalidShape("'version' must be a version number")
+                    throw DomainError.invalidShape("'version' must be a version number")
                 }
                 let model = try param(request, "model")
                 let alias = try param(request, "alias")
@@ -240,36 +240,11 @@ enum RegistryRoutes {
         return w
     }
 
-    static func only(_ body: JSONObject, _ known: [String]) throws {
-        for key in body.keys where !known.contains(key) {
-            throw APIError.invalidShape("unknown key '\(key)' (known: \(known.joined(separator: ", ")))")
-        }
-    }
-
-    static func text(_ body: JSONObject, _ key: String) throws -> String {
-        guard let value = try optionalText(body, key) else { throw APIError.invalidShape("'\(key)' is required") }
-        return value
-    }
-
-    static func optionalText(_ body: JSONObject, _ key: String) throws -> String? {
-        guard let value = body[key], value != .null else { return nil }
-        guard let text = value.stringValue else { throw APIError.invalidShape("'\(key)' must be text") }
-        return text
-    }
-
-    static func stringList(_ body: JSONObject, _ key: String) throws -> [String] {
-        guard let value = body[key], value != .null else { return [] }
-        guard case .array(let items) = value else { throw APIError.invalidShape("'\(key)' must be an array of text") }
-        return try items.map { item in
-            guard let text = item.stringValue else { throw APIError.invalidShape("'\(key)' must be an array of text") }
-            return text
-        }
-    }
 
     /// `{"k": "v"}` (values may be numbers or booleans: written as their JSON text).
     static func pairs(_ body: JSONObject, _ key: String) throws -> [(String, String)] {
         guard let value = body[key], value != .null else { return [] }
-        guard case .object(let object) = value else { throw APIError.invalidShape("'\(key)' must be an object of key: value") }
+        guard case .object(let object) = value else { throw DomainError.invalidShape("'\(key)' must be an object of key: value") }
         return try object.map { member in
             switch member.value {
             case .string(let s): return (member.key, s)
@@ -277,7 +252,7 @@ enum RegistryRoutes {
                 var w = JSONWriter()
                 w.value(member.value)
                 return (member.key, String(decoding: w.bytes, as: UTF8.self))
-            default: throw APIError.invalidShape("'\(key)'.'\(member.key)' must be text, a number or a boolean")
+            default: throw DomainError.invalidShape("'\(key)'.'\(member.key)' must be text, a number or a boolean")
             }
         }
     }

@@ -14,7 +14,7 @@ enum SyncRoutes {
             // Async: a waiting caller holds no thread, and is answered before the request timeout.
             Route(.POST, "/v1/sync", role: .admin, .async { request in
                 guard settings.current.enabled else {
-                    throw APIError(status: 409, code: .conflict, message: "sync is off ([sync] enabled = false)")
+                    throw DomainError.conflict("sync is off ([sync] enabled = false)")
                 }
                 let wait = try request.flag("wait")
                 let target = worker.trigger()

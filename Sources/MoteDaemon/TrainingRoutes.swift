@@ -10,7 +10,7 @@ enum TrainingRoutes {
     static func routes(_ jobs: TrainingJobs, store: FeatureStore) -> [Route] {
         @Sendable func job(_ request: Request) throws -> TrainingJob {
             let id = request.parameter("id") ?? ""
-            guard let job = try jobs.job(id) else { throw APIError.notFound("no training job '\(id)'") }
+            guard let job = try jobs.job(id) else { throw DomainError.notFound("no training job '\(id)'") }
             return job
         }
         return [
@@ -25,28 +25,28 @@ enum TrainingRoutes {
                 return .json(w)
             }),
             Route(.POST, "/v1/training-jobs", role: .admin, .blocking { request in
-                guard case .object(let body) = try FeatureRoutes.parse(request) else { throw APIError.invalidShape("the body must be a JSON object") }
-                try RegistryRoutes.only(body, ["spec", "inline"])
+                guard case .object(let body) = try FeatureRoutes.parse(request) else { throw DomainError.invalidShape("the body must be a JSON object") }
+                try body.refuseUnknownKeys(["spec", "inline"])
                 let spec: TrainingSpec
-                if let name = try RegistryRoutes.optionalText(body, "spec") {
-                    guard body["inline"] == nil else { throw APIError.invalidShape("give 'spec' (a name) or 'inline' (TOML), not both") }
+                if let name = try body.text("spec") {
+                    guard body["inline"] == nil else { throw DomainError.invalidShape("give 'spec' (a name) or 'inline' (TOML), not both") }
                     guard let found = store.definitions.set.training(name) else {
-                        throw APIError.notFound("no training spec '\(name)'; apply one with [[training_spec]] (motectl apply -f FILE)")
+                        throw DomainError.notFound("no training spec '\(name)'; apply one with [[training_spec]] (motectl apply -f FILE)")
                     }
                     spec = found
-                } else if let toml = try RegistryRoutes.optionalText(body, "inline") {
+                } else if let toml = try body.text("inline") {
                     let parsed: DefinitionSet
                     do {
                         parsed = try DefinitionSet.parse(toml: toml, known: store.definitions.set)
                     } catch {
-                        throw APIError.invalidShape("inline spec: \(error)")
+                        throw DomainError.invalidShape("inline spec: \(error)")
                     }
                     guard parsed.trainings.count == 1, parsed.entities.isEmpty, parsed.views.isEmpty else {
-                        throw APIError.invalidShape("an inline spec is one [[training_spec]] table and nothing else")
+                        throw DomainError.invalidShape("an inline spec is one [[training_spec]] table and nothing else")
                     }
                     spec = parsed.trainings[0]
                 } else {
-                    throw APIError.invalidShape("give 'spec' (the name of an applied training spec) or 'inline' (one [[training_spec]] table in TOML)")
+                    throw DomainError.invalidShape("give 'spec' (the name of an applied training spec) or 'inline' (one [[training_spec]] table in TOML)")
                 }
                 let job = try jobs.submit(spec: spec, trigger: "api")
                 var w = JSONWriter()

@@ -47,7 +47,7 @@ public final class FeatureStore: Sendable {
         }
 
         /// The online read plan for a feature list, remembered per list (bounded).
-        public func resolveRead(_ names: [String], fullNames: Bool) throws(APIError) -> ResolvedRead {
+        public func resolveRead(_ names: [String], fullNames: Bool) throws(DomainError) -> ResolvedRead {
             let key = (fullNames ? "1" : "0") + names.joined(separator: "\u{0}")
             if let hit = resolved.withLock({ $0[key] }) { return hit }
             let references = try ResolvedRead.make(names, in: set, fullNames: fullNames, cache: cache)
@@ -155,7 +155,7 @@ public final class FeatureStore: Sendable {
         do {
             file = try DefinitionSet.parse(toml: toml, known: definitions.set)
         } catch {
-            throw APIError.invalidShape("definitions: \(error)")
+            throw DomainError.invalidShape("definitions: \(error)")
         }
         return try storage.registry.write { conn -> ApplyOutcome in
             let now = current.withLock { $0 }

@@ -11,11 +11,9 @@ import Synchronization
 public enum EntityPredict {
     public static func answer(
         _ body: JSONValue, model: LoadedModel, store: FeatureStore, now: Int64, maxRows: Int, log: PredictionLog? = nil, started: UInt64 = 0
-    ) throws(APIError) -> JSONWriter {
-        guard case .object(let object) = body else { throw .badRequest("the body must be a JSON object with 'entities'") }
-        for key in object.keys where !["entities", "on_missing", "id"].contains(key) {
-            throw .badRequest("unknown key '\(key)' (known: entities, on_missing, id)")
-        }
+    ) throws(DomainError) -> JSONWriter {
+        guard case .object(let object) = body else { throw .invalidShape("the body must be a JSON object with 'entities'") }
+        try object.refuseUnknownKeys(["entities", "on_missing", "id"])
         var useModel = false
         if let value = object["on_missing"] {
             guard case .string(let s) = value, s == "error" || s == "model" else { throw .invalidShape("'on_missing' is \"error\" or \"model\"") }
@@ -34,7 +32,7 @@ public enum EntityPredict {
             columns.append(column)
         }
         let rowCount = columns.first?.count ?? 0
-        guard rowCount <= maxRows else { throw APIError(status: 413, code: "too_many_rows", message: "\(rowCount) rows; the limit is \(maxRows) (inference.max_batch_rows)") }
+        guard rowCount <= maxRows else { throw DomainError.tooManyRows("\(rowCount) rows; the limit is \(maxRows) (inference.max_batch_rows)") }
         let keys = try EntityKey.keys(columns, names: plan.joinKeys, types: plan.keyTypes, label: "entities")
         let values = OnlineRead.values(plan: plan, keys: keys, now: now)
 

@@ -19,26 +19,24 @@ public struct InferRequest: Sendable {
 
     static let datatypes: Set<String> = ["BOOL", "UINT8", "UINT16", "UINT32", "UINT64", "INT8", "INT16", "INT32", "INT64", "FP16", "FP32", "FP64", "BYTES"]
 
-    /// Reads `body` for `model`; errors are 400 (not the protocol's shape) or 422 (does not fit
-    /// the model), naming the input.
-    public static func parse(_ body: JSONValue, model: LoadedModel, maxRows: Int) throws(APIError) -> InferRequest {
-        guard case .object(let object) = body else { throw .badRequest("the body must be a JSON object with 'inputs'") }
-        for key in object.keys where !["id", "parameters", "inputs", "outputs"].contains(key) {
-            throw .badRequest("unknown key '\(key)' (known: id, parameters, inputs, outputs)")
-        }
+    /// Reads `body` for `model`; a body that is not the protocol's shape or does not fit the
+    /// model is refused (`invalid_shape`, `unknown_key`), naming the input.
+    public static func parse(_ body: JSONValue, model: LoadedModel, maxRows: Int) throws(DomainError) -> InferRequest {
+        guard case .object(let object) = body else { throw .invalidShape("the body must be a JSON object with 'inputs'") }
+        try object.refuseUnknownKeys(["id", "parameters", "inputs", "outputs"])
         var id: String?
         if let value = object["id"] {
-            guard case .string(let s) = value else { throw .badRequest("'id' must be a string") }
+            guard case .string(let s) = value else { throw .invalidShape("'id' must be a string") }
             id = s
         }
-        if let p = object["parameters"], p.objectValue == nil { throw .badRequest("'parameters' must be an object") }
+        if let p = object["parameters"], p.objectValue == nil { throw .invalidShape("'parameters' must be an object") }
         var outputs: [String]?
         if let value = object["outputs"] {
-            guard case .array(let list) = value else { throw .badRequest("'outputs' must be an array of {\"name\": ...}") }
+            guard case .array(let list) = value else { throw .invalidShape("'outputs' must be an array of {\"name\": ...}") }
             var names: [String] = []
             let known = Set(model.bundle.outputs.map(\.name))
             for item in list {
-                guard let name = item["name"]?.stringValue else { throw .badRequest("each requested output needs a 'name'") }
+                guard let name = item["name"]?.stringValue else { throw .invalidShape("each requested output needs a 'name'") }
                 guard known.contains(name) else {
                     throw .invalidShape("model '\(model.name)' has no output '\(name)' (it has \(known.sorted().joined(separator: ", ")))")
                 }
@@ -47,7 +45,7 @@ public struct InferRequest: Sendable {
             outputs = names
         }
         guard case .array(let inputs)? = object["inputs"], !inputs.isEmpty else {
-            throw .badRequest("'inputs' must be a non-empty array of tensors {name, shape, datatype, data}")
+            throw .invalidShape("'inputs' must be a non-empty array of tensors {name, shape, datatype, data}")
         }
         var tensors: [Tensor] = []
         for (k, input) in inputs.enumerated() { tensors.append(try Tensor(input, index: k)) }
@@ -64,7 +62,7 @@ public struct InferRequest: Sendable {
                 throw .invalidShape("input '\(t.name)': a [N, F] tensor holds numbers; send string inputs one per input, named like them")
             }
             let n = t.shape[0]
-            guard n <= maxRows else { throw APIError(status: 413, code: "too_many_rows", message: "\(n) rows; the limit is \(maxRows) (inference.max_batch_rows)") }
+            guard n <= maxRows else { throw DomainError.tooManyRows("\(n) rows; the limit is \(maxRows) (inference.max_batch_rows)") }
             let values = try t.numbers()
             request.rowCount = n
             if model.numericPassThrough {
@@ -91,7 +89,7 @@ public struct InferRequest: Sendable {
             throw .invalidShape("input '\(features[missing].name)' is missing (model '\(model.name)' takes \(features.map(\.name).joined(separator: ", ")))")
         }
         let n = byPosition[0]!.shape[0]
-        guard n <= maxRows else { throw APIError(status: 413, code: "too_many_rows", message: "\(n) rows; the limit is \(maxRows) (inference.max_batch_rows)") }
+        guard n <= maxRows else { throw DomainError.tooManyRows("\(n) rows; the limit is \(maxRows) (inference.max_batch_rows)") }
         var columns: [[ModelInput]] = []
         for (position, tensor) in byPosition.enumerated() {
             guard let t = tensor else { continue }
@@ -126,25 +124,25 @@ struct Tensor {
     var datatype: String
     var data: [JSONValue]
 
-    init(_ value: JSONValue, index: Int) throws(APIError) {
-        guard case .object(let o) = value else { throw .badRequest("inputs[\(index)] must be an object {name, shape, datatype, data}") }
-        guard let name = o["name"]?.stringValue else { throw .badRequest("inputs[\(index)] needs a 'name'") }
-        guard case .array(let dims)? = o["shape"], !dims.isEmpty else { throw .badRequest("input '\(name)' needs a 'shape' array") }
+    init(_ value: JSONValue, index: Int) throws(DomainError) {
+        guard case .object(let o) = value else { throw .invalidShape("inputs[\(index)] must be an object {name, shape, datatype, data}") }
+        guard let name = o["name"]?.stringValue else { throw .invalidShape("inputs[\(index)] needs a 'name'") }
+        guard case .array(let dims)? = o["shape"], !dims.isEmpty else { throw .invalidShape("input '\(name)' needs a 'shape' array") }
         var shape: [Int] = []
         for d in dims {
-            guard let v = d.int64Value, v >= 0, v <= Int64(Int32.max) else { throw .badRequest("input '\(name)': shape holds non-negative integers") }
+            guard let v = d.int64Value, v >= 0, v <= Int64(Int32.max) else { throw .invalidShape("input '\(name)': shape holds non-negative integers") }
             shape.append(Int(v))
         }
-        guard let datatype = o["datatype"]?.stringValue else { throw .badRequest("input '\(name)' needs a 'datatype'") }
+        guard let datatype = o["datatype"]?.stringValue else { throw .invalidShape("input '\(name)' needs a 'datatype'") }
         guard InferRequest.datatypes.contains(datatype) else {
-            throw .badRequest("input '\(name)': datatype '\(datatype)' is not an Open Inference Protocol datatype")
+            throw .invalidShape("input '\(name)': datatype '\(datatype)' is not an Open Inference Protocol datatype")
         }
-        guard case .array(let nested)? = o["data"] else { throw .badRequest("input '\(name)' needs 'data' (an array)") }
+        guard case .array(let nested)? = o["data"] else { throw .invalidShape("input '\(name)' needs 'data' (an array)") }
         var flat: [JSONValue] = []
-        func flatten(_ items: [JSONValue], _ depth: Int) throws(APIError) {
+        func flatten(_ items: [JSONValue], _ depth: Int) throws(DomainError) {
             for item in items {
                 if case .array(let inner) = item {
-                    guard depth < 8 else { throw .badRequest("input '\(name)': data nested too deeply") }
+                    guard depth < 8 else { throw .invalidShape("input '\(name)': data nested too deeply") }
                     try flatten(inner, depth + 1)
                 } else {
                     flat.append(item)
@@ -163,7 +161,7 @@ struct Tensor {
     }
 
     /// Numbers (bools as 0/1; null as NaN = missing).
-    func numbers() throws(APIError) -> [Double] {
+    func numbers() throws(DomainError) -> [Double] {
         var out: [Double] = []
         out.reserveCapacity(data.count)
         for (k, v) in data.enumerated() {
@@ -178,7 +176,7 @@ struct Tensor {
         return out
     }
 
-    func strings() throws(APIError) -> [ModelInput] {
+    func strings() throws(DomainError) -> [ModelInput] {
         var out: [ModelInput] = []
         for (k, v) in data.enumerated() {
             switch v {

@@ -37,7 +37,7 @@ public final class ModelServer: Sendable {
 
     /// The model to serve for `reference`: nil means `champion`, else the newest version; a
     /// number or an alias names a version.
-    public func model(_ name: String, _ reference: String? = nil) throws(APIError) -> LoadedModel {
+    public func model(_ name: String, _ reference: String? = nil) throws(DomainError) -> LoadedModel {
         if reference == nil, let loaded = state.withLock({ $0.defaults[name] }) { return loaded }
         let version: ModelVersion
         do {
@@ -48,10 +48,10 @@ public final class ModelServer: Sendable {
             } else {
                 version = try registry.resolve(model: name, "latest")
             }
-        } catch let error as APIError {
+        } catch let error as DomainError {
             throw error
         } catch {
-            throw APIError.internalError("\(error)")
+            throw DomainError.internalError("\(error)")
         }
         let key = "\(name)@\(version.version)"
         if let cached = state.withLock({ $0.versions[key] ?? ($0.defaults[name]?.version == version.version ? $0.defaults[name] : nil) }) {
@@ -88,10 +88,10 @@ public final class ModelServer: Sendable {
     }
 
     /// Reads, checks (digest and bundle) and prepares a version.
-    func load(_ name: String, _ version: ModelVersion) throws(APIError) -> LoadedModel {
+    func load(_ name: String, _ version: ModelVersion) throws(DomainError) -> LoadedModel {
         let key = "\(name)@\(version.version)"
         if let reason = state.withLock({ $0.refused[key] }) {
-            throw APIError(status: 503, code: "model_unavailable", message: "model '\(name)' version \(version.version) cannot be served: \(reason)")
+            throw DomainError(.unavailable, "model_unavailable", "model '\(name)' version \(version.version) cannot be served: \(reason)")
         }
         let bytes = try artifacts.read(version.artifactDigest)
         do {
@@ -102,7 +102,7 @@ public final class ModelServer: Sendable {
             logger.error(
                 "model version refused: \(error.message)",
                 metadata: ["event": "model_refused", "model": "\(name)", "version": "\(version.version)"])
-            throw APIError(status: 503, code: "model_unavailable", message: "model '\(name)' version \(version.version) cannot be served: \(error.message)")
+            throw DomainError(.unavailable, "model_unavailable", "model '\(name)' version \(version.version) cannot be served: \(error.message)")
         }
     }
 

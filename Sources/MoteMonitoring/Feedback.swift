@@ -32,18 +32,16 @@ public final class FeedbackStore: Sendable {
     /// Handles a feedback body; answers `{"stored", "not_found", "results": [...]}`.
     public func record(
         _ body: JSONValue, server: ModelServer, store: FeatureStore, now: Int64, maxRows: Int
-    ) throws(APIError) -> JSONWriter {
+    ) throws(DomainError) -> JSONWriter {
         guard case .object(let object) = body else { throw .invalidShape("the body must be a JSON object") }
-        for key in object.keys where !["model", "labels", "feature_view", "field"].contains(key) {
-            throw .badRequest("unknown key '\(key)' (known: model, labels, feature_view, field)")
-        }
+        try object.refuseUnknownKeys(["model", "labels", "feature_view", "field"])
         let modelName = object["model"]?.stringValue
         if object["model"] != nil, modelName == nil { throw .invalidShape("'model' must be a model name") }
         guard case .array(let items)? = object["labels"], !items.isEmpty else {
             throw .invalidShape("'labels' must be a non-empty array of {prediction_id, label} or {entity, timestamp, label}")
         }
         guard items.count <= maxRows else {
-            throw APIError(status: 413, code: "too_many_rows", message: "\(items.count) labels in one request; at most \(maxRows) (inference.max_batch_rows)")
+            throw DomainError.tooManyRows("\(items.count) labels in one request; at most \(maxRows) (inference.max_batch_rows)")
         }
         let labelView = try labelTarget(object, store: store)
 
@@ -51,9 +49,7 @@ public final class FeedbackStore: Sendable {
         var bundles: [String: LoadedModel] = [:]
         for (row, item) in items.enumerated() {
             guard case .object(let o) = item else { throw .invalidShape("labels[\(row)] must be an object") }
-            for key in o.keys where !["prediction_id", "entity", "timestamp", "label"].contains(key) {
-                throw .badRequest("labels[\(row)]: unknown key '\(key)' (known: prediction_id, entity, timestamp, label)")
-            }
+            try o.refuseUnknownKeys(["prediction_id", "entity", "timestamp", "label"], at: "labels[\(row)]")
             guard let label = o["label"], label != .null else { throw .invalidShape("labels[\(row)]: 'label' is required") }
             var found: Prediction?
             if let id = o["prediction_id"] {
@@ -154,7 +150,7 @@ public final class FeedbackStore: Sendable {
         return nil
     }
 
-    private func entityKey(_ entity: JSONObject, row: Int) throws(APIError) -> String {
+    private func entityKey(_ entity: JSONObject, row: Int) throws(DomainError) -> String {
         // Several join keys in the order given (the order a prediction request gives them).
         let parts = entity.members.map { (_, v) -> String? in
             switch v {
@@ -171,17 +167,17 @@ public final class FeedbackStore: Sendable {
     /// A logged prediction as feedback needs it.
     typealias Prediction = (id: String, model: String, version: Int, at: Int64, key: String?)
 
-    private func lookup(id: String) throws(APIError) -> Prediction? {
+    private func lookup(id: String) throws(DomainError) -> Prediction? {
         try firstPrediction("SELECT id, model, version, at_ns, entity_key FROM predictions WHERE id = ?", [.text(id)])
     }
 
-    private func lookup(model: String, entityKey: String, atOrBefore at: Int64) throws(APIError) -> Prediction? {
+    private func lookup(model: String, entityKey: String, atOrBefore at: Int64) throws(DomainError) -> Prediction? {
         try firstPrediction(
             "SELECT id, model, version, at_ns, entity_key FROM predictions WHERE entity_key = ? AND at_ns <= ? AND model = ? ORDER BY at_ns DESC LIMIT 1",
             [.text(entityKey), .integer(at), .text(model)])
     }
 
-    private func firstPrediction(_ sql: String, _ values: [SQLiteValue]) throws(APIError) -> Prediction? {
+    private func firstPrediction(_ sql: String, _ values: [SQLiteValue]) throws(DomainError) -> Prediction? {
         do {
             return try database.read { conn in
                 let s = try conn.cached(sql)
@@ -195,7 +191,7 @@ public final class FeedbackStore: Sendable {
     }
 
     /// Stores labels (a label given again for the same prediction replaces the first).
-    private func save(_ rows: [Resolved], now: Int64) throws(APIError) -> Int {
+    private func save(_ rows: [Resolved], now: Int64) throws(DomainError) -> Int {
         guard !rows.isEmpty else { return 0 }
         do {
             try database.write { conn in
@@ -214,7 +210,7 @@ public final class FeedbackStore: Sendable {
         return rows.count
     }
 
-    private func labelTarget(_ object: JSONObject, store: FeatureStore) throws(APIError) -> (view: FeatureViewDefinition, field: String)? {
+    private func labelTarget(_ object: JSONObject, store: FeatureStore) throws(DomainError) -> (view: FeatureViewDefinition, field: String)? {
         guard let viewValue = object["feature_view"] else {
             if object["field"] != nil { throw .invalidShape("'field' needs 'feature_view'") }
             return nil
@@ -236,7 +232,7 @@ public final class FeedbackStore: Sendable {
 
     /// The labels as a push to the labels view, at the prediction's time and entity (each
     /// label must come from an entity-key prediction).
-    private func labelPush(_ rows: [Resolved], view: FeatureViewDefinition, field: String, store: FeatureStore, now: Int64) throws(APIError) -> PushBatch {
+    private func labelPush(_ rows: [Resolved], view: FeatureViewDefinition, field: String, store: FeatureStore, now: Int64) throws(DomainError) -> PushBatch {
         let set = store.definitions.set
         let joinKeys = set.joinKeys(of: view)
         let keyTypes = set.keyTypes(of: view)

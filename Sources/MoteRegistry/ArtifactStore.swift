@@ -52,19 +52,17 @@ public struct ArtifactStore: Sendable {
 
     /// The bytes of `digest`, refused when the file is missing or its content no longer
     /// hashes to the digest (a corrupted artifact is never loaded).
-    public func read(_ digest: String) throws(APIError) -> [UInt8] {
-        guard ArtifactStore.isDigest(digest) else { throw .badRequest("'\(digest)' is not a SHA-256 digest (64 lowercase hex characters)") }
+    public func read(_ digest: String) throws(DomainError) -> [UInt8] {
+        guard ArtifactStore.isDigest(digest) else { throw .invalidShape("'\(digest)' is not a SHA-256 digest (64 lowercase hex characters)") }
         let bytes: [UInt8]
         do {
             bytes = try FileSystem.readBytes(path(digest))
         } catch {
-            throw APIError(status: 404, code: .notFound, message: "artifact \(digest) is missing from \(directory.artifactsDirectory)")
+            throw DomainError.notFound("artifact \(digest) is missing from \(directory.artifactsDirectory)")
         }
         let actual = SHA256.hex(of: bytes)
         guard actual == digest else {
-            throw APIError(
-                status: 500, code: "artifact_corrupt",
-                message: "artifact \(digest) is corrupt: its content hashes to \(actual); restore it (motectl models import) or register a new version")
+            throw DomainError(.internalFault, "artifact_damaged", "artifact \(digest) is corrupt: its content hashes to \(actual); restore it (motectl models import) or register a new version")
         }
         return bytes
     }

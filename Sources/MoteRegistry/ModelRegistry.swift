@@ -40,7 +40,7 @@ extension RegistryStore {
         let now = SystemClock.nowNanos()
         return try change(actor) { conn, log in
             if try conn.count("SELECT count(*) FROM models WHERE name = ?", [.text(name)]) > 0 {
-                throw APIError(status: 409, code: .conflict, message: "model '\(name)' exists")
+                throw DomainError.conflict("model '\(name)' exists")
             }
             try conn.cached("INSERT INTO models (name, description, created_ns, updated_ns) VALUES (?, ?, ?, ?)")
                 .run([.text(name), .text(description), .integer(now), .integer(now)])
@@ -102,7 +102,7 @@ extension RegistryStore {
             throw RegistryNames.invalid("'artifact_digest' must be a SHA-256 digest (64 lowercase hex characters)")
         }
         guard artifacts.exists(new.artifactDigest) else {
-            throw APIError.notFound("no artifact \(new.artifactDigest) in the artifact store")
+            throw DomainError.notFound("no artifact \(new.artifactDigest) in the artifact store")
         }
         try RegistryNames.checkName(new.format, "format")
         let now = SystemClock.nowNanos()
@@ -157,7 +157,7 @@ extension RegistryStore {
                 return try loadVersion(conn, model.name, number)
             }
             guard let number = model.aliases[reference] else {
-                throw APIError.notFound("model '\(model.name)' has no version or alias '\(reference)'")
+                throw DomainError.notFound("model '\(model.name)' has no version or alias '\(reference)'")
             }
             return try loadVersion(conn, model.name, number)
         }
@@ -207,7 +207,7 @@ extension RegistryStore {
         try change(actor) { conn, log in
             _ = try loadModel(conn, name)
             guard let before = try aliasTarget(conn, name, alias) else {
-                throw APIError.notFound("model '\(name)' has no alias '\(alias)'")
+                throw DomainError.notFound("model '\(name)' has no alias '\(alias)'")
             }
             try conn.cached("DELETE FROM model_aliases WHERE model = ? AND alias = ?").run([.text(name), .text(alias)])
             log.audit("alias.delete", "model:\(name)@\(alias)", before: aliasJSON(before))
@@ -228,7 +228,7 @@ extension RegistryStore {
         guard let last = history.first, last.action == "alias.set", let before = last.before,
             case .object(let object)? = try? JSONParser.parse(Array(before.utf8)), let to = object["version"]?.int64Value
         else {
-            throw APIError(status: 409, code: .conflict, message: "'\(alias)' of model '\(name)' has no earlier version to go back to")
+            throw DomainError.conflict("'\(alias)' of model '\(name)' has no earlier version to go back to")
         }
         let from = try setAlias(model: name, alias: alias, version: Int(to), actor: actor)
         return (from ?? 0, Int(to))
@@ -249,7 +249,7 @@ extension RegistryStore {
         return w
     }
 
-    func checkModelTags(_ tags: [String: String]) throws(APIError) {
+    func checkModelTags(_ tags: [String: String]) throws(DomainError) {
         for (key, value) in tags {
             try RegistryNames.checkKey(key, "tag")
             try RegistryNames.checkValue(value, limit: RegistryNames.maxModelTagValueLength, "tag '\(key)' value")
@@ -261,7 +261,7 @@ extension RegistryStore {
         statement.bind([.text(name)])
         guard try statement.step() else {
             statement.reset()
-            throw APIError.notFound("no model '\(name)'")
+            throw DomainError.notFound("no model '\(name)'")
         }
         var model = RegisteredModel(
             name: name, description: statement.text(0) ?? "", tags: [:], aliases: [:], latestVersion: nil,
@@ -285,7 +285,7 @@ extension RegistryStore {
         statement.bind([.text(model), .integer(Int64(number))])
         guard try statement.step() else {
             statement.reset()
-            throw APIError.notFound("model '\(model)' has no version \(number)")
+            throw DomainError.notFound("model '\(model)' has no version \(number)")
         }
         var version = ModelVersion(
             model: model, version: number, runID: statement.isNull(0) ? nil : statement.text(0), artifactDigest: statement.text(1) ?? "",

@@ -36,18 +36,18 @@ extension RegistryStore {
     /// on the other box, so it is kept as the tag `mote.source_run_id`.
     public func importVersion(_ document: JSONValue, model: String? = nil, artifacts: ArtifactStore, actor: Actor) throws -> ModelVersion {
         guard case .object(let root) = document, root["mote_export"]?.int64Value == Int64(RegistryStore.exportFormat) else {
-            throw APIError.invalidShape("not a mote model export (expected \"mote_export\": \(RegistryStore.exportFormat))")
+            throw DomainError.invalidShape("not a mote model export (expected \"mote_export\": \(RegistryStore.exportFormat))")
         }
         guard case .object(let version)? = root["version"], case .object(let artifact)? = root["artifact"],
             let digest = artifact["sha256"]?.stringValue, let text = artifact["base64"]?.stringValue
-        else { throw APIError.invalidShape("the export lacks 'version' or 'artifact' {sha256, base64}") }
-        guard let bytes = Base64.decode(text) else { throw APIError.invalidShape("the export's artifact is not valid base64") }
+        else { throw DomainError.invalidShape("the export lacks 'version' or 'artifact' {sha256, base64}") }
+        guard let bytes = Base64.decode(text) else { throw DomainError.invalidShape("the export's artifact is not valid base64") }
         let actual = SHA256.hex(of: bytes)
         guard actual == digest else {
-            throw APIError(status: 422, code: "artifact_corrupt", message: "the exported artifact hashes to \(actual), not \(digest): the file is damaged")
+            throw DomainError(.invalid, "artifact_corrupt", "the exported artifact hashes to \(actual), not \(digest): the file is damaged")
         }
-        guard let name = model ?? root["model"]?.stringValue else { throw APIError.invalidShape("the export names no model") }
-        guard let format = version["format"]?.stringValue else { throw APIError.invalidShape("the export's version has no format") }
+        guard let name = model ?? root["model"]?.stringValue else { throw DomainError.invalidShape("the export names no model") }
+        guard let format = version["format"]?.stringValue else { throw DomainError.invalidShape("the export's version has no format") }
         var tags: [String: String] = [:]
         if case .object(let t)? = version["tags"] { for member in t { if let v = member.value.stringValue { tags[member.key] = v } } }
         if let run = version["run_id"]?.stringValue { tags["mote.source_run_id"] = run }
@@ -67,7 +67,7 @@ extension RegistryStore {
         try change(actor) { conn, log in
             let version = try loadVersion(conn, model, number)
             guard version.aliases.isEmpty else {
-                throw APIError(status: 409, code: .conflict, message: "version \(number) of '\(model)' is \(version.aliases.joined(separator: ", ")); move or remove the alias first")
+                throw DomainError.conflict("version \(number) of '\(model)' is \(version.aliases.joined(separator: ", ")); move or remove the alias first")
             }
             try conn.cached("DELETE FROM model_version_tags WHERE model = ? AND version = ?").run([.text(model), .integer(Int64(number))])
             try conn.cached("DELETE FROM model_versions WHERE model = ? AND version = ?").run([.text(model), .integer(Int64(number))])

@@ -19,7 +19,7 @@ public enum RegistryNames {
 
     /// A param, metric or tag key: `^[/\w.\- ]*$`, non-empty, at most 250 characters, and not
     /// a path that normalises to something else (`a/../b`, `./a`, `a/`).
-    public static func checkKey(_ key: String, _ what: String) throws(APIError) {
+    public static func checkKey(_ key: String, _ what: String) throws(DomainError) {
         guard !key.isEmpty else { throw invalid("\(what) key must not be empty") }
         guard key.utf8.count <= maxKeyLength else { throw invalid("\(what) key '\(key.prefix(40))...' is longer than \(maxKeyLength) characters") }
         for scalar in key.unicodeScalars where !isWord(scalar) && !"/.- ".unicodeScalars.contains(scalar) {
@@ -31,13 +31,13 @@ public enum RegistryNames {
     }
 
     /// A value no longer than `limit` UTF-8 bytes.
-    public static func checkValue(_ value: String, limit: Int, _ what: String) throws(APIError) {
+    public static func checkValue(_ value: String, limit: Int, _ what: String) throws(DomainError) {
         guard value.utf8.count <= limit else { throw invalid("\(what) is \(value.utf8.count) bytes; the limit is \(limit)") }
     }
 
     /// An experiment, run or registered model name: non-empty, at most 256 bytes, no control
     /// characters; model names also without `/` (they name paths on the central host).
-    public static func checkName(_ name: String, _ what: String, allowSlash: Bool = true) throws(APIError) {
+    public static func checkName(_ name: String, _ what: String, allowSlash: Bool = true) throws(DomainError) {
         guard !name.isEmpty, !name.allSatisfy({ $0 == " " }) else { throw invalid("\(what) name must not be empty") }
         guard name.utf8.count <= maxNameLength else { throw invalid("\(what) name is longer than \(maxNameLength) bytes") }
         for scalar in name.unicodeScalars where scalar.value < 0x20 || scalar.value == 0x7F || (!allowSlash && scalar == "/") {
@@ -47,7 +47,7 @@ public enum RegistryNames {
 
     /// An alias: `^[\w\-]*$`, non-empty, not `latest` and not `v<digits>` (both reserved:
     /// MLflow resolves them to versions).
-    public static func checkAlias(_ alias: String) throws(APIError) {
+    public static func checkAlias(_ alias: String) throws(DomainError) {
         guard !alias.isEmpty else { throw invalid("alias must not be empty") }
         guard alias.utf8.count <= maxNameLength else { throw invalid("alias is longer than \(maxNameLength) bytes") }
         for scalar in alias.unicodeScalars where !isWord(scalar) && scalar != "-" {
@@ -83,7 +83,7 @@ public enum RegistryNames {
         return joined.isEmpty ? "." : joined
     }
 
-    static func invalid(_ message: String) -> APIError {
-        APIError(status: 400, code: "invalid_parameter", message: message)
+    static func invalid(_ message: String) -> DomainError {
+        DomainError.invalidParameter(message)
     }
 }

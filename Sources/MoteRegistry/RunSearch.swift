@@ -19,7 +19,7 @@ public struct RunFilter: Sendable {
     var clauses: [Clause] = []
 
     /// Parses a filter; an empty string matches every run.
-    public init(_ text: String) throws(APIError) {
+    public init(_ text: String) throws(DomainError) {
         var rest = Substring(text)
         while true {
             skipSpaces(&rest)
@@ -37,7 +37,7 @@ public struct RunFilter: Sendable {
         }
     }
 
-    static func field(_ rest: inout Substring) throws(APIError) -> Field {
+    static func field(_ rest: inout Substring) throws(DomainError) -> Field {
         guard let dot = rest.firstIndex(of: ".") else { throw RegistryNames.invalid("filter: expected metrics., params., tags. or attributes. at '\(rest.prefix(20))'") }
         let kind = rest[..<dot].lowercased()
         rest = rest[rest.index(after: dot)...]
@@ -67,7 +67,7 @@ public struct RunFilter: Sendable {
         }
     }
 
-    static func op(_ rest: inout Substring) throws(APIError) -> Op {
+    static func op(_ rest: inout Substring) throws(DomainError) -> Op {
         for op in [Op.le, .ge, .ne, .eq, .lt, .gt] where rest.hasPrefix(op.rawValue) {
             rest = rest.dropFirst(op.rawValue.count)
             return op
@@ -75,7 +75,7 @@ public struct RunFilter: Sendable {
         throw RegistryNames.invalid("filter: expected a comparison (= != < <= > >=) at '\(rest.prefix(20))'")
     }
 
-    static func operand(_ rest: inout Substring) throws(APIError) -> Operand {
+    static func operand(_ rest: inout Substring) throws(DomainError) -> Operand {
         if let quote = rest.first, quote == "'" || quote == "\"" {
             rest = rest.dropFirst()
             guard let end = rest.firstIndex(of: quote) else { throw RegistryNames.invalid("filter: unclosed quote") }

@@ -61,7 +61,7 @@ extension RegistryStore {
         let now = SystemClock.nowNanos()
         return try change(actor) { conn, log in
             if try conn.count("SELECT count(*) FROM experiments WHERE name = ?", [.text(name)]) > 0 {
-                throw APIError(status: 409, code: .conflict, message: "experiment '\(name)' exists")
+                throw DomainError.conflict("experiment '\(name)' exists")
             }
             try conn.cached("INSERT INTO experiments (name, description, created_ns) VALUES (?, ?, ?)")
                 .run([.text(name), .text(description), .integer(now)])
@@ -98,7 +98,7 @@ extension RegistryStore {
         statement.bind([byID ? .integer(Int64(reference) ?? -1) : .text(reference)])
         guard try statement.step() else {
             statement.reset()
-            throw APIError.notFound("no experiment '\(reference)'")
+            throw DomainError.notFound("no experiment '\(reference)'")
         }
         var experiment = Experiment(
             id: statement.int64(0), name: statement.text(1) ?? "", description: statement.text(2) ?? "", tags: [:],
@@ -165,10 +165,10 @@ extension RegistryStore {
         run id: String, params: [(String, String)] = [], metrics: [MetricPoint] = [], tags: [(String, String)] = [], actor: Actor
     ) throws {
         guard params.count + tags.count <= RegistryNames.maxParamsTagsPerBatch else {
-            throw APIError(status: 413, code: "too_many_rows", message: "\(params.count + tags.count) params and tags in one batch; the limit is \(RegistryNames.maxParamsTagsPerBatch)")
+            throw DomainError.tooManyRows("\(params.count + tags.count) params and tags in one batch; the limit is \(RegistryNames.maxParamsTagsPerBatch)")
         }
         guard metrics.count <= RegistryNames.maxMetricsPerBatch else {
-            throw APIError(status: 413, code: "too_many_rows", message: "\(metrics.count) metrics in one batch; the limit is \(RegistryNames.maxMetricsPerBatch)")
+            throw DomainError.tooManyRows("\(metrics.count) metrics in one batch; the limit is \(RegistryNames.maxMetricsPerBatch)")
         }
         for (key, value) in params {
             try RegistryNames.checkKey(key, "param")
@@ -185,12 +185,12 @@ extension RegistryStore {
         try change(actor) { conn, log in
             let run = try loadRun(conn, id)
             guard run.status == .running else {
-                throw APIError(status: 409, code: .conflict, message: "run \(id) is \(run.status.rawValue); a finished run takes no more params, metrics or tags")
+                throw DomainError.conflict("run \(id) is \(run.status.rawValue); a finished run takes no more params, metrics or tags")
             }
             var seen: [String: String] = [:]
             for (key, value) in params {
                 if let earlier = seen[key] ?? run.params[key], earlier != value {
-                    throw APIError(status: 409, code: .conflict, message: "param '\(key)' of run \(id) is '\(earlier)'; params are written once (log a tag or a metric for values that change)")
+                    throw DomainError.conflict("param '\(key)' of run \(id) is '\(earlier)'; params are written once (log a tag or a metric for values that change)")
                 }
                 seen[key] = value
             }
@@ -228,7 +228,7 @@ extension RegistryStore {
         return try change(actor) { conn, log in
             let before = try loadRun(conn, id)
             guard before.status == .running else {
-                throw APIError(status: 409, code: .conflict, message: "run \(id) is already \(before.status.rawValue)")
+                throw DomainError.conflict("run \(id) is already \(before.status.rawValue)")
             }
             try conn.cached("UPDATE runs SET status = ?, end_ns = ? WHERE id = ?").run([.text(status.rawValue), .integer(now), .text(id)])
             let after = try loadRun(conn, id)
@@ -247,7 +247,7 @@ extension RegistryStore {
         statement.bind([.text(id)])
         guard try statement.step() else {
             statement.reset()
-            throw APIError.notFound("no run '\(id)'")
+            throw DomainError.notFound("no run '\(id)'")
         }
         var run = Run(
             id: id, experimentID: statement.int64(0), experimentName: statement.text(1) ?? "", name: statement.text(2) ?? "",
@@ -279,15 +279,15 @@ extension RegistryStore {
         guard !path.hasPrefix("/"), !path.split(separator: "/").contains("..") else {
             throw RegistryNames.invalid("artifact path '\(path)' must be relative and stay inside the run (no '..')")
         }
-        guard ArtifactStore.isDigest(digest), artifacts.exists(digest) else { throw APIError.notFound("no artifact \(digest) in the artifact store") }
+        guard ArtifactStore.isDigest(digest), artifacts.exists(digest) else { throw DomainError.notFound("no artifact \(digest) in the artifact store") }
         let size = FileSystem.size(artifacts.path(digest))
         try change(actor) { conn, log in
             let run = try loadRun(conn, id)
             guard run.status == .running else {
-                throw APIError(status: 409, code: .conflict, message: "run \(id) is \(run.status.rawValue); a finished run takes no more artifacts")
+                throw DomainError.conflict("run \(id) is \(run.status.rawValue); a finished run takes no more artifacts")
             }
             if let earlier = run.artifacts[path], earlier.digest != digest {
-                throw APIError(status: 409, code: .conflict, message: "run \(id) already has artifact '\(path)' (\(earlier.digest.prefix(12)))")
+                throw DomainError.conflict("run \(id) already has artifact '\(path)' (\(earlier.digest.prefix(12)))")
             }
             try conn.cached("INSERT OR IGNORE INTO run_artifacts (run_id, path, digest, size) VALUES (?, ?, ?, ?)")
                 .run([.text(id), .text(path), .text(digest), .integer(size)])

@@ -101,12 +101,10 @@ public final class TrainingJobs: Sendable {
         let job = TrainingJob(
             id: JobID.make(), specName: spec.name, specJSON: specJSON, model: spec.model, trigger: trigger,
             createdNanos: SystemClock.nowNanos(), state: .init(status: .queued, reason: "", events: []))
-        try queue.withLock { q throws(APIError) in
-            guard !q.stopping else { throw APIError(status: 503, code: .shuttingDown, message: "moted is shutting down") }
+        try queue.withLock { q throws(DomainError) in
+            guard !q.stopping else { throw DomainError(.unavailable, .shuttingDown, "moted is shutting down") }
             guard force || q.waiting.count < limit else {
-                throw APIError(
-                    status: 429, code: "queue_full",
-                    message: "\(q.waiting.count) training jobs are waiting; the limit is \(limit) (training.max_queued)")
+                throw DomainError(.busy, "queue_full", "\(q.waiting.count) training jobs are waiting; the limit is \(limit) (training.max_queued)")
             }
         }
         job.event("queued", "queued (\(trigger))")
@@ -160,7 +158,7 @@ public final class TrainingJobs: Sendable {
 
     /// Cancels a queued job at once, a running one at its next iteration.
     public func cancel(_ id: String) throws -> TrainingJob {
-        guard let job = try job(id) else { throw APIError.notFound("no training job '\(id)'") }
+        guard let job = try job(id) else { throw DomainError.notFound("no training job '\(id)'") }
         let wasQueued = queue.withLock { q -> Bool in
             if let k = q.waiting.firstIndex(where: { $0.id == id }) {
                 q.waiting.remove(at: k)

@@ -32,7 +32,7 @@ struct PushAndOnlineTests {
             _ = try PushBatch.parse(body, definitions: store.definitions.set, limits: store.limits, now: now)
             Issue.record("accepted a string for a float64")
         } catch {
-            #expect(error.status == 422)
+            #expect(error.kind == .invalid)
             #expect(error.message.contains("column 'temp' row 1"))
         }
         #expect(try store.historyRowCount(viewID: 1) == 0)
@@ -40,25 +40,25 @@ struct PushAndOnlineTests {
     }
 
     @Test("bad pushes are refused with a message naming what is wrong", arguments: [
-        (#"{"feature_view":"nope","df":{"machine_id":["a"],"event_timestamp":[0]}}"#, 404, "no feature view"),
-        (#"{"feature_view":"sensor_stats","df":{"machine_id":["a","b"],"event_timestamp":[0]}}"#, 422, "ragged"),
-        (#"{"feature_view":"sensor_stats","df":{"machine_id":["a"],"event_timestamp":[0],"humidity":[1]}}"#, 422, "column 'humidity'"),
-        (#"{"feature_view":"sensor_stats","df":{"event_timestamp":[0],"temp":[1]}}"#, 422, "missing entity key column 'machine_id'"),
-        (#"{"feature_view":"sensor_stats","df":{"machine_id":[1],"event_timestamp":[0]}}"#, 422, "column 'machine_id' row 0"),
-        (#"{"feature_view":"sensor_stats","df":{"machine_id":["a"],"event_timestamp":["yesterday"]}}"#, 422, "column 'event_timestamp' row 0"),
-        (#"{"feature_view":"sensor_stats","df":{"machine_id":["a"],"event_timestamp":["2099-01-01T00:00:00Z"]}}"#, 422, "in the future"),
-        (#"{"feature_view":"sensor_stats","df":{"machine_id":["a"],"event_timestamp":[0],"count":[1.5]}}"#, 422, "column 'count' row 0"),
-        (#"{"feature_view":"sensor_stats","df":{"machine_id":["a"],"event_timestamp":[0],"ok":["yes"]}}"#, 422, "column 'ok' row 0"),
-        (#"{"feature_view":"sensor_stats","df":{"machine_id":["a"],"event_timestamp":[0]},"to":"somewhere"}"#, 422, "'to'"),
-        (#"{"feature_view":"sensor_stats","df":{}}"#, 422, "no rows"),
+        (#"{"feature_view":"nope","df":{"machine_id":["a"],"event_timestamp":[0]}}"#, DomainError.Kind.notFound, "no feature view"),
+        (#"{"feature_view":"sensor_stats","df":{"machine_id":["a","b"],"event_timestamp":[0]}}"#, .invalid, "ragged"),
+        (#"{"feature_view":"sensor_stats","df":{"machine_id":["a"],"event_timestamp":[0],"humidity":[1]}}"#, .invalid, "column 'humidity'"),
+        (#"{"feature_view":"sensor_stats","df":{"event_timestamp":[0],"temp":[1]}}"#, .invalid, "missing entity key column 'machine_id'"),
+        (#"{"feature_view":"sensor_stats","df":{"machine_id":[1],"event_timestamp":[0]}}"#, .invalid, "column 'machine_id' row 0"),
+        (#"{"feature_view":"sensor_stats","df":{"machine_id":["a"],"event_timestamp":["yesterday"]}}"#, .invalid, "column 'event_timestamp' row 0"),
+        (#"{"feature_view":"sensor_stats","df":{"machine_id":["a"],"event_timestamp":["2099-01-01T00:00:00Z"]}}"#, .invalid, "in the future"),
+        (#"{"feature_view":"sensor_stats","df":{"machine_id":["a"],"event_timestamp":[0],"count":[1.5]}}"#, .invalid, "column 'count' row 0"),
+        (#"{"feature_view":"sensor_stats","df":{"machine_id":["a"],"event_timestamp":[0],"ok":["yes"]}}"#, .invalid, "column 'ok' row 0"),
+        (#"{"feature_view":"sensor_stats","df":{"machine_id":["a"],"event_timestamp":[0]},"to":"somewhere"}"#, .invalid, "'to'"),
+        (#"{"feature_view":"sensor_stats","df":{}}"#, .invalid, "no rows"),
     ])
-    func refusals(body: String, status: Int, message: String) throws {
+    func refusals(body: String, status: DomainError.Kind, message: String) throws {
         let store = try makeStore()
         do {
             _ = try PushBatch.parse(try JSONParser.parse(body), definitions: store.definitions.set, limits: store.limits, now: now)
             Issue.record("accepted \(body)")
-        } catch let error as APIError {
-            #expect(error.status == status)
+        } catch let error as DomainError {
+            #expect(error.kind == status)
             #expect(error.message.contains(message), "\(error.message)")
         }
     }
@@ -68,7 +68,7 @@ struct PushAndOnlineTests {
         var limits = FeatureSettings()
         limits.maxPushRows = 2
         let store = try makeStore(limits: limits)
-        #expect(throws: APIError.self) {
+        #expect(throws: DomainError.self) {
             _ = try PushBatch.parse(pushBody(["a", "b", "c"], [now, now, now], temps: [1, 2, 3]), definitions: store.definitions.set, limits: store.limits, now: now)
         }
     }
@@ -211,8 +211,8 @@ struct DefinitionTests {
         do {
             _ = try store.apply(toml: sampleDefinitions.replacingOccurrences(of: from, with: to), dryRun: false, uid: 0)
             Issue.record("accepted")
-        } catch let error as APIError {
-            #expect(error.status == 409)
+        } catch let error as DomainError {
+            #expect(error.kind == .conflict)
             #expect(error.message.contains(hint), "\(error.message)")
         }
         #expect(store.definitions.version == 1)

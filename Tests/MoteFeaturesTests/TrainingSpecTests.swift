@@ -59,7 +59,7 @@ struct TrainingSpecTests {
         do {
             _ = try store.apply(toml: text, dryRun: false, uid: 0)
             Issue.record("applied: \(text)")
-        } catch let error as APIError {
+        } catch let error as DomainError {
             #expect(error.message.contains(key), "\(error.message)")
             #expect(error.message.contains(message), "\(error.message)")
         }

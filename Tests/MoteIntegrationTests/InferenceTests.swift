@@ -77,13 +77,15 @@ struct InferenceTests {
         let matrix = #"{"inputs":[{"name":"x","shape":[2,3],"datatype":"FP64","data":[[91.5,0.8,null],[41,0.1,null]]}]}"#
         let m = try client.post("/v2/models/failure/versions/1/infer", json: Array(matrix.utf8))
         #expect(m.status == 422, "a model with a string input takes no [N, F] tensor: \(m.text)")
-        // Errors: shape {error, code} and the right status.
+        // Errors: shape {error, code} and the right status (one status per kind of mistake:
+        // a body not of the protocol's shape or not fitting the model is 422, as everywhere).
         let cases: [(String, String, Int)] = [
             ("/v2/models/nope/infer", Self.oneRow, 404),
             ("/v2/models/failure/versions/9/infer", Self.oneRow, 404),
-            ("/v2/models/failure/infer", #"{"inputs":[]}"#, 400),
+            ("/v2/models/failure/infer", #"{"inputs":[]}"#, 422),
             ("/v2/models/failure/infer", #"{"inputs":[{"name":"sensors:temp","shape":[2],"datatype":"FP64","data":[1]}]}"#, 422),
-            ("/v2/models/failure/infer", #"{"inputs":[{"name":"sensors:temp","shape":[1],"datatype":"FP128","data":[1]}]}"#, 400),
+            ("/v2/models/failure/infer", #"{"inputs":[{"name":"sensors:temp","shape":[1],"datatype":"FP128","data":[1]}]}"#, 422),
+            ("/v2/models/failure/infer", #"{"inputs":[{"name":"sensors:temp","shape":[1],"datatype":"FP64","data":[1]}],"extra":1}"#, 422),
             ("/v2/models/failure/infer", #"{"inputs":[{"name":"sensors:temp","shape":[1],"datatype":"FP64","data":[1]}]}"#, 422),
             ("/v2/models/failure/infer", #"{"inputs":[{"name":"sensors:mode","shape":[1],"datatype":"FP64","data":[1]},{"name":"sensors:temp","shape":[1],"datatype":"FP64","data":[1]},{"name":"sensors:vibration","shape":[1],"datatype":"FP64","data":[1]}]}"#, 422),
             ("/v2/models/failure/infer", "{not json", 400),

@@ -92,7 +92,8 @@ struct MonitoringTests {
         usleep(600_000)
 
         // Bad input changes nothing: an unknown key, a label that fits no class.
-        #expect(try client.post("/v1/feedback", json: Array(#"{"labels":[{"prediction_id":"\#(ids[0])","label":true,"extra":1}]}"#.utf8)).status == 400)
+        let unknown = try client.post("/v1/feedback", json: Array(#"{"labels":[{"prediction_id":"\#(ids[0])","label":true,"extra":1}]}"#.utf8))
+        #expect(unknown.status == 422 && unknown.apiError?.code == "unknown_key", "\(unknown.text)")
         let wrongClass = try client.post("/v1/feedback", json: Array(#"{"labels":[{"prediction_id":"\#(ids[0])","label":true},{"prediction_id":"\#(ids[1])","label":"maybe"}]}"#.utf8))
         #expect(wrongClass.status == 422)
         #expect(try wrongClass.json()["code"] == "invalid_shape")

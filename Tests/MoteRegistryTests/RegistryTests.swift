@@ -46,7 +46,7 @@ struct TrackingTests {
         #expect(String(decoding: read.json().bytes, as: UTF8.self).contains(#""source":{"moted":"0.1.0"}"#))
         let done = try f.registry.finishRun(run.id, status: .finished, actor: f.alice)
         #expect(done.status == .finished && done.endNanos != nil)
-        #expect(throws: APIError.self) { try f.registry.logBatch(run: run.id, metrics: [MetricPoint(key: "x", value: 1, timestampMillis: 3)], actor: f.alice) }
+        #expect(throws: DomainError.self) { try f.registry.logBatch(run: run.id, metrics: [MetricPoint(key: "x", value: 1, timestampMillis: 3)], actor: f.alice) }
         #expect(try f.outboxKinds() == ["experiment_created", "run_created", "run_logged", "run_finished"])
     }
 
@@ -62,8 +62,8 @@ struct TrackingTests {
             try f.registry.logBatch(
                 run: run.id, params: [("seed", "1"), ("depth", "7")], metrics: [MetricPoint(key: "m", value: 1, timestampMillis: 1)], actor: f.alice)
             Issue.record("a changed param was accepted")
-        } catch let error as APIError {
-            #expect(error.status == 409)
+        } catch let error as DomainError {
+            #expect(error.kind == .conflict)
             #expect(error.message.contains("param 'depth'"))
         }
         let after = try f.registry.run(run.id)
@@ -83,8 +83,8 @@ struct TrackingTests {
         do {
             try f.registry.logBatch(run: run.id, params: [(key, "1")], actor: f.alice)
             Issue.record("key '\(key)' was accepted")
-        } catch let error as APIError {
-            #expect(error.status == 400 && error.code.rawValue == "invalid_parameter")
+        } catch let error as DomainError {
+            #expect(error.kind == .malformed && error.code.rawValue == "invalid_parameter")
             #expect(error.message.contains(message), "\(error.message)")
         }
         // Valid keys with every allowed character class.
@@ -100,8 +100,8 @@ struct TrackingTests {
         try f.registry.logArtifact(run: run.id, path: "plots/roc.svg", digest: digest, artifacts: f.artifacts, actor: f.alice)
         try f.registry.logArtifact(run: run.id, path: "plots/roc.svg", digest: digest, artifacts: f.artifacts, actor: f.alice)
         let other = try f.artifacts.put(Array("other".utf8))
-        #expect(throws: APIError.self) { try f.registry.logArtifact(run: run.id, path: "plots/roc.svg", digest: other, artifacts: f.artifacts, actor: f.alice) }
-        #expect(throws: APIError.self) { try f.registry.logArtifact(run: run.id, path: "../x", digest: digest, artifacts: f.artifacts, actor: f.alice) }
+        #expect(throws: DomainError.self) { try f.registry.logArtifact(run: run.id, path: "plots/roc.svg", digest: other, artifacts: f.artifacts, actor: f.alice) }
+        #expect(throws: DomainError.self) { try f.registry.logArtifact(run: run.id, path: "../x", digest: digest, artifacts: f.artifacts, actor: f.alice) }
         let read = try f.registry.run(run.id)
         #expect(read.artifacts["plots/roc.svg"]?.digest == digest && read.artifacts["plots/roc.svg"]?.size == 9)
         #expect(try f.registry.collectArtifacts(f.artifacts, graceSeconds: 0) == [other])
@@ -113,8 +113,8 @@ struct TrackingTests {
         let f = try Fixture()
         _ = try f.registry.createExperiment(name: "e", actor: f.alice)
         let run = try f.registry.createRun(experiment: "e", actor: f.alice)
-        #expect(throws: APIError.self) { try f.registry.logBatch(run: run.id, params: [("p", String(repeating: "x", count: 6001))], actor: f.alice) }
-        #expect(throws: APIError.self) { try f.registry.logBatch(run: run.id, params: (0...100).map { ("p\($0)", "1") }, actor: f.alice) }
+        #expect(throws: DomainError.self) { try f.registry.logBatch(run: run.id, params: [("p", String(repeating: "x", count: 6001))], actor: f.alice) }
+        #expect(throws: DomainError.self) { try f.registry.logBatch(run: run.id, params: (0...100).map { ("p\($0)", "1") }, actor: f.alice) }
         #expect(try f.registry.run(run.id).params.isEmpty)
     }
 }
@@ -156,7 +156,7 @@ struct ModelRegistryTests {
     func aliasRules(alias: String) throws {
         let f = try Fixture()
         _ = try version(f, "one")
-        #expect(throws: APIError.self) { try f.registry.setAlias(model: "press", alias: alias, version: 1, actor: f.alice) }
+        #expect(throws: DomainError.self) { try f.registry.setAlias(model: "press", alias: alias, version: 1, actor: f.alice) }
         #expect(try f.registry.model("press").aliases.isEmpty)
     }
 
@@ -196,7 +196,7 @@ struct ModelRegistryTests {
             _ = try f.artifacts.read(digest)
             Issue.record("a corrupt artifact was read")
         } catch {
-            #expect(error.code.rawValue == "artifact_corrupt")
+            #expect(error.code.rawValue == "artifact_damaged")
             #expect(error.message.contains(digest))
         }
     }
@@ -208,10 +208,10 @@ struct ModelRegistryTests {
         let auditBefore = try f.registry.audit(limit: 100).count
         let outboxBefore = try f.registry.outbox(limit: 100).total
         let digest = try f.artifacts.put(Array("x".utf8))
-        #expect(throws: APIError.self) {
+        #expect(throws: DomainError.self) {
             try f.registry.createVersion(model: "press", .init(runID: "0123456789abcdef0123456789abcdef", artifactDigest: digest, format: "f"), artifacts: f.artifacts, actor: f.alice)
         }
-        #expect(throws: APIError.self) {
+        #expect(throws: DomainError.self) {
             try f.registry.createVersion(model: "press", .init(artifactDigest: String(repeating: "a", count: 64), format: "f"), artifacts: f.artifacts, actor: f.alice)
         }
         #expect(try f.registry.versions(model: "press").isEmpty)
@@ -248,10 +248,10 @@ struct ModelTransferTests {
         do {
             _ = try there.registry.importVersion(try JSONParser.parse(Array(text.utf8)), model: "other", artifacts: there.artifacts, actor: there.alice)
             Issue.record("a damaged export was imported")
-        } catch let error as APIError {
+        } catch let error as DomainError {
             #expect(error.code.rawValue == "artifact_corrupt")
         }
-        #expect(throws: APIError.self) { try there.registry.versions(model: "other") }
+        #expect(throws: DomainError.self) { try there.registry.versions(model: "other") }
     }
 
     @Test("a version an alias points at cannot be deleted; deleting another removes its unreferenced artifact")
@@ -262,7 +262,7 @@ struct ModelTransferTests {
         _ = try f.registry.createVersion(model: "press", .init(artifactDigest: first, format: "f"), artifacts: f.artifacts, actor: f.alice)
         _ = try f.registry.createVersion(model: "press", .init(artifactDigest: second, format: "f"), artifacts: f.artifacts, actor: f.alice)
         try f.registry.setAlias(model: "press", alias: "champion", version: 1, actor: f.alice)
-        #expect(throws: APIError.self) { try f.registry.deleteVersion(model: "press", 1, artifacts: f.artifacts, actor: f.alice) }
+        #expect(throws: DomainError.self) { try f.registry.deleteVersion(model: "press", 1, artifacts: f.artifacts, actor: f.alice) }
         try f.registry.deleteVersion(model: "press", 2, artifacts: f.artifacts, actor: f.alice)
         #expect(try f.registry.versions(model: "press").map(\.version) == [1])
         // Within the grace period the file stays; after it, it goes.

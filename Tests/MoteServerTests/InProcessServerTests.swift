@@ -26,7 +26,7 @@ struct InProcessServerTests {
         var body = request.body
         let bytes = body.readBytes(length: body.readableBytes) ?? []
         let value = try JSONParser.parse(bytes)
-        guard value["name"]?.stringValue != nil else { throw APIError.invalidShape("'name' must be a string") }
+        guard value["name"]?.stringValue != nil else { throw DomainError.invalidShape("'name' must be a string") }
         return .json(value)
     })
 

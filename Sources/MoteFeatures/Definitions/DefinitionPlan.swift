@@ -19,14 +19,12 @@ public struct DefinitionPlan: Sendable {
     public var changes: Bool { items.contains { $0.action != .unchanged } }
 
     /// Plans `file` against `current`. Objects not named in the file are kept as they are.
-    public init(current: DefinitionSet, file: DefinitionSet) throws(APIError) {
+    public init(current: DefinitionSet, file: DefinitionSet) throws(DomainError) {
         var result = current
         for entity in file.entities {
             if let old = current.entity(entity.name) {
                 if old.joinKeys != entity.joinKeys || old.keyType != entity.keyType {
-                    throw APIError(
-                        status: 409, code: .conflict,
-                        message: "entity '\(entity.name)': changing its join keys or type (\(old.joinKeys.joined(separator: ","))/\(old.keyType.rawValue) -> \(entity.joinKeys.joined(separator: ","))/\(entity.keyType.rawValue)) would misread stored rows; define a new entity under another name instead")
+                    throw DomainError.conflict("entity '\(entity.name)': changing its join keys or type (\(old.joinKeys.joined(separator: ","))/\(old.keyType.rawValue) -> \(entity.joinKeys.joined(separator: ","))/\(entity.keyType.rawValue)) would misread stored rows; define a new entity under another name instead")
                 }
                 if old == entity {
                     items.append(Item(kind: "entity", name: entity.name, action: .unchanged, details: []))
@@ -42,7 +40,7 @@ public struct DefinitionPlan: Sendable {
         var nextID = (current.views.map(\.id).max() ?? 0) + 1
         for view in file.views {
             for e in view.entities where result.entity(e) == nil {
-                throw APIError(status: 422, code: .invalidShape, message: "feature view '\(view.name)': entity '\(e)' is not defined")
+                throw DomainError.invalidShape("feature view '\(view.name)': entity '\(e)' is not defined")
             }
             guard let old = current.view(view.name) else {
                 var created = view
@@ -53,18 +51,14 @@ public struct DefinitionPlan: Sendable {
                 continue
             }
             if old.entities != view.entities {
-                throw APIError(
-                    status: 409, code: .conflict,
-                    message: "feature view '\(view.name)': changing its entities (\(old.entities.joined(separator: ",")) -> \(view.entities.joined(separator: ","))) would misread stored rows; create a new view under another name")
+                throw DomainError.conflict("feature view '\(view.name)': changing its entities (\(old.entities.joined(separator: ",")) -> \(view.entities.joined(separator: ","))) would misread stored rows; create a new view under another name")
             }
             var merged = old
             var details: [String] = []
             for field in view.fields {
                 if let k = old.fieldIndex(field.name) {
                     if old.fields[k].type != field.type {
-                        throw APIError(
-                            status: 409, code: .conflict,
-                            message: "feature view '\(view.name)': field '\(field.name)' is stored as \(old.fields[k].type.rawValue); changing it to \(field.type.rawValue) would misread stored values. Add a field with a new name instead")
+                        throw DomainError.conflict("feature view '\(view.name)': field '\(field.name)' is stored as \(old.fields[k].type.rawValue); changing it to \(field.type.rawValue) would misread stored values. Add a field with a new name instead")
                     }
                     if old.fields[k].description != field.description {
                         merged.fields[k].description = field.description
@@ -76,9 +70,7 @@ public struct DefinitionPlan: Sendable {
                 }
             }
             for field in old.fields where !view.fields.contains(where: { $0.name == field.name }) {
-                throw APIError(
-                    status: 409, code: .conflict,
-                    message: "feature view '\(view.name)': field '\(field.name)' is missing from the file; removing a field is not supported (its stored values would be orphaned). Keep it in the file")
+                throw DomainError.conflict("feature view '\(view.name)': field '\(field.name)' is missing from the file; removing a field is not supported (its stored values would be orphaned). Keep it in the file")
             }
             if old.ttlNanos != view.ttlNanos {
                 details.append("ttl \(DurationText.format(nanos: old.ttlNanos)) -> \(DurationText.format(nanos: view.ttlNanos))")

@@ -18,7 +18,7 @@ public struct EntityFrame: Sendable {
     }
 
     /// Reads Feast's `entity_df` (columns of equal length with the join keys and `event_timestamp`).
-    public static func parse(_ value: JSONValue?, joinKeys: [String], keyTypes: [EntityKeyType], maxRows: Int) throws(APIError) -> EntityFrame {
+    public static func parse(_ value: JSONValue?, joinKeys: [String], keyTypes: [EntityKeyType], maxRows: Int) throws(DomainError) -> EntityFrame {
         guard case .object(let df)? = value else { throw .invalidShape("'entity_df' must be an object of columns") }
         var columns: [(name: String, values: [JSONValue])] = []
         var length: Int?
@@ -32,7 +32,7 @@ public struct EntityFrame: Sendable {
         }
         let count = length ?? 0
         guard count <= maxRows else {
-            throw APIError(status: 413, code: "too_many_rows", message: "\(count) entity rows; the limit is \(maxRows) (features.max_historical_rows)")
+            throw DomainError.tooManyRows("\(count) entity rows; the limit is \(maxRows) (features.max_historical_rows)")
         }
         var keyColumns: [[JSONValue]] = []
         for key in joinKeys {

@@ -12,7 +12,7 @@ public struct FeatureReference: Sendable {
     /// Resolves `"view:field"` references; every view must exist and have the field.
     public static func resolve(
         _ names: [String], in definitions: DefinitionSet, fullNames: Bool, cache: OnlineFeatureCache? = nil
-    ) throws(APIError) -> [FeatureReference] {
+    ) throws(DomainError) -> [FeatureReference] {
         guard !names.isEmpty else { throw .invalidShape("'features' must list at least one \"view:field\"") }
         var out: [FeatureReference] = []
         var seen = Set<String>()
@@ -61,7 +61,7 @@ public final class ResolvedRead: Sendable {
     }
 
     /// Resolves names and checks that all features share their join keys.
-    static func make(_ names: [String], in definitions: DefinitionSet, fullNames: Bool, cache: OnlineFeatureCache) throws(APIError) -> ResolvedRead {
+    static func make(_ names: [String], in definitions: DefinitionSet, fullNames: Bool, cache: OnlineFeatureCache) throws(DomainError) -> ResolvedRead {
         let features = try FeatureReference.resolve(names, in: definitions, fullNames: fullNames, cache: cache)
         let joinKeys = definitions.joinKeys(of: features[0].view)
         var groups: [(table: OnlineFeatureCache.ViewTable, ttlNanos: Int64, members: [Int])] = []
@@ -111,7 +111,7 @@ public enum OnlineRead {
     }
 
     /// Answers a parsed request body from the cache.
-    public static func answer(_ body: JSONValue, store: FeatureStore, now: Int64) throws(APIError) -> JSONWriter {
+    public static func answer(_ body: JSONValue, store: FeatureStore, now: Int64) throws(DomainError) -> JSONWriter {
         guard case .object(let object) = body else { throw .invalidShape("the body must be a JSON object") }
         var featureNames: [JSONValue]?
         var entities: JSONObject?
@@ -130,7 +130,7 @@ public enum OnlineRead {
             case "feature_service":
                 throw .invalidShape("feature services are not supported; list 'features' as \"view:field\"")
             default:
-                throw .invalidShape("unknown key '\(member.key)' (known: features, entities, full_feature_names)")
+                try object.refuseUnknownKeys(["features", "entities", "full_feature_names"])
             }
         }
         guard let featureNames else { throw .invalidShape("'features' must be an array of \"view:field\"") }
@@ -157,7 +157,7 @@ public enum OnlineRead {
         let rowCount = columns.first?.count ?? 0
         let limit = store.limits.maxReadEntities
         guard rowCount <= limit else {
-            throw APIError(status: 413, code: "too_many_rows", message: "\(rowCount) entity rows; the limit is \(limit) (features.max_read_entities)")
+            throw DomainError.tooManyRows("\(rowCount) entity rows; the limit is \(limit) (features.max_read_entities)")
         }
         let keys = try EntityKey.keys(columns, names: joinKeys, types: plan.keyTypes, label: "entities")
 

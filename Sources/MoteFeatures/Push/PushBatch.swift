@@ -25,11 +25,9 @@ public struct PushBatch: Sendable {
     /// names the column and row; nothing is stored unless all rows are valid.
     public static func parse(
         _ body: JSONValue, definitions: DefinitionSet, limits: FeatureSettings, now: Int64
-    ) throws(APIError) -> PushBatch {
+    ) throws(DomainError) -> PushBatch {
         guard case .object(let object) = body else { throw .invalidShape("the body must be a JSON object") }
-        for key in object.keys where !["feature_view", "push_source_name", "df", "to", "allow_registry_cache"].contains(key) {
-            throw .invalidShape("unknown key '\(key)' (known: feature_view, df, to)")
-        }
+        try object.refuseUnknownKeys(["feature_view", "push_source_name", "df", "to", "allow_registry_cache"])
         guard let viewName = (object["feature_view"] ?? object["push_source_name"])?.stringValue else {
             throw .invalidShape("'feature_view' (or 'push_source_name') must name a feature view")
         }
@@ -55,7 +53,7 @@ public struct PushBatch: Sendable {
         let count = length ?? 0
         guard count > 0 else { throw .invalidShape("'df' has no rows") }
         guard count <= limits.maxPushRows else {
-            throw APIError(status: 413, code: "too_many_rows", message: "\(count) rows in one push; the limit is \(limits.maxPushRows) (features.max_push_rows); split the batch")
+            throw DomainError.tooManyRows("\(count) rows in one push; the limit is \(limits.maxPushRows) (features.max_push_rows); split the batch")
         }
         let joinKeys = definitions.joinKeys(of: view)
         let keyTypes = definitions.keyTypes(of: view)
@@ -137,7 +135,7 @@ public enum EntityKey {
     /// a 422 naming `label` (how the caller calls these columns), the column and the row.
     public static func keys(
         _ columns: [[JSONValue]], names: [String], types: [EntityKeyType], label: String
-    ) throws(APIError) -> [String] {
+    ) throws(DomainError) -> [String] {
         let count = columns.first?.count ?? 0
         var keys: [String] = []
         keys.reserveCapacity(count)

@@ -271,13 +271,18 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// The answer to an error a handler threw; anything but a known failure is our fault (500).
     static func answer(_ error: any Error, _ request: Request, logger: Logger) -> Response {
         switch error {
+        case let error as DomainError:
+            if error.kind == .internalFault {
+                logger.error("request failed", metadata: ["path": "\(request.path)", "error": "\(error)"])
+            }
+            return .error(error)
         case let error as APIError:
             return .error(error)
         case let error as JSONParser.Failure:
             return .error(.badRequest("invalid JSON: \(error)", code: .invalidJSON))
         default:
             logger.error("request failed", metadata: ["path": "\(request.path)", "error": "\(error)"])
-            return .error(.internalError("\(error)"))
+            return .error(APIError.internalError("\(error)"))
         }
     }
 

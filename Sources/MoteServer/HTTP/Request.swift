@@ -45,30 +45,30 @@ public struct Request: Sendable {
     }
 
     /// The `limit` query parameter (default when absent); 422 outside `1...maximum`.
-    public func limit(default fallback: Int, maximum: Int) throws(APIError) -> Int {
+    public func limit(default fallback: Int, maximum: Int) throws(DomainError) -> Int {
         guard let text = queryValue("limit") else { return fallback }
         guard let value = Int(text), (1...maximum).contains(value) else {
-            throw APIError(status: 422, code: .invalidParameter, message: "'limit' must be 1 to \(maximum)")
+            throw .invalidParameter("'limit' must be 1 to \(maximum)")
         }
         return value
     }
 
     /// A yes/no query parameter: absent is false; `true`/`1` and `false`/`0` are read; any
-    /// other value is refused (422 `invalid_parameter`) rather than taken for false.
-    public func flag(_ name: String) throws(APIError) -> Bool {
+    /// other value is refused (400 `invalid_parameter`) rather than taken for false.
+    public func flag(_ name: String) throws(DomainError) -> Bool {
         switch queryValue(name) {
         case nil, "false", "0": return false
         case "true", "1", "": return true
-        case let other?: throw APIError(status: 422, code: .invalidParameter, message: "'\(name)' must be true or false, not '\(other)'")
+        case let other?: throw .invalidParameter("'\(name)' must be true or false, not '\(other)'")
         }
     }
 
     /// An integer query parameter, or nil when absent; anything but an integer is refused
-    /// (422 `invalid_parameter`).
-    public func integer(_ name: String) throws(APIError) -> Int64? {
+    /// (400 `invalid_parameter`).
+    public func integer(_ name: String) throws(DomainError) -> Int64? {
         guard let text = queryValue(name) else { return nil }
         guard let value = Int64(text) else {
-            throw APIError(status: 422, code: .invalidParameter, message: "'\(name)' must be an integer, not '\(text)'")
+            throw .invalidParameter("'\(name)' must be an integer, not '\(text)'")
         }
         return value
     }

@@ -1,7 +1,9 @@
-/// An error that knows its HTTP answer: a status, a machine code and a message for a person.
-///
-/// Thrown from anywhere in the daemon and rendered in one place as
-/// `{"error": message, "code": code}` with `status`.
+public import MoteCore
+
+/// An HTTP answer that is an error: a status, a machine code and a message for a person,
+/// rendered as `{"error": message, "code": code}`. The server's own refusals (405, 413,
+/// 415, 431, 503...) are made here; a `DomainError` thrown by a handler becomes one through
+/// `init(_:)`, the one place where a kind of failure becomes a status.
 public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     /// HTTP status code (400, 403, 404, 409, 413, 422, 431, 503, ...).
     public var status: Int
@@ -33,9 +35,6 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let conflict: Code = "conflict"
         public static let bodyTooLarge: Code = "body_too_large"
         public static let headersTooLarge: Code = "headers_too_large"
-        public static let invalidShape: Code = "invalid_shape"
-        public static let invalidParameter: Code = "invalid_parameter"
-        public static let unknownKey: Code = "unknown_key"
         public static let notReady: Code = "not_ready"
         public static let requestTimeout: Code = "request_timeout"
         public static let tooManyConnections: Code = "too_many_connections"
@@ -45,6 +44,22 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 extension APIError {
+    /// The answer to a domain failure: one status per kind.
+    public init(_ error: DomainError) {
+        let status: Int
+        switch error.kind {
+        case .malformed: status = 400
+        case .invalid: status = 422
+        case .notFound: status = 404
+        case .conflict: status = 409
+        case .tooLarge: status = 413
+        case .busy: status = 429
+        case .unavailable: status = 503
+        case .internalFault: status = 500
+        }
+        self.init(status: status, code: Code(rawValue: error.code.rawValue), message: error.message)
+    }
+
     /// 400: the request cannot be read.
     public static func badRequest(_ message: String, code: Code = .badRequest) -> APIError {
         APIError(status: 400, code: code, message: message)
@@ -52,10 +67,6 @@ extension APIError {
     /// 404: no such route or named object.
     public static func notFound(_ message: String) -> APIError {
         APIError(status: 404, code: .notFound, message: message)
-    }
-    /// 422: valid JSON of the wrong shape or types.
-    public static func invalidShape(_ message: String) -> APIError {
-        APIError(status: 422, code: .invalidShape, message: message)
     }
     /// 500: a fault of ours; the message should still help.
     public static func internalError(_ message: String) -> APIError {
