@@ -52,7 +52,7 @@ let package = Package(
             .product(name: "Atomics", package: "swift-atomics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
-        .target(name: "MoteFeatures", dependencies: ["MoteCore", "MoteStorage"]),
+        .target(name: "MoteFeatures", dependencies: ["MoteCore", "MoteStorage", "MoteModels"]),
         .target(name: "MoteRegistry", dependencies: ["MoteCore", "MoteStorage"]),
         .target(name: "MoteML"),
         .target(name: "MoteModels", dependencies: ["MoteCore", "MoteML"]),
@@ -73,7 +73,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "MoteTraining", dependencies: [
-            "MoteCore", "MoteStorage", "MoteFeatures", "MoteRegistry", "MoteML", "MoteModels", "MoteInference",
+            "MoteCore", "MoteStorage", "MoteFeatures", "MoteRegistry", "MoteML", "MoteModels",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "MoteClient", dependencies: ["MoteCore"]),
@@ -96,7 +96,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "motectl", dependencies: [
-            "MoteCore", "MoteClient",
+            "MoteCore", "MoteClient", "MoteML",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -119,6 +119,7 @@ let package = Package(
         .testTarget(name: "MoteFeaturesTests", dependencies: ["MoteCore", "MoteStorage", "MoteFeatures"]),
         .testTarget(name: "MoteRegistryTests", dependencies: ["MoteCore", "MoteStorage", "MoteRegistry"]),
         .testTarget(name: "MoteMLTests", dependencies: ["MoteML"]),
+        .testTarget(name: "MoteTrainingTests", dependencies: ["MoteCore", "MoteStorage", "MoteFeatures", "MoteML", "MoteModels", "MoteTraining"]),
         .testTarget(name: "MoteModelsTests", dependencies: ["MoteCore", "MoteML", "MoteModels"]),
         .testTarget(name: "MoteInferenceTests", dependencies: ["MoteCore", "MoteML", "MoteModels", "MoteInference"]),
         .testTarget(name: "MoteMonitoringTests", dependencies: ["MoteCore", "MoteML", "MoteModels", "MoteInference", "MoteMonitoring"]),

@@ -69,7 +69,7 @@ public enum Daemon {
         let storage = try Storage(directory: StateDirectory(root: config.daemon.stateDir), options: Database.Options(config.storage))
         let metrics = RequestMetrics(registry: PrometheusCollectorRegistry())
         notifier.status("loading the online feature cache")
-        let features = try FeatureStore(storage: storage, settings: source.live { $0.features })
+        let features = try FeatureStore(storage: storage, settings: source.live { $0.features }, sections: [TrainingSpecSection()])
         let registry = RegistryStore(storage: storage)
         let artifacts = ArtifactStore(directory: storage.directory)
         // Artifacts left by a registration that failed (older than an hour) are removed.

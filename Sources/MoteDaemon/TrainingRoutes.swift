@@ -37,7 +37,7 @@ enum TrainingRoutes {
                 } else if let toml = try body.text("inline") {
                     let parsed: DefinitionSet
                     do {
-                        parsed = try DefinitionSet.parse(toml: toml, known: store.definitions.set)
+                        parsed = try DefinitionSet.parse(toml: toml, known: store.definitions.set, sections: store.sections)
                     } catch {
                         throw DomainError.invalidShape("inline spec: \(error)")
                     }

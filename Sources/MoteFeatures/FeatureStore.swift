@@ -12,6 +12,8 @@ public final class FeatureStore: Sendable {
     public let cache = OnlineFeatureCache()
     private let current: LockedValue<AppliedDefinitions>
     private let settings: Live<FeatureSettings>
+    /// The sections other modules add to the definitions file (training specs...).
+    public let sections: [any DefinitionSection]
     /// How long rebuilding the online cache from disk took at start, how many rows it loaded,
     /// and how many stored rows it could not read (damaged, or of a view no longer defined).
     public let rebuild: (nanos: UInt64, rows: Int, skipped: Int)
@@ -82,9 +84,10 @@ public final class FeatureStore: Sendable {
     }
 
     /// Loads the latest definitions and rebuilds the online cache from `features.sqlite`.
-    public init(storage: Storage, settings: Live<FeatureSettings>) throws {
+    public init(storage: Storage, settings: Live<FeatureSettings>, sections: [any DefinitionSection] = []) throws {
         self.storage = storage
         self.settings = settings
+        self.sections = sections
         let cache = self.cache
         let latest = try storage.registry.read { conn -> AppliedDefinitions in
             let statement = try conn.prepare(
@@ -153,13 +156,13 @@ public final class FeatureStore: Sendable {
     public func apply(toml: String, dryRun: Bool, uid: UInt32) throws -> ApplyOutcome {
         let file: DefinitionSet
         do {
-            file = try DefinitionSet.parse(toml: toml, known: definitions.set)
+            file = try DefinitionSet.parse(toml: toml, known: definitions.set, sections: sections)
         } catch {
             throw DomainError.invalidShape("definitions: \(error)")
         }
         return try storage.registry.write { conn -> ApplyOutcome in
             let now = current.withLock { $0 }
-            let plan = try DefinitionPlan(current: now.set, file: file)
+            let plan = try DefinitionPlan(current: now.set, file: file, sections: sections)
             guard plan.changes, !dryRun else {
                 return ApplyOutcome(plan: plan, applied: false, version: now.version, hash: now.hash)
             }

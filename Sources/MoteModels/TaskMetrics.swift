@@ -1,9 +1,29 @@
-import MoteML
+public import MoteML
 #if canImport(Glibc)
 import Glibc
 #endif
 
 extension ModelTask {
+    /// The holdout metrics a version of this task records; promotion may judge by any of them.
+    public var metrics: [Metric] {
+        switch self {
+        case .binary: [.auc, .logloss, .accuracy, .precision, .recall, .f1]
+        case .multiclass: [.accuracy, .logloss]
+        case .regression: [.rmse, .mae, .r2]
+        case .anomaly: []
+        }
+    }
+
+    /// The metric promotion judges by when a spec names none (nil: every version is promoted).
+    public var defaultMetric: Metric? {
+        switch self {
+        case .binary: .auc
+        case .multiclass: .logloss
+        case .regression: .rmse
+        case .anomaly: nil
+        }
+    }
+
     /// The metrics of a task for scores (`classCount` per row for multiclass, else one) against
     /// labels (class indexes for classifiers, values for regression): the holdout metrics a
     /// trained version records and the live metrics feedback gives, computed the same way.

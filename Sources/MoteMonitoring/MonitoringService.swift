@@ -2,6 +2,7 @@ public import Logging
 public import MoteCore
 public import MoteInference
 import MoteFeatures
+import MoteML
 import MoteModels
 import Synchronization
 
@@ -81,7 +82,7 @@ public final class MonitoringService: Sendable {
             live = bundle.task.metrics(scores: joined.scores, labels: joined.labels, classCount: bundle.classes.count)
             for (name, value) in live.sorted(by: { $0.key < $1.key }) {
                 guard let reference = holdout[name], reference.isFinite, value.isFinite, Self.judgedMetrics.contains(name) else { continue }
-                let worse = PromotionPolicy.smallerIsBetter.contains(name) ? value - reference : reference - value
+                let worse = Metric(rawValue: name)?.smallerIsBetter == true ? value - reference : reference - value
                 if worse > c.maxMetricDrop * abs(reference) { degraded.append(name) }
             }
         }

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 public import MoteCore
-public import MoteFeatures
+import MoteFeatures
 import MoteML
 public import MoteModels
 
@@ -29,8 +29,7 @@ public enum Learners {
         spec: TrainingSpec, set: TrainingSet, maxThreads: Int, progress: @escaping (FitProgress) -> Bool
     ) throws -> Fitted {
         let train = Array(set.rows[0..<set.trainCount])
-        let linear = spec.algorithm == "linear" || spec.algorithm == "logistic"
-        let pre = Preprocessor.fit(inputs: set.inputs, rows: train, oneHot: linear || spec.algorithm == "isolation_forest")
+        let pre = Preprocessor.fit(inputs: set.inputs, rows: train, oneHot: spec.algorithm.oneHotInputs)
         let x = pre.encode(train)
         let y = Array(set.labels.prefix(set.trainCount))
         let holdout = Array(set.rows[set.trainCount...])
@@ -41,9 +40,14 @@ public enum Learners {
         func record(_ name: String, _ value: Double) { used.append((name, value == value.rounded() ? .integer(Int64(value)) : .double(value))) }
 
         switch spec.algorithm {
-        case "gbdt":
+        case .gbdt:
             var p = GBDTParameters()
-            p.objective = spec.task == "regression" ? .regression : spec.task == "multiclass" ? .multiclass : .binary
+            switch spec.task {
+            case .regression: p.objective = .regression
+            case .multiclass: p.objective = .multiclass
+            case .binary: p.objective = .binary
+            case .anomaly: throw TrainingFailure("gbdt does not learn anomaly scores; use isolation_forest")
+            }
             p.numClasses = max(2, set.classes.count)
             p.trees = Int(parameter("trees", 100))
             p.numLeaves = Int(parameter("num_leaves", 31))
@@ -76,7 +80,7 @@ public enum Learners {
                 progress(FitProgress(iteration: step.tree, total: total, trainLoss: step.trainLoss, validLoss: step.validLoss))
             }
             return Fitted(preprocessing: pre, model: .gbdt(model), hyperparameters: JSONObject(used))
-        case "logistic":
+        case .logistic:
             let lambda = parameter("lambda", 1e-4)
             let iterations = Int(parameter("max_iterations", 500))
             guard lambda >= 0, iterations >= 1 else { throw TrainingFailure("logistic parameters out of range") }
@@ -85,14 +89,14 @@ public enum Learners {
             let model = try LogisticRegression.fit(x: x, y: y, rows: train.count, columns: pre.width, lambda: lambda, maxIterations: iterations)
             _ = progress(FitProgress(iteration: 1, total: 1, trainLoss: nil, validLoss: nil))
             return Fitted(preprocessing: pre, model: .logistic(model), hyperparameters: JSONObject(used))
-        case "linear":
+        case .linear:
             let lambda = parameter("lambda", 0)
             guard lambda >= 0 else { throw TrainingFailure("linear parameters out of range") }
             record("lambda", lambda)
             let model = try LinearRegression.fit(x: x, y: y, rows: train.count, columns: pre.width, lambda: lambda)
             _ = progress(FitProgress(iteration: 1, total: 1, trainLoss: nil, validLoss: nil))
             return Fitted(preprocessing: pre, model: .linear(model), hyperparameters: JSONObject(used))
-        case "isolation_forest":
+        case .isolationForest:
             let trees = Int(parameter("trees", 100))
             let sample = Int(parameter("sample_size", 256))
             guard trees >= 1, trees <= 10_000, sample >= 2 else { throw TrainingFailure("isolation_forest parameters out of range") }
@@ -103,8 +107,6 @@ public enum Learners {
                 x: x, rows: train.count, columns: pre.width, trees: trees, sampleSize: sample, seed: UInt64(max(0, parameter("seed", 7))))
             _ = progress(FitProgress(iteration: 1, total: 1, trainLoss: nil, validLoss: nil))
             return Fitted(preprocessing: pre, model: .isolationForest(model), hyperparameters: JSONObject(used))
-        default:
-            throw TrainingFailure("unknown algorithm '\(spec.algorithm)'")
         }
     }
 

@@ -1,7 +1,6 @@
 public import Logging
 public import MoteCore
 public import MoteFeatures
-import MoteInference
 import MoteML
 import MoteModels
 public import MoteRegistry
@@ -57,7 +56,7 @@ enum TrainingJobRunner {
         // 2. Fit, reporting iterations (thinned to about 200 events) with an ETA.
         let started = SystemClock.monotonicNanos()
         var curve: [(step: Int, train: Double?, valid: Double?)] = []
-        note("fit", "fitting \(spec.algorithm) (\(spec.task))")
+        note("fit", "fitting \(spec.algorithm.rawValue) (\(spec.task.rawValue))")
         let fitted = try Learners.fit(spec: spec, set: set, maxThreads: settings.threads) { step in
             curve.append((step.iteration, step.trainLoss, step.validLoss))
             let every = max(1, step.total / 200)
@@ -81,7 +80,7 @@ enum TrainingJobRunner {
         let holdoutLabels = Array(set.labels.dropFirst(set.trainCount))
         var profile = ReferenceProfile.build(inputs: set.inputs, rows: Array(set.rows[0..<set.trainCount]))
         var candidate = ModelBundle(
-            task: ModelTask(rawValue: spec.task) ?? .binary, hyperparameters: fitted.hyperparameters, inputs: set.inputs, classes: set.classes,
+            task: spec.task, hyperparameters: fitted.hyperparameters, inputs: set.inputs, classes: set.classes,
             preprocessing: fitted.preprocessing,
             training: TrainingRecord(runID: "", dataset: fingerprintJSON(set.fingerprint), trainedAtNanos: SystemClock.nowNanos(), metrics: [:]),
             profile: profile, model: fitted.model)
@@ -119,7 +118,7 @@ enum TrainingJobRunner {
         job.update { $0.runID = run.id }
         candidate.training.runID = run.id
         var params: [(String, String)] = [
-            ("algorithm", spec.algorithm), ("task", spec.task), ("label", spec.label ?? ""),
+            ("algorithm", spec.algorithm.rawValue), ("task", spec.task.rawValue), ("label", spec.label ?? ""),
             ("features", spec.features.joined(separator: ",")), ("holdout", "\(spec.holdout)"),
             ("window", spec.windowNanos > 0 ? DurationText.format(nanos: spec.windowNanos) : "all"),
             ("dataset_hash", set.fingerprint.contentHash), ("dataset_rows", "\(set.count)"),
@@ -212,7 +211,7 @@ enum TrainingJobRunner {
                 promote: false, reason: "the champion (version \(championVersion.version)) could not be loaded to compare: \(error)",
                 championVersion: championVersion.version, championMetrics: nil)
         }
-        guard champion.classes == set.classes, champion.task.rawValue == spec.task else {
+        guard champion.classes == set.classes, champion.task == spec.task else {
             return Decision(
                 promote: false, reason: "the champion (version \(championVersion.version)) predicts other classes or another task; promote by hand",
                 championVersion: championVersion.version, championMetrics: nil)
@@ -231,31 +230,31 @@ enum TrainingJobRunner {
             rows = (0..<frame.count).map { r in joined.values.map { ModelInput($0[r]) } }
         }
         let championMetrics = Learners.evaluate(champion, holdout: rows, labels: Array(set.labels.dropFirst(set.trainCount)))
-        let c = candidate[policy.metric] ?? .nan
-        let o = championMetrics[policy.metric] ?? .nan
+        let c = candidate[policy.metric.rawValue] ?? .nan
+        let o = championMetrics[policy.metric.rawValue] ?? .nan
         let gain = policy.direction == .maximize ? c - o : o - c
         func fmt(_ v: Double) -> String { String((v * 10000).rounded() / 10000) }
         guard c.isFinite, o.isFinite else {
-            return Decision(promote: false, reason: "\(policy.metric) is not finite for one of the models", championVersion: championVersion.version, championMetrics: championMetrics)
+            return Decision(promote: false, reason: "\(policy.metric.rawValue) is not finite for one of the models", championVersion: championVersion.version, championMetrics: championMetrics)
         }
         if gain < policy.minImprovement || (policy.minImprovement == 0 && gain <= 0) {
             return Decision(
                 promote: false,
-                reason: "\(policy.metric) \(fmt(c)) vs champion v\(championVersion.version) \(fmt(o)): needs \(policy.direction == .maximize ? "+" : "-")\(fmt(policy.minImprovement)) or better",
+                reason: "\(policy.metric.rawValue) \(fmt(c)) vs champion v\(championVersion.version) \(fmt(o)): needs \(policy.direction == .maximize ? "+" : "-")\(fmt(policy.minImprovement)) or better",
                 championVersion: championVersion.version, championMetrics: championMetrics)
         }
         for guardMetric in policy.guards {
-            let cg = candidate[guardMetric] ?? .nan
-            let og = championMetrics[guardMetric] ?? .nan
-            let worse = PromotionPolicy.smallerIsBetter.contains(guardMetric) ? cg > og : cg < og
+            let cg = candidate[guardMetric.rawValue] ?? .nan
+            let og = championMetrics[guardMetric.rawValue] ?? .nan
+            let worse = guardMetric.smallerIsBetter ? cg > og : cg < og
             if worse || !cg.isFinite {
                 return Decision(
-                    promote: false, reason: "guard \(guardMetric) got worse: \(fmt(cg)) vs champion v\(championVersion.version) \(fmt(og))",
+                    promote: false, reason: "guard \(guardMetric.rawValue) got worse: \(fmt(cg)) vs champion v\(championVersion.version) \(fmt(og))",
                     championVersion: championVersion.version, championMetrics: championMetrics)
             }
         }
         return Decision(
-            promote: true, reason: "\(policy.metric) \(fmt(c)) beats champion v\(championVersion.version) \(fmt(o)): promoted",
+            promote: true, reason: "\(policy.metric.rawValue) \(fmt(c)) beats champion v\(championVersion.version) \(fmt(o)): promoted",
             championVersion: championVersion.version, championMetrics: championMetrics)
     }
 

@@ -1,7 +1,7 @@
 import Dispatch
 import Logging
 import MoteCore
-public import MoteFeatures
+import MoteFeatures
 import MoteRegistry
 public import MoteStorage
 import Synchronization

@@ -1,6 +1,5 @@
 import MoteCore
 public import MoteFeatures
-import MoteInference
 public import MoteModels
 
 /// A training set built from the feature store: one row per label row (its entity and event
@@ -79,12 +78,12 @@ public enum TrainingSetBuilder {
         var classes: [String] = []
         if label != nil {
             switch spec.task {
-            case "regression":
+            case .regression:
                 for p in usable {
                     guard let v = p.value.number else { throw TrainingFailure("label '\(spec.label ?? "")' has a non-numeric value") }
                     labels.append(v)
                 }
-            case "binary":
+            case .binary:
                 (labels, classes) = try binaryLabels(usable.map(\.value), name: spec.label ?? "")
             default:
                 var index: [String: Int] = [:]

@@ -1,6 +1,7 @@
 import ArgumentParser
 import MoteClient
 import MoteCore
+import MoteML
 
 /// `motectl runs ...`: experiment tracking.
 struct RunsCommand: ParsableCommand {
@@ -77,8 +78,12 @@ struct RunsCommand: ParsableCommand {
         @Argument(help: "First run id.") var first: String
         @Argument(help: "Second run id.") var second: String
 
-        /// Metrics where a larger value is better; all others are errors or losses.
-        static let higherIsBetter = ["accuracy", "auc", "f1", "precision", "recall", "r2", "roc_auc", "pr_auc"]
+        /// The catalog metric a run's metric key names (`holdout_auc`, `roc_auc` -> auc), if any;
+        /// unknown metrics are taken for errors or losses (smaller is better).
+        static func metric(named key: String) -> Metric? {
+            let lower = key.lowercased()
+            return Metric.allCases.first { lower == $0.rawValue || lower.hasSuffix("_" + $0.rawValue) }
+        }
 
         func run() throws {
             let client = global.client()
@@ -99,7 +104,7 @@ struct RunsCommand: ParsableCommand {
                 let y = b["metrics"]?[key]?["value"]?.doubleValue
                 var cells = [x.map { CLIOutput.cell(.double($0)) } ?? "-", y.map { CLIOutput.cell(.double($0)) } ?? "-"]
                 if let x, let y, x != y {
-                    let higher = Compare.higherIsBetter.contains { key.lowercased().hasSuffix($0) }
+                    let higher = Compare.metric(named: key).map { !$0.smallerIsBetter } ?? false
                     let firstWins = higher ? x > y : x < y
                     cells[firstWins ? 0 : 1] = CLIOutput.bold(cells[firstWins ? 0 : 1])
                 }

@@ -19,7 +19,7 @@ public struct DefinitionPlan: Sendable {
     public var changes: Bool { items.contains { $0.action != .unchanged } }
 
     /// Plans `file` against `current`. Objects not named in the file are kept as they are.
-    public init(current: DefinitionSet, file: DefinitionSet) throws(DomainError) {
+    public init(current: DefinitionSet, file: DefinitionSet, sections: [any DefinitionSection] = []) throws(DomainError) {
         var result = current
         for entity in file.entities {
             if let old = current.entity(entity.name) {
@@ -91,26 +91,19 @@ public struct DefinitionPlan: Sendable {
             if let k = result.views.firstIndex(where: { $0.name == view.name }) { result.views[k] = merged }
             items.append(Item(kind: "feature_view", name: view.name, action: details.isEmpty ? .unchanged : .change, details: details))
         }
-        for spec in file.trainings {
-            if let k = result.trainings.firstIndex(where: { $0.name == spec.name }) {
-                let old = result.trainings[k]
-                var details: [String] = []
-                if old.model != spec.model { details.append("model \(old.model) -> \(spec.model)") }
-                if old.algorithm != spec.algorithm || old.task != spec.task { details.append("algorithm \(spec.algorithm) (\(spec.task))") }
-                if old.parameters != spec.parameters { details.append("params") }
-                if old.label != spec.label || old.features != spec.features { details.append("label/features") }
-                if old.windowNanos != spec.windowNanos || old.holdout != spec.holdout { details.append("window/holdout") }
-                if old.everyNanos != spec.everyNanos || old.minNewLabels != spec.minNewLabels || old.retrainOnDrift != spec.retrainOnDrift {
-                    details.append("schedule")
+        for section in sections {
+            var stored = result.items(of: section.storedKey)
+            for item in file.items(of: section.storedKey) {
+                if let k = stored.firstIndex(where: { $0.name == item.name }) {
+                    let details = section.changes(from: stored[k].document, to: item.document)
+                    stored[k] = item
+                    items.append(Item(kind: section.kind, name: item.name, action: details.isEmpty ? .unchanged : .change, details: details))
+                } else {
+                    stored.append(item)
+                    items.append(Item(kind: section.kind, name: item.name, action: .create, details: [section.summary(of: item.document)]))
                 }
-                if old.promotion != spec.promotion { details.append("promotion") }
-                result.trainings[k] = spec
-                items.append(Item(kind: "training", name: spec.name, action: details.isEmpty ? .unchanged : .change, details: details))
-            } else {
-                result.trainings.append(spec)
-                items.append(
-                    Item(kind: "training", name: spec.name, action: .create, details: ["model \(spec.model): \(spec.algorithm) (\(spec.task))"]))
             }
+            if !stored.isEmpty { result.items[section.storedKey] = stored }
         }
         self.result = result
     }

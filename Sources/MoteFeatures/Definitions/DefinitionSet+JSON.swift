@@ -26,11 +26,11 @@ extension DefinitionSet {
         w.beginArray()
         for v in views { v.write(into: &w) }
         w.endArray()
-        // Only when there are any, so sets stored before training specs keep their hash.
-        if !trainings.isEmpty {
-            w.key("trainings")
+        // Only sections with items, so sets stored before a section existed keep their hash.
+        for (key, list) in items.sorted(by: { $0.key < $1.key }) where !list.isEmpty {
+            w.key(key)
             w.beginArray()
-            for t in trainings { t.write(into: &w) }
+            for item in list { w.value(item.document) }
             w.endArray()
         }
         w.endObject()
@@ -70,9 +70,15 @@ extension DefinitionSet {
                     fields: fields, ttlNanos: v["ttl_ns"]?.int64Value ?? 0, retention: retention, tags: tags,
                     description: v["description"]?.stringValue ?? ""))
         }
-        for t in value["trainings"]?.arrayValue ?? [] {
-            guard let spec = TrainingSpec.parse(json: t) else { throw MoteError(.storage, "stored definitions are malformed (training)") }
-            set.trainings.append(spec)
+        for member in value.objectValue?.members ?? [] where member.key != "entities" && member.key != "feature_views" {
+            var list: [DefinedItem] = []
+            for document in member.value.arrayValue ?? [] {
+                guard let name = document["name"]?.stringValue else {
+                    throw MoteError(.storage, "stored definitions are malformed (\(member.key))")
+                }
+                list.append(DefinedItem(name: name, document: document))
+            }
+            set.items[member.key] = list
         }
         return set
     }

@@ -3,8 +3,11 @@ public import MoteCore
 extension DefinitionSet {
     /// Reads a definitions file (the TOML `motectl apply` takes). Errors name the key and line.
     /// Views get id 0 here; `DefinitionPlan` assigns ids against what is stored.
-    /// `[[training_spec]]` tables may name views of `known` (the stored definitions) besides the file's.
-    public static func parse(toml text: String, known: DefinitionSet = DefinitionSet()) throws(ConfigFailure) -> DefinitionSet {
+    /// Tables of `sections` (`[[training_spec]]`...) may name views of `known` (the stored
+    /// definitions) besides the file's.
+    public static func parse(
+        toml text: String, known: DefinitionSet = DefinitionSet(), sections: [any DefinitionSection] = []
+    ) throws(ConfigFailure) -> DefinitionSet {
         let root: TOMLTable
         do {
             root = try TOMLParser.parse(text)
@@ -12,7 +15,7 @@ extension DefinitionSet {
             throw ConfigFailure(key: "", line: error.line, message: error.message)
         }
         let reader = TableReader(table: root, path: "")
-        try reader.onlyKeys(["entity", "feature_view", "training_spec"])
+        try reader.onlyKeys(Set(["entity", "feature_view"] + sections.map(\.table)))
         var set = DefinitionSet()
         for t in try reader.tableArray("entity") ?? [] {
             try t.onlyKeys(["name", "join_key", "join_keys", "type", "description"])
@@ -88,16 +91,20 @@ extension DefinitionSet {
                     name: name, entities: entities, fields: fields, ttlNanos: ttl, retention: retention, tags: tags,
                     description: try t.string("description", nonEmpty: false) ?? ""))
         }
-        // Training specs see the file's views first, then the stored ones.
+        // Other sections see the file's views first, then the stored ones.
         var lookup = set
         lookup.entities += known.entities.filter { e in !set.entities.contains { $0.name == e.name } }
         lookup.views += known.views.filter { v in !set.views.contains { $0.name == v.name } }
-        for t in try reader.tableArray("training_spec") ?? [] {
-            let spec = try TrainingSpec.parse(t, in: lookup)
-            guard !set.trainings.contains(where: { $0.name == spec.name }) else {
-                throw t.failure("name", "training spec '\(spec.name)' is defined twice")
+        for section in sections {
+            var list: [DefinedItem] = []
+            for t in try reader.tableArray(section.table) ?? [] {
+                let item = try section.read(t, features: lookup)
+                guard !list.contains(where: { $0.name == item.name }) else {
+                    throw t.failure("name", "\(section.kind) '\(item.name)' is defined twice")
+                }
+                list.append(item)
             }
-            set.trainings.append(spec)
+            if !list.isEmpty { set.items[section.storedKey] = list }
         }
         return set
     }

@@ -90,20 +90,23 @@ public struct FeatureViewDefinition: Sendable, Equatable {
     }
 }
 
-/// Everything `motectl apply` declares: entities, feature views and training specs.
+/// Everything `motectl apply` declares: entities and feature views, and the items of other
+/// modules' sections (training specs...), kept as documents those modules read.
 public struct DefinitionSet: Sendable, Equatable {
     public var entities: [EntityDefinition]
     public var views: [FeatureViewDefinition]
-    public var trainings: [TrainingSpec]
+    /// Items of other sections by their stored key (`trainings`), in file order.
+    public var items: [String: [DefinedItem]]
 
-    public init(entities: [EntityDefinition] = [], views: [FeatureViewDefinition] = [], trainings: [TrainingSpec] = []) {
+    public init(entities: [EntityDefinition] = [], views: [FeatureViewDefinition] = [], items: [String: [DefinedItem]] = [:]) {
         self.entities = entities
         self.views = views
-        self.trainings = trainings
+        self.items = items
     }
 
-    public func training(_ name: String) -> TrainingSpec? {
-        trainings.first { $0.name == name }
+    /// The items stored under `storedKey` (empty when none).
+    public func items(of storedKey: String) -> [DefinedItem] {
+        items[storedKey] ?? []
     }
 
     public func entity(_ name: String) -> EntityDefinition? {
@@ -129,15 +132,15 @@ public struct DefinitionSet: Sendable, Equatable {
 }
 
 /// Names of objects: letters, digits, `_` and `-`, starting with a letter or `_`.
-enum DefinitionNames {
-    static let maxLength = 128
+public enum DefinitionNames {
+    public static let maxLength = 128
 
-    static func isValid(_ name: String) -> Bool {
+    public static func isValid(_ name: String) -> Bool {
         guard !name.isEmpty, name.utf8.count <= maxLength, let first = name.unicodeScalars.first else { return false }
         guard first == "_" || (first.isASCII && first.properties.isAlphabetic) else { return false }
         return name.unicodeScalars.allSatisfy { $0 == "_" || $0 == "-" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
     }
 
     /// Column names the push and join APIs reserve.
-    static let reserved: Set<String> = ["event_timestamp", "created_timestamp"]
+    public static let reserved: Set<String> = ["event_timestamp", "created_timestamp"]
 }

@@ -1,8 +1,8 @@
-public import MoteFeatures
 public import MoteModels
 
 extension ModelInput {
-    /// A feature value as a model input (training and serving convert the same way).
+    /// A feature value as a model input: training and serving convert through this one rule
+    /// (null and non-finite numbers are missing, booleans are 0 and 1).
     public init(_ value: FeatureValue) {
         switch value {
         case .null: self = .missing

@@ -1,21 +1,17 @@
 import MoteCore
 import MoteFeatures
+import MoteML
+import MoteModels
+import MoteTraining
 import Testing
 
 @Suite("training specs")
 struct TrainingSpecTests {
-    static let base = sampleDefinitions + """
+    static let base = baseDefinitions
 
-        [[feature_view]]
-        name = "labels"
-        entity = "machine"
-        fields = [{ name = "failed", type = "bool" }, { name = "hours", type = "float64" }]
-
-        """
-
-    @Test("DESIGN.md's training_spec shape is read, stored with the definitions and read back")
+    @Test("the documented training_spec shape is read, stored with the definitions and read back")
     func roundTrip() throws {
-        let store = try makeStore("")
+        let store = try makeStore()
         let text = Self.base + """
             [[training_spec]]
             name = "failure-gbdt"
@@ -35,8 +31,8 @@ struct TrainingSpecTests {
         let spec = try #require(store.definitions.set.training("failure-gbdt"))
         #expect(spec.parameters == ["trees": 100, "num_leaves": 31, "learning_rate": 0.1])
         #expect(spec.everyNanos == 6 * 3_600_000_000_000 && spec.minNewLabels == 500)
-        #expect(spec.promotion == PromotionPolicy(metric: "auc", direction: .maximize, minImprovement: 0.002, guards: ["logloss"]))
-        let reopened = try reopen(store)
+        #expect(spec.promotion == PromotionPolicy(metric: .auc, direction: .maximize, minImprovement: 0.002, guards: [.logloss]))
+        let reopened = try makeStore(at: store.stateRoot)
         #expect(reopened.definitions.set.training("failure-gbdt") == spec)
         // Applying the same file again changes nothing.
         #expect(try reopened.apply(toml: text, dryRun: false, uid: 0).applied == false)
@@ -49,9 +45,14 @@ struct TrainingSpecTests {
         ("label = \"labels:failed\"\npromote = { metric = \"rmse\" }", "metric", "expected one of auc"),
         ("label = \"labels:failed\"\nholdout = 0.9", "holdout", "at most 0.5"),
         ("label = \"labels:failed\"\nalgorithm = \"svm\"", "algorithm", "expected one of"),
+        ("label = \"labels:failed\"\nalgorithm = \"logistic\"\nobjective = \"regression\"", "objective", "does binary"),
+        ("algorithm = \"isolation_forest\"\nobjective = \"binary\"", "objective", "has no objective"),
+        ("label = \"labels:failed\"\nschedule = { every = \"1h\", evry = 3 }", "evry", "unknown key"),
+        ("label = \"labels:failed\"\npromote = { metric = \"auc\", direction = \"sideways\" }", "direction", "maximize"),
+        ("label = \"labels:failed\"\npromote = { metric = \"auc\", guards = [\"r2\"] }", "guards", "not a metric of a binary model"),
     ])
     func refused(extra: String, key: String, message: String) throws {
-        let store = try makeStore("")
+        let store = try makeStore()
         var lines = ["[[training_spec]]", "name = \"t\"", "features = [\"sensor_stats:temp\"]"]
         if !extra.contains("algorithm") { lines.append("algorithm = \"gbdt\"") }
         lines.append(extra)
@@ -68,7 +69,7 @@ struct TrainingSpecTests {
 
     @Test("a float label makes a regression, a bool one a binary classifier; isolation forest takes no label")
     func tasks() throws {
-        let store = try makeStore("")
+        let store = try makeStore()
         _ = try store.apply(
             toml: Self.base + """
                 [[training_spec]]
@@ -82,10 +83,10 @@ struct TrainingSpecTests {
                 algorithm = "isolation_forest"
                 features = ["sensor_stats:temp", "sensor_stats:count"]
                 """, dryRun: false, uid: 0)
-        #expect(store.definitions.set.training("hours")?.task == "regression")
-        #expect(store.definitions.set.training("hours")?.promotion?.metric == "rmse")
+        #expect(store.definitions.set.training("hours")?.task == .regression)
+        #expect(store.definitions.set.training("hours")?.promotion?.metric == .rmse)
         #expect(store.definitions.set.training("hours")?.promotion?.direction == .minimize)
-        #expect(store.definitions.set.training("odd")?.task == "anomaly")
+        #expect(store.definitions.set.training("odd")?.task == .anomaly)
         #expect(store.definitions.set.training("odd")?.promotion == nil)
         #expect(store.definitions.set.training("odd")?.model == "odd")
     }
