@@ -66,7 +66,8 @@ public enum Daemon {
         let source = ConfigSource(config, logging: logging)
         for warning in source.accessWarnings { log.warning("\(warning)", metadata: ["event": "config_warning"]) }
         notifier.status("opening storage")
-        let storage = try Storage(directory: StateDirectory(root: config.daemon.stateDir), options: Database.Options(config.storage))
+        let storage = try Storage(
+            directory: StateDirectory(root: config.daemon.stateDir), options: Database.Options(config.storage), schema: Self.schema)
         let metrics = RequestMetrics(registry: PrometheusCollectorRegistry())
         notifier.status("loading the online feature cache")
         let features = try FeatureStore(storage: storage, settings: source.live { $0.features }, sections: [TrainingSpecSection()])
@@ -176,6 +177,10 @@ public enum Daemon {
         log.notice("stopped", metadata: ["event": "stopped", "exit_code": "\(exitCode)"])
         return exitCode
     }
+
+    /// Every module's tables, in the order their migrations were first shipped.
+    static let schema: [SchemaPart] =
+        FeatureStore.schema + [RegistryStore.schema, TrainingJobs.schema, PredictionLog.schema, FeedbackStore.schema]
 
     static func chooseListener(config: MoteConfig, log: Logger) -> Listener {
         let passed = SocketActivation.takePassedSockets()

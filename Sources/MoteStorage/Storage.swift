@@ -10,14 +10,15 @@ public final class Storage: Sendable {
     /// Feature history and the online cache.
     public let features: Database
 
-    /// Opens every database under `directory`, creating and migrating as needed.
-    public init(directory: StateDirectory, options: Database.Options) throws(MoteError) {
+    /// Opens every database under `directory`, creating it and applying the migrations of
+    /// `schema` (the tables of each module that uses this storage) as needed.
+    public init(directory: StateDirectory, options: Database.Options, schema: [SchemaPart]) throws(MoteError) {
         self.directory = directory
         try directory.prepare()
         registry = try Database(
-            name: "registry", path: directory.registryDatabasePath, migrator: Schema.registry, options: options)
+            name: "registry", path: directory.registryDatabasePath, migrator: SchemaPart.migrator(.registry, parts: schema), options: options)
         features = try Database(
-            name: "features", path: directory.featuresDatabasePath, migrator: Schema.features, options: options)
+            name: "features", path: directory.featuresDatabasePath, migrator: SchemaPart.migrator(.features, parts: schema), options: options)
     }
 
     /// Every database, for status and shutdown.

@@ -10,7 +10,7 @@ import Glibc
 func makeStore(_ definitions: String = sampleDefinitions, limits: FeatureSettings = FeatureSettings()) throws -> FeatureStore {
     var template = Array("/tmp/mote-features-XXXXXX".utf8CString)
     let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
-    let storage = try Storage(directory: StateDirectory(root: dir), options: .init())
+    let storage = try Storage(directory: StateDirectory(root: dir), options: .init(), schema: FeatureStore.schema)
     let store = try FeatureStore(storage: storage, settings: .fixed(limits))
     if !definitions.isEmpty { _ = try store.apply(toml: definitions, dryRun: false, uid: 0) }
     return store
@@ -19,7 +19,7 @@ func makeStore(_ definitions: String = sampleDefinitions, limits: FeatureSetting
 /// Reopens a store on the same state directory (as a restart would).
 func reopen(_ store: FeatureStore) throws -> FeatureStore {
     let root = store.stateRoot
-    let storage = try Storage(directory: StateDirectory(root: root), options: .init())
+    let storage = try Storage(directory: StateDirectory(root: root), options: .init(), schema: FeatureStore.schema)
     return try FeatureStore(storage: storage, settings: .fixed(store.limits))
 }
 

@@ -14,7 +14,7 @@ struct Fixture {
     init() throws {
         var template = Array("/tmp/mote-registry-XXXXXX".utf8CString)
         let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
-        storage = try Storage(directory: StateDirectory(root: dir), options: .init())
+        storage = try Storage(directory: StateDirectory(root: dir), options: .init(), schema: [RegistryStore.schema])
         registry = RegistryStore(storage: storage)
         artifacts = ArtifactStore(directory: storage.directory)
     }

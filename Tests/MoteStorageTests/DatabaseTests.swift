@@ -91,7 +91,7 @@ struct DatabaseTests {
     @Test("Storage lays out the state directory and opens both databases")
     func storageLayout() throws {
         let dir = temporaryDirectory() + "/state"
-        let storage = try Storage(directory: StateDirectory(root: dir), options: .init())
+        let storage = try Storage(directory: StateDirectory(root: dir), options: .init(), schema: [])
         #expect(FileSystem.isDirectory(dir + "/artifacts/sha256"))
         #expect(FileSystem.isDirectory(dir + "/tmp"))
         #expect(storage.databases.map(\.name) == ["registry", "features"])

@@ -14,7 +14,7 @@ func makeStore(at root: String? = nil) throws -> FeatureStore {
         var template = Array("/tmp/mote-training-XXXXXX".utf8CString)
         return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
     }()
-    let storage = try Storage(directory: StateDirectory(root: dir), options: .init())
+    let storage = try Storage(directory: StateDirectory(root: dir), options: .init(), schema: FeatureStore.schema)
     return try FeatureStore(storage: storage, settings: .fixed(FeatureSettings()), sections: [TrainingSpecSection()])
 }
 

@@ -1,0 +1,50 @@
+public import MoteStorage
+
+/// The feature store's tables: the stored definitions (in `registry.sqlite`, beside the
+/// registry they are versioned with), the feature history and online rows (`features.sqlite`).
+/// Shipped migrations are never edited; new ones go at the end.
+extension FeatureStore {
+    /// The tables of this module, as schema migrations.
+    public static let schema: [SchemaPart] = [
+        SchemaPart(
+            database: .registry,
+            migrations: [
+                Migrator.Migration(
+                    "0002_definitions",
+                    sql: """
+                        CREATE TABLE definition_versions (
+                            version INTEGER PRIMARY KEY,
+                            hash TEXT NOT NULL,
+                            applied_at_ns INTEGER NOT NULL,
+                            applied_by_uid INTEGER NOT NULL,
+                            document TEXT NOT NULL
+                        ) STRICT;
+                        """),
+            ]),
+        SchemaPart(
+            database: .features,
+            migrations: [
+                Migrator.Migration(
+                    "0002_feature_rows",
+                    sql: """
+                        CREATE TABLE feature_log (
+                            view_id INTEGER NOT NULL,
+                            entity_key TEXT NOT NULL,
+                            event_ns INTEGER NOT NULL,
+                            created_ns INTEGER NOT NULL,
+                            row BLOB NOT NULL,
+                            PRIMARY KEY (view_id, entity_key, event_ns, created_ns)
+                        ) STRICT, WITHOUT ROWID;
+                        CREATE INDEX feature_log_by_time ON feature_log (view_id, event_ns);
+                        CREATE TABLE online (
+                            view_id INTEGER NOT NULL,
+                            entity_key TEXT NOT NULL,
+                            event_ns INTEGER NOT NULL,
+                            created_ns INTEGER NOT NULL,
+                            row BLOB NOT NULL,
+                            PRIMARY KEY (view_id, entity_key)
+                        ) STRICT, WITHOUT ROWID;
+                        """),
+            ]),
+    ]
+}
