@@ -53,7 +53,7 @@ struct MonitoringSetup {
                 var w = JSONWriter(capacity: 2048)
                 report.write(into: &w, config: settings.current, distributions: false)
                 do {
-                    try registry.enqueueOutbox(kind: "monitoring_summary", subject: "model:\(report.model)/\(report.version)", payload: w)
+                    try registry.enqueueOutbox(kind: .monitoringSummary, subject: "model:\(report.model)/\(report.version)", payload: w)
                 } catch {
                     logger.warning("monitoring summary not queued: \(error)", metadata: ["event": "outbox_failed"])
                 }

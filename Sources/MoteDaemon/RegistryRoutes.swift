@@ -7,7 +7,7 @@ import NIOHTTP1
 /// `/v1/sync/outbox`. Writes to runs need `write`; model, version and alias changes `admin`.
 enum RegistryRoutes {
     static func routes(_ registry: RegistryStore, artifacts: ArtifactStore) -> [Route] {
-        @Sendable func actor(_ request: Request) -> Actor { Actor(uid: request.peer.uid, pid: request.peer.pid) }
+        @Sendable func actor(_ request: Request) -> ChangeAuthor { ChangeAuthor(uid: request.peer.uid, pid: request.peer.pid) }
         @Sendable func object(_ request: Request) throws -> JSONObject {
             guard case .object(let object) = try FeatureRoutes.parse(request) else { throw DomainError.invalidShape("the body must be a JSON object") }
             return object

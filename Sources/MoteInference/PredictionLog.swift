@@ -1,6 +1,7 @@
 import Dispatch
 public import Logging
 public import MoteCore
+import MoteML
 public import MoteModels
 public import MoteStorage
 import Synchronization
@@ -326,9 +327,6 @@ struct SampleRandom: RandomNumberGenerator {
     static let state = Atomic<UInt64>(0x2545_F491_4F6C_DD1D)
     static var shared: SampleRandom { SampleRandom() }
     mutating func next() -> UInt64 {
-        var z = SampleRandom.state.add(0x9E37_79B9_7F4A_7C15, ordering: .relaxed).newValue
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        SplitMix64.mix(SampleRandom.state.add(SplitMix64.increment, ordering: .relaxed).newValue)
     }
 }

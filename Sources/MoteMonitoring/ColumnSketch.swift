@@ -1,3 +1,5 @@
+public import MoteML
+
 /// One column's live values over a span of time, in a form that merges: exact counts and
 /// moments, exact counts of text values and of few-valued numbers (bounded), and a uniform
 /// sample of the numbers. A window is the merge of its buckets' sketches, so judging a new
@@ -112,15 +114,5 @@ public struct ColumnSketch: Sendable, Equatable {
     }
 }
 
-/// The cheap random stream the reservoirs draw from (splitmix64; quality is ample for sampling).
-public struct SketchRandom: Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The random stream the reservoirs draw from.
+public typealias SketchRandom = SplitMix64

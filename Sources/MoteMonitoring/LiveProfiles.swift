@@ -1,5 +1,6 @@
 public import MoteCore
 public import MoteInference
+import MoteML
 import MoteModels
 import Synchronization
 

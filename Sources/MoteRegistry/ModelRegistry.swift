@@ -34,7 +34,7 @@ extension RegistryStore {
     // MARK: - Models
 
     /// Registers a model name; 409 when it exists.
-    public func createModel(name: String, description: String = "", tags: [String: String] = [:], actor: Actor) throws -> RegisteredModel {
+    public func createModel(name: String, description: String = "", tags: [String: String] = [:], actor: ChangeAuthor) throws -> RegisteredModel {
         try RegistryNames.checkName(name, "model", allowSlash: false)
         try checkModelTags(tags)
         let now = SystemClock.nowNanos()
@@ -48,7 +48,7 @@ extension RegistryStore {
             for (key, value) in tags.sorted(by: { $0.key < $1.key }) { try insert.run([.text(name), .text(key), .text(value)]) }
             let model = try loadModel(conn, name)
             log.audit("model.create", "model:\(name)", after: model.json())
-            log.send("model_created", "model:\(name)", model.json())
+            log.send(.modelCreated, "model:\(name)", model.json())
             return model
         }
     }
@@ -95,7 +95,7 @@ extension RegistryStore {
 
     /// Registers the next version of a model (created when missing). The artifact must be
     /// in the artifact store and the run, when named, must exist.
-    public func createVersion(model name: String, _ new: NewVersion, artifacts: ArtifactStore, actor: Actor) throws -> ModelVersion {
+    public func createVersion(model name: String, _ new: NewVersion, artifacts: ArtifactStore, actor: ChangeAuthor) throws -> ModelVersion {
         try RegistryNames.checkName(name, "model", allowSlash: false)
         try checkModelTags(new.tags)
         guard ArtifactStore.isDigest(new.artifactDigest) else {
@@ -112,7 +112,7 @@ extension RegistryStore {
                     .run([.text(name), .integer(now), .integer(now)])
                 let created = try loadModel(conn, name).json()
                 log.audit("model.create", "model:\(name)", after: created)
-                log.send("model_created", "model:\(name)", created)
+                log.send(.modelCreated, "model:\(name)", created)
             }
             if let run = new.runID { _ = try loadRun(conn, run) }
             let number = try conn.count("SELECT coalesce(max(version), 0) + 1 FROM model_versions WHERE model = ?", [.text(name)])
@@ -137,7 +137,7 @@ extension RegistryStore {
             try conn.cached("UPDATE models SET updated_ns = ? WHERE name = ?").run([.integer(now), .text(name)])
             let version = try loadVersion(conn, name, number)
             log.audit("version.create", "model:\(name)/\(number)", after: version.json())
-            log.send("version_registered", "model:\(name)/\(number)", version.json())
+            log.send(.versionRegistered, "model:\(name)/\(number)", version.json())
             log.publish(.versionRegistered(model: name, version: number))
             return version
         }
@@ -180,7 +180,7 @@ extension RegistryStore {
     /// Points `alias` at `version` in one change (a move is atomic: readers see the old or the
     /// new version, never none). Returns the version it pointed at before, if any.
     @discardableResult
-    public func setAlias(model name: String, alias: String, version number: Int, actor: Actor) throws -> Int? {
+    public func setAlias(model name: String, alias: String, version number: Int, actor: ChangeAuthor) throws -> Int? {
         try RegistryNames.checkAlias(alias)
         return try change(actor) { conn, log in
             _ = try loadVersion(conn, name, number)
@@ -196,14 +196,14 @@ extension RegistryStore {
             payload.key("alias"); payload.string(alias)
             payload.key("version"); payload.int(number)
             payload.endObject()
-            log.send("alias_set", "model:\(name)@\(alias)", payload)
+            log.send(.aliasSet, "model:\(name)@\(alias)", payload)
             log.publish(.aliasMoved(model: name, alias: alias, version: number))
             return before
         }
     }
 
     /// Removes an alias; 404 when it is not set.
-    public func deleteAlias(model name: String, alias: String, actor: Actor) throws {
+    public func deleteAlias(model name: String, alias: String, actor: ChangeAuthor) throws {
         try change(actor) { conn, log in
             _ = try loadModel(conn, name)
             guard let before = try aliasTarget(conn, name, alias) else {
@@ -216,14 +216,14 @@ extension RegistryStore {
             payload.key("model"); payload.string(name)
             payload.key("alias"); payload.string(alias)
             payload.endObject()
-            log.send("alias_deleted", "model:\(name)@\(alias)", payload)
+            log.send(.aliasDeleted, "model:\(name)@\(alias)", payload)
             log.publish(.aliasMoved(model: name, alias: alias, version: nil))
         }
     }
 
     /// Moves `champion` back to the version it pointed at before its last move (from the
     /// audit trail); returns (from, to).
-    public func rollback(model name: String, alias: String = "champion", actor: Actor) throws -> (from: Int, to: Int) {
+    public func rollback(model name: String, alias: String = "champion", actor: ChangeAuthor) throws -> (from: Int, to: Int) {
         let history = try audit(limit: 1, subjectPrefix: "model:\(name)@\(alias)")
         guard let last = history.first, last.action == "alias.set", let before = last.before,
             case .object(let object)? = try? JSONParser.parse(Array(before.utf8)), let to = object["version"]?.int64Value

@@ -34,7 +34,7 @@ extension RegistryStore {
     /// Registers an exported version as the next version of `model` (the exported model name
     /// when nil). The artifact must hash to the digest the file names; the source run stays
     /// on the other box, so it is kept as the tag `mote.source_run_id`.
-    public func importVersion(_ document: JSONValue, model: String? = nil, artifacts: ArtifactStore, actor: Actor) throws -> ModelVersion {
+    public func importVersion(_ document: JSONValue, model: String? = nil, artifacts: ArtifactStore, actor: ChangeAuthor) throws -> ModelVersion {
         guard case .object(let root) = document, root["mote_export"]?.int64Value == Int64(RegistryStore.exportFormat) else {
             throw DomainError.invalidShape("not a mote model export (expected \"mote_export\": \(RegistryStore.exportFormat))")
         }
@@ -63,7 +63,7 @@ extension RegistryStore {
 
     /// Deletes a version no alias points at (409 otherwise), then removes artifacts no
     /// version refers to any more.
-    public func deleteVersion(model: String, _ number: Int, artifacts: ArtifactStore, actor: Actor) throws {
+    public func deleteVersion(model: String, _ number: Int, artifacts: ArtifactStore, actor: ChangeAuthor) throws {
         try change(actor) { conn, log in
             let version = try loadVersion(conn, model, number)
             guard version.aliases.isEmpty else {
@@ -77,7 +77,7 @@ extension RegistryStore {
             payload.key("model"); payload.string(model)
             payload.key("version"); payload.int(number)
             payload.endObject()
-            log.send("version_deleted", "model:\(model)/\(number)", payload)
+            log.send(.versionDeleted, "model:\(model)/\(number)", payload)
         }
         _ = try collectArtifacts(artifacts)
     }

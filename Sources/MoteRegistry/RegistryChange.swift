@@ -2,7 +2,7 @@ import MoteCore
 import MoteStorage
 
 /// Who asked for a change: the peer credentials of the socket caller (or moted itself).
-public struct Actor: Sendable, Equatable {
+public struct ChangeAuthor: Sendable, Equatable {
     public var uid: UInt32
     public var pid: Int32
     public init(uid: UInt32, pid: Int32) {
@@ -10,7 +10,7 @@ public struct Actor: Sendable, Equatable {
         self.pid = pid
     }
     /// moted acting on its own (training, rollbacks it decides).
-    public static let daemon = Actor(uid: 0, pid: 0)
+    public static let daemon = ChangeAuthor(uid: 0, pid: 0)
 }
 
 /// What one registry change records besides itself: audit rows (who, when, what, before,
@@ -40,14 +40,14 @@ public struct ChangeLog {
     }
 
     /// Queues a message for the central host.
-    mutating func send(_ kind: String, _ subject: String, _ payload: JSONWriter) {
-        outbox.append(OutboxRow(kind: kind, subject: subject, payload: String(decoding: payload.bytes, as: UTF8.self)))
+    mutating func send(_ kind: OutboxKind, _ subject: String, _ payload: JSONWriter) {
+        outbox.append(OutboxRow(kind: kind.rawValue, subject: subject, payload: String(decoding: payload.bytes, as: UTF8.self)))
     }
 
     /// Publishes an in-process event once the change has committed.
     mutating func publish(_ event: RegistryEvent) { events.append(event) }
 
-    func write(_ conn: SQLiteConnection, actor: Actor, at nanos: Int64) throws {
+    func write(_ conn: SQLiteConnection, actor: ChangeAuthor, at nanos: Int64) throws {
         let audit = try conn.cached("INSERT INTO audit (at_ns, uid, pid, action, subject, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)")
         for row in audits {
             try audit.run([

@@ -14,7 +14,7 @@ public final class RegistryStore: Sendable {
     }
 
     /// Runs `body` as one audited change.
-    func change<T>(_ actor: Actor, _ body: (SQLiteConnection, inout ChangeLog) throws -> T) throws -> T {
+    func change<T>(_ actor: ChangeAuthor, _ body: (SQLiteConnection, inout ChangeLog) throws -> T) throws -> T {
         var log = ChangeLog()
         let result = try database.write { conn -> T in
             let result = try body(conn, &log)
@@ -36,7 +36,7 @@ public final class RegistryStore: Sendable {
     public struct AuditEntry: Sendable {
         public var id: Int64
         public var atNanos: Int64
-        public var actor: Actor
+        public var actor: ChangeAuthor
         public var action: String
         public var subject: String
         public var before: String?
@@ -57,7 +57,7 @@ public final class RegistryStore: Sendable {
             while try statement.step() {
                 out.append(AuditEntry(
                     id: statement.int64(0), atNanos: statement.int64(1),
-                    actor: Actor(uid: UInt32(truncatingIfNeeded: statement.int64(2)), pid: Int32(truncatingIfNeeded: statement.int64(3))),
+                    actor: ChangeAuthor(uid: UInt32(truncatingIfNeeded: statement.int64(2)), pid: Int32(truncatingIfNeeded: statement.int64(3))),
                     action: statement.text(4) ?? "", subject: statement.text(5) ?? "",
                     before: statement.isNull(6) ? nil : statement.text(6), after: statement.isNull(7) ? nil : statement.text(7)))
             }
@@ -99,7 +99,7 @@ public final class RegistryStore: Sendable {
 
     /// Adds a message for the central host that reports no registry change (monitoring
     /// summaries): written the way every change writes its outbox rows.
-    public func enqueueOutbox(kind: String, subject: String, payload: JSONWriter) throws {
+    public func enqueueOutbox(kind: OutboxKind, subject: String, payload: JSONWriter) throws {
         try change(.daemon) { _, log in log.send(kind, subject, payload) }
     }
 

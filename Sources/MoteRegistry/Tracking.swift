@@ -52,7 +52,7 @@ extension RegistryStore {
     // MARK: - Experiments
 
     /// Creates an experiment; 409 when the name is taken.
-    public func createExperiment(name: String, description: String = "", tags: [String: String] = [:], actor: Actor) throws -> Experiment {
+    public func createExperiment(name: String, description: String = "", tags: [String: String] = [:], actor: ChangeAuthor) throws -> Experiment {
         try RegistryNames.checkName(name, "experiment")
         for (key, value) in tags {
             try RegistryNames.checkKey(key, "tag")
@@ -70,7 +70,7 @@ extension RegistryStore {
             for (key, value) in tags.sorted(by: { $0.key < $1.key }) { try tagInsert.run([.integer(id), .text(key), .text(value)]) }
             let experiment = Experiment(id: id, name: name, description: description, tags: tags, createdNanos: now)
             log.audit("experiment.create", "experiment:\(name)", after: experiment.json())
-            log.send("experiment_created", "experiment:\(name)", experiment.json())
+            log.send(.experimentCreated, "experiment:\(name)", experiment.json())
             return experiment
         }
     }
@@ -115,7 +115,7 @@ extension RegistryStore {
     /// Starts a run in an existing experiment. `source` is a JSON document (training spec,
     /// moted version, dataset fingerprint).
     public func createRun(
-        experiment reference: String, name: String? = nil, tags: [String: String] = [:], source: JSONWriter? = nil, actor: Actor
+        experiment reference: String, name: String? = nil, tags: [String: String] = [:], source: JSONWriter? = nil, actor: ChangeAuthor
     ) throws -> Run {
         if let name { try RegistryNames.checkName(name, "run") }
         for (key, value) in tags {
@@ -134,7 +134,7 @@ extension RegistryStore {
             for (key, value) in tags.sorted(by: { $0.key < $1.key }) { try tagInsert.run([.text(id), .text(key), .text(value)]) }
             let run = try loadRun(conn, id)
             log.audit("run.create", "run:\(id)", after: run.json())
-            log.send("run_created", "run:\(id)", run.json())
+            log.send(.runCreated, "run:\(id)", run.json())
             return run
         }
     }
@@ -162,7 +162,7 @@ extension RegistryStore {
     /// Logs params (each written once: the same value again is fine, another value is 409),
     /// metric points and tags, all or nothing.
     public func logBatch(
-        run id: String, params: [(String, String)] = [], metrics: [MetricPoint] = [], tags: [(String, String)] = [], actor: Actor
+        run id: String, params: [(String, String)] = [], metrics: [MetricPoint] = [], tags: [(String, String)] = [], actor: ChangeAuthor
     ) throws {
         guard params.count + tags.count <= RegistryNames.maxParamsTagsPerBatch else {
             throw DomainError.tooManyRows("\(params.count + tags.count) params and tags in one batch; the limit is \(RegistryNames.maxParamsTagsPerBatch)")
@@ -217,12 +217,12 @@ extension RegistryStore {
             for (key, value) in tags { payload.beginObject(); payload.key("key"); payload.string(key); payload.key("value"); payload.string(value); payload.endObject() }
             payload.endArray()
             payload.endObject()
-            log.send("run_logged", "run:\(id)", payload)
+            log.send(.runLogged, "run:\(id)", payload)
         }
     }
 
     /// Ends a run with FINISHED, FAILED or KILLED.
-    public func finishRun(_ id: String, status: RunStatus, actor: Actor) throws -> Run {
+    public func finishRun(_ id: String, status: RunStatus, actor: ChangeAuthor) throws -> Run {
         guard status != .running else { throw RegistryNames.invalid("a run is finished as FINISHED, FAILED or KILLED") }
         let now = SystemClock.nowNanos()
         return try change(actor) { conn, log in
@@ -233,7 +233,7 @@ extension RegistryStore {
             try conn.cached("UPDATE runs SET status = ?, end_ns = ? WHERE id = ?").run([.text(status.rawValue), .integer(now), .text(id)])
             let after = try loadRun(conn, id)
             log.audit("run.finish", "run:\(id)", before: before.json(), after: after.json())
-            log.send("run_finished", "run:\(id)", after.json())
+            log.send(.runFinished, "run:\(id)", after.json())
             return after
         }
     }
@@ -274,7 +274,7 @@ extension RegistryStore {
 
     /// Records a file the run produced (already in the artifact store) under `path`; a path
     /// is written once, like a param.
-    public func logArtifact(run id: String, path: String, digest: String, artifacts: ArtifactStore, actor: Actor) throws {
+    public func logArtifact(run id: String, path: String, digest: String, artifacts: ArtifactStore, actor: ChangeAuthor) throws {
         try RegistryNames.checkKey(path, "artifact path")
         guard !path.hasPrefix("/"), !path.split(separator: "/").contains("..") else {
             throw RegistryNames.invalid("artifact path '\(path)' must be relative and stay inside the run (no '..')")
@@ -298,7 +298,7 @@ extension RegistryStore {
             payload.key("digest"); payload.string(digest)
             payload.key("size"); payload.int(size)
             payload.endObject()
-            log.send("run_artifact", "run:\(id)", payload)
+            log.send(.runArtifact, "run:\(id)", payload)
         }
     }
 

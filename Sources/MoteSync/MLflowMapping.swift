@@ -22,23 +22,26 @@ struct MLflowMapping {
 
     func send(_ item: SyncStore.Item, now: Int64) async throws(SyncFailure) {
         let payload = (try? JSONParser.parse(Array(item.payload.utf8))) ?? .null
-        switch item.kind {
-        case "experiment_created":
+        guard let kind = OutboxKind(rawValue: item.kind) else {
+            throw .rejected(status: 0, code: "UNKNOWN_KIND", message: "no mapping for outbox kind '\(item.kind)'")
+        }
+        switch kind {
+        case .experimentCreated:
             _ = try await experiment(payload["name"]?.stringValue ?? "", now: now)
-        case "run_created":
+        case .runCreated:
             let run = try await run(payload, now: now)
             let params = Self.pairs(payload["params"])
             let tags = Self.pairs(payload["tags"])
             let metrics = (payload["metrics"]?.arrayValue ?? []).flatMap { Self.metricPoints($0) }
             if !params.isEmpty || !metrics.isEmpty { try await logBatch(run: run, params: params, metrics: metrics, tags: tags) }
-        case "run_logged":
+        case .runLogged:
             let run = try await mappedRun(payload["run_id"]?.stringValue ?? "")
             let metrics = (payload["metrics"]?.arrayValue ?? []).compactMap { m -> (String, Double, Int64, Int64)? in
                 guard let key = m["key"]?.stringValue, let value = m["value"]?.doubleValue else { return nil }
                 return (key, value, m["step"]?.int64Value ?? 0, m["timestamp"]?.int64Value ?? 0)
             }
             try await logBatch(run: run, params: Self.pairs(payload["params"]), metrics: metrics, tags: Self.pairs(payload["tags"]))
-        case "run_finished":
+        case .runFinished:
             let run = try await mappedRun(payload["id"]?.stringValue ?? "")
             var w = JSONWriter()
             w.beginObject()
@@ -47,22 +50,22 @@ struct MLflowMapping {
             if let end = payload["end"]?.stringValue.flatMap(RFC3339.parse) { w.key("end_time"); w.int(end / 1_000_000) }
             w.endObject()
             _ = try await client.call(.POST, "runs/update", body: w)
-        case "run_artifact":
+        case .runArtifact:
             // Artifacts stay on the box unless asked for (and then only model artifacts go, with
             // their versions); the row is done either way.
             break
-        case "model_created":
+        case .modelCreated:
             _ = try await registeredModel(payload["name"]?.stringValue ?? "", description: payload["description"]?.stringValue ?? "")
-        case "version_registered":
+        case .versionRegistered:
             _ = try await version(payload, now: now)
-        case "version_deleted":
+        case .versionDeleted:
             let model = payload["model"]?.stringValue ?? ""
             let number = payload["version"]?.int64Value ?? 0
             guard let remote = try mapped("version:\(model)/\(number)") else { return }
             var w = JSONWriter()
             w.beginObject(); w.key("name"); w.string(modelName(model)); w.key("version"); w.string(remote); w.endObject()
             do { _ = try await client.call(.DELETE, "model-versions/delete", body: w) } catch .notFound { return }
-        case "alias_set":
+        case .aliasSet:
             let model = payload["model"]?.stringValue ?? ""
             let number = payload["version"]?.int64Value ?? 0
             var remote = try mapped("version:\(model)/\(number)")
@@ -77,16 +80,14 @@ struct MLflowMapping {
             w.key("version"); w.string(remote)
             w.endObject()
             _ = try await client.call(.POST, "registered-models/alias", body: w)
-        case "alias_deleted":
+        case .aliasDeleted:
             let model = payload["model"]?.stringValue ?? ""
             do {
                 _ = try await client.call(
                     .DELETE, "registered-models/alias", query: [("name", modelName(model)), ("alias", payload["alias"]?.stringValue ?? "")])
             } catch .notFound { return }
-        case "monitoring_summary":
+        case .monitoringSummary:
             try await logDevice(metrics: Self.summaryMetrics(payload), tags: [], atMillis: now / 1_000_000)
-        default:
-            throw .rejected(status: 0, code: "UNKNOWN_KIND", message: "no mapping for outbox kind '\(item.kind)'")
         }
     }
 

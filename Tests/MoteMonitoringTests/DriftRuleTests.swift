@@ -1,4 +1,5 @@
 import MoteCore
+import MoteML
 import MoteModels
 import MoteMonitoring
 import Testing

@@ -9,7 +9,7 @@ struct Fixture {
     let storage: Storage
     let registry: RegistryStore
     let artifacts: ArtifactStore
-    let alice = Actor(uid: 1000, pid: 42)
+    let alice = ChangeAuthor(uid: 1000, pid: 42)
 
     init() throws {
         var template = Array("/tmp/mote-registry-XXXXXX".utf8CString)

@@ -13,11 +13,6 @@ public enum SystemClock {
         return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
     }
 
-    /// Wall-clock time in seconds since the Unix epoch, as a Double.
-    public static func nowSeconds() -> Double {
-        Double(nowNanos()) / 1e9
-    }
-
     /// Monotonic nanoseconds (CLOCK_MONOTONIC): for durations and for systemd's MONOTONIC_USEC.
     public static func monotonicNanos() -> UInt64 {
         var ts = timespec()

@@ -37,14 +37,6 @@ extension JoinedTable {
         }
     }
 
-    /// JSON lines: one object per entity row; a missing value is `null`.
-    public func jsonLines() -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(64 + frame.count * (frame.columns.count + features.count) * 20)
-        appendJSONLines(rows: 0..<frame.count, to: &out)
-        return out
-    }
-
     /// JSON lines of `rows`.
     public func appendJSONLines(rows: Range<Int>, to out: inout [UInt8]) {
         let keys = columnNames.map { name -> [UInt8] in

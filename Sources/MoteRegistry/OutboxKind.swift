@@ -1,0 +1,16 @@
+/// What an outbox row tells the central host: written by the registry's changes (and by
+/// monitoring's summaries), read by sync to mirror it. Stored as the raw value.
+public enum OutboxKind: String, Sendable, Equatable, CaseIterable {
+    case experimentCreated = "experiment_created"
+    case runCreated = "run_created"
+    case runLogged = "run_logged"
+    case runFinished = "run_finished"
+    case runArtifact = "run_artifact"
+    case modelCreated = "model_created"
+    case versionRegistered = "version_registered"
+    case versionDeleted = "version_deleted"
+    case aliasSet = "alias_set"
+    case aliasDeleted = "alias_deleted"
+    /// A served model's drift and live metrics (not a registry change).
+    case monitoringSummary = "monitoring_summary"
+}
