@@ -21,13 +21,10 @@ enum FeatureRoutes {
                 return .json(w)
             }),
             Route(.POST, "/v1/apply", role: .admin, .blocking { request in
-                let body = try parse(request)
-                guard let toml = body["toml"]?.stringValue else { throw DomainError.invalidShape("'toml' must hold the definitions file's text") }
-                var dryRun = false
-                if let flag = body["dry_run"] {
-                    guard case .bool(let b) = flag else { throw DomainError.invalidShape("'dry_run' must be true or false") }
-                    dryRun = b
-                }
+                let body = try request.jsonObject()
+                try body.refuseUnknownKeys(["toml", "dry_run"])
+                let toml = try body.requiredText("toml")
+                let dryRun = try body.flag("dry_run") ?? false
                 let outcome = try store.apply(toml: toml, dryRun: dryRun, uid: request.peer.uid)
                 var w = JSONWriter(capacity: 512)
                 w.beginObject()
@@ -41,7 +38,7 @@ enum FeatureRoutes {
                 return .json(w)
             }),
             Route(.POST, "/v1/push", role: .write, .blocking { request in
-                let body = try parse(request)
+                let body = try request.json()
                 let store = store
                 let batch: PushBatch
                 do {
@@ -68,8 +65,8 @@ enum FeatureRoutes {
                     })
             }),
             Route(.POST, "/v1/historical-features", role: .read, .blocking { request in
-                let body = try parse(request)
-                return try historical(body, store: store)
+                let historical = try HistoricalRequest(try request.json(), store: store)
+                return render(try store.historicalFeatures(historical), format: historical.format)
             }),
             Route(.GET, "/v1/feature-views", role: .read, .blocking { _ in
                 let applied = store.definitions
@@ -94,40 +91,15 @@ enum FeatureRoutes {
         ]
     }
 
-    static func parse(_ request: Request) throws -> JSONValue {
-        try request.body.withUnsafeReadableBytes { raw in
-            try JSONParser.parse(buffer: raw.bindMemory(to: UInt8.self))
-        }
-    }
-
-    static func historical(_ body: JSONValue, store: FeatureStore) throws -> Response {
-        guard case .object(let object) = body else { throw DomainError.invalidShape("the body must be a JSON object") }
-        try object.refuseUnknownKeys(["entity_df", "features", "format", "full_feature_names"])
-        let names = (object["features"]?.arrayValue ?? []).compactMap(\.stringValue)
-        var fullNames = false
-        if let flag = object["full_feature_names"] {
-            guard case .bool(let b) = flag else { throw DomainError.invalidShape("'full_feature_names' must be true or false") }
-            fullNames = b
-        }
-        let format = object["format"]?.stringValue ?? "csv"
-        guard format == "csv" || format == "jsonl" else { throw DomainError.invalidShape("'format' must be csv or jsonl") }
-        let definitions = store.definitions.set
-        let features = try FeatureReference.resolve(names, in: definitions, fullNames: fullNames)
-        let joinKeys = definitions.joinKeys(of: features[0].view)
-        for f in features where definitions.joinKeys(of: f.view) != joinKeys {
-            throw DomainError.invalidShape("features of one request must share their entity keys")
-        }
-        let frame = try EntityFrame.parse(
-            object["entity_df"], joinKeys: joinKeys, keyTypes: definitions.keyTypes(of: features[0].view),
-            maxRows: store.limits.maxHistoricalRows)
-        let table = try PointInTimeJoin.run(frame, features: features, store: store)
+    /// Renders a joined table: fingerprint headers, the text streamed in pieces.
+    static func render(_ table: JoinedTable, format: HistoricalRequest.Format) -> Response {
         var headers = HTTPHeaders()
         headers.add(name: "x-mote-definitions-version", value: String(table.fingerprint.definitionsVersion))
         headers.add(name: "x-mote-dataset-hash", value: table.fingerprint.contentHash)
         headers.add(name: "x-mote-rows", value: String(table.fingerprint.rows))
         // The joined values are in memory; their text (the larger part) is streamed.
-        let stream = JoinedTableStream(table, csv: format == "csv")
-        return .streamed(stream, contentType: format == "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson", headers: headers)
+        let csv = format == .csv
+        return .streamed(JoinedTableStream(table, csv: csv), contentType: csv ? "text/csv; charset=utf-8" : "application/x-ndjson", headers: headers)
     }
 
     static func describe(_ view: FeatureViewDefinition, _ set: DefinitionSet, _ store: FeatureStore, into w: inout JSONWriter) throws {

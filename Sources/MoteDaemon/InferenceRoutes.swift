@@ -65,31 +65,11 @@ enum InferenceRoutes {
             let started = SystemClock.monotonicNanos()
             let model = try loaded(request)
             return try counted(model) {
-                let limit = settings.current.maxBatchRows
-                let fast = request.body.withUnsafeReadableBytes { InferRequest.parseFast($0.bindMemory(to: UInt8.self), model: model, maxRows: limit) }
-                let parsed = try fast ?? InferRequest.parse(try FeatureRoutes.parse(request), model: model, maxRows: limit)
-                let scores = parsed.matrix.map { model.scores(matrix: $0, rows: parsed.rowCount) } ?? model.scores(parsed.rows)
-                let ids = (0..<parsed.rowCount).map { _ in PredictionID.make() }
-                let width = model.bundle.scoreWidth
-                let now = SystemClock.nowNanos()
-                let latency = Int64(SystemClock.monotonicNanos() &- started)
-                let features = model.bundle.inputs.count
-                let rate = log.sampleRate()
-                log.append(
-                    (0..<parsed.rowCount).map { r in
-                        let sampled = PredictionLog.sampled(rate)
-                        var record = PredictionLog.Record(
-                            id: ids[r], atNanos: now, model: model.name, version: model.version, entityKey: nil,
-                            inputs: sampled && parsed.matrix == nil ? parsed.rows[r] : nil,
-                            scores: scores[(r * width)..<((r + 1) * width)], latencyNanos: latency)
-                        if sampled, let m = parsed.matrix { record.numbers = m[(r * features)..<((r + 1) * features)] }
-                        return record
-                    })
-                var w = JSONWriter(capacity: 128 + parsed.rowCount * 24 * max(1, width))
-                InferResponse.write(
-                    model: model, id: parsed.id, scores: scores, rows: parsed.rowCount, only: parsed.outputs, predictionIDs: ids, into: &w)
-                metrics.record(model, rows: parsed.rowCount, nanoseconds: Int64(SystemClock.monotonicNanos() &- started))
-                return .json(w)
+                let (answer, rows) = try request.body.withUnsafeReadableBytes { body in
+                    try Infer.answer(body: body, model: model, maxRows: settings.current.maxBatchRows, log: log, started: started)
+                }
+                metrics.record(model, rows: rows, nanoseconds: Int64(SystemClock.monotonicNanos() &- started))
+                return .json(answer)
             }
         }
         return [
@@ -136,7 +116,7 @@ enum InferenceRoutes {
                 let started = SystemClock.monotonicNanos()
                 let model = try loaded(request)
                 return try counted(model) {
-                    let body = try FeatureRoutes.parse(request)
+                    let body = try request.json()
                     let answer = try EntityPredict.answer(
                         body, model: model, store: store, now: SystemClock.nowNanos(), maxRows: settings.current.maxBatchRows, log: log, started: started)
                     metrics.record(model, rows: body["entities"]?.objectValue?.members.first?.value.arrayValue?.count ?? 0,

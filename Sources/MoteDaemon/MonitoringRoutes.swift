@@ -19,7 +19,7 @@ enum MonitoringRoutes {
                 return .json(w)
             }),
             Route(.POST, "/v1/feedback", role: .write, .blocking { request in
-                let body = try FeatureRoutes.parse(request)
+                let body = try request.json()
                 let answer = try monitoring.feedback.record(
                     body, server: models, store: store, now: SystemClock.nowNanos(), maxRows: inference.current.maxBatchRows)
                 return .json(answer)

@@ -7,13 +7,9 @@ import NIOHTTP1
 /// `/v1/sync/outbox`. Writes to runs need `write`; model, version and alias changes `admin`.
 enum RegistryRoutes {
     static func routes(_ registry: RegistryStore, artifacts: ArtifactStore) -> [Route] {
-        @Sendable func actor(_ request: Request) -> ChangeAuthor { ChangeAuthor(uid: request.peer.uid, pid: request.peer.pid) }
-        @Sendable func object(_ request: Request) throws -> JSONObject {
-            guard case .object(let object) = try FeatureRoutes.parse(request) else { throw DomainError.invalidShape("the body must be a JSON object") }
-            return object
-        }
+        @Sendable func author(_ request: Request) -> ChangeAuthor { ChangeAuthor(uid: request.peer.uid, pid: request.peer.pid) }
         @Sendable func param(_ request: Request, _ name: String) throws -> String {
-            guard let value = request.parameter(name) else { throw DomainError.invalidShape("missing path parameter \(name)") }
+            guard let value = request.parameter(name) else { throw DomainError.invalidParameter("missing path parameter \(name)") }
             return value
         }
         return [
@@ -25,18 +21,18 @@ enum RegistryRoutes {
                 return .json(w)
             }),
             Route(.POST, "/v1/experiments", role: .write, .blocking { request in
-                let body = try object(request)
+                let body = try request.jsonObject()
                 try body.refuseUnknownKeys(["name", "description", "tags"])
                 let experiment = try registry.createExperiment(
                     name: try body.requiredText("name"), description: try body.text("description") ?? "", tags: try stringMap(body, "tags"),
-                    actor: actor(request))
+                    actor: author(request))
                 return .json(wrap("experiment", experiment.json()), status: .created)
             }),
             Route(.GET, "/v1/experiments/{experiment}", role: .read, .blocking { request in
                 .json(wrap("experiment", try registry.experiment(try param(request, "experiment")).json()))
             }),
             Route(.POST, "/v1/runs", role: .write, .blocking { request in
-                let body = try object(request)
+                let body = try request.jsonObject()
                 try body.refuseUnknownKeys(["experiment", "name", "tags", "source"])
                 var source: JSONWriter?
                 if let value = body["source"] {
@@ -47,11 +43,11 @@ enum RegistryRoutes {
                 }
                 let run = try registry.createRun(
                     experiment: try body.requiredText("experiment"), name: try body.text("name"), tags: try stringMap(body, "tags"),
-                    source: source, actor: actor(request))
+                    source: source, actor: author(request))
                 return .json(wrap("run", run.json()), status: .created)
             }),
             Route(.POST, "/v1/runs/search", role: .read, .blocking { request in
-                let body = try object(request)
+                let body = try request.jsonObject()
                 try body.refuseUnknownKeys(["experiments", "filter", "order_by", "max_results"])
                 let experiments = try body.textList("experiments")
                 let filter = try RunFilter(try body.text("filter") ?? "")
@@ -75,7 +71,7 @@ enum RegistryRoutes {
                 return .json(w)
             }),
             Route(.POST, "/v1/runs/{run}/log", role: .write, .blocking { request in
-                let body = try object(request)
+                let body = try request.jsonObject()
                 try body.refuseUnknownKeys(["params", "metrics", "tags"])
                 let id = try param(request, "run")
                 let now = SystemClock.nowNanos() / 1_000_000
@@ -89,22 +85,22 @@ enum RegistryRoutes {
                         metrics.append(MetricPoint(key: key, value: value, step: m["step"]?.int64Value ?? 0, timestampMillis: m["timestamp"]?.int64Value ?? now))
                     }
                 }
-                try registry.logBatch(run: id, params: try pairs(body, "params"), metrics: metrics, tags: try pairs(body, "tags"), actor: actor(request))
+                try registry.logBatch(run: id, params: try pairs(body, "params"), metrics: metrics, tags: try pairs(body, "tags"), actor: author(request))
                 return .json(wrap("run", try registry.run(id).json()))
             }),
             Route(.POST, "/v1/runs/{run}/artifacts", role: .write, .blocking { request in
-                let body = try object(request)
+                let body = try request.jsonObject()
                 try body.refuseUnknownKeys(["path", "digest"])
                 let id = try param(request, "run")
-                try registry.logArtifact(run: id, path: try body.requiredText("path"), digest: try body.requiredText("digest"), artifacts: artifacts, actor: actor(request))
+                try registry.logArtifact(run: id, path: try body.requiredText("path"), digest: try body.requiredText("digest"), artifacts: artifacts, actor: author(request))
                 return .json(wrap("run", try registry.run(id).json()))
             }),
             Route(.POST, "/v1/runs/{run}/finish", role: .write, .blocking { request in
-                let body = try object(request)
+                let body = try request.jsonObject()
                 try body.refuseUnknownKeys(["status"])
                 let statusText = try body.text("status") ?? "FINISHED"
                 guard let status = RunStatus(rawValue: statusText) else { throw DomainError.invalidShape("'status' must be FINISHED, FAILED or KILLED") }
-                return .json(wrap("run", try registry.finishRun(try param(request, "run"), status: status, actor: actor(request)).json()))
+                return .json(wrap("run", try registry.finishRun(try param(request, "run"), status: status, actor: author(request)).json()))
             }),
             Route(.GET, "/v1/models", role: .read, .blocking { _ in
                 var w = JSONWriter(capacity: 1024)
@@ -114,11 +110,11 @@ enum RegistryRoutes {
                 return .json(w)
             }),
             Route(.POST, "/v1/models", role: .admin, .blocking { request in
-                let body = try object(request)
+                let body = try request.jsonObject()
                 try body.refuseUnknownKeys(["name", "description", "tags"])
                 let model = try registry.createModel(
                     name: try body.requiredText("name"), description: try body.text("description") ?? "", tags: try stringMap(body, "tags"),
-                    actor: actor(request))
+                    actor: author(request))
                 return .json(wrap("model", model.json()), status: .created)
             }),
             Route(.GET, "/v1/models/{model}", role: .read, .blocking { request in
@@ -132,13 +128,13 @@ enum RegistryRoutes {
                 return .json(w)
             }),
             Route(.POST, "/v1/models/{model}/versions", role: .admin, .blocking { request in
-                let body = try object(request)
+                let body = try request.jsonObject()
                 try body.refuseUnknownKeys(["run_id", "artifact_digest", "format", "signature", "metrics", "description", "tags"])
                 let new = RegistryStore.NewVersion(
                     runID: try body.text("run_id"), artifactDigest: try body.requiredText("artifact_digest"), format: try body.requiredText("format"),
                     signature: body["signature"] ?? .object(JSONObject()), metrics: body["metrics"] ?? .object(JSONObject()),
                     description: try body.text("description") ?? "", tags: try stringMap(body, "tags"))
-                let version = try registry.createVersion(model: try param(request, "model"), new, artifacts: artifacts, actor: actor(request))
+                let version = try registry.createVersion(model: try param(request, "model"), new, artifacts: artifacts, actor: author(request))
                 return .json(wrap("version", version.json()), status: .created)
             }),
             Route(.GET, "/v1/models/{model}/versions/{version}", role: .read, .blocking { request in
@@ -148,34 +144,34 @@ enum RegistryRoutes {
                 .json(try registry.export(model: try param(request, "model"), version: try param(request, "version"), artifacts: artifacts))
             }),
             Route(.DELETE, "/v1/models/{model}/versions/{version}", role: .admin, .blocking { request in
-                guard let number = Int(try param(request, "version")) else { throw DomainError.invalidShape("version must be a number") }
+                guard let number = Int(try param(request, "version")) else { throw DomainError.invalidParameter("version must be a number") }
                 let model = try param(request, "model")
-                try registry.deleteVersion(model: model, number, artifacts: artifacts, actor: actor(request))
+                try registry.deleteVersion(model: model, number, artifacts: artifacts, actor: author(request))
                 return .json(wrap("model", try registry.model(model).json()))
             }),
             Route(.POST, "/v1/models/import", role: .admin, .blocking { request in
-                let document = try FeatureRoutes.parse(request)
-                let version = try registry.importVersion(document, model: request.queryValue("model"), artifacts: artifacts, actor: actor(request))
+                let document = try request.json()
+                let version = try registry.importVersion(document, model: request.queryValue("model"), artifacts: artifacts, actor: author(request))
                 return .json(wrap("version", version.json()), status: .created)
             }),
             Route(.PUT, "/v1/models/{model}/aliases/{alias}", role: .admin, .blocking { request in
-                let body = try object(request)
+                let body = try request.jsonObject()
                 try body.refuseUnknownKeys(["version"])
                 guard let number = body["version"]?.int64Value, let version = Int(exactly: number) else {
                     throw DomainError.invalidShape("'version' must be a version number")
                 }
                 let model = try param(request, "model")
                 let alias = try param(request, "alias")
-                let before = try registry.setAlias(model: model, alias: alias, version: version, actor: actor(request))
+                let before = try registry.setAlias(model: model, alias: alias, version: version, actor: author(request))
                 return .json(aliasAnswer(model, alias, version, before: before))
             }),
             Route(.DELETE, "/v1/models/{model}/aliases/{alias}", role: .admin, .blocking { request in
-                try registry.deleteAlias(model: try param(request, "model"), alias: try param(request, "alias"), actor: actor(request))
+                try registry.deleteAlias(model: try param(request, "model"), alias: try param(request, "alias"), actor: author(request))
                 return .json(wrap("model", try registry.model(try param(request, "model")).json()))
             }),
             Route(.POST, "/v1/models/{model}/rollback", role: .admin, .blocking { request in
                 let model = try param(request, "model")
-                let moved = try registry.rollback(model: model, actor: actor(request))
+                let moved = try registry.rollback(model: model, actor: author(request))
                 return .json(aliasAnswer(model, "champion", moved.to, before: moved.from))
             }),
             Route(.GET, "/v1/audit", role: .read, .blocking { request in

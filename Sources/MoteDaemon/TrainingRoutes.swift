@@ -5,7 +5,7 @@ import MoteTraining
 import NIOHTTP1
 
 /// Training routes: `/v1/training-specs`, `/v1/training-jobs[/{id}[/events]]`. Queueing and
-/// cancelling need `admin` (DESIGN.md: training is an admin act).
+/// cancelling need `admin`: training is an admin act (docs/decisions.md).
 enum TrainingRoutes {
     static func routes(_ jobs: TrainingJobs, store: FeatureStore) -> [Route] {
         @Sendable func job(_ request: Request) throws -> TrainingJob {
@@ -25,29 +25,9 @@ enum TrainingRoutes {
                 return .json(w)
             }),
             Route(.POST, "/v1/training-jobs", role: .admin, .blocking { request in
-                guard case .object(let body) = try FeatureRoutes.parse(request) else { throw DomainError.invalidShape("the body must be a JSON object") }
+                let body = try request.jsonObject()
                 try body.refuseUnknownKeys(["spec", "inline"])
-                let spec: TrainingSpec
-                if let name = try body.text("spec") {
-                    guard body["inline"] == nil else { throw DomainError.invalidShape("give 'spec' (a name) or 'inline' (TOML), not both") }
-                    guard let found = store.definitions.set.training(name) else {
-                        throw DomainError.notFound("no training spec '\(name)'; apply one with [[training_spec]] (motectl apply -f FILE)")
-                    }
-                    spec = found
-                } else if let toml = try body.text("inline") {
-                    let parsed: DefinitionSet
-                    do {
-                        parsed = try DefinitionSet.parse(toml: toml, known: store.definitions.set, sections: store.sections)
-                    } catch {
-                        throw DomainError.invalidShape("inline spec: \(error)")
-                    }
-                    guard parsed.trainings.count == 1, parsed.entities.isEmpty, parsed.views.isEmpty else {
-                        throw DomainError.invalidShape("an inline spec is one [[training_spec]] table and nothing else")
-                    }
-                    spec = parsed.trainings[0]
-                } else {
-                    throw DomainError.invalidShape("give 'spec' (the name of an applied training spec) or 'inline' (one [[training_spec]] table in TOML)")
-                }
+                let spec = try TrainingSpec.requested(name: try body.text("spec"), inline: try body.text("inline"), store: store)
                 let job = try jobs.submit(spec: spec, trigger: "api")
                 var w = JSONWriter()
                 w.beginObject()

@@ -58,17 +58,9 @@ public enum EntityPredict {
         for (k, r) in good.enumerated() { for c in 0..<width { scores[r * width + c] = goodScores[k * width + c] } }
 
         let ids = (0..<rowCount).map { _ in PredictionID.make() }
-        if let log {
-            let latency = Int64(SystemClock.monotonicNanos() &- started)
-            let rate = log.sampleRate()
-            let logInputs = (0..<rowCount).map { _ in PredictionLog.sampled(rate) }
-            log.append(
-                good.map { r in
-                    PredictionLog.Record(
-                        id: ids[r], atNanos: now, model: model.name, version: model.version, entityKey: keys[r],
-                        inputs: logInputs[r] ? rows[r] : nil, scores: scores[(r * width)..<((r + 1) * width)], latencyNanos: latency)
-                })
-        }
+        log?.append(
+            rows: good, ids: ids, model: model, scores: scores, atNanos: now, latencyNanos: Int64(SystemClock.monotonicNanos() &- started),
+            entityKeys: keys, inputs: { rows[$0] })
         // Outputs as in an OIP answer, then per row its id, statuses and error.
         var w = JSONWriter(capacity: 256 + rowCount * 200)
         InferResponse.write(

@@ -89,6 +89,26 @@ public final class PredictionLog: Sendable {
     }
 
     /// Hands rows over; never blocks on storage.
+    /// Logs one request's predicted rows: ids and outputs of each, inputs of a sampled share
+    /// (`inputs` or, when the request came as a number matrix, `numbers`, asked only for the
+    /// sampled rows). Infer and predict-by-entity log through here alike.
+    public func append(
+        rows: some Sequence<Int>, ids: [String], model: LoadedModel, scores: [Double], atNanos: Int64, latencyNanos: Int64,
+        entityKeys: [String]? = nil, inputs: (Int) -> [ModelInput]?, numbers: (Int) -> ArraySlice<Double>? = { _ in nil }
+    ) {
+        let rate = sampleRate()
+        let width = model.bundle.scoreWidth
+        append(
+            rows.map { r in
+                let sampled = Self.sampled(rate)
+                var record = Record(
+                    id: ids[r], atNanos: atNanos, model: model.name, version: model.version, entityKey: entityKeys?[r],
+                    inputs: sampled ? inputs(r) : nil, scores: scores[(r * width)..<((r + 1) * width)], latencyNanos: latencyNanos)
+                if sampled { record.numbers = numbers(r) }
+                return record
+            })
+    }
+
     public func append(_ records: [Record]) {
         let limit = settings.current.logMaxPending
         // The writer wakes by itself every 200 ms; it is woken early only for a large backlog,

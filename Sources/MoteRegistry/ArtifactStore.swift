@@ -53,7 +53,7 @@ public struct ArtifactStore: Sendable {
     /// The bytes of `digest`, refused when the file is missing or its content no longer
     /// hashes to the digest (a corrupted artifact is never loaded).
     public func read(_ digest: String) throws(DomainError) -> [UInt8] {
-        guard ArtifactStore.isDigest(digest) else { throw .invalidShape("'\(digest)' is not a SHA-256 digest (64 lowercase hex characters)") }
+        guard ArtifactStore.isDigest(digest) else { throw .invalidParameter("'\(digest)' is not a SHA-256 digest (64 lowercase hex characters)") }
         let bytes: [UInt8]
         do {
             bytes = try FileSystem.readBytes(path(digest))

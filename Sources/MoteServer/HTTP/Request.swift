@@ -73,6 +73,19 @@ public struct Request: Sendable {
         return value
     }
 
+    /// The body as JSON (400 `invalid_json` with the byte offset when it is not).
+    public func json() throws(JSONParser.Failure) -> JSONValue {
+        try body.withUnsafeReadableBytes { raw throws(JSONParser.Failure) in
+            try JSONParser.parse(buffer: raw.bindMemory(to: UInt8.self))
+        }
+    }
+
+    /// The body as a JSON object (422 `invalid_shape` when it is JSON of another kind).
+    public func jsonObject() throws -> JSONObject {
+        guard case .object(let object) = try json() else { throw DomainError.invalidShape("the body must be a JSON object") }
+        return object
+    }
+
     /// A path parameter, percent-decoded.
     public func parameter(_ name: String) -> String? {
         parameters[name]

@@ -1,0 +1,44 @@
+public import MoteCore
+
+/// A point-in-time join request (`POST /v1/historical-features`, Feast's shape): the features
+/// to join, the entity rows with their times, and the output format.
+public struct HistoricalRequest: Sendable {
+    /// How the joined table is written.
+    public enum Format: String, Sendable, CaseIterable {
+        case csv
+        case jsonl
+    }
+
+    public var features: [FeatureReference]
+    public var frame: EntityFrame
+    public var format: Format
+
+    /// Reads and checks a request body against the definitions in force: every feature
+    /// exists, all share their entity keys, and the entity rows fit `features.max_historical_rows`.
+    public init(_ body: JSONValue, store: FeatureStore) throws(DomainError) {
+        guard case .object(let object) = body else { throw .invalidShape("the body must be a JSON object") }
+        try object.refuseUnknownKeys(["entity_df", "features", "format", "full_feature_names"])
+        let names = try object.textList("features")
+        let fullNames = try object.flag("full_feature_names") ?? false
+        let formatText = try object.text("format") ?? Format.csv.rawValue
+        guard let format = Format(rawValue: formatText) else { throw .invalidShape("'format' must be csv or jsonl") }
+        let definitions = store.definitions.set
+        let features = try FeatureReference.resolve(names, in: definitions, fullNames: fullNames)
+        let joinKeys = definitions.joinKeys(of: features[0].view)
+        for f in features where definitions.joinKeys(of: f.view) != joinKeys {
+            throw .invalidShape("features of one request must share their entity keys")
+        }
+        self.features = features
+        self.format = format
+        self.frame = try EntityFrame.parse(
+            object["entity_df"], joinKeys: joinKeys, keyTypes: definitions.keyTypes(of: features[0].view),
+            maxRows: store.limits.maxHistoricalRows)
+    }
+}
+
+extension FeatureStore {
+    /// Joins the request's features to its entity rows as of each row's time.
+    public func historicalFeatures(_ request: HistoricalRequest) throws -> JoinedTable {
+        try PointInTimeJoin.run(request.frame, features: request.features, store: self)
+    }
+}
