@@ -1,0 +1,38 @@
+import MoteCore
+import MoteFeatures
+import MoteServer
+import Prometheus
+
+/// Feature metrics: rows pushed and rejected per view, freshness per view.
+final class FeatureMetrics: Sendable {
+    let registry: PrometheusCollectorRegistry
+
+    init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+    }
+
+    func pushed(view: String, rows: Int) {
+        registry.makeCounter(
+            descriptor: .mote("feature_rows_pushed", unit: "total", help: "Feature rows stored by pushes."), labels: [("view", view)]
+        ).increment(by: Int64(rows))
+    }
+
+    func rejected(view: String?, rows: Int) {
+        registry.makeCounter(
+            descriptor: .mote("feature_rows_rejected", unit: "total", help: "Feature rows in pushes refused as invalid."),
+            labels: [("view", view ?? "unknown")]
+        ).increment(by: Int64(rows))
+    }
+
+    /// Sets each view's freshness gauge (seconds since its newest event).
+    func updateFreshness(_ store: FeatureStore) {
+        let now = SystemClock.nowNanos()
+        for view in store.definitions.set.views {
+            guard let newest = store.cache.newestEvent(viewID: view.id) else { continue }
+            registry.makeGauge(
+                descriptor: .mote("feature_freshness", unit: "seconds", help: "Seconds since the newest event of a feature view."),
+                labels: [("view", view.name)]
+            ).set(Double(now - newest) / 1e9)
+        }
+    }
+}
