@@ -58,6 +58,7 @@ public struct MoteConfig: Sendable, Equatable {
             RestartKey("socket", \.socket),
             RestartKey("storage", \.storage),
             RestartKey("inference.preload", \.inference.preload),
+            RestartKey("sync.device_id", \.sync.deviceID),
         ]
     }
 
