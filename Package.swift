@@ -120,7 +120,10 @@ let package = Package(
         .testTarget(name: "MoteModelsTests", dependencies: ["MoteCore", "MoteML", "MoteModels"]),
         .testTarget(name: "MoteInferenceTests", dependencies: ["MoteCore", "MoteML", "MoteModels", "MoteInference"]),
         .testTarget(name: "MoteMonitoringTests", dependencies: ["MoteCore", "MoteML", "MoteModels", "MoteInference", "MoteMonitoring"]),
-        .testTarget(name: "MoteDaemonTests", dependencies: ["MoteCore", "MoteDaemon", "MoteServer", "MoteStorage", "MoteSync", "MoteMonitoring"]),
+        .testTarget(name: "MoteDaemonTests", dependencies: [
+            "MoteCore", "MoteDaemon", "MoteServer", "MoteStorage", "MoteSync", "MoteMonitoring", "MoteFeatures", "MoteRegistry", "MoteTraining",
+            "MoteInference", "MoteSystemd", .product(name: "Logging", package: "swift-log"),
+        ]),
     ]
 )
 
