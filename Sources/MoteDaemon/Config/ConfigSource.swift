@@ -33,7 +33,12 @@ public final class ConfigSource: Sendable {
 
     /// A section (or any part) of the configuration, read live.
     public func live<Part: Sendable>(_ part: @escaping @Sendable (MoteConfig) -> Part) -> Live<Part> {
-        Live { [self] in part(current) }
+        // `part` borrows the snapshot's config: no copy of the sections it does not read
+        // (hot paths read their limits through here on every request).
+        Live { [self] in
+            let current = snapshot.withLock { $0 }
+            return part(current.config)
+        }
     }
 
     /// Warnings about the access policy in force (group names that do not exist).

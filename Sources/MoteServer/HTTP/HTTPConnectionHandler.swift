@@ -215,18 +215,19 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             method: flight.head.method, path: flight.path, query: flight.query, headers: flight.head.headers,
             body: flight.body ?? Self.emptyBody, peer: peer, parameters: flight.parameters,
             deadline: flight.started &+ UInt64(flight.requestTimeoutNanos))
-        let logger = context.logger
-        let loop = ctx.eventLoop
         let future: EventLoopFuture<Response>
         switch route.handler {
         case .inline(let handler):
-            respond(Self.run(handler, request, logger: logger), flight, ctx)
+            respond(Self.run(handler, request, logger: context.logger), flight, ctx)
             return
         case .blocking(let handler):
-            future = context.threadPool.runIfActive(eventLoop: loop) { Self.run(handler, request, logger: logger) }
+            let logger = context.logger
+            future = context.threadPool.runIfActive(eventLoop: ctx.eventLoop) { Self.run(handler, request, logger: logger) }
         case .async(let handler):
-            future = loop.makeFutureWithTask { await Self.run(handler, request, logger: logger) }
+            let logger = context.logger
+            future = ctx.eventLoop.makeFutureWithTask { await Self.run(handler, request, logger: logger) }
         }
+        let loop = ctx.eventLoop
         sequence &+= 1
         let mine = sequence
         state = .waiting(flight, sequence: mine)
