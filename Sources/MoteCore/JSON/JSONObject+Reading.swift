@@ -9,39 +9,103 @@ extension JSONObject {
             throw DomainError(.invalid, .unknownKey, "\(prefix)unknown key '\(member.key)' (known: \(known.joined(separator: ", ")))")
         }
     }
+}
 
-    /// A text member, or nil when absent or null.
+/// Typed access to the members of one JSON object of a request body, shaped like
+/// `TableReader`: each accessor names its key once and remembers it, and `finish()` refuses
+/// every key no accessor asked for (422 `unknown_key`). A wrong type is 422 `invalid_shape`
+/// naming the key; a null member counts as absent.
+public struct JSONFields {
+    public let object: JSONObject
+    /// Where this object sits in the body, for messages (`""` for the body itself).
+    public let path: String
+    private let asked = AskedMembers()
+
+    public init(_ object: JSONObject, path: String = "") {
+        self.object = object
+        self.path = path
+    }
+
+    /// The fields of `value`, which must be a JSON object.
+    public init(_ value: JSONValue, path: String = "") throws(DomainError) {
+        guard case .object(let object) = value else {
+            throw .invalidShape(path.isEmpty ? "the body must be a JSON object" : "\(path) must be a JSON object")
+        }
+        self.init(object, path: path)
+    }
+
+    private func name(_ key: String) -> String { path.isEmpty ? "'\(key)'" : "\(path).'\(key)'" }
+
+    /// The raw member (nil when absent or null); the key counts as known.
+    public func value(_ key: String) -> JSONValue? {
+        asked.keys.append(key)
+        guard let value = object[key], value != .null else { return nil }
+        return value
+    }
+
+    /// Keys that are accepted and ignored (another client's options that do not apply here).
+    public func ignore(_ keys: String...) {
+        asked.keys.append(contentsOf: keys)
+    }
+
+    /// A text member, or nil when absent.
     public func text(_ key: String) throws(DomainError) -> String? {
-        guard let value = self[key], value != .null else { return nil }
-        guard let text = value.stringValue else { throw .invalidShape("'\(key)' must be text") }
+        guard let value = value(key) else { return nil }
+        guard let text = value.stringValue else { throw .invalidShape("\(name(key)) must be text") }
         return text
     }
 
     /// A text member that must be there.
     public func requiredText(_ key: String) throws(DomainError) -> String {
-        guard let value = try text(key) else { throw .invalidShape("'\(key)' is required") }
-        return value
+        guard let text = try text(key) else { throw .invalidShape("\(name(key)) is required") }
+        return text
     }
 
-    /// `true` or `false`, or nil when absent or null.
+    /// `true` or `false`, or nil when absent.
     public func flag(_ key: String) throws(DomainError) -> Bool? {
-        guard let value = self[key], value != .null else { return nil }
-        guard let b = value.boolValue else { throw .invalidShape("'\(key)' must be true or false") }
+        guard let value = value(key) else { return nil }
+        guard let b = value.boolValue else { throw .invalidShape("\(name(key)) must be true or false") }
         return b
     }
 
-    /// An array of text (empty when absent or null).
+    /// An integer within `range`, or nil when absent.
+    public func integer(_ key: String, _ range: ClosedRange<Int>) throws(DomainError) -> Int? {
+        guard let value = value(key) else { return nil }
+        guard case .integer(let i) = value, let v = Int(exactly: i), range.contains(v) else {
+            throw .invalidShape("\(name(key)) must be an integer from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return v
+    }
+
+    /// An array of text (empty when absent).
     public func textList(_ key: String) throws(DomainError) -> [String] {
-        guard let value = self[key], value != .null else { return [] }
-        guard case .array(let items) = value else { throw .invalidShape("'\(key)' must be an array of text") }
+        guard let value = value(key) else { return [] }
+        guard case .array(let items) = value else { throw .invalidShape("\(name(key)) must be an array of text") }
         var out: [String] = []
         out.reserveCapacity(items.count)
         for item in items {
-            guard let text = item.stringValue else { throw .invalidShape("'\(key)' must be an array of text") }
+            guard let text = item.stringValue else { throw .invalidShape("\(name(key)) must be an array of text") }
             out.append(text)
         }
         return out
     }
+
+    /// A nested object, or nil when absent.
+    public func object(_ key: String) throws(DomainError) -> JSONObject? {
+        guard let value = value(key) else { return nil }
+        guard case .object(let object) = value else { throw .invalidShape("\(name(key)) must be an object") }
+        return object
+    }
+
+    /// Refuses every key no accessor asked for.
+    public func finish() throws(DomainError) {
+        try object.refuseUnknownKeys(asked.keys, at: path)
+    }
+}
+
+/// The keys a `JSONFields` was asked for (a reference, so copies of the reader share it).
+private final class AskedMembers {
+    var keys: [String] = []
 }
 
 extension DomainError.Code {

@@ -21,10 +21,10 @@ enum FeatureRoutes {
                 return .json(w)
             }),
             Route(.POST, "/v1/apply", role: .admin, .blocking { request in
-                let body = try request.jsonObject()
-                try body.refuseUnknownKeys(["toml", "dry_run"])
+                let body = try request.fields()
                 let toml = try body.requiredText("toml")
                 let dryRun = try body.flag("dry_run") ?? false
+                try body.finish()
                 let outcome = try store.apply(toml: toml, dryRun: dryRun, uid: request.peer.uid)
                 var w = JSONWriter(capacity: 512)
                 w.beginObject()

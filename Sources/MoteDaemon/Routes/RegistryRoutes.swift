@@ -21,39 +21,35 @@ enum RegistryRoutes {
                 return .json(w)
             }),
             Route(.POST, "/v1/experiments", role: .write, .blocking { request in
-                let body = try request.jsonObject()
-                try body.refuseUnknownKeys(["name", "description", "tags"])
-                let experiment = try registry.createExperiment(
-                    name: try body.requiredText("name"), description: try body.text("description") ?? "", tags: try stringMap(body, "tags"),
-                    actor: author(request))
+                let body = try request.fields()
+                let (name, description, tags) = (try body.requiredText("name"), try body.text("description") ?? "", try stringMap(body, "tags"))
+                try body.finish()
+                let experiment = try registry.createExperiment(name: name, description: description, tags: tags, actor: author(request))
                 return .json(wrap("experiment", experiment.json()), status: .created)
             }),
             Route(.GET, "/v1/experiments/{experiment}", role: .read, .blocking { request in
                 .json(wrap("experiment", try registry.experiment(try param(request, "experiment")).json()))
             }),
             Route(.POST, "/v1/runs", role: .write, .blocking { request in
-                let body = try request.jsonObject()
-                try body.refuseUnknownKeys(["experiment", "name", "tags", "source"])
+                let body = try request.fields()
                 var source: JSONWriter?
-                if let value = body["source"] {
-                    guard case .object = value else { throw DomainError.invalidShape("'source' must be an object") }
+                if let object = try body.object("source") {
                     var w = JSONWriter()
-                    w.value(value)
+                    w.value(.object(object))
                     source = w
                 }
-                let run = try registry.createRun(
-                    experiment: try body.requiredText("experiment"), name: try body.text("name"), tags: try stringMap(body, "tags"),
-                    source: source, actor: author(request))
+                let (experiment, name, tags) = (try body.requiredText("experiment"), try body.text("name"), try stringMap(body, "tags"))
+                try body.finish()
+                let run = try registry.createRun(experiment: experiment, name: name, tags: tags, source: source, actor: author(request))
                 return .json(wrap("run", run.json()), status: .created)
             }),
             Route(.POST, "/v1/runs/search", role: .read, .blocking { request in
-                let body = try request.jsonObject()
-                try body.refuseUnknownKeys(["experiments", "filter", "order_by", "max_results"])
+                let body = try request.fields()
                 let experiments = try body.textList("experiments")
                 let filter = try RunFilter(try body.text("filter") ?? "")
                 let order = try body.textList("order_by")
-                let limit = Int(body["max_results"]?.int64Value ?? 1000)
-                guard (1...50_000).contains(limit) else { throw DomainError.invalidShape("'max_results' must be 1 to 50000") }
+                let limit = try body.integer("max_results", 1...50_000) ?? 1000
+                try body.finish()
                 var w = JSONWriter(capacity: 4096)
                 w.beginObject(); w.key("runs"); w.beginArray()
                 for run in try registry.searchRuns(experiments: experiments, filter: filter, orderBy: order, limit: limit) { run.write(into: &w) }
@@ -71,12 +67,11 @@ enum RegistryRoutes {
                 return .json(w)
             }),
             Route(.POST, "/v1/runs/{run}/log", role: .write, .blocking { request in
-                let body = try request.jsonObject()
-                try body.refuseUnknownKeys(["params", "metrics", "tags"])
+                let body = try request.fields()
                 let id = try param(request, "run")
                 let now = SystemClock.nowNanos() / 1_000_000
                 var metrics: [MetricPoint] = []
-                if let list = body["metrics"] {
+                if let list = body.value("metrics") {
                     guard case .array(let items) = list else { throw DomainError.invalidShape("'metrics' must be an array of {key, value, step, timestamp}") }
                     for (k, item) in items.enumerated() {
                         guard case .object(let m) = item, let key = m["key"]?.stringValue, let value = m["value"]?.doubleValue else {
@@ -85,20 +80,23 @@ enum RegistryRoutes {
                         metrics.append(MetricPoint(key: key, value: value, step: m["step"]?.int64Value ?? 0, timestampMillis: m["timestamp"]?.int64Value ?? now))
                     }
                 }
-                try registry.logBatch(run: id, params: try pairs(body, "params"), metrics: metrics, tags: try pairs(body, "tags"), actor: author(request))
+                let (params, tags) = (try pairs(body, "params"), try pairs(body, "tags"))
+                try body.finish()
+                try registry.logBatch(run: id, params: params, metrics: metrics, tags: tags, actor: author(request))
                 return .json(wrap("run", try registry.run(id).json()))
             }),
             Route(.POST, "/v1/runs/{run}/artifacts", role: .write, .blocking { request in
-                let body = try request.jsonObject()
-                try body.refuseUnknownKeys(["path", "digest"])
+                let body = try request.fields()
                 let id = try param(request, "run")
-                try registry.logArtifact(run: id, path: try body.requiredText("path"), digest: try body.requiredText("digest"), artifacts: artifacts, actor: author(request))
+                let (path, digest) = (try body.requiredText("path"), try body.requiredText("digest"))
+                try body.finish()
+                try registry.logArtifact(run: id, path: path, digest: digest, artifacts: artifacts, actor: author(request))
                 return .json(wrap("run", try registry.run(id).json()))
             }),
             Route(.POST, "/v1/runs/{run}/finish", role: .write, .blocking { request in
-                let body = try request.jsonObject()
-                try body.refuseUnknownKeys(["status"])
+                let body = try request.fields()
                 let statusText = try body.text("status") ?? "FINISHED"
+                try body.finish()
                 guard let status = RunStatus(rawValue: statusText) else { throw DomainError.invalidShape("'status' must be FINISHED, FAILED or KILLED") }
                 return .json(wrap("run", try registry.finishRun(try param(request, "run"), status: status, actor: author(request)).json()))
             }),
@@ -110,11 +108,10 @@ enum RegistryRoutes {
                 return .json(w)
             }),
             Route(.POST, "/v1/models", role: .admin, .blocking { request in
-                let body = try request.jsonObject()
-                try body.refuseUnknownKeys(["name", "description", "tags"])
-                let model = try registry.createModel(
-                    name: try body.requiredText("name"), description: try body.text("description") ?? "", tags: try stringMap(body, "tags"),
-                    actor: author(request))
+                let body = try request.fields()
+                let (name, description, tags) = (try body.requiredText("name"), try body.text("description") ?? "", try stringMap(body, "tags"))
+                try body.finish()
+                let model = try registry.createModel(name: name, description: description, tags: tags, actor: author(request))
                 return .json(wrap("model", model.json()), status: .created)
             }),
             Route(.GET, "/v1/models/{model}", role: .read, .blocking { request in
@@ -128,12 +125,12 @@ enum RegistryRoutes {
                 return .json(w)
             }),
             Route(.POST, "/v1/models/{model}/versions", role: .admin, .blocking { request in
-                let body = try request.jsonObject()
-                try body.refuseUnknownKeys(["run_id", "artifact_digest", "format", "signature", "metrics", "description", "tags"])
+                let body = try request.fields()
                 let new = RegistryStore.NewVersion(
                     runID: try body.text("run_id"), artifactDigest: try body.requiredText("artifact_digest"), format: try body.requiredText("format"),
-                    signature: body["signature"] ?? .object(JSONObject()), metrics: body["metrics"] ?? .object(JSONObject()),
+                    signature: body.value("signature") ?? .object(JSONObject()), metrics: body.value("metrics") ?? .object(JSONObject()),
                     description: try body.text("description") ?? "", tags: try stringMap(body, "tags"))
+                try body.finish()
                 let version = try registry.createVersion(model: try param(request, "model"), new, artifacts: artifacts, actor: author(request))
                 return .json(wrap("version", version.json()), status: .created)
             }),
@@ -155,11 +152,9 @@ enum RegistryRoutes {
                 return .json(wrap("version", version.json()), status: .created)
             }),
             Route(.PUT, "/v1/models/{model}/aliases/{alias}", role: .admin, .blocking { request in
-                let body = try request.jsonObject()
-                try body.refuseUnknownKeys(["version"])
-                guard let number = body["version"]?.int64Value, let version = Int(exactly: number) else {
-                    throw DomainError.invalidShape("'version' must be a version number")
-                }
+                let body = try request.fields()
+                guard let version = try body.integer("version", 1...Int(Int32.max)) else { throw DomainError.invalidShape("'version' is required") }
+                try body.finish()
                 let model = try param(request, "model")
                 let alias = try param(request, "alias")
                 let before = try registry.setAlias(model: model, alias: alias, version: version, actor: author(request))
@@ -238,9 +233,8 @@ enum RegistryRoutes {
 
 
     /// `{"k": "v"}` (values may be numbers or booleans: written as their JSON text).
-    static func pairs(_ body: JSONObject, _ key: String) throws -> [(String, String)] {
-        guard let value = body[key], value != .null else { return [] }
-        guard case .object(let object) = value else { throw DomainError.invalidShape("'\(key)' must be an object of key: value") }
+    static func pairs(_ body: JSONFields, _ key: String) throws -> [(String, String)] {
+        guard let object = try body.object(key) else { return [] }
         return try object.map { member in
             switch member.value {
             case .string(let s): return (member.key, s)
@@ -253,7 +247,7 @@ enum RegistryRoutes {
         }
     }
 
-    static func stringMap(_ body: JSONObject, _ key: String) throws -> [String: String] {
+    static func stringMap(_ body: JSONFields, _ key: String) throws -> [String: String] {
         var out: [String: String] = [:]
         for (k, v) in try pairs(body, key) { out[k] = v }
         return out

@@ -25,9 +25,10 @@ enum TrainingRoutes {
                 return .json(w)
             }),
             Route(.POST, "/v1/training-jobs", role: .admin, .blocking { request in
-                let body = try request.jsonObject()
-                try body.refuseUnknownKeys(["spec", "inline"])
-                let spec = try TrainingSpec.requested(name: try body.text("spec"), inline: try body.text("inline"), store: store)
+                let body = try request.fields()
+                let (name, inline) = (try body.text("spec"), try body.text("inline"))
+                try body.finish()
+                let spec = try TrainingSpec.requested(name: name, inline: inline, store: store)
                 let job = try jobs.submit(spec: spec, trigger: "api")
                 var w = JSONWriter()
                 w.beginObject()

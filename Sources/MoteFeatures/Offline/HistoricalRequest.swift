@@ -16,11 +16,12 @@ public struct HistoricalRequest: Sendable {
     /// Reads and checks a request body against the definitions in force: every feature
     /// exists, all share their entity keys, and the entity rows fit `features.max_historical_rows`.
     public init(_ body: JSONValue, store: FeatureStore) throws(DomainError) {
-        guard case .object(let object) = body else { throw .invalidShape("the body must be a JSON object") }
-        try object.refuseUnknownKeys(["entity_df", "features", "format", "full_feature_names"])
-        let names = try object.textList("features")
-        let fullNames = try object.flag("full_feature_names") ?? false
-        let formatText = try object.text("format") ?? Format.csv.rawValue
+        let fields = try JSONFields(body)
+        let names = try fields.textList("features")
+        let fullNames = try fields.flag("full_feature_names") ?? false
+        let formatText = try fields.text("format") ?? Format.csv.rawValue
+        let entityRows = fields.value("entity_df")
+        try fields.finish()
         guard let format = Format(rawValue: formatText) else { throw .invalidShape("'format' must be csv or jsonl") }
         let definitions = store.definitions.set
         let features = try FeatureReference.resolve(names, in: definitions, fullNames: fullNames)
@@ -31,7 +32,7 @@ public struct HistoricalRequest: Sendable {
         self.features = features
         self.format = format
         self.frame = try EntityFrame.parse(
-            object["entity_df"], joinKeys: joinKeys, keyTypes: definitions.keyTypes(of: features[0].view),
+            entityRows, joinKeys: joinKeys, keyTypes: definitions.keyTypes(of: features[0].view),
             maxRows: store.limits.maxHistoricalRows)
     }
 }

@@ -86,6 +86,11 @@ public struct Request: Sendable {
         return object
     }
 
+    /// The body's members, read by name (`JSONFields.finish()` refuses the rest).
+    public func fields() throws -> JSONFields {
+        JSONFields(try jsonObject())
+    }
+
     /// A path parameter, percent-decoded.
     public func parameter(_ name: String) -> String? {
         parameters[name]
