@@ -72,11 +72,8 @@ public final class PredictionLog: Sendable {
     /// Rows written and dropped since start (for status and metrics).
     public var counts: (written: Int, dropped: Int) { (written.load(ordering: .relaxed), droppedTotal.load(ordering: .relaxed)) }
 
-    /// The share of rows whose inputs are logged (read once per request).
-    public func sampleRate() -> Double { settings.current.logSampleRate }
-
     /// Whether a row's inputs are logged at `rate` (chosen at random, without a system call).
-    public static func sampled(_ rate: Double) -> Bool {
+    static func sampled(_ rate: Double) -> Bool {
         guard rate < 1 else { return true }
         guard rate > 0 else { return false }
         var generator = SampleRandom.shared
@@ -96,7 +93,7 @@ public final class PredictionLog: Sendable {
         rows: some Sequence<Int>, ids: [String], model: LoadedModel, scores: [Double], atNanos: Int64, latencyNanos: Int64,
         entityKeys: [String]? = nil, inputs: (Int) -> [ModelInput]?, numbers: (Int) -> ArraySlice<Double>? = { _ in nil }
     ) {
-        let rate = sampleRate()
+        let rate = settings.current.logSampleRate  // once per request
         let width = model.bundle.scoreWidth
         append(
             rows.map { r in
@@ -312,33 +309,9 @@ public final class PredictionLog: Sendable {
     /// Trims the log to `[inference]`'s `log_max_age` and `log_max_rows` (oldest first) in short
     /// transactions of `batch` rows (at most `maxPasses`); returns how many rows went.
     public func trim(now: Int64, settings: InferenceSettings, batch: Int = 5000, maxPasses: Int = 1000) throws -> Int {
-        var total = 0
-        for _ in 0..<maxPasses {
-            let removed = try trimPass(now: now, maxAgeNanos: settings.logMaxAgeNanos, maxRows: settings.logMaxRows, batch: batch)
-            total += removed
-            if removed < batch { break }
-        }
-        return total
-    }
-
-    /// One transaction of `trim`: at most `batch` rows older than `maxAgeNanos` (0: no age
-    /// bound) or beyond the newest `maxRows`.
-    func trimPass(now: Int64, maxAgeNanos: Int64, maxRows: Int, batch: Int) throws -> Int {
-        try database.write { conn -> Int in
-            var removed = 0
-            if maxAgeNanos > 0 {
-                try conn.cached("DELETE FROM predictions WHERE rowid IN (SELECT rowid FROM predictions WHERE at_ns < ? ORDER BY at_ns LIMIT ?)")
-                    .run([.integer(now - maxAgeNanos), .integer(Int64(batch))])
-                removed += Int(try conn.scalarInt("SELECT changes()") ?? 0)
-            }
-            let total = Int(try conn.scalarInt("SELECT count(*) FROM predictions") ?? 0)
-            if total > maxRows {
-                try conn.cached("DELETE FROM predictions WHERE rowid IN (SELECT rowid FROM predictions ORDER BY at_ns LIMIT ?)")
-                    .run([.integer(Int64(min(batch, total - maxRows)))])
-                removed += Int(try conn.scalarInt("SELECT changes()") ?? 0)
-            }
-            return removed
-        }
+        try database.trimOldest(
+            Database.TrimmedTable(name: "predictions", key: "rowid", time: "at_ns", order: "at_ns"), now: now,
+            maxAgeNanos: settings.logMaxAgeNanos, maxRows: settings.logMaxRows, batch: batch, maxPasses: maxPasses)
     }
 }
 

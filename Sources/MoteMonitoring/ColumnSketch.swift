@@ -32,7 +32,7 @@ public struct ColumnSketch: Sendable, Equatable {
 
     /// Adds a number (NaN is missing), keeping at most `capacity` sampled values.
     @inline(__always)
-    public mutating func add(_ v: Double, capacity: Int, random: inout SketchRandom) {
+    public mutating func add(_ v: Double, capacity: Int, random: inout SplitMix64) {
         rows += 1
         guard v.isFinite else {
             missing += 1
@@ -113,6 +113,3 @@ public struct ColumnSketch: Sendable, Equatable {
         return out
     }
 }
-
-/// The random stream the reservoirs draw from.
-public typealias SketchRandom = SplitMix64

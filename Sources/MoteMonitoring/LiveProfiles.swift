@@ -32,7 +32,7 @@ public final class LiveProfiles: Sendable {
 
     struct Profile {
         var buckets: [Bucket] = []
-        var random: SketchRandom
+        var random: SplitMix64
     }
 
     private let settings: Live<MonitoringSettings>
@@ -56,7 +56,7 @@ public final class LiveProfiles: Sendable {
                 // Rows of one batch usually share a model version: one lookup per run of them.
                 let first = records[i]
                 let key = Self.key(first.model, first.version)
-                var profile = all.removeValue(forKey: key) ?? Profile(random: SketchRandom(seed: UInt64(truncatingIfNeeded: key.hashValue)))
+                var profile = all.removeValue(forKey: key) ?? Profile(random: SplitMix64(seed: UInt64(truncatingIfNeeded: key.hashValue)))
                 while i < records.count, records[i].model == first.model, records[i].version == first.version {
                     Self.fold(records[i], into: &profile, settings: s)
                     i += 1

@@ -68,33 +68,9 @@ public final class RegistryStore: Sendable {
     /// Trims the audit trail to `[registry]`'s age and row bounds in short transactions of
     /// `batch` rows (at most `maxPasses` of them); returns how many entries went.
     public func trimAudit(now: Int64, settings: RegistrySettings, batch: Int = 5000, maxPasses: Int = 1000) throws -> Int {
-        var total = 0
-        for _ in 0..<maxPasses {
-            let deleted = try trimAuditPass(now: now, maxAgeNanos: settings.auditMaxAgeNanos, maxRows: settings.auditMaxRows, batch: batch)
-            total += deleted
-            if deleted < batch { break }
-        }
-        return total
-    }
-
-    /// One transaction of `trimAudit`: at most `batch` entries older than `maxAgeNanos`
-    /// (0: no age bound) or beyond the newest `maxRows`.
-    func trimAuditPass(now: Int64, maxAgeNanos: Int64, maxRows: Int, batch: Int) throws -> Int {
-        try database.write { conn -> Int in
-            var deleted = 0
-            if maxAgeNanos > 0 {
-                try conn.cached("DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at_ns < ? ORDER BY id LIMIT ?)")
-                    .run([.integer(now &- maxAgeNanos), .integer(Int64(batch))])
-                deleted += Int(try conn.scalarInt("SELECT changes()") ?? 0)
-            }
-            let count = try conn.count("SELECT count(*) FROM audit", [])
-            if count > maxRows, deleted < batch {
-                try conn.cached("DELETE FROM audit WHERE id IN (SELECT id FROM audit ORDER BY id LIMIT ?)")
-                    .run([.integer(Int64(min(count - maxRows, batch - deleted)))])
-                deleted += Int(try conn.scalarInt("SELECT changes()") ?? 0)
-            }
-            return deleted
-        }
+        try database.trimOldest(
+            Database.TrimmedTable(name: "audit", key: "id", time: "at_ns", order: "id"), now: now,
+            maxAgeNanos: settings.auditMaxAgeNanos, maxRows: settings.auditMaxRows, batch: batch, maxPasses: maxPasses)
     }
 
     /// Adds a message for the central host that reports no registry change (monitoring

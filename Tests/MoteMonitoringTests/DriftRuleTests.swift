@@ -12,7 +12,7 @@ struct DriftRuleTests {
 
     static func live(_ values: [Double]) -> ColumnSketch {
         var s = ColumnSketch()
-        var random = SketchRandom(seed: 1)
+        var random = SplitMix64(seed: 1)
         for v in values { s.add(v, capacity: 5000, random: &random) }
         return s
     }

@@ -3,7 +3,7 @@
 /// name an HTTP status; the server turns each `Kind` into one status, in one place.
 ///
 /// Codes are extensible: a module declares its own in an extension of `Code` next to the
-/// code that throws them (`extension DomainError.Code { static let tooManyRows ... }`).
+/// code that throws them (`extension ErrorCode { static let tooManyRows ... }`).
 public struct DomainError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What kind of failure this is, which decides the answer's status.
     public enum Kind: Sendable, Equatable {
@@ -38,19 +38,7 @@ public struct DomainError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String { "\(code.rawValue): \(message)" }
 
     /// A stable machine-readable code, e.g. `too_many_rows`.
-    public struct Code: RawRepresentable, Hashable, Sendable, ExpressibleByStringLiteral {
-        public var rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
-        public init(stringLiteral value: String) { self.rawValue = value }
-
-        public static let invalidShape: Code = "invalid_shape"
-        public static let invalidParameter: Code = "invalid_parameter"
-        public static let notFound: Code = "not_found"
-        public static let conflict: Code = "conflict"
-        public static let tooManyRows: Code = "too_many_rows"
-        public static let shuttingDown: Code = "shutting_down"
-        public static let internalError: Code = "internal_error"
-    }
+    public typealias Code = ErrorCode
 }
 
 extension DomainError {
@@ -66,4 +54,21 @@ extension DomainError {
     public static func tooManyRows(_ message: String) -> DomainError { DomainError(.tooLarge, .tooManyRows, message) }
     /// A fault of ours; the message should still help (`internal_error`).
     public static func internalError(_ message: String) -> DomainError { DomainError(.internalFault, .internalError, message) }
+}
+
+/// A machine code of an error answer (`{"error", "code"}`), shared by domain failures and the
+/// server's own refusals. A struct rather than an enum, so that new codes never break callers;
+/// each module declares its codes in an extension where it throws them.
+public struct ErrorCode: RawRepresentable, Hashable, Sendable, ExpressibleByStringLiteral {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { self.rawValue = value }
+
+    public static let invalidShape: ErrorCode = "invalid_shape"
+    public static let invalidParameter: ErrorCode = "invalid_parameter"
+    public static let notFound: ErrorCode = "not_found"
+    public static let conflict: ErrorCode = "conflict"
+    public static let tooManyRows: ErrorCode = "too_many_rows"
+    public static let shuttingDown: ErrorCode = "shutting_down"
+    public static let internalError: ErrorCode = "internal_error"
 }

@@ -108,7 +108,7 @@ private final class AskedMembers {
     var keys: [String] = []
 }
 
-extension DomainError.Code {
+extension ErrorCode {
     /// A body member the route does not know (a typo must not pass silently).
-    public static let unknownKey: DomainError.Code = "unknown_key"
+    public static let unknownKey: ErrorCode = "unknown_key"
 }

@@ -17,10 +17,4 @@ public struct Live<Value: Sendable>: Sendable {
 
     /// The settings in force now.
     public var current: Value { read() }
-
-    /// A part of these settings, read live too.
-    public func map<Part: Sendable>(_ part: @escaping @Sendable (Value) -> Part) -> Live<Part> {
-        let read = self.read
-        return Live<Part> { part(read()) }
-    }
 }

@@ -28,15 +28,19 @@ public protocol SettingsSection: Sendable, Equatable {
 }
 
 extension SettingsSection {
-    /// The section as a TOML document sets it (its `[section]` table; defaults when absent),
-    /// refusing unknown keys like the daemon's loader does.
+    /// Applies the section's table of a whole document (`root`), when there is one; its
+    /// unknown keys are refused.
+    public mutating func read(in root: TableReader) throws(ConfigFailure) {
+        guard let table = try root.table(Self.section) else { return }
+        try read(table)
+        try table.finish()
+    }
+
+    /// The section as a TOML document sets it (defaults when absent), read as the daemon's
+    /// loader reads it.
     public static func parse(_ text: String) throws(ConfigFailure) -> Self {
-        let root = TableReader(table: try TOMLTable.parse(settings: text), path: "")
         var settings = Self()
-        if let table = try root.table(section) {
-            try settings.read(table)
-            try table.finish()
-        }
+        try settings.read(in: TableReader(table: try TOMLTable.parse(settings: text), path: ""))
         return settings
     }
 }
@@ -87,7 +91,7 @@ public struct TableReader {
     }
 
     /// Refuses keys not in `allowed`, naming the first unknown one (typos must not pass silently).
-    public func onlyKeys(_ allowed: Set<String>) throws(ConfigFailure) {
+    private func onlyKeys(_ allowed: Set<String>) throws(ConfigFailure) {
         for entry in table.entries where !allowed.contains(entry.key) {
             throw ConfigFailure(
                 key: dotted(entry.key), line: entry.line,

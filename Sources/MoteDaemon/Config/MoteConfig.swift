@@ -30,11 +30,7 @@ public struct MoteConfig: Sendable, Equatable {
     public static func load(_ text: String) throws(ConfigFailure) -> MoteConfig {
         let root = TableReader(table: try TOMLTable.parse(settings: text), path: "")
         var config = MoteConfig()
-        for section in sections {
-            guard let table = try root.table(section.name) else { continue }
-            try section.read(&config, table)
-            try table.finish()
-        }
+        for section in sections { try section.read(&config, root) }
         try root.finish()
         return config
     }
@@ -62,7 +58,7 @@ public struct MoteConfig: Sendable, Equatable {
         ]
     }
 
-    /// One `[section]`: its name and how it is read and compared.
+    /// One `[section]`: its name and how it is read (from the document's root) and compared.
     struct Section {
         let name: String
         let read: (inout MoteConfig, TableReader) throws(ConfigFailure) -> Void
@@ -70,7 +66,7 @@ public struct MoteConfig: Sendable, Equatable {
 
         init<S: SettingsSection>(_ path: WritableKeyPath<MoteConfig, S>) {
             name = S.section
-            read = { (config: inout MoteConfig, table: TableReader) throws(ConfigFailure) in try config[keyPath: path].read(table) }
+            read = { (config: inout MoteConfig, root: TableReader) throws(ConfigFailure) in try config[keyPath: path].read(in: root) }
             differs = { $0[keyPath: path] != $1[keyPath: path] }
         }
     }

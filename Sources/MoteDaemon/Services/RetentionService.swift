@@ -47,21 +47,23 @@ struct RetentionService: Service {
 
     /// Trims the audit trail to `[registry]`'s bounds.
     func trimAudit() {
-        do {
-            let total = try registry.trimAudit(now: SystemClock.nowNanos(), settings: registrySettings.current)
-            if total > 0 { log.info("retention deleted audit entries", metadata: ["event": "retention", "audit": "\(total)"]) }
-        } catch {
-            log.warning("audit retention failed: \(error)", metadata: ["event": "retention_failed"])
-        }
+        trim("audit entries", field: "audit") { try registry.trimAudit(now: SystemClock.nowNanos(), settings: registrySettings.current) }
     }
 
     /// Trims the prediction log to `[inference]`'s `log_max_age` and `log_max_rows`.
     func trimPredictions() {
+        trim("prediction log rows", field: "predictions") {
+            try predictionLog.trim(now: SystemClock.nowNanos(), settings: inferenceSettings.current)
+        }
+    }
+
+    /// Runs one trim and logs what it deleted (or why it failed).
+    private func trim(_ what: String, field: String, _ body: () throws -> Int) {
         do {
-            let total = try predictionLog.trim(now: SystemClock.nowNanos(), settings: inferenceSettings.current)
-            if total > 0 { log.info("retention deleted prediction log rows", metadata: ["event": "retention", "predictions": "\(total)"]) }
+            let total = try body()
+            if total > 0 { log.info("retention deleted \(what)", metadata: ["event": "retention", "\(field)": "\(total)"]) }
         } catch {
-            log.warning("prediction log retention failed: \(error)", metadata: ["event": "retention_failed"])
+            log.warning("\(what) retention failed: \(error)", metadata: ["event": "retention_failed"])
         }
     }
 }

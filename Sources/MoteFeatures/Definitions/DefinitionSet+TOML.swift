@@ -8,17 +8,9 @@ extension DefinitionSet {
     public static func parse(
         toml text: String, known: DefinitionSet = DefinitionSet(), sections: [any DefinitionSection] = []
     ) throws(ConfigFailure) -> DefinitionSet {
-        let root: TOMLTable
-        do {
-            root = try TOMLParser.parse(text)
-        } catch {
-            throw ConfigFailure(key: "", line: error.line, message: error.message)
-        }
-        let reader = TableReader(table: root, path: "")
-        try reader.onlyKeys(Set(["entity", "feature_view"] + sections.map(\.table)))
+        let reader = TableReader(table: try TOMLTable.parse(settings: text), path: "")
         var set = DefinitionSet()
         for t in try reader.tableArray("entity") ?? [] {
-            try t.onlyKeys(["name", "join_key", "join_keys", "type", "description"])
             let name = try requiredName(t, "name")
             var keys: [String] = []
             if let key = try t.string("join_key", nonEmpty: true) { keys = [key] }
@@ -33,11 +25,11 @@ extension DefinitionSet {
             guard Set(keys).count == keys.count else { throw t.failure("join_keys", "join keys repeat") }
             let type = try t.enumeration("type", EntityKeyType.self) ?? .string
             guard set.entity(name) == nil else { throw t.failure("name", "entity '\(name)' is defined twice") }
-            set.entities.append(
-                EntityDefinition(name: name, joinKeys: keys, keyType: type, description: try t.string("description", nonEmpty: false) ?? ""))
+            let description = try t.string("description", nonEmpty: false) ?? ""
+            try t.finish()
+            set.entities.append(EntityDefinition(name: name, joinKeys: keys, keyType: type, description: description))
         }
         for t in try reader.tableArray("feature_view") ?? [] {
-            try t.onlyKeys(["name", "entity", "entities", "ttl", "retention", "fields", "tags", "description"])
             let name = try requiredName(t, "name")
             guard set.view(name) == nil else { throw t.failure("name", "feature view '\(name)' is defined twice") }
             var entities: [String] = []
@@ -57,18 +49,17 @@ extension DefinitionSet {
             let ttl = try t.duration("ttl") ?? 0
             var retention = RetentionPolicy()
             if let r = try t.table("retention") {
-                try r.onlyKeys(["max_age", "max_rows"])
                 retention.maxAgeNanos = try r.duration("max_age", positive: true)
                 retention.maxRows = try r.int("max_rows", 1...Int(Int32.max))
+                try r.finish()
             }
-            guard case .array(let items)? = t.table["fields"], !items.isEmpty else {
+            guard case .array(let items)? = t.value("fields"), !items.isEmpty else {
                 throw t.failure("fields", "a feature view needs fields = [{ name = \"...\", type = \"float64\" }, ...]")
             }
             var fields: [FieldDefinition] = []
             for (k, item) in items.enumerated() {
                 guard case .table(let ft) = item else { throw t.failure("fields", "each field is { name = ..., type = ... }") }
                 let f = TableReader(table: ft, path: t.dotted("fields") + "[\(k)]")
-                try f.onlyKeys(["name", "type", "description"])
                 let fname = try requiredName(f, "name")
                 guard !DefinitionNames.reserved.contains(fname), !joinKeys.contains(fname) else {
                     throw f.failure("name", "'\(fname)' is a reserved or join key column")
@@ -77,7 +68,9 @@ extension DefinitionSet {
                 guard let type = try f.enumeration("type", FeatureType.self) else {
                     throw f.failure("type", "a field needs a type: float64, int64, string or bool")
                 }
-                fields.append(FieldDefinition(name: fname, type: type, description: try f.string("description", nonEmpty: false) ?? ""))
+                let description = try f.string("description", nonEmpty: false) ?? ""
+                try f.finish()
+                fields.append(FieldDefinition(name: fname, type: type, description: description))
             }
             var tags: [(key: String, value: String)] = []
             if let tagTable = try t.table("tags") {
@@ -86,10 +79,11 @@ extension DefinitionSet {
                     tags.append((entry.key, v))
                 }
             }
+            let description = try t.string("description", nonEmpty: false) ?? ""
+            try t.finish()
             set.views.append(
                 FeatureViewDefinition(
-                    name: name, entities: entities, fields: fields, ttlNanos: ttl, retention: retention, tags: tags,
-                    description: try t.string("description", nonEmpty: false) ?? ""))
+                    name: name, entities: entities, fields: fields, ttlNanos: ttl, retention: retention, tags: tags, description: description))
         }
         // Other sections see the file's views first, then the stored ones.
         var lookup = set
@@ -106,6 +100,7 @@ extension DefinitionSet {
             }
             if !list.isEmpty { set.items[section.storedKey] = list }
         }
+        try reader.finish()
         return set
     }
 

@@ -20,27 +20,22 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { "\(status) \(code.rawValue): \(message)" }
 
-    /// A machine code. A struct rather than an enum so that new codes never break callers.
-    public struct Code: RawRepresentable, Hashable, Sendable, ExpressibleByStringLiteral {
-        public var rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
-        public init(stringLiteral value: String) { self.rawValue = value }
+    /// A machine code (shared with domain failures).
+    public typealias Code = ErrorCode
+}
 
-        public static let badRequest: Code = "bad_request"
-        public static let invalidJSON: Code = "invalid_json"
-        public static let unsupportedMediaType: Code = "unsupported_media_type"
-        public static let forbidden: Code = "forbidden"
-        public static let notFound: Code = "not_found"
-        public static let methodNotAllowed: Code = "method_not_allowed"
-        public static let conflict: Code = "conflict"
-        public static let bodyTooLarge: Code = "body_too_large"
-        public static let headersTooLarge: Code = "headers_too_large"
-        public static let notReady: Code = "not_ready"
-        public static let requestTimeout: Code = "request_timeout"
-        public static let tooManyConnections: Code = "too_many_connections"
-        public static let internalError: Code = "internal_error"
-        public static let shuttingDown: Code = "shutting_down"
-    }
+extension ErrorCode {
+    /// The server's own refusals.
+    public static let badRequest: ErrorCode = "bad_request"
+    public static let invalidJSON: ErrorCode = "invalid_json"
+    public static let unsupportedMediaType: ErrorCode = "unsupported_media_type"
+    public static let forbidden: ErrorCode = "forbidden"
+    public static let methodNotAllowed: ErrorCode = "method_not_allowed"
+    public static let bodyTooLarge: ErrorCode = "body_too_large"
+    public static let headersTooLarge: ErrorCode = "headers_too_large"
+    public static let notReady: ErrorCode = "not_ready"
+    public static let requestTimeout: ErrorCode = "request_timeout"
+    public static let tooManyConnections: ErrorCode = "too_many_connections"
 }
 
 extension APIError {
@@ -57,7 +52,7 @@ extension APIError {
         case .unavailable: status = 503
         case .internalFault: status = 500
         }
-        self.init(status: status, code: Code(rawValue: error.code.rawValue), message: error.message)
+        self.init(status: status, code: error.code, message: error.message)
     }
 
     /// 400: the request cannot be read.

@@ -80,15 +80,10 @@ public struct Request: Sendable {
         }
     }
 
-    /// The body as a JSON object (422 `invalid_shape` when it is JSON of another kind).
-    public func jsonObject() throws -> JSONObject {
-        guard case .object(let object) = try json() else { throw DomainError.invalidShape("the body must be a JSON object") }
-        return object
-    }
-
-    /// The body's members, read by name (`JSONFields.finish()` refuses the rest).
+    /// The body's members, read by name (`JSONFields.finish()` refuses the rest); 422
+    /// `invalid_shape` when the body is JSON of another kind than an object.
     public func fields() throws -> JSONFields {
-        JSONFields(try jsonObject())
+        try JSONFields(try json())
     }
 
     /// A path parameter, percent-decoded.
