@@ -53,7 +53,8 @@ let package = Package(
         .target(name: "MoteFeatures", dependencies: ["MoteCore", "MoteStorage", "MoteModels"]),
         .target(name: "MoteRegistry", dependencies: ["MoteCore", "MoteStorage"]),
         .target(name: "MoteML"),
-        .target(name: "MoteModels", dependencies: ["MoteCore", "MoteML"]),
+        .target(name: "MoteImport", dependencies: ["MoteCore", "MoteML"]),
+        .target(name: "MoteModels", dependencies: ["MoteCore", "MoteML", "MoteImport"]),
         .target(name: "MoteInference", dependencies: [
             "MoteCore", "MoteRegistry", "MoteModels", "MoteFeatures", "MoteML", "MoteStorage",
             .product(name: "Logging", package: "swift-log"),
@@ -116,6 +117,7 @@ let package = Package(
         .testTarget(name: "MoteFeaturesTests", dependencies: ["MoteCore", "MoteStorage", "MoteFeatures"]),
         .testTarget(name: "MoteRegistryTests", dependencies: ["MoteCore", "MoteStorage", "MoteRegistry"]),
         .testTarget(name: "MoteMLTests", dependencies: ["MoteML"]),
+        .testTarget(name: "MoteImportTests", dependencies: ["MoteCore", "MoteML", "MoteImport"]),
         .testTarget(name: "MoteTrainingTests", dependencies: ["MoteCore", "MoteStorage", "MoteFeatures", "MoteML", "MoteModels", "MoteTraining"]),
         .testTarget(name: "MoteModelsTests", dependencies: ["MoteCore", "MoteML", "MoteModels"]),
         .testTarget(name: "MoteInferenceTests", dependencies: ["MoteCore", "MoteML", "MoteModels", "MoteInference"]),

@@ -31,13 +31,30 @@ public struct GBDTModel: Sendable, Equatable {
     public var roots: [Int32]
     /// Number of input features.
     public var featureCount: Int
+    /// Per node, how it decides; empty means every node is `.numeric` (models mote trains).
+    public var rule: [SplitRule]
+    /// The category sets of `.categorical` nodes: set `i` is the bitset
+    /// `categoryBits[categoryBounds[i]..<categoryBounds[i + 1]]` (bit `c % 32` of word `c / 32`
+    /// holds category `c`); such a node's `threshold` is its set's index.
+    public var categoryBits: [UInt32]
+    public var categoryBounds: [Int32]
+    /// Per tree, the output it adds to; empty means tree `i` adds to output `i % classCount`.
+    public var treeOutput: [Int32]
+    /// How raw sums become predictions; by default the objective's own link.
+    public var output: GBDTOutput
 
     public var treeCount: Int { roots.count }
 
     public init(
         objective: GBDTObjective, classCount: Int, baseScores: [Double], feature: [Int32], threshold: [Double], defaultLeft: [Bool],
-        left: [Int32], right: [Int32], value: [Double], roots: [Int32], featureCount: Int
+        left: [Int32], right: [Int32], value: [Double], roots: [Int32], featureCount: Int, rule: [SplitRule] = [],
+        categoryBits: [UInt32] = [], categoryBounds: [Int32] = [], treeOutput: [Int32] = [], output: GBDTOutput? = nil
     ) {
+        self.rule = rule
+        self.categoryBits = categoryBits
+        self.categoryBounds = categoryBounds
+        self.treeOutput = treeOutput
+        self.output = output ?? GBDTOutput(objective)
         self.objective = objective
         self.classCount = classCount
         self.baseScores = baseScores
@@ -56,6 +73,61 @@ public struct GBDTModel: Sendable, Equatable {
     /// (row-major: `out[r * classCount + k]`). Scored through the serving layout.
     public func predict(_ x: [Double], rows: Int) -> [Double] {
         GBDTPredictor(self).predict(x, rows: rows)
+    }
+}
+
+/// How a node sends a row left or right.
+public enum SplitRule: UInt8, Sendable, Equatable {
+    /// `value <= threshold` goes left; NaN goes to the default side.
+    case numeric = 0
+    /// As `.numeric`, but zero (|value| <= 1e-35) is missing too and goes to the default side.
+    case zeroAsMissing = 1
+    /// The value's integer part in the node's category set goes left; NaN, negative values and
+    /// categories past the set go right.
+    case categorical = 2
+}
+
+/// How an ensemble's raw per-output sums become its predictions. Mote's own models use double
+/// sums with the objective's link; imported ones reproduce their source library's arithmetic
+/// (single-precision sums in tree order, the base score added first or last, averaging).
+public struct GBDTOutput: Sendable, Equatable {
+    public enum Link: String, Sendable, Equatable {
+        case identity
+        /// 1 / (1 + e^(-scale * s)) on the single output.
+        case sigmoid
+        /// Softmax across outputs.
+        case softmax
+        /// e^s (Poisson, gamma, Tweedie objectives).
+        case exp
+        /// 1 / (1 + e^(-scale * s)) on each output separately (one-vs-all multiclass).
+        case sigmoidEach
+    }
+    public var link: Link
+    /// The sigmoid's coefficient.
+    public var scale: Double
+    /// Raw sums are divided by this before the link (random-forest averaging); 1 otherwise.
+    public var divisor: Double
+    /// Sums, base scores and the link computed in 32-bit floats, as XGBoost and the ONNX tree
+    /// operators do.
+    public var singlePrecision: Bool
+    /// Base scores added after the trees (ONNX `base_values`) rather than before.
+    public var baseLast: Bool
+
+    public init(link: Link, scale: Double = 1, divisor: Double = 1, singlePrecision: Bool = false, baseLast: Bool = false) {
+        self.link = link
+        self.scale = scale
+        self.divisor = divisor
+        self.singlePrecision = singlePrecision
+        self.baseLast = baseLast
+    }
+
+    /// The link mote's own training uses for an objective.
+    public init(_ objective: GBDTObjective) {
+        switch objective {
+        case .regression: self.init(link: .identity)
+        case .binary: self.init(link: .sigmoid)
+        case .multiclass: self.init(link: .softmax)
+        }
     }
 }
 
@@ -84,4 +156,5 @@ extension Double {
 import Glibc
 @inline(__always) func _exp(_ x: Double) -> Double { Glibc.exp(x) }
 @inline(__always) func _log(_ x: Double) -> Double { Glibc.log(x) }
+@inline(__always) func _expf(_ x: Float) -> Float { Glibc.expf(x) }
 #endif

@@ -1,0 +1,205 @@
+"""Trains small models with the real Python libraries and writes, into OUTDIR, each model
+file as the library saves it, the held-out rows (with missing values) and the library's own
+predictions on them: the oracle mote's imported models must match.
+
+    python make_models.py OUTDIR
+
+OUTDIR/manifest.json lists every model: file, format, task, class labels, the rows file and
+the expected outputs ("probabilities" [rows][classes] for classifiers, "predictions" [rows]
+for regressors). Rows are JSON arrays with null for missing values.
+"""
+import json
+import os
+import sys
+
+import numpy as np
+
+OUT = sys.argv[1]
+os.makedirs(OUT, exist_ok=True)
+rng = np.random.default_rng(7)
+manifest = []
+
+FEATURES = 6
+CATEGORIES = 5  # feature 5 is categorical (0..4) for LightGBM
+
+
+def data(n, missing=0.1, with_category=True):
+    x = rng.normal(size=(n, FEATURES))
+    if with_category:
+        x[:, 5] = rng.integers(0, CATEGORIES, size=n)
+    logit = 1.2 * x[:, 0] - 0.8 * x[:, 1] + 0.5 * x[:, 2] * x[:, 3] + (x[:, 5] == 2) * 1.5 - (x[:, 5] == 4) * 1.0
+    y_bin = (logit + rng.normal(scale=0.5, size=n) > 0).astype(int)
+    y_reg = 3.0 * x[:, 0] + np.sin(x[:, 1]) * 2 + x[:, 5] * 0.7 + rng.normal(scale=0.1, size=n) + 10.0
+    y_multi = np.digitize(logit, [-1.0, 1.0])
+    if missing:
+        mask = rng.random(size=x.shape) < missing
+        mask[:, 5] = False
+        x[mask] = np.nan
+    return x, y_bin, y_reg, y_multi
+
+
+x_train, yb_train, yr_train, ym_train = data(3000)
+x_test, _, _, _ = data(400)
+x_test[0, :] = np.nan  # a row with every numeric input missing
+x_test[0, 5] = 1
+x_test[1, 0] = 0.0  # exact zeros
+x_test[2, 5] = 7.0  # a category never seen in training
+x_test_dense = np.nan_to_num(x_test, nan=0.0)
+x_train_dense = np.nan_to_num(x_train, nan=0.0)
+
+
+def rows_file(name, x):
+    path = os.path.join(OUT, name)
+    with open(path, "w") as f:
+        json.dump([[None if np.isnan(v) else float(v) for v in row] for row in x], f)
+    return name
+
+
+ROWS = rows_file("rows.json", x_test)
+ROWS_DENSE = rows_file("rows_dense.json", x_test_dense)
+ROWS_F32 = rows_file("rows_f32.json", x_test_dense.astype(np.float32).astype(np.float64))
+
+
+def add(name, file, fmt, task, classes, rows, expected):
+    expected = np.asarray(expected, dtype=np.float64)
+    entry = {"name": name, "file": file, "format": fmt, "task": task, "classes": classes, "rows": rows}
+    if task == "regression":
+        entry["predictions"] = expected.reshape(-1).tolist()
+    else:
+        if expected.ndim == 1:
+            expected = np.stack([1 - expected, expected], axis=1)
+        entry["probabilities"] = expected.tolist()
+    manifest.append(entry)
+
+
+# --- LightGBM native text files -------------------------------------------------------------
+import lightgbm as lgb
+
+params = dict(verbose=-1, num_threads=1, seed=3, deterministic=True)
+b = lgb.train({**params, "objective": "binary", "num_leaves": 15}, lgb.Dataset(x_train, yb_train, categorical_feature=[5]), 60)
+b.save_model(os.path.join(OUT, "lgb_binary.txt"))
+add("lgb_binary", "lgb_binary.txt", "lightgbm", "binary", ["0", "1"], ROWS, b.predict(x_test))
+
+r = lgb.train({**params, "objective": "regression", "num_leaves": 31}, lgb.Dataset(x_train, yr_train, categorical_feature=[5]), 80)
+r.save_model(os.path.join(OUT, "lgb_regression.txt"))
+add("lgb_regression", "lgb_regression.txt", "lightgbm", "regression", [], ROWS, r.predict(x_test))
+
+m = lgb.train({**params, "objective": "multiclass", "num_class": 3, "num_leaves": 7}, lgb.Dataset(x_train, ym_train), 30)
+m.save_model(os.path.join(OUT, "lgb_multiclass.txt"))
+add("lgb_multiclass", "lgb_multiclass.txt", "lightgbm", "multiclass", ["0", "1", "2"], ROWS, m.predict(x_test))
+
+z = lgb.train({**params, "objective": "binary", "zero_as_missing": True, "num_leaves": 7}, lgb.Dataset(x_train, yb_train), 20)
+z.save_model(os.path.join(OUT, "lgb_zero_missing.txt"))
+add("lgb_zero_missing", "lgb_zero_missing.txt", "lightgbm", "binary", ["0", "1"], ROWS, z.predict(x_test))
+
+rf = lgb.train(
+    {**params, "objective": "binary", "boosting": "rf", "bagging_fraction": 0.7, "bagging_freq": 1, "feature_fraction": 0.8, "num_leaves": 15},
+    lgb.Dataset(x_train_dense, yb_train), 25)
+rf.save_model(os.path.join(OUT, "lgb_rf.txt"))
+add("lgb_rf", "lgb_rf.txt", "lightgbm", "binary", ["0", "1"], ROWS, rf.predict(x_test))
+
+ps = lgb.train({**params, "objective": "poisson", "num_leaves": 7}, lgb.Dataset(x_train, np.abs(yr_train)), 20)
+ps.save_model(os.path.join(OUT, "lgb_poisson.txt"))
+add("lgb_poisson", "lgb_poisson.txt", "lightgbm", "regression", [], ROWS, ps.predict(x_test))
+
+# --- XGBoost JSON and UBJSON ----------------------------------------------------------------
+import xgboost as xgb
+
+xp = dict(nthread=1, seed=3, max_depth=4, eta=0.3)
+xb = xgb.train({**xp, "objective": "binary:logistic"}, xgb.DMatrix(x_train, yb_train), 50)
+xb.save_model(os.path.join(OUT, "xgb_binary.json"))
+xb.save_model(os.path.join(OUT, "xgb_binary.ubj"))
+expected = xb.predict(xgb.DMatrix(x_test))
+add("xgb_binary_json", "xgb_binary.json", "xgboost", "binary", ["0", "1"], ROWS, expected)
+add("xgb_binary_ubj", "xgb_binary.ubj", "xgboost", "binary", ["0", "1"], ROWS, expected)
+
+xr = xgb.train({**xp, "objective": "reg:squarederror"}, xgb.DMatrix(x_train, yr_train), 60)
+xr.save_model(os.path.join(OUT, "xgb_regression.ubj"))
+add("xgb_regression", "xgb_regression.ubj", "xgboost", "regression", [], ROWS, xr.predict(xgb.DMatrix(x_test)))
+
+xm = xgb.train({**xp, "objective": "multi:softprob", "num_class": 3}, xgb.DMatrix(x_train, ym_train), 20)
+xm.save_model(os.path.join(OUT, "xgb_multiclass.json"))
+add("xgb_multiclass", "xgb_multiclass.json", "xgboost", "multiclass", ["0", "1", "2"], ROWS, xm.predict(xgb.DMatrix(x_test)))
+
+# --- ONNX: scikit-learn through skl2onnx, LightGBM through onnxmltools ------------------------
+import onnxruntime as ort
+from skl2onnx import to_onnx
+from sklearn.ensemble import GradientBoostingRegressor, HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+# skl2onnx 1.20 passes scikit-learn's boolean missing-value flags of histogram boosting
+# straight into an integer attribute, which the onnx package refuses; give it integers.
+import skl2onnx.common.tree_ensemble as _te
+
+_add_node = _te.add_node
+
+
+def _add_node_int_flags(*args, nodes_missing_value_tracks_true=0, **kwargs):
+    return _add_node(*args, nodes_missing_value_tracks_true=int(nodes_missing_value_tracks_true), **kwargs)
+
+
+_te.add_node = _add_node_int_flags
+
+options = ort.SessionOptions()
+options.intra_op_num_threads = 1
+options.inter_op_num_threads = 1
+x32 = x_test_dense.astype(np.float32)
+
+
+def onnx_oracle(name, onx, task, classes, rows=ROWS_F32, x=x32):
+    path = os.path.join(OUT, name + ".onnx")
+    with open(path, "wb") as f:
+        f.write(onx.SerializeToString())
+    session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+    outputs = session.run(None, {session.get_inputs()[0].name: x})
+    if task == "regression":
+        add(name, name + ".onnx", "onnx", task, classes, rows, outputs[0])
+    else:
+        probabilities = outputs[1]
+        if isinstance(probabilities, list):  # ZipMap: a list of {label: probability}
+            keys = list(probabilities[0].keys())
+            probabilities = np.array([[row[k] for k in keys] for row in probabilities])
+        add(name, name + ".onnx", "onnx", task, classes, rows, probabilities)
+
+
+pipe = Pipeline([("scale", StandardScaler()), ("lr", LogisticRegression(max_iter=500))]).fit(x_train_dense, yb_train)
+onnx_oracle("skl_logistic_pipeline", to_onnx(pipe, x32[:1]), "binary", ["0", "1"])
+pipe3 = Pipeline([("scale", StandardScaler()), ("lr", LogisticRegression(max_iter=500))]).fit(x_train_dense, ym_train)
+onnx_oracle("skl_logistic_multiclass", to_onnx(pipe3, x32[:1], options={"zipmap": False}), "multiclass", ["0", "1", "2"])
+forest = RandomForestClassifier(n_estimators=30, max_depth=8, random_state=0).fit(x_train_dense, yb_train)
+onnx_oracle("skl_random_forest", to_onnx(forest, x32[:1]), "binary", ["0", "1"])
+gbr = GradientBoostingRegressor(n_estimators=60, max_depth=3, random_state=0).fit(x_train_dense, yr_train)
+onnx_oracle("skl_gradient_boosting_regressor", to_onnx(gbr, x32[:1]), "regression", [])
+hgb = HistGradientBoostingClassifier(max_iter=40, random_state=0).fit(x_train_dense, yb_train)
+onnx_oracle("skl_hist_gradient_boosting", to_onnx(hgb, x32[:1]), "binary", ["0", "1"])
+mlp = MLPClassifier(hidden_layer_sizes=(16, 8), max_iter=300, random_state=0).fit(x_train_dense, ym_train)
+onnx_oracle("skl_mlp", to_onnx(mlp, x32[:1]), "multiclass", ["0", "1", "2"])
+
+from onnxmltools import convert_lightgbm
+from onnxmltools.convert.common.data_types import FloatTensorType
+
+lgb_dense = lgb.train({**params, "objective": "binary", "num_leaves": 15}, lgb.Dataset(x_train_dense, yb_train), 40)
+onnx_oracle(
+    "onnxmltools_lightgbm",
+    convert_lightgbm(lgb_dense, initial_types=[("input", FloatTensorType([None, FEATURES]))], zipmap=False),
+    "binary", ["0", "1"])
+lgb_reg = lgb.train({**params, "objective": "regression", "num_leaves": 15}, lgb.Dataset(x_train_dense, yr_train), 40)
+onnx_oracle(
+    "onnxmltools_lightgbm_regression",
+    convert_lightgbm(lgb_reg, initial_types=[("input", FloatTensorType([None, FEATURES]))]),
+    "regression", [])
+
+# The PyTorch MLP: a committed file made by torch_mlp.py (torch is too large for CI); its
+# oracle is onnxruntime all the same.
+torch_file = os.path.join(os.path.dirname(os.path.abspath(__file__)), "torch_mlp.onnx")
+if os.path.exists(torch_file):
+    import onnx
+
+    onnx_oracle("torch_mlp", onnx.load(torch_file), "multiclass", ["0", "1", "2"])
+
+with open(os.path.join(OUT, "manifest.json"), "w") as f:
+    json.dump(manifest, f)
+print(f"{len(manifest)} models in {OUT}")
