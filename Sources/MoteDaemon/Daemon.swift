@@ -83,11 +83,9 @@ public enum Daemon {
                 "event": "cache_rebuilt", "rows": "\(features.rebuild.rows)", "skipped": "\(features.rebuild.skipped)",
                 "ms": "\(Double(features.rebuild.nanos) / 1e6)",
             ])
-        let training = TrainingJobs(
-            storage: storage,
-            context: TrainingContext(
-                store: features, registry: registry, artifacts: artifacts, logger: logging.logger("training"),
-                settings: source.live { $0.training }))
+        let trainingContext = TrainingContext(
+            store: features, registry: registry, artifacts: artifacts, logger: logging.logger("training"), settings: source.live { $0.training })
+        let training = TrainingJobs(storage: storage, context: trainingContext)
         try training.start()
         let models = ModelServer(registry: registry, artifacts: artifacts, logger: logging.logger("inference"))
         models.preload(config.inference.preload)
@@ -121,7 +119,8 @@ public enum Daemon {
 
         let router = Router(
             SystemRoutes.routes(runtime) + FeatureRoutes.routes(features, metrics: runtime.featureMetrics)
-                + RegistryRoutes.routes(registry, artifacts: artifacts) + TrainingRoutes.routes(training, store: features)
+                + RegistryRoutes.routes(registry, artifacts: artifacts) + ModelImportRoutes.routes(trainingContext)
+                + TrainingRoutes.routes(training, store: features)
                 + InferenceRoutes.routes(
                     models, registry: registry, store: features, log: predictionLog, metrics: inferenceMetrics,
                     settings: source.live { $0.inference })

@@ -93,3 +93,10 @@ public struct ImportedModel: Sendable {
         return nil
     }
 }
+
+extension ImportedModel: Equatable {
+    /// Two imports are equal when they were read from the same bytes in the same format.
+    public static func == (a: ImportedModel, b: ImportedModel) -> Bool {
+        a.format == b.format && a.source == b.source
+    }
+}

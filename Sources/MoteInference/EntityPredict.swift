@@ -21,6 +21,11 @@ public enum EntityPredict {
         }
         guard case .object(let entities)? = object["entities"] else { throw .invalidShape("'entities' must be an object of key columns") }
         let names = model.bundle.inputs.map(\.name)
+        guard model.bundle.inputsBoundToFeatures else {
+            throw DomainError(
+                .conflict, .inputsNotBound,
+                "model '\(model.name)' version \(model.version) was imported without binding its inputs (\(names.prefix(8).joined(separator: ", "))) to features: predict by tensor (POST /v2/models/\(model.name)/infer), or import it again with --inputs view:field,...")
+        }
         let plan = try store.definitions.resolveRead(names, fullNames: false)
         for key in entities.keys where !plan.joinKeys.contains(key) {
             throw .invalidShape("'entities' has '\(key)'; model '\(model.name)' reads features keyed by \(plan.joinKeys.joined(separator: ", "))")

@@ -1,4 +1,5 @@
 import MoteCore
+import MoteImport
 import MoteML
 
 extension ModelBundle {
@@ -72,12 +73,19 @@ extension ModelBundle {
             trainedAtNanos: RFC3339.parse(trainedAt) ?? 0, metrics: metrics)
 
         let profile = try readProfile(Reader(root["profile"] ?? .null, "profile"))
-        let model = try readModel(algorithm: algorithm, Reader(root["model"] ?? .null, "model"))
+        let model = try readModel(algorithm: algorithm, task: task, Reader(root["model"] ?? .null, "model"))
 
         guard model.featureCount == preprocessing.width else {
             throw BundleError("the model reads \(model.featureCount) columns but preprocessing makes \(preprocessing.width)")
         }
         switch (task, model) {
+        case (_, .imported(let m)):
+            switch (task, m.outcome) {
+            case (.regression, .regression): break
+            case (.binary, .binary(let labels)), (.multiclass, .multiclass(let labels)):
+                guard labels == classes else { throw BundleError("the imported model's classes \(labels) differ from the bundle's \(classes)") }
+            default: throw BundleError("task '\(task.rawValue)' does not fit the imported model")
+            }
         case (.regression, .linear), (.binary, .logistic), (.anomaly, .isolationForest): break
         case (.regression, .gbdt(let m)) where m.objective == .regression: break
         case (.binary, .gbdt(let m)) where m.objective == .binary: break
@@ -118,7 +126,16 @@ extension ModelBundle {
         return ReferenceProfile(rows: try r.int("rows"), features: features, prediction: prediction)
     }
 
-    private static func readModel(algorithm: String, _ r: Reader) throws(BundleError) -> TrainedModel {
+    private static func readModel(algorithm: String, task: ModelTask, _ r: Reader) throws(BundleError) -> TrainedModel {
+        if let format = ImportedModel.Format(rawValue: algorithm) {
+            guard let bytes = Base64.decode(try r.string("source_base64")) else { throw BundleError("model: source_base64 is not base64") }
+            guard SHA256.hex(of: bytes) == (try r.string("sha256")) else { throw BundleError("model: the embedded file does not match its sha256") }
+            do {
+                return .imported(try ImportedModel.read(bytes, format: format, binaryOutput: task == .binary))
+            } catch {
+                throw BundleError("model: the embedded \(format.rawValue) file cannot be read: \(error.message)")
+            }
+        }
         switch algorithm {
         case "gbdt":
             guard let objective = GBDTObjective(rawValue: try r.string("objective")) else { throw BundleError("model: unknown objective") }
@@ -158,7 +175,7 @@ extension ModelBundle {
             guard m.sampleSize >= 1 else { throw BundleError("model: sample size must be positive") }
             return .isolationForest(m)
         default:
-            throw BundleError("unknown algorithm '\(algorithm)' (known: gbdt, linear, logistic, isolation_forest)")
+            throw BundleError("unknown algorithm '\(algorithm)' (known: gbdt, linear, logistic, isolation_forest, lightgbm, xgboost, onnx)")
         }
     }
 

@@ -1,4 +1,5 @@
 public import MoteCore
+import MoteImport
 import MoteML
 
 /// Why a bundle could not be loaded.
@@ -17,7 +18,9 @@ public struct BundleError: Error, Sendable, Equatable, CustomStringConvertible {
 //   profile {rows, features: [feature], prediction: feature|null} with feature
 //     {name, count, nulls, numeric: {mean, std, min, max, quantiles, histogram, sample} |
 //      categorical: {distinct, top: [{value, count}]}},
-//   model {...} per algorithm (flat arrays, see `writeModel`).
+//   model {...} per algorithm (flat arrays, see `writeModel`); for an imported model
+//     (algorithm lightgbm|xgboost|onnx) {format, producer, sha256, size, source_base64}: the
+//     file as given, read again when the bundle is loaded.
 extension ModelBundle {
     /// The bundle as its JSON document.
     public func encoded() -> [UInt8] {
@@ -159,6 +162,13 @@ extension ModelBundle {
             w.key("scales"); Self.doubles(m.scales, &w)
             w.key("weights"); Self.doubles(m.weights, &w)
             w.key("intercept"); w.double(m.intercept)
+        case .imported(let m):
+            // The file itself: read again on load, so serving uses exactly what was imported.
+            w.key("format"); w.string(m.format.rawValue)
+            w.key("producer"); w.string(m.producer)
+            w.key("sha256"); w.string(SHA256.hex(of: m.source))
+            w.key("size"); w.int(m.source.count)
+            w.key("source_base64"); w.string(Base64.encode(m.source))
         case .isolationForest(let m):
             w.key("feature_count"); w.int(m.featureCount)
             w.key("sample_size"); w.int(m.sampleSize)

@@ -1,4 +1,5 @@
 public import MoteCore
+public import MoteImport
 public import MoteML
 
 /// What a model predicts.
@@ -16,14 +17,17 @@ public enum TrainedModel: Sendable, Equatable {
     case linear(LinearModel)
     case logistic(LogisticModel)
     case isolationForest(IsolationForest)
+    /// A model another library trained, read from its file (LightGBM, XGBoost, ONNX).
+    case imported(ImportedModel)
 
-    /// The algorithm's name in specs and bundles.
+    /// The algorithm's name in specs and bundles (the file format for imported models).
     public var algorithm: String {
         switch self {
         case .gbdt: "gbdt"
         case .linear: "linear"
         case .logistic: "logistic"
         case .isolationForest: "isolation_forest"
+        case .imported(let m): m.format.rawValue
         }
     }
 
@@ -34,6 +38,7 @@ public enum TrainedModel: Sendable, Equatable {
         case .linear(let m): m.featureCount
         case .logistic(let m): m.featureCount
         case .isolationForest(let m): m.featureCount
+        case .imported(let m): m.featureCount
         }
     }
 }
@@ -120,7 +125,33 @@ public struct ModelBundle: Sendable, Equatable {
         case .linear(let m): m.predict(x, rows: rows)
         case .logistic(let m): m.predict(x, rows: rows)
         case .isolationForest(let m): m.score(x, rows: rows)
+        case .imported(let m): m.scores(x, rows: rows)
         }
+    }
+
+    /// Whether every input names a feature (`view:field`), so predictions by entity key can
+    /// read them from the feature cache. Trained models always are; an imported model is when
+    /// its inputs were bound at import.
+    public var inputsBoundToFeatures: Bool { inputs.allSatisfy { $0.name.contains(":") } }
+
+    /// The model file's origin, for imported models.
+    public var imported: ImportedModel? {
+        if case .imported(let m) = model { return m }
+        return nil
+    }
+
+    /// `{"inputs": [{name, type}], "outputs": [{name, datatype}]}`, as registered with a version.
+    public func signature() -> JSONWriter {
+        var w = JSONWriter()
+        w.beginObject()
+        w.key("inputs"); w.beginArray()
+        for i in inputs { w.beginObject(); w.key("name"); w.string(i.name); w.key("type"); w.string(i.type.rawValue); w.endObject() }
+        w.endArray()
+        w.key("outputs"); w.beginArray()
+        for o in outputs { w.beginObject(); w.key("name"); w.string(o.name); w.key("datatype"); w.string(o.datatype); w.endObject() }
+        w.endArray()
+        w.endObject()
+        return w
     }
 
     /// Scores for input rows (encoded with the recorded preprocessing).

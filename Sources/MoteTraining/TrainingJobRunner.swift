@@ -143,15 +143,7 @@ enum TrainingJobRunner {
         try context.registry.logArtifact(run: run.id, path: "model.json", digest: digest, artifacts: context.artifacts, actor: .daemon)
         _ = try context.registry.finishRun(run.id, status: .finished, actor: .daemon)
 
-        var signature = JSONWriter()
-        signature.beginObject()
-        signature.key("inputs"); signature.beginArray()
-        for i in set.inputs { signature.beginObject(); signature.key("name"); signature.string(i.name); signature.key("type"); signature.string(i.type.rawValue); signature.endObject() }
-        signature.endArray()
-        signature.key("outputs"); signature.beginArray()
-        for o in candidate.outputs { signature.beginObject(); signature.key("name"); signature.string(o.name); signature.key("datatype"); signature.string(o.datatype); signature.endObject() }
-        signature.endArray()
-        signature.endObject()
+        let signature = candidate.signature()
         var metricsJSON = JSONWriter()
         writeMetricsObject(metrics, &metricsJSON)
         let version = try context.registry.createVersion(
@@ -195,10 +187,14 @@ enum TrainingJobRunner {
         var championMetrics: [String: Double]?
     }
 
-    /// Measures the champion on the candidate's holdout and applies the spec's policy.
-    static func decide(spec: TrainingSpec, candidate: [String: Double], set: TrainingSet, context: TrainingContext) throws -> Decision {
-        guard let championVersion = try? context.registry.resolve(model: spec.model, "champion") else {
-            return Decision(promote: true, reason: "no champion yet: promoted", championVersion: nil, championMetrics: nil)
+    /// Measures the version `against` names (the champion, by default) on the candidate's
+    /// holdout and applies the spec's policy.
+    static func decide(
+        spec: TrainingSpec, candidate: [String: Double], set: TrainingSet, context: TrainingContext, model: String? = nil,
+        against: String = "champion"
+    ) throws -> Decision {
+        guard let championVersion = try? context.registry.resolve(model: model ?? spec.model, against) else {
+            return Decision(promote: true, reason: "no \(against) yet: promoted", championVersion: nil, championMetrics: nil)
         }
         guard let policy = spec.promotion else {
             return Decision(promote: true, reason: "no promotion policy (anomaly model): promoted", championVersion: championVersion.version, championMetrics: nil)
@@ -208,12 +204,12 @@ enum TrainingJobRunner {
             champion = try ModelBundle.decode(try context.artifacts.read(championVersion.artifactDigest))
         } catch {
             return Decision(
-                promote: false, reason: "the champion (version \(championVersion.version)) could not be loaded to compare: \(error)",
+                promote: false, reason: "the \(against) (version \(championVersion.version)) could not be loaded to compare: \(error)",
                 championVersion: championVersion.version, championMetrics: nil)
         }
         guard champion.classes == set.classes, champion.task == spec.task else {
             return Decision(
-                promote: false, reason: "the champion (version \(championVersion.version)) predicts other classes or another task; promote by hand",
+                promote: false, reason: "the \(against) (version \(championVersion.version)) predicts other classes or another task; promote by hand",
                 championVersion: championVersion.version, championMetrics: nil)
         }
         // The champion reads its own inputs for the holdout rows (joined again when they differ).
@@ -221,7 +217,7 @@ enum TrainingJobRunner {
         if champion.inputs != set.inputs {
             let references = try champion.inputs.map { input -> FeatureReference in
                 guard let r = try? FeatureReference.resolve([input.name], in: context.store.definitions.set, fullNames: false).first else {
-                    throw TrainingFailure("champion input '\(input.name)' is no longer defined")
+                    throw TrainingFailure("\(against) input '\(input.name)' is no longer defined")
                 }
                 return r
             }
@@ -240,7 +236,7 @@ enum TrainingJobRunner {
         if gain < policy.minImprovement || (policy.minImprovement == 0 && gain <= 0) {
             return Decision(
                 promote: false,
-                reason: "\(policy.metric.rawValue) \(fmt(c)) vs champion v\(championVersion.version) \(fmt(o)): needs \(policy.direction == .maximize ? "+" : "-")\(fmt(policy.minImprovement)) or better",
+                reason: "\(policy.metric.rawValue) \(fmt(c)) vs \(against) v\(championVersion.version) \(fmt(o)): needs \(policy.direction == .maximize ? "+" : "-")\(fmt(policy.minImprovement)) or better",
                 championVersion: championVersion.version, championMetrics: championMetrics)
         }
         for guardMetric in policy.guards {
@@ -249,12 +245,12 @@ enum TrainingJobRunner {
             let worse = guardMetric.smallerIsBetter ? cg > og : cg < og
             if worse || !cg.isFinite {
                 return Decision(
-                    promote: false, reason: "guard \(guardMetric.rawValue) got worse: \(fmt(cg)) vs champion v\(championVersion.version) \(fmt(og))",
+                    promote: false, reason: "guard \(guardMetric.rawValue) got worse: \(fmt(cg)) vs \(against) v\(championVersion.version) \(fmt(og))",
                     championVersion: championVersion.version, championMetrics: championMetrics)
             }
         }
         return Decision(
-            promote: true, reason: "\(policy.metric.rawValue) \(fmt(c)) beats champion v\(championVersion.version) \(fmt(o)): promoted",
+            promote: true, reason: "\(policy.metric.rawValue) \(fmt(c)) beats \(against) v\(championVersion.version) \(fmt(o)): promoted",
             championVersion: championVersion.version, championMetrics: championMetrics)
     }
 

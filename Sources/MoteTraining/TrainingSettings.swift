@@ -16,6 +16,11 @@ public struct TrainingSettings: SettingsSection {
     public var scheduleIntervalNanos: Int64 = 30_000_000_000
     /// Labelled rows below which a job fails instead of training on too little.
     public var minRows = 20
+    /// An imported model with bound inputs and no reference file profiles its inputs from the
+    /// feature history of this recent window...
+    public var importReferenceWindowNanos: Int64 = 7 * 86_400_000_000_000
+    /// ...reading at most this many rows.
+    public var importReferenceRows = 10_000
 
     public init() {}
 
@@ -26,5 +31,7 @@ public struct TrainingSettings: SettingsSection {
         if let v = try t.int("memory_budget_mib", 16...1_048_576) { memoryBudgetMiB = v }
         if let v = try t.duration("schedule_interval", positive: true) { scheduleIntervalNanos = v }
         if let v = try t.int("min_rows", 2...1_000_000_000) { minRows = v }
+        if let v = try t.duration("import_reference_window", positive: true) { importReferenceWindowNanos = v }
+        if let v = try t.int("import_reference_rows", 10...10_000_000) { importReferenceRows = v }
     }
 }

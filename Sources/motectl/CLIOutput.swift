@@ -16,11 +16,12 @@ enum CLIOutput {
 
     /// Sends a request; on failure prints one line and exits (2 unreachable, 1 API error).
     static func call(
-        _ client: MoteClient, _ method: String, _ path: String, body: [UInt8] = [], bodySink: (([UInt8]) -> Void)? = nil
+        _ client: MoteClient, _ method: String, _ path: String, body: [UInt8] = [], contentType: String = "application/json",
+        bodySink: (([UInt8]) -> Void)? = nil
     ) throws -> ClientResponse {
         let response: ClientResponse
         do {
-            response = try client.send(method, path, body: body, contentType: body.isEmpty ? nil : "application/json", bodySink: bodySink)
+            response = try client.send(method, path, body: body, contentType: body.isEmpty ? nil : contentType, bodySink: bodySink)
         } catch {
             CLIOutput.error(error.description)
             throw ExitCode(ExitStatus.unreachable)

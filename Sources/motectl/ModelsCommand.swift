@@ -10,7 +10,7 @@ import Glibc
 struct ModelsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "models", abstract: "Registered models, versions and aliases.",
-        subcommands: [List.self, Show.self, Versions.self, Alias.self, Rollback.self, Export.self, Import.self, Delete.self])
+        subcommands: [List.self, Show.self, Versions.self, Alias.self, Rollback.self, Export.self, Import.self, Evaluate.self, Delete.self])
 
     static func versionRows(_ versions: [JSONValue]) -> [[String]] {
         var rows = [["VERSION", "ALIASES", "FORMAT", "RUN", "ARTIFACT", "CREATED"]]
@@ -165,27 +165,122 @@ struct ModelsCommand: ParsableCommand {
     }
 
     struct Import: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Register an exported version as the next version of its model.")
+        static let configuration = CommandConfiguration(
+            abstract: "Register a model file as the next version of a model: a LightGBM, XGBoost or ONNX file, or a mote export.",
+            discussion: """
+                The format is detected from the content unless --format names it. A model from another library
+                becomes the 'challenger' (promote it with 'motectl models evaluate', or force --alias champion).
+                --inputs binds the model's inputs, in order, to features so predictions by entity key work;
+                --reference profiles its inputs for drift monitoring (else the bound features' recent history).
+                """)
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "File written by 'motectl models export'.") var file: String
-        @Option(name: .long, help: "Register under this model name instead of the exported one.") var name: String?
+        @Argument(help: "The model file (LightGBM .txt/.lgb, XGBoost .json/.ubj, ONNX .onnx, or a .mote.json export).") var file: String
+        @Option(name: .long, help: "The model to register it under (a mote export keeps its own name without it).") var name: String?
+        @Option(name: .long, help: "mote, lightgbm, xgboost or onnx (default: detected).") var format: String?
+        @Option(name: .long, help: "Feature references bound to the model's inputs, in order: view:field,view:field,...") var inputs: String?
+        @Option(name: .long, help: "A CSV whose header names the model's inputs: the reference for drift monitoring.") var reference: String?
+        @Option(name: .long, help: "challenger (default) or champion (forced, audited).") var alias: String?
+        @Flag(name: .long, help: "The model's single output is the probability of class 1 (an ONNX model ending in a sigmoid).")
+        var binary = false
 
         func run() throws {
-            let bytes: [UInt8]
-            do {
-                bytes = try FileSystem.readBytes(file)
-            } catch {
-                CLIOutput.error("cannot read \(file): \(error)")
-                throw ExitCode(ExitStatus.apiError)
+            let bytes = try read(file)
+            let isExport = format == "mote" || (format == nil && bytes.first == UInt8(ascii: "{") && String(decoding: bytes.prefix(64), as: UTF8.self).contains("mote_export"))
+            var query: [String] = []
+            if let name { query.append("model=\(CLIOutput.pathEscape(name))") }
+            if let alias { query.append("alias=\(CLIOutput.pathEscape(alias))") }
+            let body: [UInt8]
+            let contentType: String
+            if isExport {
+                guard inputs == nil, reference == nil, !binary else {
+                    throw ValidationError("--inputs, --reference and --binary apply to model files from other libraries, not mote exports")
+                }
+                (body, contentType) = (bytes, "application/json")
+            } else {
+                guard name != nil else { throw ValidationError("name the model to register the file under: --name NAME") }
+                if let format { query.append("format=\(CLIOutput.pathEscape(format))") }
+                if let inputs { query.append("inputs=\(CLIOutput.pathEscape(inputs))") }
+                if binary { query.append("task=binary") }
+                query.append("file=\(CLIOutput.pathEscape(String(file.split(separator: "/").last ?? "")))")
+                if let reference {
+                    let boundary = "mote-\(UInt64.random(in: 1..<UInt64.max))"
+                    var form: [UInt8] = []
+                    for (part, content) in [("model", bytes), ("reference", try read(reference))] {
+                        form += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(part)\"; filename=\"\(part)\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
+                        form += content
+                        form += Array("\r\n".utf8)
+                    }
+                    form += Array("--\(boundary)--\r\n".utf8)
+                    (body, contentType) = (form, "multipart/form-data; boundary=\(boundary)")
+                } else {
+                    (body, contentType) = (bytes, "application/octet-stream")
+                }
             }
-            let query = name.map { "?model=\(CLIOutput.pathEscape($0))" } ?? ""
-            let result = try CLIOutput.call(global.client(), "POST", "/v1/models/import\(query)", body: bytes).json()
+            let path = "/v1/models/import" + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
+            let result = try CLIOutput.call(global.client(), "POST", path, body: body, contentType: contentType).json()
             if global.output == .json {
                 print(CLIOutput.prettyJSON(result))
                 return
             }
             let v = result["version"] ?? .null
-            print("imported as \(v["model"]?.stringValue ?? "") v\(v["version"]?.int64Value ?? 0) (artifact \(String((v["artifact_digest"]?.stringValue ?? "").prefix(12))))")
+            let tags = v["tags"] ?? .null
+            var line = "imported as \(v["model"]?.stringValue ?? "") v\(v["version"]?.int64Value ?? 0)"
+            if let aliases = v["aliases"]?.arrayValue, !aliases.isEmpty { line += " (\(aliases.compactMap(\.stringValue).joined(separator: ", ")))" }
+            print(line)
+            if let f = tags["mote.origin.format"]?.stringValue {
+                print("  format     \(f), \(tags["mote.origin.producer"]?.stringValue ?? "")")
+                print("  sha256     \(tags["mote.origin.sha256"]?.stringValue ?? "")")
+                print("  inputs     \(tags["mote.origin.inputs"]?.stringValue ?? "")")
+                print("  reference  \(tags["mote.reference"]?.stringValue ?? "")")
+            }
+            print("  artifact   \(String((v["artifact_digest"]?.stringValue ?? "").prefix(12)))")
+        }
+
+        private func read(_ path: String) throws -> [UInt8] {
+            do {
+                return try FileSystem.readBytes(path)
+            } catch {
+                CLIOutput.error("cannot read \(path): \(error)")
+                throw ExitCode(ExitStatus.apiError)
+            }
+        }
+    }
+
+    struct Evaluate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Score a version and the champion on this box's labelled recent data; promote by the training spec's policy.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Model name.") var name: String
+        @Argument(help: "Version number or alias (e.g. challenger).") var version: String
+        @Option(name: .long, help: "The version to compare with (an alias or number; default champion).") var against: String?
+        @Option(name: .long, help: "The training spec whose label, window and holdout are used (default: the spec that trains NAME).")
+        var spec: String?
+        @Flag(name: .long, help: "Report the decision without moving any alias.") var dryRun = false
+
+        func run() throws {
+            var body = JSONWriter()
+            body.beginObject()
+            if let against { body.key("against"); body.string(against) }
+            if let spec { body.key("spec"); body.string(spec) }
+            body.key("promote"); body.bool(!dryRun)
+            body.endObject()
+            let result = try CLIOutput.call(
+                global.client(), "POST", "/v1/models/\(CLIOutput.pathEscape(name))/versions/\(CLIOutput.pathEscape(version))/evaluate",
+                body: body.bytes
+            ).json()
+            if global.output == .json {
+                print(CLIOutput.prettyJSON(result))
+                return
+            }
+            let e = result["evaluation"] ?? .null
+            func metrics(_ v: JSONValue?) -> String {
+                guard case .object(let o)? = v else { return "-" }
+                return o.members.map { "\($0.key)=\($0.value.doubleValue.map { String(($0 * 10000).rounded() / 10000) } ?? "null")" }.joined(separator: " ")
+            }
+            print("\(name) v\(e["version"]?.int64Value ?? 0) on \(e["holdout_rows"]?.int64Value ?? 0) labelled rows (spec \(e["spec"]?.stringValue ?? ""))")
+            print("  candidate  \(metrics(e["metrics"]))")
+            print("  \(e["against"]?.stringValue ?? "champion")\(e["against_version"]?.int64Value.map { " v\($0)" } ?? "")  \(metrics(e["against_metrics"]))")
+            print("  \(e["promoted"]?.boolValue == true ? "promoted" : "not promoted"): \(e["reason"]?.stringValue ?? "")")
         }
     }
 

@@ -20,6 +20,13 @@ public struct CSVReader {
         self.fd = fd
     }
 
+    /// Reads records from bytes already in memory.
+    public init(bytes: [UInt8]) {
+        self.fd = -1
+        self.buffer = bytes
+        self.eof = true
+    }
+
     /// Opens `path`; nil when it cannot be read.
     public static func open(_ path: String) -> CSVReader? {
         let fd = path == "-" ? STDIN_FILENO : Glibc.open(path, O_RDONLY | O_CLOEXEC)

@@ -146,11 +146,6 @@ enum RegistryRoutes {
                 try registry.deleteVersion(model: model, number, artifacts: artifacts, actor: author(request))
                 return .json(wrap("model", try registry.model(model).json()))
             }),
-            Route(.POST, "/v1/models/import", role: .admin, .blocking { request in
-                let document = try request.json()
-                let version = try registry.importVersion(document, model: request.queryValue("model"), artifacts: artifacts, actor: author(request))
-                return .json(wrap("version", version.json()), status: .created)
-            }),
             Route(.PUT, "/v1/models/{model}/aliases/{alias}", role: .admin, .blocking { request in
                 let body = try request.fields()
                 guard let version = try body.integer("version", 1...Int(Int32.max)) else { throw DomainError.invalidShape("'version' is required") }

@@ -130,13 +130,17 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                 flight, ctx)
             return
         }
-        if let length = head.contentLength, length > limits.maxBodyBytes {
-            answerEarly(Self.bodyTooLarge(length, limits.maxBodyBytes), flight, ctx)
+        // HEAD is answered like GET, without the body.
+        let match = context.router.match(head.method == .HEAD ? .GET : head.method, path)
+        var takesFiles = false
+        if case .found(let route, _) = match { takesFiles = route.acceptsFiles }
+        flight.maxBody = takesFiles ? limits.maxUploadBytes : limits.maxBodyBytes
+        if let length = head.contentLength, length > flight.maxBody {
+            answerEarly(Self.bodyTooLarge(length, flight.maxBody, upload: takesFiles), flight, ctx)
             return
         }
 
-        // HEAD is answered like GET, without the body.
-        switch context.router.match(head.method == .HEAD ? .GET : head.method, path) {
+        switch match {
         case .notFound:
             flight.pending = .notFound("no endpoint \(path); see docs/api.md")
         case .methodNotAllowed(let allowed):
@@ -159,7 +163,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                     status: 403, code: .forbidden,
                     message: "uid \(peer.uid) has role '\(role)'; \(head.method.rawValue) \(route.pattern) needs '\(route.role)' (see [access] in moted.toml)")
             } else if head.method == .POST || head.method == .PUT || head.method == .PATCH,
-                head.contentTypeIsJSON == false
+                head.contentTypeIsJSON == false, !(route.acceptsFiles && UploadedFiles.isUpload(contentType: head.contentType ?? ""))
             {
                 flight.pending = APIError(
                     status: 415, code: .unsupportedMediaType,
@@ -172,10 +176,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// Shared empty body for requests without one (an empty ByteBuffer still allocates).
     static let emptyBody = ByteBuffer()
 
-    static func bodyTooLarge(_ size: Int, _ limit: Int) -> APIError {
+    static func bodyTooLarge(_ size: Int, _ limit: Int, upload: Bool = false) -> APIError {
         APIError(
             status: 413, code: .bodyTooLarge,
-            message: "request body is \(size) bytes or more; the limit is \(limit) (limits.max_body_bytes)")
+            message: "request body is \(size) bytes or more; the limit is \(limit) (limits.\(upload ? "max_upload_bytes" : "max_body_bytes"))")
     }
 
     // MARK: - Body
@@ -184,7 +188,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         guard case .reading(var flight) = state else { return }
         flight.bodyBytes += chunk.readableBytes
         if flight.bodyBytes > flight.maxBody {
-            answerEarly(Self.bodyTooLarge(flight.bodyBytes, flight.maxBody), flight, ctx)
+            answerEarly(Self.bodyTooLarge(flight.bodyBytes, flight.maxBody, upload: flight.route?.acceptsFiles == true), flight, ctx)
             return
         }
         state = .idle  // release the buffer's reference before appending, so it is not copied

@@ -20,6 +20,9 @@ public struct Route: Sendable {
     /// The least role a caller needs.
     public var role: Role
     public var handler: Handler
+    /// Whether the body may be a file (`application/octet-stream`, or `multipart/form-data`
+    /// parts) as well as JSON, up to `limits.max_upload_bytes` instead of `max_body_bytes`.
+    public var acceptsFiles = false
     /// Position in the router, used to label metrics without string work per request.
     public internal(set) var index = 0
 
@@ -28,5 +31,12 @@ public struct Route: Sendable {
         self.pattern = pattern
         self.role = role
         self.handler = handler
+    }
+
+    /// This route, taking files as well as JSON (see `acceptsFiles`).
+    public func takingFiles() -> Route {
+        var r = self
+        r.acceptsFiles = true
+        return r
     }
 }

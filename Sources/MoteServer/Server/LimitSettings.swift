@@ -6,6 +6,8 @@ public struct LimitSettings: SettingsSection {
 
     /// Largest request body accepted; larger answers 413.
     public var maxBodyBytes = 8 * 1024 * 1024
+    /// Largest file upload (a model file to import) on the routes that take files; larger answers 413.
+    public var maxUploadBytes = 256 * 1024 * 1024
     /// Largest request head (request line and headers) accepted; larger answers 431.
     public var maxHeaderBytes = 16 * 1024
     /// Open connections at once; more are answered 503 and closed.
@@ -19,6 +21,7 @@ public struct LimitSettings: SettingsSection {
 
     public mutating func read(_ t: TableReader) throws(ConfigFailure) {
         if let v = try t.int("max_body_bytes", 1024...(1 << 34)) { maxBodyBytes = v }
+        if let v = try t.int("max_upload_bytes", 1024...(1 << 34)) { maxUploadBytes = v }
         if let v = try t.int("max_header_bytes", 1024...(80 * 1024)) { maxHeaderBytes = v }
         if let v = try t.int("max_connections", 1...65536) { maxConnections = v }
         if let v = try t.duration("idle_timeout", positive: true) { idleTimeoutNanos = v }
