@@ -20,6 +20,13 @@ extension ModelReport {
         w.key("max_age"); w.string(DurationText.format(nanos: config.windowNanos))
         w.key("bucket"); w.string(DurationText.format(nanos: config.bucketNanos))
         w.endObject()
+        w.key("reference")
+        w.beginObject()
+        w.key("rows"); w.int(referenceRows)
+        if referenceRows == 0 {
+            w.key("note"); w.string("this version has no reference profile, so drift is not judged: import it with --reference CSV or with --inputs bound to features that have history")
+        }
+        w.endObject()
         w.key("window_rows"); w.int(window?.rows ?? 0)
         w.key("min_rows"); w.int(config.minRows)
         w.key("judged"); w.bool(drift != nil)

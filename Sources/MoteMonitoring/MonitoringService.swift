@@ -13,7 +13,10 @@ public struct ModelReport: Sendable {
     public var task: String
     public var atNanos: Int64
     public var window: LiveProfiles.Window?
-    /// nil while the window has fewer rows than `monitoring.min_rows`.
+    /// Rows the version's reference profile was built from; 0: it has none (an imported model
+    /// without a reference), and drift is not judged.
+    public var referenceRows: Int
+    /// nil while the window has fewer rows than `monitoring.min_rows`, or without a reference.
     public var drift: DriftResult?
     /// Rows with feedback in the window and the live metrics over them (empty below `min_feedback`).
     public var feedbackRows: Int
@@ -71,7 +74,7 @@ public final class MonitoringService: Sendable {
         let bundle = model.bundle
         let window = profiles.window(model: model.name, version: model.version, now: now)
         var drift: DriftResult?
-        if let window, window.rows >= c.minRows {
+        if let window, window.rows >= c.minRows, bundle.profile.rows > 0 {
             drift = DriftCheck.check(bundle: bundle, window: window, config: c, model: model.name)
         }
         let joined = try feedback.joined(model: model.name, version: model.version, width: bundle.scoreWidth, sinceNanos: now - c.windowNanos)
@@ -87,7 +90,8 @@ public final class MonitoringService: Sendable {
             }
         }
         return ModelReport(
-            model: model.name, version: model.version, task: bundle.task.rawValue, atNanos: now, window: window, drift: drift,
+            model: model.name, version: model.version, task: bundle.task.rawValue, atNanos: now, window: window,
+            referenceRows: bundle.profile.rows, drift: drift,
             feedbackRows: joined.labels.count, live: live, holdout: holdout, degraded: degraded)
     }
 

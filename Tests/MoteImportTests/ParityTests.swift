@@ -1,4 +1,5 @@
 import MoteImport
+import OracleModels
 import Testing
 
 /// Imported models give their source library's predictions: onnxruntime for ONNX files,

@@ -4,7 +4,7 @@ predictions on them: the oracle mote's imported models must match.
 
     python make_models.py OUTDIR
 
-OUTDIR/manifest.json lists every model: file, format, task, class labels, the rows file and
+OUTDIR/labels_binary.json holds the binary labels of rows.json. OUTDIR/manifest.json lists every model: file, format, task, class labels, the rows file and
 the expected outputs ("probabilities" [rows][classes] for classifiers, "predictions" [rows]
 for regressors). Rows are JSON arrays with null for missing values.
 """
@@ -39,7 +39,7 @@ def data(n, missing=0.1, with_category=True):
 
 
 x_train, yb_train, yr_train, ym_train = data(3000)
-x_test, _, _, _ = data(400)
+x_test, yb_test, _, _ = data(400)
 x_test[0, :] = np.nan  # a row with every numeric input missing
 x_test[0, 5] = 1
 x_test[1, 0] = 0.0  # exact zeros
@@ -56,6 +56,8 @@ def rows_file(name, x):
 
 
 ROWS = rows_file("rows.json", x_test)
+with open(os.path.join(OUT, "labels_binary.json"), "w") as f:
+    json.dump([int(v) for v in yb_test], f)
 ROWS_DENSE = rows_file("rows_dense.json", x_test_dense)
 ROWS_F32 = rows_file("rows_f32.json", x_test_dense.astype(np.float32).astype(np.float64))
 

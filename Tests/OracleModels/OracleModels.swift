@@ -4,33 +4,33 @@ import MoteCore
 /// Models made by the real Python libraries (`tools/oracle/make_models.py`, run once per test
 /// process in the oracle venv that `make test-deps` caches), with the libraries' own
 /// predictions on held-out rows.
-enum OracleModels {
-    struct Entry {
-        let name: String
-        let file: String
-        let format: String
-        let task: String
-        let classes: [String]
-        let rows: [[Double]]
+public enum OracleModels {
+    public struct Entry: Sendable {
+        public let name: String
+        public let file: String
+        public let format: String
+        public let task: String
+        public let classes: [String]
+        public let rows: [[Double]]
         /// Per row: the prediction (regression) or the class probabilities.
-        let expected: [[Double]]
+        public let expected: [[Double]]
     }
 
-    static let directory: Result<String, OracleError> = make()
+    public static let directory: Result<String, OracleError> = make()
 
-    struct OracleError: Error, CustomStringConvertible {
-        let description: String
+    public struct OracleError: Error, CustomStringConvertible {
+        public let description: String
     }
 
     /// The oracle venv's python: `$MOTE_ORACLE_PYTHON`, else the Makefile's cached venv.
-    static var python: String {
+    public static var python: String {
         if let p = ProcessInfo.processInfo.environment["MOTE_ORACLE_PYTHON"] { return p }
         let cache = "/var/cache/mote-ci"
         let venvs = ((try? FileManager.default.contentsOfDirectory(atPath: cache)) ?? []).filter { $0.hasPrefix("oracle-venv-") }.sorted()
         return venvs.last.map { "\(cache)/\($0)/bin/python" } ?? "python3"
     }
 
-    static var repository: String {
+    public static var repository: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     }
 
@@ -39,19 +39,36 @@ enum OracleModels {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = [repository + "/tools/oracle/make_models.py", out]
-        let pipe = Pipe()
-        process.standardError = pipe
-        process.standardOutput = FileHandle.nullDevice
+        // stderr to a file, not a pipe: a daemon another test starts meanwhile would inherit
+        // the pipe's write end and the read would never see its end.
+        let log = out + ".log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        guard let handle = FileHandle(forWritingAtPath: log) else { return .failure(OracleError(description: "cannot write \(log)")) }
+        process.standardError = handle
+        process.standardOutput = handle
         do { try process.run() } catch { return .failure(OracleError(description: "cannot run \(python): \(error) (run `make test-deps`)")) }
-        let err = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        try? handle.close()
         guard process.terminationStatus == 0 else {
-            return .failure(OracleError(description: "make_models.py failed: \(String(decoding: err, as: UTF8.self).suffix(2000))"))
+            let err = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            return .failure(OracleError(description: "make_models.py failed: \(err.suffix(2000))"))
         }
         return .success(out)
     }
 
-    static func entries() throws -> [Entry] {
+    /// One model of the manifest by name.
+    public static func entry(_ name: String) throws -> Entry {
+        guard let e = try entries().first(where: { $0.name == name }) else { throw OracleError(description: "no oracle model \(name)") }
+        return e
+    }
+
+    /// The binary labels of the held-out rows (`rows.json`).
+    public static func binaryLabels() throws -> [Int] {
+        let parsed = try JSONParser.parse(try bytes(try directory.get() + "/labels_binary.json"))
+        return (parsed.arrayValue ?? []).map { Int($0.int64Value ?? -1) }
+    }
+
+    public static func entries() throws -> [Entry] {
         let dir = try directory.get()
         let manifest = try JSONParser.parse(try bytes(dir + "/manifest.json"))
         var rowsCache: [String: [[Double]]] = [:]
@@ -76,7 +93,7 @@ enum OracleModels {
         }
     }
 
-    static func bytes(_ path: String) throws -> [UInt8] {
+    public static func bytes(_ path: String) throws -> [UInt8] {
         guard let d = FileManager.default.contents(atPath: path) else { throw OracleError(description: "cannot read \(path)") }
         return [UInt8](d)
     }
