@@ -10,9 +10,13 @@ RELEASE_DIR := .build/release-static
 # The MLflow server the sync tests start (a venv cached outside the clone, keyed by version).
 MLFLOW_VERSION := 3.17.2
 MLFLOW_VENV ?= /var/cache/mote-ci/mlflow-venv-$(MLFLOW_VERSION)
+# The libraries imported models must match (LightGBM, XGBoost, scikit-learn, onnxruntime, ...),
+# in a venv cached outside the clone, keyed by the pinned requirements' content.
+ORACLE_REQUIREMENTS := tools/oracle-requirements.txt
+ORACLE_VENV ?= /var/cache/mote-ci/oracle-venv-$(shell sha256sum $(ORACLE_REQUIREMENTS) | cut -c1-12)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps test-deps mlflow-venv build run test release install bench e2e-rootfs clean
+.PHONY: all deps test-deps mlflow-venv oracle-venv build run test release install bench e2e-rootfs clean
 
 all: build
 
@@ -26,7 +30,14 @@ test-deps: deps
 	@missing=""; for p in $(TEST_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; fi
-	@$(MAKE) --no-print-directory mlflow-venv
+	@$(MAKE) --no-print-directory mlflow-venv oracle-venv
+
+# The oracle libraries in a venv for the import parity tests (pip; about 1 minute the first time).
+oracle-venv:
+	@if [ -x $(ORACLE_VENV)/bin/python ] && [ -f $(ORACLE_VENV)/.complete ]; then echo "oracle libraries cached at $(ORACLE_VENV)"; else \
+	  $(SUDO) mkdir -p $(dir $(ORACLE_VENV)) && $(SUDO) rm -rf $(ORACLE_VENV) && $(SUDO) python3 -m venv $(ORACLE_VENV) && \
+	  $(SUDO) $(ORACLE_VENV)/bin/pip install -q -r $(ORACLE_REQUIREMENTS) && $(SUDO) touch $(ORACLE_VENV)/.complete \
+	  || { $(SUDO) rm -rf $(ORACLE_VENV); exit 1; }; fi
 
 # MLflow in a venv for the sync tests (pip; about 1-3 minutes the first time, then cached).
 mlflow-venv:
@@ -47,7 +58,7 @@ run: build
 # Bounded: a hung test fails the run instead of stalling it.
 test: test-deps
 	$(SWIFT) build --build-tests
-	MOTE_MLFLOW=$(MLFLOW_VENV)/bin/mlflow timeout --kill-after=30s 40m $(SWIFT) test --skip-build --no-parallel
+	MOTE_MLFLOW=$(MLFLOW_VENV)/bin/mlflow MOTE_ORACLE_PYTHON=$(ORACLE_VENV)/bin/python timeout --kill-after=30s 40m $(SWIFT) test --skip-build --no-parallel
 
 # A Debian tree with systemd for the nspawn end-to-end test, cached outside the clone.
 E2E_ROOTFS ?= /var/cache/mote-ci/rootfs-bookworm-v1
