@@ -180,6 +180,56 @@ onnx_oracle("skl_hist_gradient_boosting", to_onnx(hgb, x32[:1]), "binary", ["0",
 mlp = MLPClassifier(hidden_layer_sizes=(16, 8), max_iter=300, random_state=0).fit(x_train_dense, ym_train)
 onnx_oracle("skl_mlp", to_onnx(mlp, x32[:1]), "multiclass", ["0", "1", "2"])
 
+# The ml opset 5 TreeEnsemble operator: no converter emits it yet, so the gradient boosting
+# regressor's TreeEnsembleRegressor is restated in its layout with onnx.helper (onnxruntime,
+# which implements the operator, stays the oracle).
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+
+def tree_ensemble_v5(regressor_onnx, post_transform=0):
+    node = regressor_onnx.graph.node[0]
+    a = {x.name: helper.get_attribute_value(x) for x in node.attribute}
+    trees = sorted(set(a["nodes_treeids"]))
+    inner, leaves, roots = [], [], []
+    index = {}
+    for k, (t, n, mode) in enumerate(zip(a["nodes_treeids"], a["nodes_nodeids"], a["nodes_modes"])):
+        if mode == b"LEAF":
+            index[(t, n)] = ("leaf", len(leaves))
+            leaves.append(k)
+        else:
+            index[(t, n)] = ("node", len(inner))
+            inner.append(k)
+    weights = {(t, n): w for t, n, w in zip(a["target_treeids"], a["target_nodeids"], a["target_weights"])}
+    base = a.get("base_values", [0.0])[0]
+    for t in trees:
+        root = [k for k in inner if a["nodes_treeids"][k] == t]
+        roots.append(index[(t, a["nodes_nodeids"][root[0]])][1])
+    def target(k, which):
+        kind, i = index[(a["nodes_treeids"][k], a[which][k])]
+        return i, 1 if kind == "leaf" else 0
+    true = [target(k, "nodes_truenodeids") for k in inner]
+    false = [target(k, "nodes_falsenodeids") for k in inner]
+    # The base value rides on the first tree's leaves (TreeEnsemble has no base values).
+    first = set(k for k in leaves if a["nodes_treeids"][k] == trees[0])
+    leaf_weights = [weights[(a["nodes_treeids"][k], a["nodes_nodeids"][k])] + (base if k in first else 0.0) for k in leaves]
+    v5 = helper.make_node(
+        "TreeEnsemble", ["X"], ["variable"], domain="ai.onnx.ml", n_targets=1, aggregate_function=1, post_transform=post_transform,
+        tree_roots=roots, nodes_featureids=[a["nodes_featureids"][k] for k in inner],
+        nodes_modes=numpy_helper.from_array(np.zeros(len(inner), dtype=np.uint8), "nodes_modes"),
+        nodes_splits=numpy_helper.from_array(np.array([a["nodes_values"][k] for k in inner], dtype=np.float32), "nodes_splits"),
+        nodes_truenodeids=[i for i, _ in true], nodes_trueleafs=[l for _, l in true],
+        nodes_falsenodeids=[i for i, _ in false], nodes_falseleafs=[l for _, l in false],
+        nodes_missing_value_tracks_true=[a["nodes_missing_value_tracks_true"][k] for k in inner] if "nodes_missing_value_tracks_true" in a else None,
+        leaf_targetids=[0] * len(leaves), leaf_weights=numpy_helper.from_array(np.array(leaf_weights, dtype=np.float32), "leaf_weights"))
+    graph = helper.make_graph(
+        [v5], "tree_ensemble_v5", [helper.make_tensor_value_info("X", TensorProto.FLOAT, [None, FEATURES])],
+        [helper.make_tensor_value_info("variable", TensorProto.FLOAT, [None, 1])])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 21), helper.make_opsetid("ai.onnx.ml", 5)], producer_name="mote-oracle")
+
+
+onnx_oracle("onnx_tree_ensemble_v5", tree_ensemble_v5(to_onnx(gbr, x32[:1])), "regression", [])
+
 from onnxmltools import convert_lightgbm
 from onnxmltools.convert.common.data_types import FloatTensorType
 

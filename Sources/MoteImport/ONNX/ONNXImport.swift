@@ -91,8 +91,8 @@ enum ONNXImport {
             case "":
                 run = try ONNXOperators.make(node, opset: opset)
             case "ai.onnx.ml":
-                if node.opType == "TreeEnsembleClassifier" || node.opType == "TreeEnsembleRegressor" {
-                    let ensemble = try ONNXTreeEnsemble(node)
+                if node.opType == "TreeEnsembleClassifier" || node.opType == "TreeEnsembleRegressor" || node.opType == "TreeEnsemble" {
+                    let ensemble = node.opType == "TreeEnsemble" ? try ONNXTreeEnsemble(opset5: node) : try ONNXTreeEnsemble(node)
                     run = { args throws(ImportError) in try ensemble.run(try ONNXOperators.arg(args, 0, node.opType)) }
                 } else {
                     run = try ONNXMLOperators.make(node, opset: opset)

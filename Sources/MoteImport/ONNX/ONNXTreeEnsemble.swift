@@ -164,6 +164,107 @@ struct ONNXTreeEnsemble {
         walker = GBDTPredictor(model)
     }
 
+    /// `TreeEnsemble` (ai.onnx.ml opset 5): nodes and leaves in separate arrays, modes and
+    /// thresholds as tensors, one target and weight per leaf, `tree_roots` naming each tree.
+    init(opset5 node: ONNXProto.Node) throws(ImportError) {
+        let a = Attributes(node)
+        let op = node.opType
+        func ints(_ name: String) throws(ImportError) -> [Int64] {
+            guard let v = a.ints(name) else { throw .invalid("\(op): attribute '\(name)' is missing") }
+            return v
+        }
+        func tensor(_ name: String) throws(ImportError) -> Tensor {
+            guard let v = a.tensor(name) else { throw .invalid("\(op): attribute '\(name)' is missing") }
+            return v
+        }
+        let featureIDs = try ints("nodes_featureids")
+        let trueIDs = try ints("nodes_truenodeids")
+        let falseIDs = try ints("nodes_falsenodeids")
+        let trueLeafs = try ints("nodes_trueleafs")
+        let falseLeafs = try ints("nodes_falseleafs")
+        let modes = try tensor("nodes_modes").int64s(op)
+        let splitsTensor = try tensor("nodes_splits")
+        let tracks = a.ints("nodes_missing_value_tracks_true") ?? []
+        let roots = try ints("tree_roots")
+        let leafTargets = try ints("leaf_targetids")
+        let leafWeightsTensor = try tensor("leaf_weights")
+        let leafWeights = try leafWeightsTensor.doubles(op)
+        let n = featureIDs.count
+        let leaves = leafTargets.count
+        guard n > 0, [trueIDs.count, falseIDs.count, trueLeafs.count, falseLeafs.count, modes.count, splitsTensor.count].allSatisfy({ $0 == n }),
+            tracks.isEmpty || tracks.count == n, leafWeights.count == leaves, !roots.isEmpty
+        else { throw .invalid("\(op): node or leaf attributes differ in length") }
+        if a.tensor("membership_values") != nil { throw .unsupported("\(op): BRANCH_MEMBER nodes (membership_values) are not supported") }
+        let single: Bool
+        var splits: [Double] = []
+        var splitsFloat: [Float] = []
+        switch splitsTensor.elements {
+        case .double(let d): (single, splits) = (false, d)
+        default: (single, splitsFloat) = (true, try splitsTensor.floats(op))
+        }
+        let outputs = Int(a.intOr("n_targets", 1))
+        guard outputs >= 1, outputs <= 10_000 else { throw .invalid("\(op): \(outputs) targets") }
+        for t in leafTargets where t < 0 || t >= outputs { throw .invalid("\(op): a leaf adds to target \(t) of \(outputs)") }
+        let featureCount = Int(featureIDs.max() ?? 0) + 1
+        guard featureIDs.allSatisfy({ $0 >= 0 }), featureCount <= 1_000_000 else { throw .invalid("\(op): feature ids out of range") }
+        self.featureCount = featureCount
+        labels = nil
+        binary = false
+        let aggregate = a.intOr("aggregate_function", 1)
+        guard aggregate == 0 || aggregate == 1 else { throw .unsupported("\(op): aggregate_function \(aggregate) (MIN/MAX) is not supported") }
+        let link: GBDTOutput.Link
+        switch a.intOr("post_transform", 0) {
+        case 0: link = .identity
+        case 1: link = .softmax
+        case 2: link = outputs == 1 ? .sigmoid : .sigmoidEach
+        case let p: throw .unsupported("\(op): post_transform \(p) is not supported (NONE, SOFTMAX, LOGISTIC are)")
+        }
+        // Source ids for the assembler: nodes 0..<n, leaves n..<n+leaves.
+        func child(_ id: Int64, leaf: Int64) -> Int { leaf != 0 ? n + Int(id) : Int(id) }
+        var assembler = TreeAssembler(featureCount: featureCount)
+        for (t, root) in roots.enumerated() {
+            guard root >= 0, root < n else { throw .invalid("\(op): tree \(t) has root \(root) outside \(n) nodes") }
+            // The targets this tree's leaves add to (a bounded walk; the assembler refuses cycles).
+            var targets = Set<Int64>()
+            var pending = [Int(root)]
+            var seen = Set<Int>()
+            while let id = pending.popLast(), seen.insert(id).inserted {
+                guard seen.count <= n + leaves else { break }
+                if id >= n {
+                    guard id - n < leaves else { throw .invalid("\(op): a node points to leaf \(id - n) of \(leaves)") }
+                    targets.insert(leafTargets[id - n])
+                } else if id >= 0 {
+                    pending += [child(trueIDs[id], leaf: trueLeafs[id]), child(falseIDs[id], leaf: falseLeafs[id])]
+                }
+            }
+            for target in targets.sorted() {
+                try assembler.addTree(root: Int(root), nodeCount: n + leaves, output: Int(target), name: "\(op) tree \(t)") { id throws(ImportError) in
+                    if id >= n {
+                        let w = leafTargets[id - n] == target ? leafWeights[id - n] : 0
+                        return .leaf(single ? Double(Float(w)) : w)
+                    }
+                    let missingTrue = !tracks.isEmpty && tracks[id] != 0
+                    let (t, f) = (child(trueIDs[id], leaf: trueLeafs[id]), child(falseIDs[id], leaf: falseLeafs[id]))
+                    let threshold: Double? = single ? nil : splits[id]
+                    let tf: Float = single ? splitsFloat[id] : 0
+                    guard !(threshold ?? Double(tf)).isNaN else { throw .invalid("\(op): node \(id) has a NaN split") }
+                    let feature = Int(featureIDs[id])
+                    switch modes[id] {
+                    case 0: return .split(feature: feature, threshold: threshold ?? FloatBounds.atMost(tf), defaultLeft: missingTrue, rule: .numeric, left: t, right: f)
+                    case 1: return .split(feature: feature, threshold: threshold.map { $0.nextDown } ?? FloatBounds.below(tf), defaultLeft: missingTrue, rule: .numeric, left: t, right: f)
+                    case 2: return .split(feature: feature, threshold: threshold.map { $0.nextDown } ?? FloatBounds.below(tf), defaultLeft: !missingTrue, rule: .numeric, left: f, right: t)
+                    case 3: return .split(feature: feature, threshold: threshold ?? FloatBounds.atMost(tf), defaultLeft: !missingTrue, rule: .numeric, left: f, right: t)
+                    case let m: throw .unsupported("\(op): node mode \(m) (BRANCH_EQ, BRANCH_NEQ, BRANCH_MEMBER) is not supported")
+                    }
+                }
+            }
+        }
+        model = assembler.model(
+            objective: outputs == 1 ? .regression : .multiclass, classCount: outputs, baseScores: [Double](repeating: 0, count: outputs),
+            output: GBDTOutput(link: link, divisor: aggregate == 0 ? Double(roots.count) : 1, singlePrecision: single, baseLast: true))
+        walker = GBDTPredictor(model)
+    }
+
     /// The operator's outputs for an input matrix: classifiers give (label, probabilities),
     /// regressors their predictions.
     func run(_ x: Tensor) throws(ImportError) -> [Tensor] {
