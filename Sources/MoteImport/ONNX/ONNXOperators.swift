@@ -272,8 +272,9 @@ enum ONNXOperators {
         }
     }
 
-    /// alpha * A' B' + beta * C for matrices (A may be a vector for MatMul), summed in doubles
-    /// and stored in the inputs' type.
+    /// alpha * A' B' + beta * C for matrices (A may be a vector for MatMul). Float tensors are
+    /// computed as onnxruntime's kernels do: each output a fused multiply-add chain over k in
+    /// order, in 32-bit floats, then alpha, then beta * C added; doubles in doubles.
     static func gemm(
         _ a: Tensor, _ b: Tensor, _ c: Tensor?, _ alpha: Float, _ beta: Float, _ transA: Bool, _ transB: Bool, _ op: String
     ) throws(ImportError) -> Tensor {
@@ -286,29 +287,41 @@ enum ONNXOperators {
         let (n, k) = transA ? (aShape[1], aShape[0]) : (aShape[0], aShape[1])
         let (k2, m) = transB ? (bShape[1], bShape[0]) : (bShape[0], bShape[1])
         guard k == k2 else { throw .invalid("\(op): inner dimensions \(k) and \(k2) differ") }
-        let av = try a.doubles(op)
-        let bv = try b.doubles(op)
-        var out = [Double](repeating: 0, count: n * m)
+        let shape = vectorB ? [n] : (a.shape.count == 1 ? [m] : [n, m])
+        var bias: [Int] = []
+        if let c, beta != 0 {
+            guard (try? broadcastShape(c.shape, [n, m], op)) == [n, m] else { throw .invalid("\(op): C of shape \(c.shape) does not broadcast to [\(n), \(m)]") }
+            bias = broadcastIndexes(c.shape, to: [n, m])
+        }
+        @inline(__always) func aIndex(_ i: Int, _ p: Int) -> Int { transA ? p * aShape[1] + i : i * aShape[1] + p }
+        @inline(__always) func bIndex(_ p: Int, _ j: Int) -> Int { transB ? j * bShape[1] + p : p * bShape[1] + j }
+        if case .double = a.elements {
+            let av = try a.doubles(op)
+            let bv = try b.doubles(op)
+            let cv = try c?.doubles(op) ?? []
+            var out = [Double](repeating: 0, count: n * m)
+            for i in 0..<n {
+                for j in 0..<m {
+                    var s = 0.0
+                    for p in 0..<k { s = s.addingProduct(av[aIndex(i, p)], bv[bIndex(p, j)]) }
+                    out[i * m + j] = Double(alpha) * s + (bias.isEmpty ? 0 : Double(beta) * cv[bias[i * m + j]])
+                }
+            }
+            return Tensor(shape: shape, elements: .double(out))
+        }
+        let av = try a.floats(op)
+        let bv = try b.floats(op)
+        let cv = try c?.floats(op) ?? []
+        var out = [Float](repeating: 0, count: n * m)
         for i in 0..<n {
             for j in 0..<m {
-                var s = 0.0
-                for p in 0..<k {
-                    let x = transA ? av[p * aShape[1] + i] : av[i * aShape[1] + p]
-                    let y = transB ? bv[j * bShape[1] + p] : bv[p * bShape[1] + j]
-                    s += x * y
-                }
-                out[i * m + j] = Double(alpha) * s
+                var s: Float = 0
+                for p in 0..<k { s = s.addingProduct(av[aIndex(i, p)], bv[bIndex(p, j)]) }
+                if alpha != 1 { s *= alpha }
+                out[i * m + j] = bias.isEmpty ? s : s + (beta == 1 ? cv[bias[i * m + j]] : beta * cv[bias[i * m + j]])
             }
         }
-        if let c, beta != 0 {
-            let cv = try c.doubles(op)
-            let idx = broadcastIndexes(c.shape, to: [n, m])
-            guard c.count == 1 || (try? broadcastShape(c.shape, [n, m], op)) == [n, m] else { throw .invalid("\(op): C does not broadcast") }
-            for i in 0..<(n * m) { out[i] += Double(beta) * cv[idx[i]] }
-        }
-        let shape = vectorB ? [n] : (a.shape.count == 1 ? [m] : [n, m])
-        if case .double = a.elements { return Tensor(shape: shape, elements: .double(out)) }
-        return Tensor(shape: shape, elements: .float(out.map { Float($0) }))
+        return Tensor(shape: shape, elements: .float(out))
     }
 
     static func reshape(_ x: Tensor, _ shape: [Int], allowZero: Bool, _ op: String) throws(ImportError) -> [Int] {
