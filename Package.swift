@@ -16,6 +16,8 @@ let package = Package(
         .executable(name: "motectl", targets: ["motectl"]),
         .library(name: "MoteClient", targets: ["MoteClient"]),
         .library(name: "MoteML", targets: ["MoteML"]),
+        .library(name: "MoteImport", targets: ["MoteImport"]),
+        .library(name: "MoteModels", targets: ["MoteModels"]),
         .library(name: "MoteMonitoring", targets: ["MoteMonitoring"]),
     ],
     dependencies: [

@@ -17,6 +17,13 @@ let package = Package(
             name: "monitorbench",
             dependencies: [.product(name: "MoteMonitoring", package: "mote")],
             swiftSettings: [.swiftLanguageMode(.v6)]),
+        .executableTarget(
+            name: "importbench",
+            dependencies: [
+                .product(name: "MoteImport", package: "mote"), .product(name: "MoteModels", package: "mote"),
+                .product(name: "MoteML", package: "mote"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]),
         .systemLibrary(name: "CSQLiteBench"),
         .executableTarget(name: "sqliteceiling", dependencies: ["CSQLiteBench"]),
     ]
