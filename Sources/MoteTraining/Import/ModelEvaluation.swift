@@ -111,8 +111,13 @@ public enum ModelEvaluation {
         let metrics = Learners.evaluate(candidate, holdout: holdout, labels: labels)
         var policySpec = spec
         policySpec.promotion = policy
-        let decision = try TrainingJobRunner.decide(
-            spec: policySpec, candidate: metrics, set: aligned, context: context, model: model, against: against)
+        let decision: TrainingJobRunner.Decision
+        do {
+            decision = try TrainingJobRunner.decide(
+                spec: policySpec, candidate: metrics, set: aligned, context: context, model: model, against: against)
+        } catch let failure as TrainingFailure {
+            throw DomainError(.conflict, .evaluationUnavailable, failure.message)
+        }
         var promoted = false
         if decision.promote && promote {
             _ = try context.registry.setAlias(model: model, alias: "champion", version: version.version, actor: actor)
