@@ -22,12 +22,15 @@ public struct GBDTPredictor: Sendable {
     let categoryBits: [UInt32]
     let categoryBounds: [Int32]
     let output: GBDTOutput
+    /// Bit-vector scoring, when every split is numeric and no tree has more than 64 leaves.
+    let quick: QuickScorer?
     public let objective: GBDTObjective
     public let classCount: Int
     public let baseScores: [Double]
     public let featureCount: Int
 
-    public init(_ model: GBDTModel) {
+    /// `bitVectors: false` always walks the trees (tests compare the two schemes).
+    public init(_ model: GBDTModel, bitVectors: Bool = true) {
         var nodes: [Node] = []
         nodes.reserveCapacity(model.feature.count)
         for n in 0..<model.feature.count {
@@ -44,6 +47,7 @@ public struct GBDTPredictor: Sendable {
         self.categoryBits = model.categoryBits
         self.categoryBounds = model.categoryBounds
         self.output = model.output
+        self.quick = bitVectors ? QuickScorer(model) : nil
         self.objective = model.objective
         self.classCount = model.classCount
         self.baseScores = model.baseScores
@@ -64,6 +68,14 @@ public struct GBDTPredictor: Sendable {
         out.withUnsafeMutableBufferPointer { scores in
             if !output.baseLast {
                 for r in 0..<rows { for c in 0..<k { scores[r * k + c] = single ? Double(Float(baseScores[c])) : baseScores[c] } }
+            }
+            if let quick, let base = x.baseAddress {
+                // The same leaves as the tree walk, summed in the same order.
+                treeOutput.withUnsafeBufferPointer { outputs in
+                    quick.accumulate(base, rows: rows, columns: columns, outputs: outputs, scores: scores.baseAddress!, k: k, single: single)
+                }
+                for r in 0..<rows { finish(scores.baseAddress! + r * k) }
+                return
             }
             nodes.withUnsafeBufferPointer { nodes in
                 categoryBits.withUnsafeBufferPointer { bits in

@@ -232,4 +232,65 @@ struct GBDTPredictorTests {
             }
         }
     }
+
+    @Test("bit-vector scoring picks exactly the walk's leaves: NaN, infinities, values equal to thresholds, deep and wide trees")
+    func bitVectorsEqualTheWalk() {
+        var state: UInt64 = 17
+        func next() -> UInt64 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return state >> 11
+        }
+        func uniform() -> Double { Double(next()) / Double(1 << 53) }
+        /// A random tree in preorder with `leaves` leaves over `columns` features, thresholds
+        /// from a small grid so rows hit them exactly.
+        func tree(leaves: Int, columns: Int, into m: inout GBDTModel) {
+            m.roots.append(Int32(m.feature.count))
+            func grow(_ leaves: Int) -> Int32 {
+                let index = m.feature.count
+                m.feature.append(-1)
+                m.threshold.append(0)
+                m.defaultLeft.append(false)
+                m.left.append(-1)
+                m.right.append(-1)
+                m.value.append(uniform() - 0.5)
+                if leaves == 1 { return Int32(index) }
+                m.feature[index] = Int32(next() % UInt64(columns))
+                m.threshold[index] = Double(next() % 9) - 4
+                m.defaultLeft[index] = next() % 2 == 0
+                // Uneven splits make deep, leaf-wise-looking trees.
+                let l = 1 + Int(next() % UInt64(leaves - 1))
+                let left = grow(l)
+                let right = grow(leaves - l)
+                m.left[index] = left
+                m.right[index] = right
+                return Int32(index)
+            }
+            _ = grow(leaves)
+        }
+        let columns = 6
+        for (objective, k, leaves) in [(GBDTObjective.binary, 1, 31), (.regression, 1, 64), (.multiclass, 3, 7), (.binary, 1, 65)] {
+            var m = GBDTModel(
+                objective: objective, classCount: k, baseScores: [Double](repeating: 0.1, count: k), feature: [], threshold: [], defaultLeft: [],
+                left: [], right: [], value: [], roots: [], featureCount: columns)
+            for _ in 0..<(k * 40) { tree(leaves: 2 + Int(next() % UInt64(leaves - 1)), columns: columns, into: &m) }
+            let rows = 500
+            var x = [Double](repeating: 0, count: rows * columns)
+            for i in x.indices {
+                switch next() % 10 {
+                case 0: x[i] = .nan
+                case 1: x[i] = next() % 2 == 0 ? .infinity : -.infinity
+                case 2, 3: x[i] = Double(next() % 9) - 4  // exactly a threshold
+                default: x[i] = uniform() * 10 - 5
+                }
+            }
+            let fast = GBDTPredictor(m)
+            #expect((fast.quick != nil) == (leaves <= 64), "bit vectors for trees of at most 64 leaves")
+            let walk = GBDTPredictor(m, bitVectors: false)
+            for n in [rows, 1, 3] {
+                let part = Array(x[0..<(n * columns)])
+                #expect(fast.predict(part, rows: n) == walk.predict(part, rows: n), "\(objective) \(leaves) leaves, \(n) rows")
+            }
+            #expect(walk.predict(x, rows: rows) == Self.reference(m, x, rows: rows))
+        }
+    }
 }
