@@ -43,7 +43,12 @@ let reference = ReferenceProfile(rows: 100_000, features: referenceFeatures, pre
 // Live: `rows` logged rows over 20 minutes (1-minute buckets), the last 10 features shifted.
 let second: Int64 = 1_000_000_000
 let start: Int64 = 1_800_000_000 * second
-let profiles = LiveProfiles { .init(windowNanos: 3600 * second, windowRows: rows, bucketNanos: 60 * second, liveSample: liveSample) }
+var config = MonitoringSettings()
+config.windowNanos = 3600 * second
+config.windowRows = rows
+config.bucketNanos = 60 * second
+config.liveSample = liveSample
+let profiles = LiveProfiles(settings: .fixed(config))
 var batch: [PredictionLog.Record] = []
 var matrix = [Double](repeating: 0, count: rows * features)
 for r in 0..<rows { for f in 0..<features { matrix[r * features + f] = draws.normal() + Double(f) + (f >= features - 10 ? 1.5 : 0) } }
@@ -61,9 +66,6 @@ for r in 0..<rows {
 }
 let feedSeconds = seconds() - feedStart
 
-var config = MoteConfig.Monitoring()
-config.windowRows = rows
-config.liveSample = liveSample
 let now = start + 1200 * second
 var best = Double.infinity
 var drifted = 0
