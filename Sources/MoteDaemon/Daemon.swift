@@ -25,6 +25,8 @@ public enum Daemon {
         public static let failure: Int32 = 1
         public static let dataError: Int32 = 65
         public static let unavailable: Int32 = 69
+        /// Another moted holds the state directory (EX_TEMPFAIL: it may be free later).
+        public static let stateInUse: Int32 = 75
         public static let config: Int32 = 78
     }
 
@@ -50,6 +52,7 @@ public enum Daemon {
             switch error.code {
             case .schemaTooNew: return ExitCode.dataError
             case .alreadyRunning: return ExitCode.unavailable
+            case .stateDirectoryInUse: return ExitCode.stateInUse
             case .config: return ExitCode.config
             default: return ExitCode.failure
             }

@@ -7,6 +7,7 @@ public import MoteCore
 /// <state>/db/features.sqlite   feature history and the online cache
 /// <state>/artifacts/sha256/    content-addressed model artifacts
 /// <state>/tmp/                 temporary files (same filesystem, for atomic renames)
+/// <state>/lock                 held (flock) by the moted using the directory; its pid
 /// ```
 public struct StateDirectory: Sendable {
     /// Absolute path of the state directory.

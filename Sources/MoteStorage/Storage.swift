@@ -9,12 +9,15 @@ public final class Storage: Sendable {
     public let registry: Database
     /// Feature history and the online cache.
     public let features: Database
+    /// Held while the databases are open: one moted per state directory.
+    private let lock: StateDirectoryLock
 
     /// Opens every database under `directory`, creating it and applying the migrations of
     /// `schema` (the tables of each module that uses this storage) as needed.
     public init(directory: StateDirectory, options: Database.Options, schema: [SchemaPart]) throws(MoteError) {
         self.directory = directory
         try directory.prepare()
+        lock = try StateDirectoryLock(directory)
         registry = try Database(
             name: "registry", path: directory.registryDatabasePath, migrator: SchemaPart.migrator(.registry, parts: schema), options: options)
         features = try Database(
@@ -24,8 +27,9 @@ public final class Storage: Sendable {
     /// Every database, for status and shutdown.
     public var databases: [Database] { [registry, features] }
 
-    /// Closes every database (checkpointing the WAL).
+    /// Closes every database (checkpointing the WAL), then releases the state directory.
     public func close() {
         for database in databases { database.close() }
+        lock.release()
     }
 }

@@ -1,5 +1,5 @@
 import MoteCore
-import MoteFeatures
+@testable import MoteFeatures
 import MoteStorage
 
 #if canImport(Glibc)
@@ -16,9 +16,11 @@ func makeStore(_ definitions: String = sampleDefinitions, limits: FeatureSetting
     return store
 }
 
-/// Reopens a store on the same state directory (as a restart would).
+/// Reopens a store on the same state directory (as a restart would: the old one is closed
+/// first, since one process holds a state directory at a time).
 func reopen(_ store: FeatureStore) throws -> FeatureStore {
     let root = store.stateRoot
+    store.storage.close()
     let storage = try Storage(directory: StateDirectory(root: root), options: .init(), schema: FeatureStore.schema)
     return try FeatureStore(storage: storage, settings: .fixed(store.limits))
 }

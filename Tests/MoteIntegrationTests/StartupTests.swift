@@ -60,6 +60,29 @@ struct StartupTests {
         #expect(!FileManager.default.fileExists(atPath: daemon.socketPath))
     }
 
+    @Test("a second moted on the same state directory refuses to start (exit 75, naming the holder) and changes nothing; after a kill -9 the directory is free")
+    func stateDirectoryLock() throws {
+        let daemon = DaemonProcess()
+        try daemon.start()
+        #expect(try daemon.client().post("/v1/models", json: Array(#"{"name":"kept"}"#.utf8)).status == 201)
+        let other = DaemonProcess()
+        let result = try runCommand(
+            DaemonProcess.motedPath, ["--state-dir", daemon.stateDir, "--socket", other.socketPath, "--log-stderr"])
+        #expect(result.status == 75, "\(result.stderr)")
+        #expect(result.stderr.contains("in use by another moted (pid "), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: other.socketPath))
+        // The first daemon is untouched and still writes.
+        #expect(try daemon.client().post("/v1/models", json: Array(#"{"name":"after"}"#.utf8)).status == 201)
+        // kill -9 releases the lock with the process: the next moted starts and finds both models.
+        daemon.signal(SIGKILL)
+        _ = daemon.waitForExit()
+        let next = DaemonProcess(directory: daemon.directory)
+        try next.start()
+        let models = try next.client().get("/v1/models").json()["models"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+        #expect(Set(models) == ["kept", "after"], "\(models)")
+        #expect(next.stop() == 0)
+    }
+
     @Test("the socket gets the configured mode")
     func socketMode() throws {
         let daemon = DaemonProcess(config: "[socket]\nmode = \"0640\"\n")

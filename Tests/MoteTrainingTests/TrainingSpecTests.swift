@@ -1,7 +1,8 @@
 import MoteCore
-import MoteFeatures
+@testable import MoteFeatures
 import MoteML
 import MoteModels
+import MoteStorage
 import MoteTraining
 import Testing
 
@@ -32,6 +33,7 @@ struct TrainingSpecTests {
         #expect(spec.parameters == ["trees": 100, "num_leaves": 31, "learning_rate": 0.1])
         #expect(spec.everyNanos == 6 * 3_600_000_000_000 && spec.minNewLabels == 500)
         #expect(spec.promotion == PromotionPolicy(metric: .auc, direction: .maximize, minImprovement: 0.002, guards: [.logloss]))
+        store.storage.close()  // as a restart would: the state directory is held by one store at a time
         let reopened = try makeStore(at: store.stateRoot)
         #expect(reopened.definitions.set.training("failure-gbdt") == spec)
         // Applying the same file again changes nothing.
