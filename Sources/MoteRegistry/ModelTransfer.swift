@@ -32,7 +32,8 @@ extension RegistryStore {
     }
 
     /// Registers an exported version as the next version of `model` (the exported model name
-    /// when nil). The artifact must hash to the digest the file names; the source run stays
+    /// when nil). The artifact must have the size and hash to the digest the file names (the
+    /// caller checks that it is a model it can serve before); the source run stays
     /// on the other box, so it is kept as the tag `mote.source_run_id`.
     public func importVersion(_ document: JSONValue, model: String? = nil, artifacts: ArtifactStore, actor: ChangeAuthor) throws -> ModelVersion {
         guard case .object(let root) = document, root["mote_export"]?.int64Value == Int64(RegistryStore.exportFormat) else {
@@ -42,6 +43,13 @@ extension RegistryStore {
             let digest = artifact["sha256"]?.stringValue, let text = artifact["base64"]?.stringValue
         else { throw DomainError.invalidShape("the export lacks 'version' or 'artifact' {sha256, base64}") }
         guard let bytes = Base64.decode(text) else { throw DomainError.invalidShape("the export's artifact is not valid base64") }
+        guard let size = artifact["size"] else { throw DomainError.invalidShape("the export's artifact has no 'size'") }
+        guard let declared = size.int64Value, case .integer = size, declared >= 0 else {
+            throw DomainError.invalidShape("the export's artifact 'size' must be a non-negative integer")
+        }
+        guard declared == Int64(bytes.count) else {
+            throw DomainError(.invalid, "artifact_corrupt", "the exported artifact is \(bytes.count) bytes, not the \(declared) the file declares: the file is damaged")
+        }
         let actual = SHA256.hex(of: bytes)
         guard actual == digest else {
             throw DomainError(.invalid, "artifact_corrupt", "the exported artifact hashes to \(actual), not \(digest): the file is damaged")

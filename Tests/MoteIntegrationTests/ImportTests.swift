@@ -222,6 +222,34 @@ struct ImportTests {
         #expect(try client.get("/v1/models/a").status == 404)
         let artifacts = (try? FileManager.default.contentsOfDirectory(atPath: daemon.stateDir + "/artifacts/sha256")) ?? []
         #expect(artifacts.isEmpty, "\(artifacts)")
+        // Mote exports: a tampered artifact with a recomputed digest, or a size that is not
+        // the artifact's, is refused; nothing is registered.
+        let good = try post(lgbText, "model=source")
+        #expect(good.status == 201, "\(good.text.prefix(300))")
+        let export = try client.get("/v1/models/source/versions/1/export").json()
+        func tampered(_ change: (inout JSONObject, inout JSONObject) -> Void) throws -> ClientResponse {
+            guard case .object(var root) = export, case .object(var artifact)? = export["artifact"] else { throw TestFailure("no export") }
+            change(&root, &artifact)
+            root["artifact"] = .object(artifact)
+            var w = JSONWriter()
+            w.value(.object(root))
+            return try client.send("POST", "/v1/models/import?model=b", body: w.bytes, contentType: "application/json")
+        }
+        let notABundle = Array("{\"format\": \"something else\"}".utf8)
+        let foreign = try tampered { _, a in
+            a["base64"] = .string(Base64.encode(notABundle))
+            a["sha256"] = .string(SHA256.hex(of: notABundle))
+            a["size"] = .integer(Int64(notABundle.count))
+        }
+        #expect(foreign.status == 422 && foreign.apiError?.code == "artifact_invalid", "\(foreign.text)")
+        for size: JSONValue in [.integer(1_000_000_000_000_000), .integer(-1), .string("12")] {
+            let response = try tampered { _, a in a["size"] = size }
+            #expect(response.status == 422, "size \(size): \(response.text)")
+        }
+        #expect(try client.get("/v1/models/b").status == 404)
+        let roundTrip = try tampered { _, _ in }
+        #expect(roundTrip.status == 201, "\(roundTrip.text)")
+
         // Larger than limits.max_upload_bytes (256 MiB): 413 from the head, before any body.
         let socket = try RawSocket(path: daemon.socketPath)
         socket.send("POST /v1/models/import?model=a HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: 300000000\r\n\r\n")

@@ -19,11 +19,9 @@ enum ModelImportRoutes {
                 let alias = request.queryValue("alias")
                 // A mote export (JSON) keeps its own path: it already is a bundle.
                 if !UploadedFiles.isUpload(contentType: contentType) {
-                    let document = try request.json()
-                    let version = try context.registry.importVersion(
-                        document, model: request.queryValue("model"), artifacts: context.artifacts, actor: author(request))
-                    if let alias { _ = try context.registry.setAlias(model: version.model, alias: alias, version: version.version, actor: author(request)) }
-                    return .json(RegistryRoutes.wrap("version", try context.registry.version(model: version.model, version.version).json()), status: .created)
+                    let version = try ModelImport.runExport(
+                        try request.json(), model: request.queryValue("model"), alias: alias, context: context, actor: author(request))
+                    return .json(RegistryRoutes.wrap("version", version.json()), status: .created)
                 }
                 let files = try UploadedFiles.read(contentType: contentType, body: body, primary: "model")
                 for name in files.names where name != "model" && name != "reference" {

@@ -15,6 +15,8 @@ extension ErrorCode {
     public static let inputsInvalid: ErrorCode = "inputs_invalid"
     /// The reference CSV does not fit the model's inputs.
     public static let referenceInvalid: ErrorCode = "reference_invalid"
+    /// A mote export's artifact is not a model bundle this mote can serve.
+    public static let artifactInvalid: ErrorCode = "artifact_invalid"
 }
 
 /// What an import asks for, besides the file.
@@ -122,6 +124,26 @@ public enum ModelImport {
             artifacts: context.artifacts, actor: actor)
         _ = try context.registry.setAlias(model: request.model, alias: request.alias, version: version.version, actor: actor)
         return try context.registry.version(model: request.model, version.version)
+    }
+
+    /// Registers a mote export (`GET .../export`) as the next version, after checking that its
+    /// artifact is a model bundle this mote can serve (a file with a recomputed digest but a
+    /// damaged or foreign artifact is refused, 422 `artifact_invalid`); `alias`, when given,
+    /// then points at it.
+    public static func runExport(
+        _ document: JSONValue, model: String?, alias: String?, context: TrainingContext, actor: ChangeAuthor
+    ) throws -> ModelVersion {
+        if let text = document["artifact"]?["base64"]?.stringValue, let bytes = Base64.decode(text) {
+            do {
+                _ = try ModelBundle.decode(bytes)
+            } catch {
+                throw DomainError(.invalid, .artifactInvalid, "the export's artifact is not a model this mote can serve: \(error.message)")
+            }
+        }
+        let version = try context.registry.importVersion(document, model: model, artifacts: context.artifacts, actor: actor)
+        guard let alias else { return version }
+        _ = try context.registry.setAlias(model: version.model, alias: alias, version: version.version, actor: actor)
+        return try context.registry.version(model: version.model, version.version)
     }
 
     /// The references bound to the model's inputs: defined, numeric, one per input.
