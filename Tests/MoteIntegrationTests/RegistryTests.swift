@@ -1,6 +1,7 @@
 import Foundation
 import MoteClient
 import MoteCore
+import OracleModels
 import Testing
 
 /// Tracking and the model registry over the socket.
@@ -102,19 +103,27 @@ struct RegistrySocketTests {
         let bad = try runCommand(ctl, ["models", "alias", "set", "press", "v3", "1"] + socket)
         #expect(bad.status == 1 && bad.stderr.contains("reserved"))
 
-        let file = daemon.directory + "/press.mote.json"
-        let exported = try runCommand(ctl, ["models", "export", "press", "champion", "-f", file] + socket)
+        // Export and import move a servable model (an export whose artifact is not one is
+        // refused: ImportTests); a LightGBM file imported here stands in for a trained version.
+        let model = try OracleModels.entry("lgb_binary").file
+        #expect(try runCommand(ctl, ["models", "import", model, "--name", "real", "--alias", "champion"] + socket).status == 0)
+        let file = daemon.directory + "/real.mote.json"
+        let exported = try runCommand(ctl, ["models", "export", "real", "champion", "-f", file] + socket)
         #expect(exported.status == 0, "\(exported.stderr)")
+        let document = try JSONParser.parse(try String(contentsOfFile: file, encoding: .utf8))
+        let digest = try #require(document["artifact"]?["sha256"]?.stringValue)
         let other = DaemonProcess()
         try other.start()
         let imported = try runCommand(ctl, ["models", "import", file, "--name", "press-copy", "--socket", other.socketPath])
         #expect(imported.stdout.contains("imported as press-copy v1"), "\(imported.stdout)\(imported.stderr)")
         let copy = try other.client().get("/v1/models/press-copy/versions/1").json()
-        #expect(copy["version"]?["artifact_digest"]?.stringValue == SHA256.hex(of: Array("one".utf8)))
+        #expect(copy["version"]?["artifact_digest"]?.stringValue == digest)
         // The list shows it; a damaged file is refused.
         #expect(try runCommand(ctl, ["models", "list", "--socket", other.socketPath]).stdout.contains("press-copy"))
         var text = try String(contentsOfFile: file, encoding: .utf8)
-        text = text.replacingOccurrences(of: #""base64":"b25l""#, with: #""base64":"b25m""#)
+        let payload = try #require(text.range(of: #""base64":""#))
+        let at = text.index(payload.upperBound, offsetBy: 40)
+        text.replaceSubrange(at...at, with: text[at] == "A" ? "B" : "A")
         try text.write(toFile: file, atomically: true, encoding: .utf8)
         let damaged = try runCommand(ctl, ["models", "import", file, "--socket", other.socketPath])
         #expect(damaged.status == 1 && damaged.stderr.contains("artifact_corrupt"), "\(damaged.stderr)")

@@ -133,7 +133,10 @@ public enum ModelImport {
     public static func runExport(
         _ document: JSONValue, model: String?, alias: String?, context: TrainingContext, actor: ChangeAuthor
     ) throws -> ModelVersion {
-        if let text = document["artifact"]?["base64"]?.stringValue, let bytes = Base64.decode(text) {
+        // A damaged file (digest mismatch) is reported as such by the registry below.
+        if let text = document["artifact"]?["base64"]?.stringValue, let bytes = Base64.decode(text),
+            SHA256.hex(of: bytes) == document["artifact"]?["sha256"]?.stringValue
+        {
             do {
                 _ = try ModelBundle.decode(bytes)
             } catch {
