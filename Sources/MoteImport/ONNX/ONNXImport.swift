@@ -151,9 +151,7 @@ enum ONNXImport {
 extension ONNXGraph {
     /// The answer's values per row for one row (before the outcome is known).
     func runWidth(_ x: UnsafeBufferPointer<Double>) throws(ImportError) -> Int {
-        let probe = ONNXGraph(
-            slotCount: slotCount, constants: constants, inputs: inputs, steps: steps, answer: answer, secondColumn: false, width: -1)
-        return try probe.runRaw(x, rows: 1).count
+        try runRaw(x, rows: 1).count
     }
 
     /// The answer as doubles, unchecked.

@@ -128,25 +128,11 @@ struct ONNXTreeEnsemble {
                     let threshold = thresholdsDouble?[k]
                     let tf = thresholdsFloat.isEmpty ? 0 : thresholdsFloat[k]
                     guard !(threshold ?? Double(tf)).isNaN else { throw .invalid("\(op): node \(ids[id]) has a NaN threshold") }
-                    switch mode {
-                    case "BRANCH_LEQ":
-                        return .split(
-                            feature: feature, threshold: threshold ?? FloatBounds.atMost(tf), defaultLeft: missingTrue, rule: .numeric, left: t, right: f)
-                    case "BRANCH_LT":
-                        return .split(
-                            feature: feature, threshold: threshold.map { $0.nextDown } ?? FloatBounds.below(tf), defaultLeft: missingTrue, rule: .numeric,
-                            left: t, right: f)
-                    case "BRANCH_GT":
-                        // x > t is not (x <= t): the false child takes the left side.
-                        return .split(
-                            feature: feature, threshold: threshold ?? FloatBounds.atMost(tf), defaultLeft: !missingTrue, rule: .numeric, left: f, right: t)
-                    case "BRANCH_GTE":
-                        return .split(
-                            feature: feature, threshold: threshold.map { $0.nextDown } ?? FloatBounds.below(tf), defaultLeft: !missingTrue,
-                            rule: .numeric, left: f, right: t)
-                    default:
-                        throw .unsupported("\(op): node mode '\(mode)' is not supported (BRANCH_LEQ, BRANCH_LT, BRANCH_GT, BRANCH_GTE and LEAF are)")
-                    }
+                    let codes: [String: Int64] = ["BRANCH_LEQ": 0, "BRANCH_LT": 1, "BRANCH_GTE": 2, "BRANCH_GT": 3]
+                    guard let code = codes[mode],
+                        let node = Self.branch(code, feature: feature, threshold: threshold, float: tf, missingTrue: missingTrue, true: t, false: f)
+                    else { throw .unsupported("\(op): node mode '\(mode)' is not supported (BRANCH_LEQ, BRANCH_LT, BRANCH_GT, BRANCH_GTE and LEAF are)") }
+                    return node
                 }
             }
         }
@@ -249,13 +235,9 @@ struct ONNXTreeEnsemble {
                     let tf: Float = single ? splitsFloat[id] : 0
                     guard !(threshold ?? Double(tf)).isNaN else { throw .invalid("\(op): node \(id) has a NaN split") }
                     let feature = Int(featureIDs[id])
-                    switch modes[id] {
-                    case 0: return .split(feature: feature, threshold: threshold ?? FloatBounds.atMost(tf), defaultLeft: missingTrue, rule: .numeric, left: t, right: f)
-                    case 1: return .split(feature: feature, threshold: threshold.map { $0.nextDown } ?? FloatBounds.below(tf), defaultLeft: missingTrue, rule: .numeric, left: t, right: f)
-                    case 2: return .split(feature: feature, threshold: threshold.map { $0.nextDown } ?? FloatBounds.below(tf), defaultLeft: !missingTrue, rule: .numeric, left: f, right: t)
-                    case 3: return .split(feature: feature, threshold: threshold ?? FloatBounds.atMost(tf), defaultLeft: !missingTrue, rule: .numeric, left: f, right: t)
-                    case let m: throw .unsupported("\(op): node mode \(m) (BRANCH_EQ, BRANCH_NEQ, BRANCH_MEMBER) is not supported")
-                    }
+                    guard let node = Self.branch(modes[id], feature: feature, threshold: threshold, float: tf, missingTrue: missingTrue, true: t, false: f)
+                    else { throw .unsupported("\(op): node mode \(modes[id]) (BRANCH_EQ, BRANCH_NEQ, BRANCH_MEMBER) is not supported") }
+                    return node
                 }
             }
         }
@@ -263,6 +245,23 @@ struct ONNXTreeEnsemble {
             objective: outputs == 1 ? .regression : .multiclass, classCount: outputs, baseScores: [Double](repeating: 0, count: outputs),
             output: GBDTOutput(link: link, divisor: aggregate == 0 ? Double(roots.count) : 1, singlePrecision: single, baseLast: true))
         walker = GBDTPredictor(model)
+    }
+
+    /// A split node of mode `code` (TreeEnsemble's numbering: 0 LEQ, 1 LT, 2 GTE, 3 GT) as a
+    /// `<=` split: a double threshold as given, a float one restated as its exact double bound;
+    /// `>`/`>=` swap the children (the false child takes the left side). nil for other modes.
+    static func branch(
+        _ code: Int64, feature: Int, threshold: Double?, float tf: Float, missingTrue: Bool, true t: Int, false f: Int
+    ) -> SourceNode? {
+        let atMost = threshold ?? FloatBounds.atMost(tf)
+        let below = threshold.map { $0.nextDown } ?? FloatBounds.below(tf)
+        switch code {
+        case 0: return .split(feature: feature, threshold: atMost, defaultLeft: missingTrue, rule: .numeric, left: t, right: f)
+        case 1: return .split(feature: feature, threshold: below, defaultLeft: missingTrue, rule: .numeric, left: t, right: f)
+        case 2: return .split(feature: feature, threshold: below, defaultLeft: !missingTrue, rule: .numeric, left: f, right: t)
+        case 3: return .split(feature: feature, threshold: atMost, defaultLeft: !missingTrue, rule: .numeric, left: f, right: t)
+        default: return nil
+        }
     }
 
     /// The operator's outputs for an input matrix: classifiers give (label, probabilities),
