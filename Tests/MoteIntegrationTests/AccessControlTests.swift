@@ -66,4 +66,39 @@ struct AccessControlTests {
         #expect(try asNobody(daemon, "/v1/status").0 == 200)
         daemon.stop()
     }
+
+    @Test("a caller with no role cannot lock others out: refused at its head, held to its share, cut at head_timeout")
+    func noLockout() throws {
+        let daemon = DaemonProcess(
+            config: "[socket]\nmode = \"0666\"\n[limits]\nmax_connections = 8\nmax_connections_per_uid = 4\nhead_timeout = \"2s\"\n")
+        try daemon.start()
+        // Ten slow connections from uid 65534: the old daemon let them take every slot.
+        let result = try runCommand("/usr/bin/python3", [Repository.path("Tests/scripts/slow_callers.py"), daemon.socketPath, "10"], timeout: 30)
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try JSONParser.parse(result.stdout)
+        #expect(report["forbidden_status"]?.int64Value == 403)
+        #expect(report["forbidden_code"] == "forbidden")
+        #expect((report["forbidden_seconds"]?.doubleValue ?? 9) < 1, "the 403 did not wait for the body")
+        #expect(report["held"]?.int64Value == 4)
+        #expect(report["refused_per_uid"]?.int64Value == 6)
+        #expect(report["root_status"]?.int64Value == 200, "root was served while the slow caller held its share")
+        #expect(report["held_answers"]?.arrayValue?.map { $0.int64Value } == [408, 408, 408, 408])
+        #expect((report["held_seconds"]?.doubleValue ?? 99) < 4)
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test("SIGTERM does not wait for a half-sent body: the caller gets 503 and moted exits at once")
+    func stopDuringUpload() throws {
+        let daemon = DaemonProcess(config: "[daemon]\nshutdown_timeout = \"30s\"\n")
+        try daemon.start()
+        let socket = try RawSocket(path: daemon.socketPath)
+        socket.send("POST /v1/push HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"view\":")
+        usleep(100_000)
+        let started = Date()
+        #expect(daemon.stop() == 0)
+        #expect(Date().timeIntervalSince(started) < 3)
+        let answer = socket.readToClose()
+        #expect(answer.hasPrefix("HTTP/1.1 503"), "\(answer)")
+        #expect(answer.contains("shutting_down"))
+    }
 }

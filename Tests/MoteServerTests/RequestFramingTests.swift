@@ -22,30 +22,10 @@ struct RequestFramingTests {
 
     /// Sends `bytes` on a fresh connection, closes the sending side, returns all it got back.
     func exchange(_ path: String, _ bytes: String) throws -> String {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (k, b) in path.utf8.enumerated() { raw[k] = b }
-        }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        try #require(connected == 0)
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        let data = Array(bytes.utf8)
-        _ = data.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-        shutdown(fd, Int32(SHUT_WR))
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n <= 0 { break }
-            out.append(contentsOf: chunk[0..<n])
-        }
-        return String(decoding: out, as: UTF8.self)
+        let socket = try TestSocket(path)
+        socket.send(bytes)
+        socket.shutdownSending()
+        return socket.readToClose()
     }
 
     func withServer(_ body: (String) throws -> Void) async throws {

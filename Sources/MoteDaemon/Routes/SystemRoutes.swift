@@ -111,6 +111,7 @@ enum SystemRoutes {
         w.key("max_body_bytes"); w.int(config.limits.maxBodyBytes)
         w.key("max_header_bytes"); w.int(config.limits.maxHeaderBytes)
         w.key("max_connections"); w.int(config.limits.maxConnections)
+        w.key("max_connections_per_uid"); w.int(config.limits.maxConnectionsPerUID)
         w.key("idle_timeout"); w.string(DurationText.format(nanos: config.limits.idleTimeoutNanos))
         w.key("request_timeout"); w.string(DurationText.format(nanos: config.limits.requestTimeoutNanos))
         w.key("default_role"); w.string(config.access.defaultRole.description)

@@ -36,6 +36,8 @@ extension ErrorCode {
     public static let notReady: ErrorCode = "not_ready"
     public static let requestTimeout: ErrorCode = "request_timeout"
     public static let tooManyConnections: ErrorCode = "too_many_connections"
+    public static let tooManyConnectionsPerUID: ErrorCode = "too_many_connections_per_uid"
+    public static let slowRequest: ErrorCode = "slow_request"
 }
 
 extension APIError {

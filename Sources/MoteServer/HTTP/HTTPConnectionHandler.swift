@@ -5,10 +5,16 @@ import NIOHTTP1
 import NIOPosix
 import Prometheus
 
-/// Serves one connection: reads requests (with size limits), checks the caller's role,
-/// dispatches to the route, writes the answer, and keeps the connection alive. Requests are
-/// answered in order; pipelined requests wait in `queued`. Inline routes never leave the
-/// event loop.
+/// Serves one connection: reads requests (with size limits and deadlines), checks the
+/// caller's role, dispatches to the route, writes the answer, and keeps the connection alive.
+/// Requests are answered in order; pipelined requests wait in `queued`. Inline routes never
+/// leave the event loop.
+///
+/// No caller can hold a connection for nothing: a head must arrive within
+/// `limits.head_timeout`, a body at `limits.min_body_rate` after `limits.body_timeout`, a
+/// refused request with a body is answered at its head and the connection closed (the body
+/// is never read), and a stop answers a half-received request at once. A client that shuts
+/// its sending side after a request still gets every answer.
 final class HTTPConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = RequestPart
     typealias OutboundIn = Never
@@ -42,6 +48,27 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         var started: UInt64
         var maxBody: Int
         var requestTimeoutNanos: Int64
+        /// When the body's time runs out with no byte received; each byte earns `nanosPerBodyByte`.
+        /// Set when a read ends with the body incomplete (a body that comes with its head never
+        /// reads the clock).
+        var bodyDeadline = NIODeadline.distantFuture
+        var bodyTimeoutNanos: Int64 = 0
+        var nanosPerBodyByte: Int64 = 0
+
+        /// The time a body that has received `bodyBytes` bytes has left until.
+        var extendedBodyDeadline: NIODeadline {
+            let (earned, overflow) = Int64(bodyBytes).multipliedReportingOverflow(by: nanosPerBodyByte)
+            guard bodyDeadline != .distantFuture, !overflow else { return .distantFuture }
+            let (due, late) = bodyDeadline.uptimeNanoseconds.addingReportingOverflow(UInt64(earned))
+            return late ? .distantFuture : NIODeadline.uptimeNanoseconds(due)
+        }
+
+        /// Stands in for a request whose head could not be read (a malformed or late head).
+        static func unread() -> InFlight {
+            InFlight(
+                head: RequestHead(method: .GET, uri: "/"), path: "", query: "", route: nil, parameters: [:], pending: nil,
+                body: nil, started: SystemClock.monotonicNanos(), maxBody: 0, requestTimeoutNanos: 0)
+        }
     }
 
     private var state = State.idle
@@ -51,17 +78,25 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// Last time bytes arrived or an answer left, for the idle timeout.
     private var lastActivity = NIODeadline.now()
     private let idleTimeout: TimeAmount
+    private let headTimeout: TimeAmount
+    /// When the first bytes of a head still incomplete arrived.
+    private var headStarted: NIODeadline?
+    /// The peer shut its sending side: answer what is complete, then close.
+    private var inputClosed = false
     private var idleCheck: Scheduled<Void>?
+    /// When `idleCheck` runs.
+    private var checkAt = NIODeadline.distantFuture
     /// The metrics series used last: on a keep-alive connection it is almost always the next one too.
     private var lastSeries: RequestMetrics.Series?
 
-    init(context: ServerContext, peer: PeerIdentity, idleTimeoutNanos: Int64) {
+    init(context: ServerContext, peer: PeerIdentity, limits: LimitSettings) {
         self.context = context
         self.peer = peer
-        self.idleTimeout = .nanoseconds(idleTimeoutNanos)
+        self.idleTimeout = .nanoseconds(limits.idleTimeoutNanos)
+        self.headTimeout = .nanoseconds(limits.headTimeoutNanos)
     }
 
-    // MARK: - Idle timeout
+    // MARK: - Deadlines
 
     func handlerAdded(context ctx: ChannelHandlerContext) {
         scheduleIdleCheck(at: lastActivity + idleTimeout, ctx)
@@ -72,16 +107,69 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         idleCheck = nil
     }
 
-    /// One timer per connection that re-arms itself; a request only stores a timestamp.
+    /// One timer per connection that re-arms itself; a request only stores timestamps. It
+    /// closes an idle connection, and answers 408 to a head or body that is too slow.
     private func scheduleIdleCheck(at deadline: NIODeadline, _ ctx: ChannelHandlerContext) {
+        checkAt = deadline
         idleCheck = ctx.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
-            let due = self.lastActivity + self.idleTimeout
-            if case .idle = self.state, self.queued.isEmpty, NIODeadline.now() >= due {
-                ctx.close(promise: nil)
-            } else {
-                self.scheduleIdleCheck(at: max(due, NIODeadline.now() + .milliseconds(10)), ctx)
+            let now = NIODeadline.now()
+            var due = self.lastActivity + self.idleTimeout
+            switch self.state {
+            case .idle where self.queued.isEmpty:
+                if let started = self.headStarted {
+                    let headDue = started + self.headTimeout
+                    if now >= headDue {
+                        self.answerEarly(Self.slowRequest("request head"), .unread(), ctx)
+                        return
+                    }
+                    due = min(due, headDue)
+                }
+                if now >= due {
+                    ctx.close(promise: nil)
+                    return
+                }
+            case .reading(let flight):
+                let bodyDue = flight.extendedBodyDeadline
+                if now >= bodyDue {
+                    self.answerEarly(Self.slowRequest("request body"), flight, ctx)
+                    return
+                }
+                due = bodyDue
+            default:
+                break
             }
+            self.scheduleIdleCheck(at: max(due, now + .milliseconds(10)), ctx)
         }
+    }
+
+    /// After a read that left a request incomplete, brings the check forward to its head or
+    /// body deadline. (A request that arrives whole in one read never gets here: no timer is
+    /// touched on the hot path.)
+    func channelReadComplete(context ctx: ChannelHandlerContext) {
+        let due: NIODeadline
+        switch state {
+        case .idle where queued.isEmpty:
+            guard let started = headStarted else { return }
+            due = started + headTimeout
+        case .reading(var flight):
+            if flight.bodyDeadline == .distantFuture {
+                flight.bodyDeadline = .now() + .nanoseconds(flight.bodyTimeoutNanos)
+                state = .reading(flight)
+            }
+            due = flight.extendedBodyDeadline
+        default:
+            return
+        }
+        if due < checkAt {
+            idleCheck?.cancel()
+            scheduleIdleCheck(at: due, ctx)
+        }
+    }
+
+    static func slowRequest(_ what: String) -> APIError {
+        APIError(
+            status: 408, code: .slowRequest,
+            message: "\(what) not received in time (limits.head_timeout, limits.body_timeout, limits.min_body_rate)")
     }
 
     func channelRead(context ctx: ChannelHandlerContext, data: NIOAny) {
@@ -99,7 +187,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     private func process(_ part: RequestPart, _ ctx: ChannelHandlerContext) {
         switch part {
-        case .head(let head): begin(head, ctx)
+        case .headStarted: headStarted = .now()
+        case .head(let head):
+            headStarted = nil
+            begin(head, ctx)
         case .body(var chunk): receive(&chunk, ctx)
         case .end: finish(ctx)
         }
@@ -168,6 +259,18 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                 flight.pending = APIError(
                     status: 415, code: .unsupportedMediaType,
                     message: "Content-Type '\(head.contentType ?? "")' is not accepted; send the body as application/json")
+            }
+        }
+        if head.hasBody {
+            // A refused request is answered now; its body is never read.
+            if let refusal = flight.pending {
+                answerEarly(refusal, flight, ctx)
+                return
+            }
+            flight.bodyTimeoutNanos = limits.bodyTimeoutNanos
+            flight.nanosPerBodyByte = max(1, 1_000_000_000 / Int64(limits.minBodyRate))
+            if head.expectsContinue {
+                ctx.writeAndFlush(wrapOutboundOut(ctx.channel.allocator.buffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
             }
         }
         state = .reading(flight)
@@ -323,6 +426,23 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         }
         state = .idle
         drainQueue(ctx)
+        closeIfDone(ctx)
+    }
+
+    /// After the peer shut its sending side: close once every complete request is answered.
+    /// Writes go out in order, so the close follows the last answer.
+    private func closeIfDone(_ ctx: ChannelHandlerContext) {
+        guard inputClosed, queued.isEmpty else { return }
+        switch state {
+        case .idle, .reading:
+            // Nothing more can arrive: a request cut short is dropped with the connection.
+            state = .draining
+            ctx.writeAndFlushPromise(wrapOutboundOut(ctx.channel.allocator.buffer(capacity: 0))).assumeIsolated().whenComplete { _ in
+                ctx.close(promise: nil)
+            }
+        case .waiting, .draining:
+            return
+        }
     }
 
     /// Streams a body: one piece produced on the thread pool, written, and only once the
@@ -401,7 +521,20 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     func userInboundEventTriggered(context ctx: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent {
             quiescing = true
-            if case .idle = state, queued.isEmpty { ctx.close(promise: nil) }
+            switch state {
+            case .idle where queued.isEmpty:
+                ctx.close(promise: nil)
+            case .reading(let flight):
+                // A request still arriving is not waited for: it is answered now.
+                answerEarly(APIError(status: 503, code: .shuttingDown, message: "moted is shutting down"), flight, ctx)
+            default:
+                break
+            }
+            return
+        }
+        if case ChannelEvent.inputClosed = event {
+            inputClosed = true
+            closeIfDone(ctx)
             return
         }
         ctx.fireUserInboundEventTriggered(event)
@@ -411,10 +544,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         if let decodingError = error as? RequestDecodingError {
             switch state {
             case .idle, .reading:
-                let flight = InFlight(
-                    head: RequestHead(method: .GET, uri: "/"), path: "", query: "", route: nil,
-                    parameters: [:], pending: nil, body: nil, started: SystemClock.monotonicNanos(), maxBody: 0,
-                    requestTimeoutNanos: 0)
+                let flight = InFlight.unread()
                 let apiError: APIError
                 switch decodingError.kind {
                 case .headTooLarge: apiError = APIError(status: 431, code: .headersTooLarge, message: "request head too large")

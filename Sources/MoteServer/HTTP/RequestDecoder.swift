@@ -42,11 +42,24 @@ struct RequestDecoder: ByteToMessageDecoder {
     }
 
     private var state = State.head
+    /// Whether `.headStarted` was sent for the head being read.
+    private var announcedHead = false
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         switch state {
         case .head:
-            guard let headLength = try Self.headLength(buffer) else { return .needMoreData }
+            guard let headLength = try Self.headLength(buffer) else {
+                // Empty lines between requests (RFC 9112 2.2) are not the start of a head.
+                while let b = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self), b == 0x0D || b == 0x0A {
+                    buffer.moveReaderIndex(forwardBy: 1)
+                }
+                if !announcedHead, buffer.readableBytes > 0 {
+                    announcedHead = true
+                    context.fireChannelRead(wrapInboundOut(.headStarted))
+                }
+                return .needMoreData
+            }
+            announcedHead = false
             let raw = buffer.readSlice(length: headLength)!
             let (head, framing) = try Self.parseHead(raw)
             context.fireChannelRead(wrapInboundOut(.head(head)))
@@ -233,6 +246,7 @@ struct RequestDecoder: ByteToMessageDecoder {
         var contentLength: Int?
         var chunked = false
         var contentTypeIsJSON: Bool?
+        var expectsContinue = false
         var close = version == .http1_0
         while i < bytes.count, bytes[i] != 0x0D, bytes[i] != 0x0A {
             // field-line = field-name ":" OWS field-value OWS; a line starting with whitespace
@@ -267,6 +281,8 @@ struct RequestDecoder: ByteToMessageDecoder {
                     throw RequestDecodingError.malformed("unsupported transfer-encoding (only chunked is accepted)")
                 }
                 chunked = true
+            case 6 where equalsIgnoringCase(bytes, name, "expect"):
+                expectsContinue = version == .http1_1 && equalsIgnoringCase(bytes, value, "100-continue")
             case 12 where equalsIgnoringCase(bytes, name, "content-type"):
                 contentTypeIsJSON = ContentType.isJSON(UnsafeBufferPointer(rebasing: bytes[value]))
             case 10 where equalsIgnoringCase(bytes, name, "connection"):
@@ -290,9 +306,11 @@ struct RequestDecoder: ByteToMessageDecoder {
         } else {
             framing = .none
         }
-        let head = RequestHead(
+        var head = RequestHead(
             method: method, uri: uri, version: version, keepAlive: !close, contentLength: contentLength,
             contentTypeIsJSON: contentTypeIsJSON, byteCount: bytes.count, headers: RequestHeaders(raw: raw, fields: fields))
+        head.hasBody = chunked || (contentLength ?? 0) > 0
+        head.expectsContinue = expectsContinue && head.hasBody
         return (head, framing)
     }
 

@@ -17,6 +17,10 @@ public struct RequestHead: Sendable {
     public var contentTypeIsJSON: Bool?
     /// Bytes of the head as received (request line, fields, line ends).
     public var byteCount: Int
+    /// Whether a body follows (chunked, or a `Content-Length` above zero).
+    public var hasBody = false
+    /// Whether the client waits for `100 Continue` before sending its body (`Expect: 100-continue`).
+    public var expectsContinue = false
     public var headers: RequestHeaders
 
     public var isHTTP10: Bool { version.major == 1 && version.minor == 0 }
@@ -109,6 +113,9 @@ private func asciiLower(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b | 0x20
 
 /// What `RequestDecoder` passes on: a head, body pieces, the end of a request.
 public enum RequestPart: Sendable {
+    /// The first bytes of a head arrived but not all of it (its deadline starts); sent at most
+    /// once per head, and never when a head arrives in one read.
+    case headStarted
     case head(RequestHead)
     case body(ByteBuffer)
     case end

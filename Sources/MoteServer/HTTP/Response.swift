@@ -52,12 +52,12 @@ public struct Response: Sendable {
         Response(status: status, contentType: contentType, body: ByteBuffer(string: text))
     }
 
-    /// The `{"error", "code"}` answer for an API error.
     /// The answer to a domain failure (its kind decides the status; see `APIError.init(_:)`).
     public static func error(_ error: DomainError) -> Response {
         .error(APIError(error))
     }
 
+    /// The `{"error", "code"}` answer for an API error.
     public static func error(_ error: APIError) -> Response {
         var out: [UInt8] = []
         out.reserveCapacity(64 + error.message.utf8.count)

@@ -1,32 +1,54 @@
 public import NIOCore
 import Synchronization
 
-/// Open connections: enforces `max_connections` and lets shutdown reach every connection.
+/// Open connections: enforces `max_connections` and the per-caller share, and lets shutdown
+/// reach every connection.
 public final class ConnectionTracker: Sendable {
-    private let channels: Mutex<[ObjectIdentifier: any Channel]>
-
-    public init() {
-        channels = Mutex([:])
+    private struct Table {
+        var channels: [ObjectIdentifier: any Channel] = [:]
+        var perUID: [UInt32: Int] = [:]
     }
 
-    /// Registers `channel` unless `limit` connections are already open. Returns false when refused.
-    public func admit(_ channel: any Channel, limit: Int) -> Bool {
-        let admitted = channels.withLock { table -> Bool in
-            guard table.count < limit else { return false }
-            table[ObjectIdentifier(channel)] = channel
-            return true
+    /// The outcome of `admit`.
+    public enum Admission: Sendable, Equatable {
+        case admitted
+        /// `limit` connections are open.
+        case overTotal
+        /// The caller has its share open.
+        case overShare
+    }
+
+    private let table = Mutex(Table())
+
+    public init() {}
+
+    /// Registers `channel` of caller `uid` unless `limit` connections in all, or `perUID` of
+    /// this caller, are already open.
+    public func admit(_ channel: any Channel, uid: UInt32, limit: Int, perUID: Int) -> Admission {
+        let key = ObjectIdentifier(channel)
+        let admission = table.withLock { table -> Admission in
+            guard table.channels.count < limit else { return .overTotal }
+            let mine = table.perUID[uid, default: 0]
+            guard mine < perUID else { return .overShare }
+            table.channels[key] = channel
+            table.perUID[uid] = mine + 1
+            return .admitted
         }
-        if admitted {
+        if admission == .admitted {
             channel.closeFuture.whenComplete { [weak self] _ in
-                _ = self?.channels.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
+                self?.table.withLock { table in
+                    guard table.channels.removeValue(forKey: key) != nil else { return }
+                    let left = table.perUID[uid, default: 1] - 1
+                    table.perUID[uid] = left > 0 ? left : nil
+                }
             }
         }
-        return admitted
+        return admission
     }
 
     /// Open connections now.
-    public var count: Int { channels.withLock { $0.count } }
+    public var count: Int { table.withLock { $0.channels.count } }
 
     /// A snapshot of the open connections.
-    public var all: [any Channel] { channels.withLock { Array($0.values) } }
+    public var all: [any Channel] { table.withLock { Array($0.channels.values) } }
 }

@@ -39,7 +39,9 @@ public final class HTTPServer: Sendable {
     public func start(_ listener: Listener) async throws {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 512)
-            .childChannelOption(.allowRemoteHalfClosure, value: false)
+            // A client may shut its sending side after a request (nc -N, socat): it still gets
+            // its answers; the connection handler closes once they are out.
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { [context, tracker] channel in
                 HTTPServer.initialize(channel, context: context, tracker: tracker)
             }
@@ -58,12 +60,6 @@ public final class HTTPServer: Sendable {
 
     private static func initialize(_ channel: any Channel, context: ServerContext, tracker: ConnectionTracker) -> EventLoopFuture<Void> {
         let settings = context.settings.current
-        guard tracker.admit(channel, limit: settings.limits.maxConnections) else {
-            context.metrics.refusedConnections.increment()
-            return refuse(channel)
-        }
-        context.metrics.connectionOpened()
-        channel.closeFuture.whenComplete { _ in context.metrics.connectionClosed() }
         let credentials: EventLoopFuture<PeerIdentity>
         if let provider = channel as? any SocketOptionProvider {
             credentials = provider.unsafeGetSocketOption(
@@ -74,18 +70,39 @@ public final class HTTPServer: Sendable {
             credentials = channel.eventLoop.makeSucceededFuture(.unknown)
         }
         return credentials.flatMap { peer in
-            channel.eventLoop.makeCompletedFuture {
+            switch tracker.admit(
+                channel, uid: peer.uid, limit: settings.limits.maxConnections, perUID: settings.limits.maxConnectionsPerUID)
+            {
+            case .admitted:
+                break
+            case .overTotal:
+                context.metrics.refusedConnections.increment()
+                return refuse(channel, code: .tooManyConnections, message: "too many connections to moted (limits.max_connections)")
+            case .overShare:
+                context.metrics.refusedConnections.increment()
+                context.logger.warning(
+                    "refused connection: the caller has its share of connections open",
+                    metadata: [
+                        "event": "connection_refused", "uid": "\(peer.uid)", "pid": "\(peer.pid)",
+                        "limit": "\(settings.limits.maxConnectionsPerUID)",
+                    ])
+                return refuse(
+                    channel, code: .tooManyConnectionsPerUID,
+                    message: "uid \(peer.uid) has \(settings.limits.maxConnectionsPerUID) connections open (limits.max_connections_per_uid)")
+            }
+            context.metrics.connectionOpened()
+            channel.closeFuture.whenComplete { _ in context.metrics.connectionClosed() }
+            return channel.eventLoop.makeCompletedFuture {
                 let pipeline = channel.pipeline.syncOperations
                 try pipeline.addHandler(ByteToMessageHandler(RequestDecoder()))
-                try pipeline.addHandler(
-                    HTTPConnectionHandler(context: context, peer: peer, idleTimeoutNanos: settings.limits.idleTimeoutNanos))
+                try pipeline.addHandler(HTTPConnectionHandler(context: context, peer: peer, limits: settings.limits))
             }
         }
     }
 
-    /// Answers 503 to a connection over the limit and closes it.
-    private static func refuse(_ channel: any Channel) -> EventLoopFuture<Void> {
-        let body = #"{"error":"too many connections to moted (limits.max_connections)","code":"too_many_connections"}"#
+    /// Answers 503 to a connection over a limit and closes it.
+    private static func refuse(_ channel: any Channel, code: ErrorCode, message: String) -> EventLoopFuture<Void> {
+        let body = String(buffer: Response.error(APIError(status: 503, code: code, message: message)).body)
         let text = "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: \(body.utf8.count)\r\nconnection: close\r\n\r\n\(body)"
         let buffer = channel.allocator.buffer(string: text)
         channel.writeAndFlush(buffer).whenComplete { _ in channel.close(promise: nil) }

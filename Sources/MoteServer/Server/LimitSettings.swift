@@ -12,10 +12,20 @@ public struct LimitSettings: SettingsSection {
     public var maxHeaderBytes = 16 * 1024
     /// Open connections at once; more are answered 503 and closed.
     public var maxConnections = 256
+    /// Open connections of one caller (uid) at once, so that one caller cannot take every
+    /// slot; more are answered 503 and closed.
+    public var maxConnectionsPerUID = 64
     /// A connection with no traffic for this long is closed.
     public var idleTimeoutNanos: Int64 = 60_000_000_000
     /// A request not answered within this long gets 503 `request_timeout`.
     public var requestTimeoutNanos: Int64 = 30_000_000_000
+    /// A request head must arrive whole within this long of its first byte; else 408 `slow_request`.
+    public var headTimeoutNanos: Int64 = 10_000_000_000
+    /// A request body is allowed this long, plus one second per `minBodyRate` bytes received;
+    /// a slower body is answered 408 `slow_request` and the connection closed.
+    public var bodyTimeoutNanos: Int64 = 10_000_000_000
+    /// Bytes per second a body must keep up to earn more time (see `bodyTimeoutNanos`).
+    public var minBodyRate = 65536
 
     public init() {}
 
@@ -24,7 +34,11 @@ public struct LimitSettings: SettingsSection {
         if let v = try t.int("max_upload_bytes", 1024...(1 << 34)) { maxUploadBytes = v }
         if let v = try t.int("max_header_bytes", 1024...(80 * 1024)) { maxHeaderBytes = v }
         if let v = try t.int("max_connections", 1...65536) { maxConnections = v }
+        if let v = try t.int("max_connections_per_uid", 1...65536) { maxConnectionsPerUID = v }
         if let v = try t.duration("idle_timeout", positive: true) { idleTimeoutNanos = v }
         if let v = try t.duration("request_timeout", positive: true) { requestTimeoutNanos = v }
+        if let v = try t.duration("head_timeout", positive: true) { headTimeoutNanos = v }
+        if let v = try t.duration("body_timeout", positive: true) { bodyTimeoutNanos = v }
+        if let v = try t.int("min_body_rate", 1...(1 << 34)) { minBodyRate = v }
     }
 }

@@ -27,6 +27,9 @@ final class RawSocket {
         }
     }
 
+    /// Shuts the sending side, as `nc -N` and `socat` do after their input.
+    func shutdownSending() { shutdown(fd, Int32(SHUT_WR)) }
+
     /// Reads until the peer closes (or the timeout); returns everything read.
     func readToClose() -> String {
         var out: [UInt8] = []
