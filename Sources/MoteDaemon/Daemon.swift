@@ -75,7 +75,7 @@ public enum Daemon {
         notifier.status("loading the online feature cache")
         let features = try FeatureStore(storage: storage, settings: source.live { $0.features }, sections: [TrainingSpecSection()])
         let registry = RegistryStore(storage: storage)
-        let artifacts = ArtifactStore(directory: storage.directory)
+        let artifacts = ArtifactStore(directory: storage.directory, space: storage.space)
         // Artifacts left by a registration that failed (older than an hour) are removed.
         if let removed = try? registry.collectArtifacts(artifacts), !removed.isEmpty {
             log.info("removed unreferenced artifacts", metadata: ["event": "artifacts_collected", "count": "\(removed.count)"])

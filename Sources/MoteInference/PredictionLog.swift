@@ -156,7 +156,7 @@ public final class PredictionLog: Sendable {
 
     private func write(_ batch: [Record]) {
         do {
-            try database.write { conn in
+            try database.writeNew { conn in
                 let insert = try conn.cached(
                     "INSERT OR IGNORE INTO predictions (id, at_ns, model, version, entity_key, inputs, outputs, latency_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
                 var bytes: [UInt8] = []
@@ -182,6 +182,9 @@ public final class PredictionLog: Sendable {
                 }
             }
             written.add(batch.count, ordering: .relaxed)
+        } catch let error as DomainError where error.kind == .insufficientStorage {
+            // Counted, not logged per batch: the disk-space episode has its own warning.
+            droppedTotal.add(batch.count, ordering: .relaxed)
         } catch {
             droppedTotal.add(batch.count, ordering: .relaxed)
             logger.error("prediction log write failed: \(error)", metadata: ["event": "prediction_log_failed", "rows": "\(batch.count)"])

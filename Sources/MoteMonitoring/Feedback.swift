@@ -194,7 +194,7 @@ public final class FeedbackStore: Sendable {
     private func save(_ rows: [Resolved], now: Int64) throws(DomainError) -> Int {
         guard !rows.isEmpty else { return 0 }
         do {
-            try database.write { conn in
+            try database.writeNew { conn in
                 let insert = try conn.cached(
                     "INSERT OR REPLACE INTO feedback (prediction_id, model, version, predicted_ns, label, label_value, received_ns) VALUES (?, ?, ?, ?, ?, ?, ?)")
                 for r in rows {
@@ -204,6 +204,8 @@ public final class FeedbackStore: Sendable {
                     ])
                 }
             }
+        } catch let error as DomainError {
+            throw error
         } catch {
             throw .internalError("storing feedback failed: \(error)")
         }

@@ -9,9 +9,12 @@ public import MoteStorage
 /// either whole or absent; every read checks the digest.
 public struct ArtifactStore: Sendable {
     public let directory: StateDirectory
+    /// The headroom kept on the state directory's filesystem (checked before a new file).
+    let space: DiskSpace?
 
-    public init(directory: StateDirectory) {
+    public init(directory: StateDirectory, space: DiskSpace? = nil) {
         self.directory = directory
+        self.space = space
     }
 
     /// Where the artifact with `digest` lives.
@@ -23,17 +26,22 @@ public struct ArtifactStore: Sendable {
     }
 
     /// Stores `bytes` and returns their digest (storing the same bytes twice is a no-op).
-    public func put(_ bytes: [UInt8]) throws(MoteError) -> String {
+    /// Refused with 507 (`disk_space_low` below the headroom, `disk_full` when the file does
+    /// not fit); no partial file is left.
+    public func put(_ bytes: [UInt8]) throws -> String {
         let digest = SHA256.hex(of: bytes)
         let final = path(digest)
         if FileSystem.exists(final) { return digest }
+        try space?.requireRoom()
         let temporary = directory.temporaryDirectory + "/artifact-\(digest.prefix(16))-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw MoteError(.storage, "cannot create \(temporary): \(errnoText())") }
+        guard fd >= 0 else { throw MoteError(.storage, "cannot create a temporary file for artifact \(digest): \(errnoText())") }
         guard FileSystem.writeAll(fd: fd, bytes), fsync(fd) == 0 else {
+            let failure = errno
             let reason = errnoText()
             close(fd)
             unlink(temporary)
+            if failure == ENOSPC || failure == EDQUOT, let space { throw space.full("artifact \(digest)") }
             throw MoteError(.storage, "cannot write artifact \(digest): \(reason)")
         }
         close(fd)
@@ -58,7 +66,7 @@ public struct ArtifactStore: Sendable {
         do {
             bytes = try FileSystem.readBytes(path(digest))
         } catch {
-            throw DomainError.notFound("artifact \(digest) is missing from \(directory.artifactsDirectory)")
+            throw DomainError.notFound("artifact \(digest) is missing from the artifact store (<state>/artifacts/sha256)")
         }
         let actual = SHA256.hex(of: bytes)
         guard actual == digest else {

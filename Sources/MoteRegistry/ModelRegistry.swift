@@ -204,7 +204,7 @@ extension RegistryStore {
 
     /// Removes an alias; 404 when it is not set.
     public func deleteAlias(model name: String, alias: String, actor: ChangeAuthor) throws {
-        try change(actor) { conn, log in
+        try change(actor, adding: false) { conn, log in
             _ = try loadModel(conn, name)
             guard let before = try aliasTarget(conn, name, alias) else {
                 throw DomainError.notFound("model '\(name)' has no alias '\(alias)'")

@@ -13,9 +13,11 @@ public final class RegistryStore: Sendable {
         database = storage.registry
     }
 
-    /// Runs `body` as one audited change.
-    func change<T>(_ actor: ChangeAuthor, _ body: (SQLiteConnection, inout ChangeLog) throws -> T) throws -> T {
+    /// Runs `body` as one audited change. A change that adds data (`adding`, the default) is
+    /// refused while the disk is low on space; removals are not.
+    func change<T>(_ actor: ChangeAuthor, adding: Bool = true, _ body: (SQLiteConnection, inout ChangeLog) throws -> T) throws -> T {
         var log = ChangeLog()
+        if adding { try database.space.requireRoom() }
         let result = try database.write { conn -> T in
             let result = try body(conn, &log)
             try log.write(conn, actor: actor, at: SystemClock.nowNanos())

@@ -11,6 +11,8 @@ public final class Database: Sendable {
     private let readers: LockedValue<[SQLiteConnection]>
     private let maxIdleReaders: Int
     private let options: Options
+    /// Free space on the database's filesystem and the headroom kept on it.
+    public let space: DiskSpace
 
     /// Connection settings applied to every connection.
     public struct Options: Sendable {
@@ -21,31 +23,36 @@ public final class Database: Sendable {
         public var cacheMiB: Int
         /// Memory-mapped bytes per connection, MiB (0: off).
         public var mmapMiB: Int
+        /// Free space kept on the filesystem: below it, `writeNew` refuses (MiB).
+        public var minFreeMiB: Int
         public init(
             synchronous: StorageSettings.Synchronous = .normal, busyTimeoutMillis: Int = 5000, readers: Int = 4, cacheMiB: Int = 32,
-            mmapMiB: Int = 0
+            mmapMiB: Int = 0, minFreeMiB: Int = 64
         ) {
             self.synchronous = synchronous
             self.busyTimeoutMillis = busyTimeoutMillis
             self.readers = readers
             self.cacheMiB = cacheMiB
             self.mmapMiB = mmapMiB
+            self.minFreeMiB = minFreeMiB
         }
 
         /// The options `[storage]` asks for.
         public init(_ settings: StorageSettings) {
             self.init(
                 synchronous: settings.synchronous, busyTimeoutMillis: Int(settings.busyTimeoutNanos / 1_000_000),
-                readers: settings.readers, cacheMiB: settings.cacheMiB, mmapMiB: settings.mmapMiB)
+                readers: settings.readers, cacheMiB: settings.cacheMiB, mmapMiB: settings.mmapMiB, minFreeMiB: settings.minFreeMiB)
         }
     }
 
     /// Opens (or creates) the database, refuses one written by a newer moted, switches it to
     /// WAL and applies pending migrations.
-    public init(name: String, path: String, migrator: Migrator, options: Options) throws(MoteError) {
+    public init(name: String, path: String, migrator: Migrator, options: Options, space: DiskSpace? = nil) throws(MoteError) {
         self.name = name
         self.path = path
         self.options = options
+        let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        self.space = space ?? DiskSpace(path: directory.isEmpty ? "." : directory, minFreeBytes: Int64(options.minFreeMiB) * 1_048_576)
         self.maxIdleReaders = options.readers
         let connection = try SQLiteConnection(path: path)
         // Check before anything writes to the file.
@@ -76,12 +83,25 @@ public final class Database: Sendable {
     }
 
     /// Runs `body` in an immediate write transaction; the changes are committed (durable per
-    /// `synchronous`) when this returns.
+    /// `synchronous`) when this returns. For changes that free or keep space (deletes,
+    /// retention, bookkeeping); new data goes through `writeNew`. A write that finds the disk
+    /// full throws 507 `disk_full` (and starts a disk-space episode).
     public func write<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
-        try writer.withLock { connection in
-            guard let connection else { throw MoteError(.storage, "database \(name) is closed") }
-            return try connection.transaction(immediate: true, body)
+        do {
+            return try writer.withLock { connection in
+                guard let connection else { throw MoteError(.storage, "database \(name) is closed") }
+                return try connection.transaction(immediate: true, body)
+            }
+        } catch let error as MoteError where error.code == .diskFull {
+            throw space.full("the change to the \(name) database")
         }
+    }
+
+    /// `write` for new data (rows, runs, versions, feedback): refused with 507
+    /// `disk_space_low` while free space is below `storage.min_free_mib`.
+    public func writeNew<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        try space.requireRoom()
+        return try write(body)
     }
 
     /// Runs `body` on the writer connection outside a transaction (PRAGMAs, checkpoints).

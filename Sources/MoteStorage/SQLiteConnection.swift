@@ -7,6 +7,8 @@ public final class SQLiteConnection: @unchecked Sendable {
     let handle: OpaquePointer
     /// The database file path.
     public let path: String
+    /// The file's name, for messages that may reach a caller (no paths of the box in answers).
+    let fileName: Substring
     private var statementCache: [String: SQLiteStatement] = [:]
 
     /// Opens (creating when `create`) the database file at `path`.
@@ -22,6 +24,7 @@ public final class SQLiteConnection: @unchecked Sendable {
         }
         self.handle = db
         self.path = path
+        self.fileName = path.split(separator: "/").last ?? Substring(path)
         sqlite3_extended_result_codes(db, 1)
     }
 
@@ -34,7 +37,16 @@ public final class SQLiteConnection: @unchecked Sendable {
     var lastError: String { String(cString: sqlite3_errmsg(handle)) }
 
     func error(_ what: String) -> MoteError {
-        MoteError(.storage, "\(what) (\(path)): \(lastError)")
+        failure(what, code: sqlite3_errcode(handle), message: lastError)
+    }
+
+    /// The error for a failed call: `disk_full` when SQLite ran out of space (SQLITE_FULL),
+    /// else a storage fault naming the database file (not its path).
+    func failure(_ what: String, code: Int32, message: String) -> MoteError {
+        if code & 0xFF == SQLITE_FULL {
+            return MoteError(.diskFull, "\(fileName): \(message)")
+        }
+        return MoteError(.storage, "\(what) (\(fileName)): \(message)")
     }
 
     /// Runs one or more SQL statements that return no rows.
@@ -44,7 +56,7 @@ public final class SQLiteConnection: @unchecked Sendable {
         if rc != SQLITE_OK {
             let text = message.map { String(cString: $0) } ?? lastError
             sqlite3_free(message)
-            throw MoteError(.storage, "SQL failed (\(path)): \(text)")
+            throw failure("SQL failed", code: rc, message: text)
         }
     }
 

@@ -18,11 +18,18 @@ public final class Storage: Sendable {
         self.directory = directory
         try directory.prepare()
         lock = try StateDirectoryLock(directory)
+        space = DiskSpace(path: directory.root, minFreeBytes: Int64(options.minFreeMiB) * 1_048_576)
         registry = try Database(
-            name: "registry", path: directory.registryDatabasePath, migrator: SchemaPart.migrator(.registry, parts: schema), options: options)
+            name: "registry", path: directory.registryDatabasePath, migrator: SchemaPart.migrator(.registry, parts: schema), options: options,
+            space: space)
         features = try Database(
-            name: "features", path: directory.featuresDatabasePath, migrator: SchemaPart.migrator(.features, parts: schema), options: options)
+            name: "features", path: directory.featuresDatabasePath, migrator: SchemaPart.migrator(.features, parts: schema), options: options,
+            space: space)
     }
+
+    /// Free space of the state directory's filesystem and the headroom kept on it (shared by
+    /// every database and the artifact store).
+    public let space: DiskSpace
 
     /// Every database, for status and shutdown.
     public var databases: [Database] { [registry, features] }

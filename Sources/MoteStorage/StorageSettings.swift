@@ -16,6 +16,10 @@ public struct StorageSettings: SettingsSection {
     public var cacheMiB = 32
     /// Bytes of each database file SQLite maps into memory (reads without a copy), MiB; 0 off.
     public var mmapMiB = 0
+    /// Free space kept on the state directory's filesystem, MiB: below it new data (pushes,
+    /// feedback, registry changes, imports, prediction log rows) is refused with 507
+    /// `disk_space_low`, so that retention, deletes and trimming can still run. 0: off.
+    public var minFreeMiB = 64
 
     public init() {}
 
@@ -30,5 +34,6 @@ public struct StorageSettings: SettingsSection {
         if let v = try t.int("readers", 1...64) { readers = v }
         if let v = try t.int("cache_mib", 1...65536) { cacheMiB = v }
         if let v = try t.int("mmap_mib", 0...1_048_576) { mmapMiB = v }
+        if let v = try t.int("min_free_mib", 0...1_048_576) { minFreeMiB = v }
     }
 }

@@ -21,6 +21,8 @@ public struct DomainError: Error, Sendable, Equatable, CustomStringConvertible {
         case busy
         /// Cannot be done now: a model that does not load, a daemon that is stopping (503).
         case unavailable
+        /// No room on the disk for new data (507).
+        case insufficientStorage
         /// A fault of moted's own (500).
         case internalFault
     }
@@ -71,4 +73,8 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, ExpressibleByStri
     public static let tooManyRows: ErrorCode = "too_many_rows"
     public static let shuttingDown: ErrorCode = "shutting_down"
     public static let internalError: ErrorCode = "internal_error"
+    /// The filesystem of the state directory is full: a write failed for want of space (507).
+    public static let diskFull: ErrorCode = "disk_full"
+    /// Free space is below `storage.min_free_mib`: new data is refused before the disk fills (507).
+    public static let diskSpaceLow: ErrorCode = "disk_space_low"
 }

@@ -25,5 +25,7 @@ public struct MoteError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let socket: Code = "socket"
         public static let alreadyRunning: Code = "already_running"
         public static let io: Code = "io"
+        /// A write failed because the filesystem is full (SQLite's SQLITE_FULL, or ENOSPC).
+        public static let diskFull: Code = "disk_full"
     }
 }

@@ -52,6 +52,7 @@ extension APIError {
         case .tooLarge: status = 413
         case .busy: status = 429
         case .unavailable: status = 503
+        case .insufficientStorage: status = 507
         case .internalFault: status = 500
         }
         self.init(status: status, code: error.code, message: error.message)

@@ -388,6 +388,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             return .error(error)
         case let error as JSONParser.Failure:
             return .error(.badRequest("invalid JSON: \(error)", code: .invalidJSON))
+        case let error as MoteError where error.code == .diskFull:
+            logger.warning("write failed: disk full", metadata: ["path": "\(request.path)", "error": "\(error)"])
+            return .error(APIError(status: 507, code: .diskFull, message: "the disk holding moted's state is full: \(error.message)"))
         default:
             logger.error("request failed", metadata: ["path": "\(request.path)", "error": "\(error)"])
             return .error(APIError.internalError("\(error)"))

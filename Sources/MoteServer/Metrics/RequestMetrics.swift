@@ -37,7 +37,7 @@ public final class RequestMetrics: Sendable {
         self.series = Mutex([:])
         connections = registry.makeGauge(descriptor: .mote("http_connections", help: "Open connections on the API socket."))
         refusedConnections = registry.makeCounter(
-            descriptor: .mote("http_connections_refused", unit: "total", help: "Connections refused at the max_connections limit."))
+            descriptor: .mote("http_connections_refused", unit: "total", help: "Connections refused at the max_connections or max_connections_per_uid limit."))
         forbidden = registry.makeCounter(
             descriptor: .mote("http_forbidden", unit: "total", help: "Requests refused with 403 for lack of a role."))
     }
