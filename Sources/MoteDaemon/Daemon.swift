@@ -122,7 +122,7 @@ public enum Daemon {
 
         let router = Router(
             SystemRoutes.routes(runtime) + FeatureRoutes.routes(features, metrics: runtime.featureMetrics)
-                + RegistryRoutes.routes(registry, artifacts: artifacts) + ModelImportRoutes.routes(trainingContext)
+                + RegistryRoutes.routes(registry, artifacts: artifacts, models: models) + ModelImportRoutes.routes(trainingContext)
                 + TrainingRoutes.routes(training, store: features)
                 + InferenceRoutes.routes(
                     models, registry: registry, store: features, log: predictionLog, metrics: inferenceMetrics,

@@ -12,7 +12,7 @@ import Synchronization
 /// while the old one keeps serving. Other versions and aliases load on demand into a small
 /// cache.
 public final class ModelServer: Sendable {
-    private let registry: RegistryStore
+    let registry: RegistryStore
     private let artifacts: ArtifactStore
     private let logger: Logger
     private struct State {

@@ -224,14 +224,20 @@ extension RegistryStore {
     /// Moves `champion` back to the version it pointed at before its last move (from the
     /// audit trail); returns (from, to).
     public func rollback(model name: String, alias: String = "champion", actor: ChangeAuthor) throws -> (from: Int, to: Int) {
+        let to = try rollbackTarget(model: name, alias: alias)
+        let from = try setAlias(model: name, alias: alias, version: to, actor: actor)
+        return (from ?? 0, to)
+    }
+
+    /// The version a rollback of `alias` would move it to (the one before its last move).
+    public func rollbackTarget(model name: String, alias: String) throws -> Int {
         let history = try audit(limit: 1, subjectPrefix: "model:\(name)@\(alias)")
         guard let last = history.first, last.action == "alias.set", let before = last.before,
             case .object(let object)? = try? JSONParser.parse(Array(before.utf8)), let to = object["version"]?.int64Value
         else {
             throw DomainError.conflict("'\(alias)' of model '\(name)' has no earlier version to go back to")
         }
-        let from = try setAlias(model: name, alias: alias, version: Int(to), actor: actor)
-        return (from ?? 0, Int(to))
+        return Int(to)
     }
 
     func aliasTarget(_ conn: SQLiteConnection, _ model: String, _ alias: String) throws -> Int? {

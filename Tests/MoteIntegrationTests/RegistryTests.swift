@@ -12,6 +12,18 @@ struct RegistrySocketTests {
         return (response.status, (try? response.json()) ?? .null)
     }
 
+    /// Imports the oracle model `name` into this daemon (as model `oracle-<name>`) and returns
+    /// its artifact's digest: a bundle that serves.
+    func servableArtifact(_ daemon: DaemonProcess, _ name: String) throws -> String {
+        let entry = try OracleModels.entry(name)
+        let model = "oracle-" + name.replacingOccurrences(of: "_", with: "-")
+        let imported = try runCommand(
+            DaemonProcess.motectlPath, ["models", "import", entry.file, "--name", model, "--socket", daemon.socketPath])
+        guard imported.status == 0 else { throw TestFailure("import of \(name) failed: \(imported.stderr)") }
+        let version = try daemon.client().get("/v1/models/\(model)/versions/1").json()
+        return try #require(version["version"]?["artifact_digest"]?.stringValue)
+    }
+
     @Test("experiment, run, log, finish and search; a version, an alias move and the audit and outbox rows it left")
     func roundTrip() throws {
         let daemon = DaemonProcess()
@@ -39,13 +51,18 @@ struct RegistrySocketTests {
         #expect(names == ["r1", "r2"])
         #expect(try post(client, "/v1/runs/search", #"{"filter":"metrics.rmse <"}"#).0 == 400)
 
-        // An artifact placed in the store (the trainer writes them in-process).
-        let model = Array("tree ensemble".utf8)
-        let digest = SHA256.hex(of: model)
-        try Data(model).write(to: URL(fileURLWithPath: daemon.stateDir + "/artifacts/sha256/" + digest))
+        // A servable artifact in the store (an imported model's), registered as a version of
+        // another model, as a client that keeps its own artifacts would.
+        let digest = try servableArtifact(daemon, "lgb_binary")
         let (created, version) = try post(client, "/v1/models/press/versions", #"{"run_id":"\#(runs[1])","artifact_digest":"\#(digest)","format":"mote-gbdt","metrics":{"rmse":0.4}}"#)
         #expect(created == 201 && version["version"]?["version"] == 1)
         #expect(try post(client, "/v1/models/press/versions", #"{"artifact_digest":"\#(String(repeating: "0", count: 64))","format":"x"}"#).0 == 404)
+        // A version whose artifact is not a model may be registered, but no alias may point at it.
+        let junk = Array("tree ensemble".utf8)
+        try Data(junk).write(to: URL(fileURLWithPath: daemon.stateDir + "/artifacts/sha256/" + SHA256.hex(of: junk)))
+        #expect(try post(client, "/v1/models/press/versions", #"{"artifact_digest":"\#(SHA256.hex(of: junk))","format":"mote-gbdt"}"#).0 == 201)
+        let (refused, refusal) = try post(client, "/v1/models/press/aliases/champion", #"{"version":2}"#, method: "PUT")
+        #expect(refused == 409 && refusal["code"] == "version_not_servable", "\(refusal)")
         let (moved, alias) = try post(client, "/v1/models/press/aliases/champion", #"{"version":1}"#, method: "PUT")
         #expect(moved == 200 && alias["version"] == 1 && alias["previous_version"] == .null)
         #expect(try post(client, "/v1/models/press/aliases/latest", #"{"version":1}"#, method: "PUT").0 == 400)
@@ -59,7 +76,7 @@ struct RegistrySocketTests {
         let outbox = try client.get("/v1/sync/outbox?limit=100").json()
         let kinds = outbox["entries"]?.arrayValue?.compactMap { $0["kind"]?.stringValue } ?? []
         #expect(kinds.first == "experiment_created")
-        #expect(kinds.suffix(3) == ["model_created", "version_registered", "alias_set"])
+        #expect(kinds.suffix(3) == ["version_registered", "version_registered", "alias_set"])
         #expect(outbox["pending"]?.int64Value == Int64(kinds.count))
         #expect(daemon.stop() == 0)
     }
@@ -86,9 +103,8 @@ struct RegistrySocketTests {
         #expect(lines.contains { $0.hasPrefix("metrics.loss") && $0.contains("0.09999999999999998 *") || $0.hasPrefix("metrics.loss") && $0.hasSuffix(" *") })
         #expect(lines.contains { $0.hasPrefix("params.depth") })
 
-        for content in ["one", "two"] {
-            let digest = SHA256.hex(of: Array(content.utf8))
-            try Data(content.utf8).write(to: URL(fileURLWithPath: daemon.stateDir + "/artifacts/sha256/" + digest))
+        for oracle in ["lgb_binary", "xgb_binary_json"] {
+            let digest = try servableArtifact(daemon, oracle)
             #expect(try post(client, "/v1/models/press/versions", #"{"artifact_digest":"\#(digest)","format":"mote-gbdt"}"#).0 == 201)
         }
         #expect(try runCommand(ctl, ["models", "alias", "set", "press", "champion", "1"] + socket).stdout.contains("nothing -> v1"))

@@ -1,4 +1,5 @@
 import MoteCore
+import MoteInference
 import MoteRegistry
 import MoteServer
 import NIOHTTP1
@@ -6,7 +7,7 @@ import NIOHTTP1
 /// Tracking and registry routes: `/v1/experiments`, `/v1/runs`, `/v1/models`, `/v1/audit`,
 /// `/v1/sync/outbox`. Writes to runs need `write`; model, version and alias changes `admin`.
 enum RegistryRoutes {
-    static func routes(_ registry: RegistryStore, artifacts: ArtifactStore) -> [Route] {
+    static func routes(_ registry: RegistryStore, artifacts: ArtifactStore, models: ModelServer) -> [Route] {
         @Sendable func author(_ request: Request) -> ChangeAuthor { ChangeAuthor(uid: request.peer.uid, pid: request.peer.pid) }
         @Sendable func param(_ request: Request, _ name: String) throws -> String {
             guard let value = request.parameter(name) else { throw DomainError.invalidParameter("missing path parameter \(name)") }
@@ -152,7 +153,7 @@ enum RegistryRoutes {
                 try body.finish()
                 let model = try param(request, "model")
                 let alias = try param(request, "alias")
-                let before = try registry.setAlias(model: model, alias: alias, version: version, actor: author(request))
+                let before = try models.setAlias(model: model, alias: alias, version: version, actor: author(request))
                 return .json(aliasAnswer(model, alias, version, before: before))
             }),
             Route(.DELETE, "/v1/models/{model}/aliases/{alias}", role: .admin, .blocking { request in
@@ -161,7 +162,7 @@ enum RegistryRoutes {
             }),
             Route(.POST, "/v1/models/{model}/rollback", role: .admin, .blocking { request in
                 let model = try param(request, "model")
-                let moved = try registry.rollback(model: model, actor: author(request))
+                let moved = try models.rollback(model: model, actor: author(request))
                 return .json(aliasAnswer(model, "champion", moved.to, before: moved.from))
             }),
             Route(.GET, "/v1/audit", role: .read, .blocking { request in
