@@ -35,7 +35,7 @@ extension RegistryStore {
 
     /// Registers a model name; 409 when it exists.
     public func createModel(name: String, description: String = "", tags: [String: String] = [:], actor: ChangeAuthor) throws -> RegisteredModel {
-        try RegistryNames.checkName(name, "model", allowSlash: false)
+        try RegistryNames.checkModelName(name)
         try checkModelTags(tags)
         let now = SystemClock.nowNanos()
         return try change(actor) { conn, log in
@@ -96,7 +96,7 @@ extension RegistryStore {
     /// Registers the next version of a model (created when missing). The artifact must be
     /// in the artifact store and the run, when named, must exist.
     public func createVersion(model name: String, _ new: NewVersion, artifacts: ArtifactStore, actor: ChangeAuthor) throws -> ModelVersion {
-        try RegistryNames.checkName(name, "model", allowSlash: false)
+        try RegistryNames.checkModelName(name)
         try checkModelTags(new.tags)
         guard ArtifactStore.isDigest(new.artifactDigest) else {
             throw RegistryNames.invalid("'artifact_digest' must be a SHA-256 digest (64 lowercase hex characters)")

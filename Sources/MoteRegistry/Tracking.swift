@@ -53,7 +53,7 @@ extension RegistryStore {
 
     /// Creates an experiment; 409 when the name is taken.
     public func createExperiment(name: String, description: String = "", tags: [String: String] = [:], actor: ChangeAuthor) throws -> Experiment {
-        try RegistryNames.checkName(name, "experiment")
+        try RegistryNames.checkName(name, "experiment", asPath: true)
         for (key, value) in tags {
             try RegistryNames.checkKey(key, "tag")
             try RegistryNames.checkValue(value, limit: RegistryNames.maxTagValueLength, "tag '\(key)' value")

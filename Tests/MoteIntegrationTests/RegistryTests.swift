@@ -43,6 +43,16 @@ struct RegistrySocketTests {
         // Bad input: 4xx with the error body, nothing stored.
         let (bad, error) = try post(client, "/v1/runs/\(runs[0])/log", #"{"params":{"bad key!":"1"}}"#)
         #expect(bad == 400 && error["code"] == "invalid_parameter")
+        // Names the central MLflow would refuse are refused here, before anything is stored.
+        #expect(try post(client, "/v1/runs/\(runs[0])/log", #"{"params":{"../../p":"1"}}"#).0 == 400)
+        #expect(try post(client, "/v1/runs/\(runs[0])/log", #"{"tags":{"../a":"1"}}"#).0 == 400)
+        #expect(try post(client, "/v1/experiments", #"{"name":"../../etc"}"#).0 == 400)
+        for name in ["..", "%2e%2e", "a:b"] {
+            let (status, refusal) = try post(client, "/v1/models", #"{"name":"\#(name)"}"#)
+            #expect(status == 400 && refusal["code"] == "invalid_parameter", "\(name): \(refusal)")
+        }
+        #expect(try client.get("/v1/runs/\(runs[0])").json()["run"]?["params"]?["../../p"] == nil)
+        #expect(try client.get("/v1/models").json()["models"]?.arrayValue?.isEmpty == true)
         let (changed, _) = try post(client, "/v1/runs/\(runs[0])/log", #"{"params":{"depth":99}}"#)
         #expect(changed == 409)
         #expect(try post(client, "/v1/runs/\(runs[1])/finish", #"{"status":"FINISHED"}"#).0 == 200)

@@ -64,7 +64,7 @@ public enum ModelImport {
         guard request.alias == "challenger" || request.alias == "champion" else {
             throw DomainError.invalidParameter("alias must be 'challenger' or 'champion', not '\(request.alias)'")
         }
-        try RegistryNames.checkName(request.model, "model", allowSlash: false)
+        try RegistryNames.checkModelName(request.model)
         let model: ImportedModel
         do {
             model = try ImportedModel.read(file, format: request.format, binaryOutput: request.binary)
