@@ -6,6 +6,10 @@ public import MoteModels
 public import MoteStorage
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The prediction log: per predicted row its id, time, model and version, entity key (for
 /// entity-key predictions), input values (for a configured share of rows), outputs and
 /// latency. Requests only append to an in-memory batch; a background thread writes batches
@@ -50,12 +54,16 @@ public final class PredictionLog: Sendable {
         var records: [Record] = []
         var dropped = 0
         var stopping = false
+        /// Rows accepted since start (written or still pending).
+        var accepted = 0
     }
     private let pending = Mutex(Pending())
     private let wake = DispatchSemaphore(value: 0)
     private let stopped = DispatchSemaphore(value: 0)
     private let written = Atomic<Int>(0)
     private let droppedTotal = Atomic<Int>(0)
+    /// Rows the writer has finished with (written, or failed), for `flush`.
+    private let finished = Atomic<Int>(0)
     /// Called on the writer thread with each batch after it is written (live profiles).
     private let observers = Mutex<[@Sendable ([Record]) -> Void]>([])
 
@@ -117,9 +125,26 @@ public final class PredictionLog: Sendable {
             }
             let before = p.records.count
             p.records.append(contentsOf: records)
+            p.accepted += records.count
             return before < Self.wakeAt && p.records.count >= Self.wakeAt
         }
         if wakeWriter { wake.signal() }
+    }
+
+    /// Waits until every row accepted before the call is written (the writer is woken at
+    /// once), at most `timeoutNanos`; false when it took longer. For readers of the log that
+    /// must see a prediction as soon as it was answered (feedback by prediction id).
+    @discardableResult
+    public func flush(timeoutNanos: Int64) -> Bool {
+        let target = pending.withLock { $0.accepted }
+        if finished.load(ordering: .acquiring) >= target { return true }
+        wake.signal()
+        let deadline = SystemClock.monotonicNanos() &+ UInt64(max(0, timeoutNanos))
+        while finished.load(ordering: .acquiring) < target {
+            if SystemClock.monotonicNanos() >= deadline { return false }
+            usleep(500)
+        }
+        return true
     }
 
     /// Writes what is pending and stops the writer (bounded by `timeoutNanos`).
@@ -145,6 +170,7 @@ public final class PredictionLog: Sendable {
             }
             if !batch.isEmpty {
                 write(batch)
+                finished.add(batch.count, ordering: .releasing)
                 for observer in observers.withLock({ $0 }) { observer(batch) }
             }
             if stopping {

@@ -12,9 +12,14 @@ public import MoteStorage
 /// `not_found` for that row and the rest is stored.
 public final class FeedbackStore: Sendable {
     private let database: Database
+    private let predictions: PredictionLog
 
-    public init(storage: Storage) {
+    /// How long a label waits for the prediction log to write the rows it may refer to.
+    static let flushTimeoutNanos: Int64 = 5_000_000_000
+
+    public init(storage: Storage, predictions: PredictionLog) {
         self.database = storage.features
+        self.predictions = predictions
     }
 
     /// One label as the request gives it, resolved to its prediction.
@@ -44,6 +49,9 @@ public final class FeedbackStore: Sendable {
             throw DomainError.tooManyRows("\(items.count) labels in one request; at most \(maxRows) (inference.max_batch_rows)")
         }
         let labelView = try labelTarget(object, store: store)
+        // A prediction answered a moment ago may still wait in the log's writer: write it
+        // first, so every answered prediction accepts its label.
+        predictions.flush(timeoutNanos: Self.flushTimeoutNanos)
 
         var resolved: [Resolved?] = []
         var bundles: [String: LoadedModel] = [:]

@@ -133,6 +133,25 @@ struct MonitoringTests {
         #expect(daemon.stop() == 0)
     }
 
+    @Test("a label sent the moment its prediction was answered joins (the log's writer has not run yet)")
+    func feedbackRightAfterPrediction() throws {
+        let daemon = try InferenceTests().trainedDaemon(config: Self.config)
+        let client = daemon.client()
+        let machines = (0..<60).map { "\"m\($0)\"" }.joined(separator: ",")
+        var stored = 0
+        for _ in 0..<10 {
+            let answer = try client.post("/v1/predict/failure", json: Array(#"{"entities":{"machine_id":[\#(machines)]}}"#.utf8)).json()
+            let ids = (answer["rows"]?.arrayValue ?? []).compactMap { $0["prediction_id"]?.stringValue }
+            #expect(ids.count == 60)
+            let items = ids.map { #"{"prediction_id":"\#($0)","label":true}"# }.joined(separator: ",")
+            let result = try client.post("/v1/feedback", json: Array(#"{"labels":[\#(items)]}"#.utf8)).json()
+            #expect(result["not_found"] == 0, "\(result)")
+            stored += Int(result["stored"]?.int64Value ?? 0)
+        }
+        #expect(stored == 600)
+        #expect(daemon.stop() == 0)
+    }
+
     @Test("dataset drift on a spec that says retrain_on_drift queues one training job, which registers a new version")
     func retrainOnDrift() throws {
         let daemon = try InferenceTests().trainedDaemon(config: Self.config)

@@ -41,7 +41,7 @@ struct MonitoringSetup {
         log.observe { batch in
             if settings.current.enabled { profiles.add(batch) }
         }
-        let feedback = FeedbackStore(storage: storage)
+        let feedback = FeedbackStore(storage: storage, predictions: log)
         self.profiles = profiles
         self.feedback = feedback
         self.service = MonitoringService(
