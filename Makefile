@@ -16,7 +16,7 @@ ORACLE_REQUIREMENTS := tools/oracle-requirements.txt
 ORACLE_VENV ?= /var/cache/mote-ci/oracle-venv-$(shell sha256sum $(ORACLE_REQUIREMENTS) | cut -c1-12)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps test-deps mlflow-venv oracle-venv build run test release install bench e2e-rootfs clean
+.PHONY: all deps test-deps mlflow-venv oracle-venv build run test release install bench e2e-rootfs fuzz clean
 
 all: build
 
@@ -96,6 +96,12 @@ install: release
 	@echo "  systemctl enable --now moted.socket moted.service"
 	@echo "  usermod -aG mote <user>          # lets <user> use the socket"
 	@echo "  motectl status"
+
+# Coverage-guided fuzzing of every parser (libFuzzer, AddressSanitizer), FUZZ_SECONDS per
+# target, from the seeds in fuzz/corpus/; findings land in fuzz/findings/ (see fuzz/run.sh).
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	fuzz/run.sh $(FUZZ_SECONDS)
 
 # Benchmarks (release build); numbers go to bench/RESULTS.md.
 bench: release

@@ -19,6 +19,8 @@ let package = Package(
         .library(name: "MoteImport", targets: ["MoteImport"]),
         .library(name: "MoteModels", targets: ["MoteModels"]),
         .library(name: "MoteMonitoring", targets: ["MoteMonitoring"]),
+        // The parsers' fuzz targets, for the libFuzzer build in fuzz/ and the corpus replay test.
+        .library(name: "MoteFuzzTargets", targets: ["MoteFuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -78,6 +80,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "MoteClient", dependencies: ["MoteCore"]),
+        .target(name: "MoteFuzzTargets", dependencies: [
+            "MoteCore", "MoteServer", "MoteImport", "MoteModels",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         .target(name: "MoteDaemon", dependencies: [
             "MoteCore", "MoteStorage", "MoteSystemd", "MoteServer", "MoteFeatures", "MoteRegistry", "MoteModels", "MoteTraining", "MoteInference",
             "MoteMonitoring", "MoteSync",
@@ -119,6 +127,7 @@ let package = Package(
         .testTarget(name: "MoteFeaturesTests", dependencies: ["MoteCore", "MoteStorage", "MoteFeatures"]),
         .testTarget(name: "MoteRegistryTests", dependencies: ["MoteCore", "MoteStorage", "MoteRegistry"]),
         .testTarget(name: "MoteMLTests", dependencies: ["MoteML"]),
+        .testTarget(name: "MoteFuzzTargetsTests", dependencies: ["MoteFuzzTargets"]),
         // Models made by the real Python libraries, with their predictions (shared by two test targets).
         .target(name: "OracleModels", dependencies: ["MoteCore"], path: "Tests/OracleModels"),
         .testTarget(name: "MoteImportTests", dependencies: ["MoteCore", "MoteML", "MoteImport", "OracleModels"]),

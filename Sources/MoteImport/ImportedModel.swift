@@ -78,11 +78,18 @@ public struct ImportedModel: Sendable {
         guard let format = format ?? detect(bytes) else {
             throw ImportError(.unknownFormat, "the file is not a LightGBM text model, an XGBoost JSON/UBJSON model or an ONNX model")
         }
+        let model: ImportedModel
         switch format {
-        case .lightgbm: return try LightGBMText.read(bytes)
-        case .xgboost: return try XGBoostModel.read(bytes)
-        case .onnx: return try ONNXImport.read(bytes, binaryOutput: binaryOutput)
+        case .lightgbm: model = try LightGBMText.read(bytes)
+        case .xgboost: model = try XGBoostModel.read(bytes)
+        case .onnx: model = try ONNXImport.read(bytes, binaryOutput: binaryOutput)
         }
+        // A tree ensemble must add to as many outputs as its outcome has scores (a file that
+        // says regression with three classes would answer three numbers per row).
+        if let trees = model.trees, trees.classCount != model.scoreWidth {
+            throw .invalid("\(format.rawValue) model: its trees make \(trees.classCount) outputs per row, its objective \(model.scoreWidth)")
+        }
+        return model
     }
 
     /// The format the content shows, if any.

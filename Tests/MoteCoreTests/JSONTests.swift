@@ -96,5 +96,21 @@ struct JSONNumberTests {
             #expect(viaScanner?.bitPattern == viaParser.bitPattern, "\(text)")
         }
     }
-}
 
+    /// Found by the JSON fuzz target's first seed: a value after a container, in a container
+    /// opened right after a key, lost its comma (`{"a":[{},[]""]}`).
+    @Test("a value after a nested container in a keyed container keeps its comma")
+    func nestedContainersAfterKey() throws {
+        let text = #"{"a":[{},[],"",0,[1],{"b":[[],2]},true],"c":{"d":{},"e":null}}"#
+        let value = try JSONParser.parse(text)
+        var w = JSONWriter()
+        w.value(value)
+        #expect(String(decoding: w.bytes, as: UTF8.self) == text)
+    }
+
+    /// Found by the JSON fuzz target: `1.8e308` was read as infinity and written back as null.
+    @Test("a number past the largest double is refused, not read as infinity", arguments: ["1.8e308", "-1e999", "[1, 2e400]"])
+    func outOfRange(text: String) {
+        #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(text) }
+    }
+}

@@ -40,4 +40,20 @@ struct TimeTests {
     func badDurations(text: String) {
         #expect(DurationText.parseNanos(text) == nil)
     }
+
+    /// Found by the RFC 3339 and TOML fuzz targets: a bare date past 2262 overflowed the
+    /// nanosecond count and stopped the process (a push with such a timestamp would have too).
+    @Test("a time beyond what epoch nanoseconds hold is refused, not a crash", arguments: [
+        "4048-02-21", "1000-01-01", "2262-04-12T00:00:00Z", "9999-12-31T23:59:59.999999999Z", "1677-09-21T00:12:43Z",
+    ])
+    func outOfRange(text: String) {
+        #expect(RFC3339.parse(text) == nil)
+    }
+
+    @Test("the edges of the nanosecond range still parse")
+    func edges() {
+        #expect(RFC3339.parse("2262-04-11T23:47:16.854775807Z") == Int64.max)
+        #expect(RFC3339.parse("2262-04-11") != nil)
+        #expect(RFC3339.parse("1677-09-22") != nil)
+    }
 }

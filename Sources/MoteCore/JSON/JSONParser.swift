@@ -273,7 +273,10 @@ public struct JSONCursor {
         }
         let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
         if isInteger, let value = JSONCursor.parseInt64(slice) { return .integer(value) }
-        return .double(JSONCursor.parseDouble(slice))
+        // A number past the largest double (1e999) is refused, never read as infinity.
+        let value = JSONCursor.parseDouble(slice)
+        guard value.isFinite else { throw fail("number out of range (beyond ±1.8e308)") }
+        return .double(value)
     }
 
     @inline(__always) func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }

@@ -16,7 +16,7 @@ public struct JSONWriter: Sendable {
 
     /// Opens an object (as a value or array element).
     public mutating func beginObject() {
-        separate()
+        valuePrefix()
         bytes.append(UInt8(ascii: "{"))
         needsComma.append(false)
     }
@@ -29,7 +29,7 @@ public struct JSONWriter: Sendable {
 
     /// Opens an array.
     public mutating func beginArray() {
-        separate()
+        valuePrefix()
         bytes.append(UInt8(ascii: "["))
         needsComma.append(false)
     }

@@ -81,12 +81,15 @@ public struct PlainJSONScanner {
     }
 
     /// A number: an integer or a decimal (exact, via `JSONCursor.parseDouble`); nil when the
-    /// next value is not a JSON number.
+    /// next value is not a JSON number, or is one past the largest double (the full parser
+    /// then refuses it).
     public mutating func number() -> Double? {
         skipWhitespace()
         let start = index
         guard let exact = scanNumber() else { return nil }
-        return exact ?? JSONCursor.parseDouble(UnsafeBufferPointer(rebasing: bytes[start..<index]))
+        if let exact { return exact }
+        let value = JSONCursor.parseDouble(UnsafeBufferPointer(rebasing: bytes[start..<index]))
+        return value.isFinite ? value : nil
     }
 
     /// Reads a JSON number's grammar in one pass: nil when it is not one; otherwise its value

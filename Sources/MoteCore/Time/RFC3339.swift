@@ -57,7 +57,8 @@ public enum RFC3339 {
     }
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)` (also a space instead of `T`, and a bare
-    /// date as midnight UTC) to epoch nanoseconds; nil when malformed.
+    /// date as midnight UTC) to epoch nanoseconds; nil when malformed or outside what epoch
+    /// nanoseconds hold (1677-09-21 to 2262-04-11).
     public static func parse(_ text: String) -> Int64? {
         let b = Array(text.utf8)
         func num(_ from: Int, _ count: Int) -> Int64? {
@@ -74,7 +75,11 @@ public enum RFC3339 {
             (1...daysIn(month: month, year: year)).contains(day)
         else { return nil }
         let dayNumber = days(fromCivil: year, month, day)
-        if b.count == 10 { return dayNumber * 86400 * 1_000_000_000 }
+        if b.count == 10 {
+            // Epoch nanoseconds reach 1677-09-21..2262-04-11: a date beyond is refused.
+            let (nanos, overflow) = (dayNumber * 86400).multipliedReportingOverflow(by: 1_000_000_000)
+            return overflow ? nil : nanos
+        }
         guard b.count >= 19, b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t") || b[10] == 0x20,
             let hour = num(11, 2), b[13] == UInt8(ascii: ":"), let minute = num(14, 2),
             b[16] == UInt8(ascii: ":"), let second = num(17, 2), hour < 24, minute < 60, second <= 60
@@ -108,8 +113,9 @@ public enum RFC3339 {
         guard k == b.count else { return nil }
         let seconds = dayNumber * 86400 + hour * 3600 + minute * 60 + second - offsetSeconds
         let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        guard !overflow else { return nil }
-        return product + fraction
+        let (nanos, late) = product.addingReportingOverflow(fraction)
+        guard !overflow, !late else { return nil }
+        return nanos
     }
 
     /// Shape check for TOML date-times, local dates and local times.

@@ -87,6 +87,10 @@ enum LightGBMText {
             sigmoid = v
         }
         let labels = (0..<classCount).map(String.init)
+        let multiclass = ["multiclass", "softmax", "multiclassova", "multiclass_ova", "ova", "ovr"].contains(name)
+        if !name.isEmpty, multiclass != (classCount > 1) {
+            throw .invalid("LightGBM model: objective '\(name)' with num_class=\(classCount)")
+        }
         switch name {
         case "binary":
             return (.binary, GBDTOutput(link: .sigmoid, scale: sigmoid), .binary(["0", "1"]))

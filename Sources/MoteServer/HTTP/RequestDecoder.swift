@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 import NIOHTTP1
 
 /// Why a request could not be read; the connection answers 400 (431 for a head too large)
@@ -25,8 +25,10 @@ struct RequestDecodingError: Error, Equatable, CustomStringConvertible {
 /// an online read. Strictness is deliberate: a message that could be read two ways
 /// (`Content-Length` with `Transfer-Encoding`, differing lengths, folded lines, whitespace
 /// before a colon) is refused, never guessed.
-struct RequestDecoder: ByteToMessageDecoder {
-    typealias InboundOut = RequestPart
+public struct RequestDecoder: ByteToMessageDecoder {
+    public typealias InboundOut = RequestPart
+
+    public init() {}
 
     /// Largest request head read before giving up (the configured limit, checked per request
     /// by the connection handler, is at most 80 KiB).
@@ -45,7 +47,7 @@ struct RequestDecoder: ByteToMessageDecoder {
     /// Whether `.headStarted` was sent for the head being read.
     private var announcedHead = false
 
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+    public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         switch state {
         case .head:
             guard let headLength = try Self.headLength(buffer) else {
@@ -125,7 +127,7 @@ struct RequestDecoder: ByteToMessageDecoder {
         return remaining - take
     }
 
-    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+    public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
         // A request cut short by the peer closing is dropped with the connection.
         while try decode(context: context, buffer: &buffer) == .continue {}
         return .needMoreData
