@@ -14,9 +14,12 @@ MLFLOW_VENV ?= /var/cache/mote-ci/mlflow-venv-$(MLFLOW_VERSION)
 # in a venv cached outside the clone, keyed by the pinned requirements' content.
 ORACLE_REQUIREMENTS := tools/oracle-requirements.txt
 ORACLE_VENV ?= /var/cache/mote-ci/oracle-venv-$(shell sha256sum $(ORACLE_REQUIREMENTS) | cut -c1-12)
+# Schemathesis, which property-tests the API from docs/openapi.yaml (a venv keyed by version).
+SCHEMATHESIS_VERSION := 4.32.5
+SCHEMATHESIS_VENV ?= /var/cache/mote-ci/schemathesis-venv-$(SCHEMATHESIS_VERSION)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps test-deps mlflow-venv oracle-venv build run test release install bench e2e-rootfs fuzz clean
+.PHONY: all deps test-deps mlflow-venv oracle-venv schemathesis-venv build run test release install bench e2e-rootfs fuzz clean
 
 all: build
 
@@ -30,7 +33,13 @@ test-deps: deps
 	@missing=""; for p in $(TEST_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; fi
-	@$(MAKE) --no-print-directory mlflow-venv oracle-venv
+	@$(MAKE) --no-print-directory mlflow-venv oracle-venv schemathesis-venv
+
+# Schemathesis in a venv for the API schema test (pip; about 30 s the first time).
+schemathesis-venv:
+	@if [ -x $(SCHEMATHESIS_VENV)/bin/st ]; then echo "schemathesis $(SCHEMATHESIS_VERSION) cached at $(SCHEMATHESIS_VENV)"; else \
+	  $(SUDO) mkdir -p $(dir $(SCHEMATHESIS_VENV)) && $(SUDO) rm -rf $(SCHEMATHESIS_VENV) && $(SUDO) python3 -m venv $(SCHEMATHESIS_VENV) && \
+	  $(SUDO) $(SCHEMATHESIS_VENV)/bin/pip install -q "schemathesis==$(SCHEMATHESIS_VERSION)" || { $(SUDO) rm -rf $(SCHEMATHESIS_VENV); exit 1; }; fi
 
 # The oracle libraries in a venv for the import parity tests (pip; about 1 minute the first time).
 oracle-venv:
@@ -58,7 +67,7 @@ run: build
 # Bounded: a hung test fails the run instead of stalling it.
 test: test-deps
 	$(SWIFT) build --build-tests
-	MOTE_MLFLOW=$(MLFLOW_VENV)/bin/mlflow MOTE_ORACLE_PYTHON=$(ORACLE_VENV)/bin/python timeout --kill-after=30s 40m $(SWIFT) test --skip-build --no-parallel
+	MOTE_MLFLOW=$(MLFLOW_VENV)/bin/mlflow MOTE_ORACLE_PYTHON=$(ORACLE_VENV)/bin/python MOTE_SCHEMATHESIS_PYTHON=$(SCHEMATHESIS_VENV)/bin/python timeout --kill-after=30s 40m $(SWIFT) test --skip-build --no-parallel
 
 # A Debian tree with systemd for the nspawn end-to-end test, cached outside the clone.
 E2E_ROOTFS ?= /var/cache/mote-ci/rootfs-bookworm-v1
