@@ -75,9 +75,15 @@ public final class SQLiteConnection: @unchecked Sendable {
             return statement
         }
         let statement = try prepare(sql)
+        // Bounded: the cache is for a program's fixed statements; should text ever vary, the
+        // cache starts over instead of growing.
+        if statementCache.count >= Self.maxCachedStatements { statementCache.removeAll() }
         statementCache[sql] = statement
         return statement
     }
+
+    /// Prepared statements kept per connection.
+    static let maxCachedStatements = 256
 
     /// The single integer a query returns (e.g. a PRAGMA), or nil when it returns no row.
     public func scalarInt(_ sql: String) throws(MoteError) -> Int64? {

@@ -64,7 +64,9 @@ public final class RequestMetrics: Sendable {
         series.withLock { table -> Series in
             if let existing = table[key] { return existing }
             let labels = [
-                ("route", routeLabel), ("method", method.rawValue), ("status", String(status)),
+                // Methods outside the usual six share one series: a caller inventing methods
+                // cannot grow the registry.
+                ("route", routeLabel), ("method", Self.methodCode(method) == 7 ? "OTHER" : method.rawValue), ("status", String(status)),
             ]
             let created = Series(
                 key: key,
