@@ -35,6 +35,12 @@ struct HTTPServingTests {
             #expect((database["bytes"]?.int64Value ?? 0) > 0)
         }
         #expect((status["uptime_seconds"]?.doubleValue ?? -1) >= 0)
+        // Memory: the RSS of a daemon that just started (tens of MB), SQLite's share of it.
+        let rss = status["memory"]?["rss_bytes"]?.int64Value ?? 0
+        let sqlite = status["memory"]?["sqlite_bytes"]?.int64Value ?? 0
+        #expect(rss > 4_000_000 && rss < 400_000_000, "\(rss)")
+        #expect(sqlite > 0 && sqlite < rss)
+        #expect((status["disk"]?["free_bytes"]?.int64Value ?? 0) > 0)
         #expect(status["config"]?["synchronous"] == "normal")
         #expect(daemon.stop() == 0)
     }

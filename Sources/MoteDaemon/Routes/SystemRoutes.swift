@@ -86,6 +86,13 @@ enum SystemRoutes {
         w.key("databases_bytes"); w.int(databaseBytes)
         w.key("artifacts_bytes"); w.int(artifactBytes)
         w.key("total_bytes"); w.int(databaseBytes + artifactBytes)
+        w.key("free_bytes"); w.int(runtime.storage.space.measureFreeBytes())
+        w.endObject()
+        w.key("memory")
+        w.beginObject()
+        w.key("rss_bytes"); w.int(MemoryUse.residentBytes())
+        w.key("sqlite_bytes"); w.int(MemoryUse.sqliteBytes())
+        w.key("sqlite_peak_bytes"); w.int(MemoryUse.sqlitePeakBytes())
         w.endObject()
         do {
             let sync = runtime.sync.status()
