@@ -20,6 +20,7 @@ struct APISchemaTests {
             [Repository.path("Tests/scripts/api_schema_check.py"), daemon.socketPath, Repository.path("docs/openapi.yaml"), "60", reports],
             timeout: 600)
         let summary = result.stdout.split(separator: "\n").filter { $0.contains("passed") || $0.contains("failed") || $0.contains("generated") }
+        print("schemathesis: " + summary.joined(separator: " | "))
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains("58/58"), "every operation of the document was tested: \(summary)")
         // The daemon is still whole afterwards.
