@@ -87,7 +87,7 @@ struct AccessControlTests {
         #expect(daemon.stop() == 0)
     }
 
-    @Test("SIGTERM does not wait for a half-sent body: the caller gets 503 and moted exits at once")
+    @Test("SIGTERM does not wait for a stalled body: after limits.stop_body_grace the caller gets 503 and moted exits")
     func stopDuringUpload() throws {
         let daemon = DaemonProcess(config: "[daemon]\nshutdown_timeout = \"30s\"\n")
         try daemon.start()

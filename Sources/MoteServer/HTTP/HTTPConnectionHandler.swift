@@ -79,6 +79,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private var lastActivity = NIODeadline.now()
     private let idleTimeout: TimeAmount
     private let headTimeout: TimeAmount
+    /// How long a request still arriving when moted stops may take to finish.
+    private let stopGrace: TimeAmount
     /// When the first bytes of a head still incomplete arrived.
     private var headStarted: NIODeadline?
     /// The peer shut its sending side: answer what is complete, then close.
@@ -94,6 +96,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         self.peer = peer
         self.idleTimeout = .nanoseconds(limits.idleTimeoutNanos)
         self.headTimeout = .nanoseconds(limits.headTimeoutNanos)
+        self.stopGrace = .nanoseconds(limits.stopBodyGraceNanos)
     }
 
     // MARK: - Deadlines
@@ -131,7 +134,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             case .reading(let flight):
                 let bodyDue = flight.extendedBodyDeadline
                 if now >= bodyDue {
-                    self.answerEarly(Self.slowRequest("request body"), flight, ctx)
+                    self.answerEarly(self.quiescing ? Self.stopping : Self.slowRequest("request body"), flight, ctx)
                     return
                 }
                 due = bodyDue
@@ -165,6 +168,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             scheduleIdleCheck(at: due, ctx)
         }
     }
+
+    static let stopping = APIError(status: 503, code: .shuttingDown, message: "moted is shutting down")
 
     static func slowRequest(_ what: String) -> APIError {
         APIError(
@@ -527,9 +532,15 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             switch state {
             case .idle where queued.isEmpty:
                 ctx.close(promise: nil)
-            case .reading(let flight):
-                // A request still arriving is not waited for: it is answered now.
-                answerEarly(APIError(status: 503, code: .shuttingDown, message: "moted is shutting down"), flight, ctx)
+            case .reading(var flight):
+                // A request still arriving may finish within `stopGrace` (a client in the
+                // middle of sending); one that has stalled is answered 503 then, not waited for.
+                let graceEnd = NIODeadline.now() + stopGrace
+                flight.bodyDeadline = min(flight.bodyDeadline == .distantFuture ? graceEnd : flight.extendedBodyDeadline, graceEnd)
+                flight.nanosPerBodyByte = 0
+                state = .reading(flight)
+                idleCheck?.cancel()
+                scheduleIdleCheck(at: flight.bodyDeadline, ctx)
             default:
                 break
             }

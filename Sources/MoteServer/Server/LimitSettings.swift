@@ -26,6 +26,9 @@ public struct LimitSettings: SettingsSection {
     public var bodyTimeoutNanos: Int64 = 10_000_000_000
     /// Bytes per second a body must keep up to earn more time (see `bodyTimeoutNanos`).
     public var minBodyRate = 65536
+    /// When moted stops, a request whose body is still arriving may finish within this long;
+    /// then it is answered 503 `shutting_down` (a stalled upload never holds a stop).
+    public var stopBodyGraceNanos: Int64 = 1_000_000_000
 
     public init() {}
 
@@ -40,5 +43,6 @@ public struct LimitSettings: SettingsSection {
         if let v = try t.duration("head_timeout", positive: true) { headTimeoutNanos = v }
         if let v = try t.duration("body_timeout", positive: true) { bodyTimeoutNanos = v }
         if let v = try t.int("min_body_rate", 1...(1 << 34)) { minBodyRate = v }
+        if let v = try t.duration("stop_body_grace", positive: true) { stopBodyGraceNanos = v }
     }
 }
