@@ -112,4 +112,16 @@ struct TOMLParserTests {
             #expect(error.line == line, "\(error)")
         }
     }
+
+    /// Found by the TOML fuzz target in CI: 200 nested `[` overflowed the stack (a definitions
+    /// file posted to /v1/apply could have stopped moted).
+    @Test("nesting deeper than maxDepth is an error, not a stack overflow")
+    func deepNesting() throws {
+        let deep = "b = " + String(repeating: "[", count: 100_000)
+        #expect(throws: TOMLParser.Failure.self) { try TOMLParser.parse(deep) }
+        let inline = "b = " + String(repeating: "{ a = ", count: 10_000)
+        #expect(throws: TOMLParser.Failure.self) { try TOMLParser.parse(inline) }
+        let fine = "b = " + String(repeating: "[", count: 64) + String(repeating: "]", count: 64)
+        #expect(throws: Never.self) { try TOMLParser.parse(fine) }
+    }
 }

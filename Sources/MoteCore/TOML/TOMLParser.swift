@@ -20,6 +20,10 @@ public struct TOMLParser {
 
     private let s: [UInt8]
     private var i = 0
+    /// Arrays and inline tables open around the value being read.
+    private var depth = 0
+    /// Deepest nesting of arrays and inline tables read (deeper is an error, not a stack overflow).
+    public static let maxDepth = 64
     private var line = 1
     private var lineStart = 0
 
@@ -160,10 +164,22 @@ public struct TOMLParser {
     private mutating func parseValueNode() throws(Failure) -> TOMLNode {
         guard !atEnd else { throw fail("expected a value") }
         switch current {
-        case UInt8(ascii: "{"): return .inlineTable(try parseInlineTable())
-        case UInt8(ascii: "["): return .value(.array(try parseArray()))
-        default: return .value(try parseScalar())
+        case UInt8(ascii: "{"):
+            try enterNested()
+            defer { depth -= 1 }
+            return .inlineTable(try parseInlineTable())
+        case UInt8(ascii: "["):
+            try enterNested()
+            defer { depth -= 1 }
+            return .value(.array(try parseArray()))
+        default:
+            return .value(try parseScalar())
         }
+    }
+
+    private mutating func enterNested() throws(Failure) {
+        guard depth < Self.maxDepth else { throw fail("arrays and inline tables nested deeper than \(Self.maxDepth)") }
+        depth += 1
     }
 
     private mutating func parseValue() throws(Failure) -> TOMLValue {
