@@ -160,7 +160,7 @@ public final class FeatureStore: Sendable {
         } catch {
             throw DomainError.invalidShape("definitions: \(error)")
         }
-        return try storage.registry.writeNew { conn -> ApplyOutcome in
+        return try storage.registry.write(addingData: true) { conn -> ApplyOutcome in
             let now = current.withLock { $0 }
             let plan = try DefinitionPlan(current: now.set, file: file, sections: sections)
             guard plan.changes, !dryRun else {
@@ -206,7 +206,7 @@ public final class FeatureStore: Sendable {
                 try statement.step()
             }
         }
-        try storage.features.writeNew { conn in
+        try storage.features.write(addingData: true) { conn in
             if batch.target.writesOffline {
                 let insert = try conn.cached(
                     "INSERT OR REPLACE INTO feature_log (view_id, entity_key, event_ns, created_ns, row) VALUES (?, ?, ?, ?, ?)")

@@ -19,10 +19,7 @@ extension ModelServer {
     /// Moves `champion` back to the version it pointed at before the last move, after the
     /// same check as `setAlias`.
     public func rollback(model: String, actor: ChangeAuthor) throws -> (from: Int, to: Int) {
-        let target = try registry.rollbackTarget(model: model, alias: "champion")
-        try requireServable(model: model, version: target)
-        let from = try registry.setAlias(model: model, alias: "champion", version: target, actor: actor)
-        return (from ?? 0, target)
+        try registry.rollback(model: model, actor: actor) { target in try requireServable(model: model, version: target) }
     }
 
     func requireServable(model: String, version number: Int) throws {

@@ -182,7 +182,7 @@ public final class PredictionLog: Sendable {
 
     private func write(_ batch: [Record]) {
         do {
-            try database.writeNew { conn in
+            try database.write(addingData: true) { conn in
                 let insert = try conn.cached(
                     "INSERT OR IGNORE INTO predictions (id, at_ns, model, version, entity_key, inputs, outputs, latency_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
                 var bytes: [UInt8] = []

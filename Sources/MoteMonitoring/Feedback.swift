@@ -202,7 +202,7 @@ public final class FeedbackStore: Sendable {
     private func save(_ rows: [Resolved], now: Int64) throws(DomainError) -> Int {
         guard !rows.isEmpty else { return 0 }
         do {
-            try database.writeNew { conn in
+            try database.write(addingData: true) { conn in
                 let insert = try conn.cached(
                     "INSERT OR REPLACE INTO feedback (prediction_id, model, version, predicted_ns, label, label_value, received_ns) VALUES (?, ?, ?, ?, ?, ?, ?)")
                 for r in rows {

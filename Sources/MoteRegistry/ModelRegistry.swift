@@ -223,14 +223,18 @@ extension RegistryStore {
 
     /// Moves `champion` back to the version it pointed at before its last move (from the
     /// audit trail); returns (from, to).
-    public func rollback(model name: String, alias: String = "champion", actor: ChangeAuthor) throws -> (from: Int, to: Int) {
+    /// `approve` sees the target version first and may refuse it by throwing.
+    public func rollback(
+        model name: String, alias: String = "champion", actor: ChangeAuthor, approve: (Int) throws -> Void = { _ in }
+    ) throws -> (from: Int, to: Int) {
         let to = try rollbackTarget(model: name, alias: alias)
+        try approve(to)
         let from = try setAlias(model: name, alias: alias, version: to, actor: actor)
         return (from ?? 0, to)
     }
 
     /// The version a rollback of `alias` would move it to (the one before its last move).
-    public func rollbackTarget(model name: String, alias: String) throws -> Int {
+    private func rollbackTarget(model name: String, alias: String) throws -> Int {
         let history = try audit(limit: 1, subjectPrefix: "model:\(name)@\(alias)")
         guard let last = history.first, last.action == "alias.set", let before = last.before,
             case .object(let object)? = try? JSONParser.parse(Array(before.utf8)), let to = object["version"]?.int64Value

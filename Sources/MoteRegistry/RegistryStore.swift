@@ -17,8 +17,7 @@ public final class RegistryStore: Sendable {
     /// refused while the disk is low on space; removals are not.
     func change<T>(_ actor: ChangeAuthor, adding: Bool = true, _ body: (SQLiteConnection, inout ChangeLog) throws -> T) throws -> T {
         var log = ChangeLog()
-        if adding { try database.space.requireRoom() }
-        let result = try database.write { conn -> T in
+        let result = try database.write(addingData: adding) { conn -> T in
             let result = try body(conn, &log)
             try log.write(conn, actor: actor, at: SystemClock.nowNanos())
             return result

@@ -23,7 +23,7 @@ public final class Database: Sendable {
         public var cacheMiB: Int
         /// Memory-mapped bytes per connection, MiB (0: off).
         public var mmapMiB: Int
-        /// Free space kept on the filesystem: below it, `writeNew` refuses (MiB).
+        /// Free space kept on the filesystem: below it, writes adding data are refused (MiB).
         public var minFreeMiB: Int
         public init(
             synchronous: StorageSettings.Synchronous = .normal, busyTimeoutMillis: Int = 5000, readers: Int = 4, cacheMiB: Int = 32,
@@ -51,8 +51,7 @@ public final class Database: Sendable {
         self.name = name
         self.path = path
         self.options = options
-        let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        self.space = space ?? DiskSpace(path: directory.isEmpty ? "." : directory, minFreeBytes: Int64(options.minFreeMiB) * 1_048_576)
+        self.space = space ?? DiskSpace(path: path, minFreeBytes: Int64(options.minFreeMiB) * 1_048_576)
         self.maxIdleReaders = options.readers
         let connection = try SQLiteConnection(path: path)
         // Check before anything writes to the file.
@@ -83,10 +82,13 @@ public final class Database: Sendable {
     }
 
     /// Runs `body` in an immediate write transaction; the changes are committed (durable per
-    /// `synchronous`) when this returns. For changes that free or keep space (deletes,
-    /// retention, bookkeeping); new data goes through `writeNew`. A write that finds the disk
-    /// full throws 507 `disk_full` (and starts a disk-space episode).
-    public func write<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+    /// `synchronous`) when this returns. A write of new data (`addingData`: rows, runs,
+    /// versions, feedback) is refused with 507 `disk_space_low` while free space is below
+    /// `storage.min_free_mib`; changes that free or keep space (deletes, retention,
+    /// bookkeeping) never are. A write that finds the disk full throws 507 `disk_full` (and
+    /// starts a disk-space episode).
+    public func write<T>(addingData: Bool = false, _ body: (SQLiteConnection) throws -> T) throws -> T {
+        if addingData { try space.requireRoom() }
         do {
             return try writer.withLock { connection in
                 guard let connection else { throw MoteError(.storage, "database \(name) is closed") }
@@ -97,12 +99,6 @@ public final class Database: Sendable {
         }
     }
 
-    /// `write` for new data (rows, runs, versions, feedback): refused with 507
-    /// `disk_space_low` while free space is below `storage.min_free_mib`.
-    public func writeNew<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
-        try space.requireRoom()
-        return try write(body)
-    }
 
     /// Runs `body` on the writer connection outside a transaction (PRAGMAs, checkpoints).
     public func withWriter<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {

@@ -1,6 +1,10 @@
 import CSQLite
 import MoteCore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// What the process holds in memory, for status and the soak benchmark.
 public enum MemoryUse {
     /// Resident set size of this process (`/proc/self/statm`), bytes; 0 when unreadable.
@@ -8,7 +12,7 @@ public enum MemoryUse {
         guard let text = try? FileSystem.readText("/proc/self/statm") else { return 0 }
         let fields = text.split(separator: " ")
         guard fields.count > 1, let pages = Int64(fields[1]) else { return 0 }
-        return pages * 4096
+        return pages * Int64(sysconf(Int32(_SC_PAGESIZE)))
     }
 
     /// Bytes SQLite has allocated now (page caches, statements, schema) across every connection.

@@ -108,7 +108,7 @@ public final class TrainingJobs: Sendable {
             }
         }
         job.event("queued", "queued (\(trigger))")
-        try database.writeNew { conn in
+        try database.write(addingData: true) { conn in
             try conn.cached(
                 "INSERT INTO training_jobs (id, spec_name, spec, model, status, trigger, created_ns) VALUES (?, ?, ?, ?, 'queued', ?, ?)"
             ).run([

@@ -94,6 +94,13 @@ final class TestSocket {
         let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
         return n > 0 ? String(decoding: chunk[0..<n], as: UTF8.self) : ""
     }
+
+    /// What has arrived so far, without waiting.
+    func readSomeNonBlocking() -> String {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+        return n > 0 ? String(decoding: chunk[0..<n], as: UTF8.self) : ""
+    }
 }
 
 struct POSIXFailure: Error, CustomStringConvertible {

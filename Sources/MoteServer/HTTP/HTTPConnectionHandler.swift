@@ -355,7 +355,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             timeout.cancel()
             switch result {
             case .success(let response): self.complete(response, sequence: mine, ctx)
-            case .failure: self.complete(.error(APIError(status: 503, code: .shuttingDown, message: "moted is shutting down")), sequence: mine, ctx)
+            case .failure: self.complete(.error(Self.stopping), sequence: mine, ctx)
             }
         }
     }
@@ -393,9 +393,6 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             return .error(error)
         case let error as JSONParser.Failure:
             return .error(.badRequest("invalid JSON: \(error)", code: .invalidJSON))
-        case let error as MoteError where error.code == .diskFull:
-            logger.warning("write failed: disk full", metadata: ["path": "\(request.path)", "error": "\(error)"])
-            return .error(APIError(status: 507, code: .diskFull, message: "the disk holding moted's state is full: \(error.message)"))
         default:
             logger.error("request failed", metadata: ["path": "\(request.path)", "error": "\(error)"])
             return .error(APIError.internalError("\(error)"))
