@@ -194,7 +194,7 @@ struct ONNXProto {
                         var tt = try tp.message(t)
                         while let (n2, t2) = try tt.field() {
                             switch n2 {
-                            case 1: v.elementType = Int(try tt.varint())
+                            case 1: v.elementType = Int(clamping: try tt.varint())
                             case 2:
                                 var shape = try tt.message(t2)
                                 while let (n3, t3) = try shape.field() {
@@ -242,7 +242,7 @@ struct ONNXProto {
         while let (number, type) = try r.field() {
             switch number {
             case 1: try r.varints(type, into: &dims)
-            case 2: dataType = Int(try r.varint())
+            case 2: dataType = Int(clamping: try r.varint())
             case 4: try r.floats(type, into: &floats)
             case 5: try r.varints(type, into: &int32s)
             case 6: strings.append(try r.string())

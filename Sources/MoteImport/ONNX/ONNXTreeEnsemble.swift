@@ -36,8 +36,7 @@ struct ONNXTreeEnsemble {
             if case .double(let d) = t.elements { thresholdsDouble = d } else { thresholdsFloat = try t.floats(op) }
         }
         let n = treeIDs.count
-        let featureCount = Int(featureIDs.max() ?? 0) + 1
-        guard featureIDs.allSatisfy({ $0 >= 0 }), featureCount <= 1_000_000 else { throw .invalid("\(op): feature ids out of range") }
+        let featureCount = try Self.featureCount(featureIDs, op)
         self.featureCount = featureCount
         guard [nodeIDs.count, featureIDs.count, trueIDs.count, falseIDs.count, modes.count].allSatisfy({ $0 == n }),
             (thresholdsDouble?.count ?? thresholdsFloat.count) == n, tracks.isEmpty || tracks.count == n, n > 0
@@ -191,8 +190,7 @@ struct ONNXTreeEnsemble {
         let outputs = Int(a.intOr("n_targets", 1))
         guard outputs >= 1, outputs <= 10_000 else { throw .invalid("\(op): \(outputs) targets") }
         for t in leafTargets where t < 0 || t >= outputs { throw .invalid("\(op): a leaf adds to target \(t) of \(outputs)") }
-        let featureCount = Int(featureIDs.max() ?? 0) + 1
-        guard featureIDs.allSatisfy({ $0 >= 0 }), featureCount <= 1_000_000 else { throw .invalid("\(op): feature ids out of range") }
+        let featureCount = try Self.featureCount(featureIDs, op)
         self.featureCount = featureCount
         labels = nil
         binary = false
@@ -206,7 +204,8 @@ struct ONNXTreeEnsemble {
         case let p: throw .unsupported("\(op): post_transform \(p) is not supported (NONE, SOFTMAX, LOGISTIC are)")
         }
         // Source ids for the assembler: nodes 0..<n, leaves n..<n+leaves.
-        func child(_ id: Int64, leaf: Int64) -> Int { leaf != 0 ? n + Int(id) : Int(id) }
+        // A leaf id outside 0..<leaves becomes -1, which the walk skips and the assembler refuses.
+        func child(_ id: Int64, leaf: Int64) -> Int { leaf == 0 ? Int(id) : (id >= 0 && id < leaves ? n + Int(id) : -1) }
         var assembler = TreeAssembler(featureCount: featureCount)
         for (t, root) in roots.enumerated() {
             guard root >= 0, root < n else { throw .invalid("\(op): tree \(t) has root \(root) outside \(n) nodes") }
@@ -245,6 +244,14 @@ struct ONNXTreeEnsemble {
             objective: outputs == 1 ? .regression : .multiclass, classCount: outputs, baseScores: [Double](repeating: 0, count: outputs),
             output: GBDTOutput(link: link, divisor: aggregate == 0 ? Double(roots.count) : 1, singlePrecision: single, baseLast: true))
         walker = GBDTPredictor(model)
+    }
+
+    /// How many input columns the trees read: one past the largest feature id. Ids must be
+    /// non-negative and below 1,000,000 (checked before any arithmetic on them).
+    static func featureCount(_ featureIDs: [Int64], _ op: String) throws(ImportError) -> Int {
+        let largest = featureIDs.max() ?? 0
+        guard featureIDs.allSatisfy({ $0 >= 0 }), largest < 1_000_000 else { throw .invalid("\(op): feature ids out of range") }
+        return Int(largest) + 1
     }
 
     /// A split node of mode `code` (TreeEnsemble's numbering: 0 LEQ, 1 LT, 2 GTE, 3 GT) as a
