@@ -87,7 +87,8 @@ public final class FeatureStore: Sendable {
     public init(storage: Storage, settings: Live<FeatureSettings>, sections: [any DefinitionSection] = []) throws {
         self.storage = storage
         self.settings = settings
-        self.sections = sections
+        // Feature services are the store's own section; other modules add theirs.
+        self.sections = [FeatureServiceSection()] + sections.filter { !($0 is FeatureServiceSection) }
         let cache = self.cache
         let latest = try storage.registry.read { conn -> AppliedDefinitions in
             let statement = try conn.prepare(
@@ -95,9 +96,12 @@ public final class FeatureStore: Sendable {
             guard try statement.step() else {
                 return AppliedDefinitions(set: DefinitionSet(), version: 0, hash: DefinitionSet().hash, appliedAtNanos: 0, cache: cache)
             }
-            let set = try DefinitionSet.parse(json: Array((statement.text(3) ?? "").utf8))
+            var set = try DefinitionSet.parse(json: Array((statement.text(3) ?? "").utf8))
+            let version = Int(statement.int64(0))
+            // Views stored before revisions were recorded take the version they were loaded at.
+            for k in set.views.indices where set.views[k].revision == 0 { set.views[k].revision = version }
             return AppliedDefinitions(
-                set: set, version: Int(statement.int64(0)), hash: statement.text(1) ?? "", appliedAtNanos: statement.int64(2),
+                set: set, version: version, hash: statement.text(1) ?? "", appliedAtNanos: statement.int64(2),
                 cache: cache)
         }
         current = LockedValue(latest)
@@ -162,7 +166,7 @@ public final class FeatureStore: Sendable {
         }
         return try storage.registry.write(addingData: true) { conn -> ApplyOutcome in
             let now = current.withLock { $0 }
-            let plan = try DefinitionPlan(current: now.set, file: file, sections: sections)
+            let plan = try DefinitionPlan(current: now.set, file: file, version: now.version + 1, sections: sections)
             guard plan.changes, !dryRun else {
                 return ApplyOutcome(plan: plan, applied: false, version: now.version, hash: now.hash)
             }

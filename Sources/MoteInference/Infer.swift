@@ -5,13 +5,25 @@ import MoteModels
 /// body (the byte-level reader for the common shape, the JSON tree for the rest and every
 /// error), scores the rows, logs them and writes the answer.
 public enum Infer {
-    /// The answer to one request and how many rows it scored.
+    /// One answer: the JSON, the binary output data that follows it (empty when no output was
+    /// asked for as binary), and how many rows were scored.
+    public struct Answer {
+        public var json: JSONWriter
+        public var binary: [UInt8]
+        public var rows: Int
+    }
+
+    /// The answer to one request. `headerLength` is the request's
+    /// `Inference-Header-Content-Length`: the JSON is that many bytes, binary input data follows.
     public static func answer(
-        body: UnsafeRawBufferPointer, model: LoadedModel, maxRows: Int, log: PredictionLog, started: UInt64
-    ) throws -> (answer: JSONWriter, rows: Int) {
-        let bytes = body.bindMemory(to: UInt8.self)
-        let request = try InferRequest.parseFast(bytes, model: model, maxRows: maxRows)
-            ?? InferRequest.parse(try JSONParser.parse(buffer: bytes), model: model, maxRows: maxRows)
+        body: UnsafeRawBufferPointer, headerLength: Int? = nil, model: LoadedModel, maxRows: Int, log: PredictionLog, started: UInt64
+    ) throws -> Answer {
+        let all = body.bindMemory(to: UInt8.self)
+        let split = headerLength.map { min($0, all.count) } ?? all.count
+        let bytes = UnsafeBufferPointer(rebasing: all[0..<split])
+        let binary = headerLength == nil ? nil : UnsafeBufferPointer(rebasing: all[split...])
+        let request = try (binary == nil ? InferRequest.parseFast(bytes, model: model, maxRows: maxRows) : nil)
+            ?? InferRequest.parse(try JSONParser.parse(buffer: bytes), model: model, maxRows: maxRows, binary: binary)
         let scores = request.matrix.map { model.scores(matrix: $0, rows: request.rowCount) } ?? model.scores(request.rows)
         let ids = (0..<request.rowCount).map { _ in PredictionID.make() }
         let features = model.bundle.inputs.count
@@ -21,8 +33,9 @@ public enum Infer {
             inputs: { request.matrix == nil ? request.rows[$0] : nil },
             numbers: { r in request.matrix.map { $0[(r * features)..<((r + 1) * features)] } })
         var w = JSONWriter(capacity: 128 + request.rowCount * 24 * max(1, model.bundle.scoreWidth))
-        InferResponse.write(
-            model: model, id: request.id, scores: scores, rows: request.rowCount, only: request.outputs, predictionIDs: ids, into: &w)
-        return (w, request.rowCount)
+        let tail = InferResponse.write(
+            model: model, id: request.id, scores: scores, rows: request.rowCount, only: request.outputs, predictionIDs: ids,
+            binary: request.binaryOutputs, into: &w)
+        return Answer(json: w, binary: tail, rows: request.rowCount)
     }
 }

@@ -6,7 +6,8 @@ public import MoteModels
 /// Two shapes are taken: one input of shape `[N, F]` holding the model's F inputs in its
 /// order (numbers only), or one input per model input named like it (`view:field`) of shape
 /// `[N]` or `[N, 1]` (MLServer's `content_type: "pd"` style; BYTES for string inputs). `data`
-/// may be flat or nested row-major; `null` is a missing value.
+/// may be flat or nested row-major; `null` is a missing value. With the binary tensor data
+/// extension an input's values come as bytes after the JSON header (see `BinaryTensors`).
 public struct InferRequest: Sendable {
     public var id: String?
     public var rowCount: Int
@@ -16,21 +17,49 @@ public struct InferRequest: Sendable {
     public var matrix: [Double]?
     /// Outputs asked for by name (nil: all).
     public var outputs: [String]?
+    /// Outputs to send as binary data after the answer's JSON (`binary_data_output` of the
+    /// request, or `binary_data` of a requested output).
+    public var binaryOutputs: Set<String> = []
 
     static let datatypes: Set<String> = ["BOOL", "UINT8", "UINT16", "UINT32", "UINT64", "INT8", "INT16", "INT32", "INT64", "FP16", "FP32", "FP64", "BYTES"]
 
     /// Reads `body` for `model`; a body that is not the protocol's shape or does not fit the
-    /// model is refused (`invalid_shape`, `unknown_key`), naming the input.
-    public static func parse(_ body: JSONValue, model: LoadedModel, maxRows: Int) throws(DomainError) -> InferRequest {
+    /// model is refused (`invalid_shape`, `unknown_key`, `invalid_binary_data`), naming the
+    /// input. `binary` holds the bytes after the JSON header when the request used the binary
+    /// tensor data extension (`Inference-Header-Content-Length`).
+    public static func parse(
+        _ body: JSONValue, model: LoadedModel, maxRows: Int, binary: UnsafeBufferPointer<UInt8>? = nil
+    ) throws(DomainError) -> InferRequest {
         guard case .object(let object) = body else { throw .invalidShape("the body must be a JSON object with 'inputs'") }
-        try object.refuseUnknownKeys(["id", "parameters", "inputs", "outputs"])
+        // KServe's client names the model in the body too: it must be the model of the URL.
+        try object.refuseUnknownKeys(["id", "parameters", "inputs", "outputs", "model_name", "model_version"])
+        if let named = object["model_name"] {
+            guard named.stringValue == model.name else {
+                throw .invalidShape("'model_name' is \(named) but the URL names model '\(model.name)'")
+            }
+        }
+        if let named = object["model_version"], !(named == .null || named.stringValue == "") {
+            guard named.stringValue == String(model.version) else {
+                throw .invalidShape("'model_version' is \(named) but version \(model.version) of '\(model.name)' answers this URL")
+            }
+        }
         var id: String?
         if let value = object["id"] {
             guard case .string(let s) = value else { throw .invalidShape("'id' must be a string") }
             id = s
         }
-        if let p = object["parameters"], p.objectValue == nil { throw .invalidShape("'parameters' must be an object") }
+        // Request parameters: `binary_data_output` is read; others (Triton's `priority`,
+        // `timeout`, `sequence_id`...) do not apply to a stateless model and are ignored.
+        var binaryByDefault = false
+        if let p = object["parameters"] {
+            guard case .object(let parameters) = p else { throw .invalidShape("'parameters' must be an object") }
+            if let flag = parameters["binary_data_output"] {
+                guard case .bool(let b) = flag else { throw .invalidShape("'parameters.binary_data_output' must be true or false") }
+                binaryByDefault = b
+            }
+        }
         var outputs: [String]?
+        var binaryOutputs = Set<String>()
         if let value = object["outputs"] {
             guard case .array(let list) = value else { throw .invalidShape("'outputs' must be an array of {\"name\": ...}") }
             var names: [String] = []
@@ -40,17 +69,33 @@ public struct InferRequest: Sendable {
                 guard known.contains(name) else {
                     throw .invalidShape("model '\(model.name)' has no output '\(name)' (it has \(known.sorted().joined(separator: ", ")))")
                 }
+                var binary = binaryByDefault
+                if let p = item["parameters"] {
+                    guard case .object(let parameters) = p else { throw .invalidShape("output '\(name)': 'parameters' must be an object") }
+                    if let flag = parameters["binary_data"] {
+                        guard case .bool(let b) = flag else { throw .invalidShape("output '\(name)': 'binary_data' must be true or false") }
+                        binary = b
+                    }
+                    if parameters["classification"] != nil {
+                        throw .invalidShape("output '\(name)': the classification extension is not supported; ask for 'label' and 'probabilities'")
+                    }
+                }
                 names.append(name)
+                if binary { binaryOutputs.insert(name) }
             }
             outputs = names
+        } else if binaryByDefault {
+            binaryOutputs = Set(model.bundle.outputs.map(\.name))
         }
         guard case .array(let inputs)? = object["inputs"], !inputs.isEmpty else {
             throw .invalidShape("'inputs' must be a non-empty array of tensors {name, shape, datatype, data}")
         }
+        var reader = binary.map { BinaryTensors.Reader($0) }
         var tensors: [Tensor] = []
-        for (k, input) in inputs.enumerated() { tensors.append(try Tensor(input, index: k)) }
+        for (k, input) in inputs.enumerated() { tensors.append(try Tensor(input, index: k, binary: &reader)) }
+        try reader?.finish()
         let features = model.bundle.inputs
-        var request = InferRequest(id: id, rowCount: 0, rows: [], matrix: nil, outputs: outputs)
+        var request = InferRequest(id: id, rowCount: 0, rows: [], matrix: nil, outputs: outputs, binaryOutputs: binaryOutputs)
 
         // One [N, F] tensor in the model's order.
         if tensors.count == 1, tensors[0].shape.count == 2, model.inputPositions[tensors[0].name] == nil {
@@ -119,12 +164,19 @@ public struct InferRequest: Sendable {
 
 /// One input tensor as sent.
 struct Tensor {
+    /// The values: JSON `data`, or decoded from binary data.
+    enum Values {
+        case json([JSONValue])
+        case numbers([Double])
+        case strings([ModelInput])
+    }
+
     var name: String
     var shape: [Int]
     var datatype: String
-    var data: [JSONValue]
+    var values: Values
 
-    init(_ value: JSONValue, index: Int) throws(DomainError) {
+    init(_ value: JSONValue, index: Int, binary: inout BinaryTensors.Reader?) throws(DomainError) {
         guard case .object(let o) = value else { throw .invalidShape("inputs[\(index)] must be an object {name, shape, datatype, data}") }
         guard let name = o["name"]?.stringValue else { throw .invalidShape("inputs[\(index)] needs a 'name'") }
         guard case .array(let dims)? = o["shape"], !dims.isEmpty else { throw .invalidShape("input '\(name)' needs a 'shape' array") }
@@ -137,7 +189,28 @@ struct Tensor {
         guard InferRequest.datatypes.contains(datatype) else {
             throw .invalidShape("input '\(name)': datatype '\(datatype)' is not an Open Inference Protocol datatype")
         }
-        guard case .array(let nested)? = o["data"] else { throw .invalidShape("input '\(name)' needs 'data' (an array)") }
+        let expected = shape.reduce(1, *)
+        self.name = name
+        self.shape = shape
+        self.datatype = datatype
+        if let p = o["parameters"] {
+            guard case .object(let parameters) = p else { throw .invalidShape("input '\(name)': 'parameters' must be an object") }
+            if let size = parameters["binary_data_size"] {
+                guard let bytes = size.int64Value, bytes >= 0, bytes <= Int64(Int32.max) else {
+                    throw .invalidShape("input '\(name)': 'binary_data_size' must be a byte count")
+                }
+                guard o["data"] == nil else { throw .invalidShape("input '\(name)' has both 'data' and 'binary_data_size'") }
+                guard binary != nil else {
+                    throw BinaryTensors.invalid("input '\(name)' has binary_data_size but the request has no Inference-Header-Content-Length header")
+                }
+                let raw = try binary!.take(Int(bytes), for: name)
+                values = datatype == "BYTES"
+                    ? .strings(try BinaryTensors.strings(raw, count: expected, name: name))
+                    : .numbers(try BinaryTensors.numbers(raw, datatype: datatype, count: expected, name: name))
+                return
+            }
+        }
+        guard case .array(let nested)? = o["data"] else { throw .invalidShape("input '\(name)' needs 'data' (an array) or binary data") }
         var flat: [JSONValue] = []
         func flatten(_ items: [JSONValue], _ depth: Int) throws(DomainError) {
             for item in items {
@@ -150,18 +223,20 @@ struct Tensor {
             }
         }
         try flatten(nested, 0)
-        let expected = shape.reduce(1, *)
         guard flat.count == expected else {
             throw .invalidShape("input '\(name)': shape \(shape) needs \(expected) values, data has \(flat.count)")
         }
-        self.name = name
-        self.shape = shape
-        self.datatype = datatype
-        self.data = flat
+        values = .json(flat)
     }
 
     /// Numbers (bools as 0/1; null as NaN = missing).
     func numbers() throws(DomainError) -> [Double] {
+        let data: [JSONValue]
+        switch values {
+        case .numbers(let v): return v
+        case .strings: throw .invalidShape("input '\(name)': expected numbers, got BYTES")
+        case .json(let d): data = d
+        }
         var out: [Double] = []
         out.reserveCapacity(data.count)
         for (k, v) in data.enumerated() {
@@ -177,6 +252,12 @@ struct Tensor {
     }
 
     func strings() throws(DomainError) -> [ModelInput] {
+        let data: [JSONValue]
+        switch values {
+        case .strings(let s): return s
+        case .numbers: throw .invalidShape("input '\(name)': expected BYTES, got numbers")
+        case .json(let d): data = d
+        }
         var out: [ModelInput] = []
         for (k, v) in data.enumerated() {
             switch v {

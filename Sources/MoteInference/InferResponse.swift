@@ -6,11 +6,15 @@ public enum InferResponse {
     /// `{"model_name", "model_version", "id", "parameters": {"prediction_ids"}, "outputs": [...]}`
     /// for `scores` of `rows` rows (`extra` writes more members at the end);
     /// `only` limits the outputs. Rows listed in `failed` have no prediction: their values are
-    /// `null` (numbers) or `""` (labels).
+    /// `null` (numbers; NaN in binary) or `""` (labels). Outputs named in `binary` carry
+    /// `parameters.binary_data_size` instead of `data`; their bytes, in output order, are
+    /// returned, to follow the JSON in the body (the binary tensor data extension).
+    @discardableResult
     public static func write(
         model: LoadedModel, id: String?, scores: [Double], rows: Int, only: [String]?, failed: Set<Int> = [], predictionIDs: [String]? = nil,
-        into w: inout JSONWriter, extra: (inout JSONWriter) -> Void = { _ in }
-    ) {
+        binary: Set<String> = [], into w: inout JSONWriter, extra: (inout JSONWriter) -> Void = { _ in }
+    ) -> [UInt8] {
+        var tail: [UInt8] = []
         let bundle = model.bundle
         let width = bundle.scoreWidth
         w.beginObject()
@@ -35,6 +39,13 @@ public enum InferResponse {
             w.int(rows)
             if output.name == "probabilities" { w.int(bundle.classes.count) }
             w.endArray()
+            if binary.contains(output.name) {
+                let start = tail.count
+                appendBinary(output.name, model: model, scores: scores, rows: rows, failed: failed, to: &tail)
+                w.key("parameters"); w.beginObject(); w.key("binary_data_size"); w.int(tail.count - start); w.endObject()
+                w.endObject()
+                continue
+            }
             w.key("data")
             w.beginArray()
             switch output.name {
@@ -61,6 +72,35 @@ public enum InferResponse {
         w.endArray()
         extra(&w)
         w.endObject()
+        return tail
+    }
+
+    /// One output's values as binary data: FP64 numbers (NaN for a failed row) or BYTES labels.
+    static func appendBinary(_ name: String, model: LoadedModel, scores: [Double], rows: Int, failed: Set<Int>, to out: inout [UInt8]) {
+        let bundle = model.bundle
+        switch name {
+        case "label":
+            for r in 0..<rows { BinaryTensors.append(text: failed.contains(r) ? "" : bundle.classes[classIndex(scores, row: r, bundle: bundle)], to: &out) }
+        case "probabilities":
+            let width = bundle.scoreWidth
+            out.reserveCapacity(out.count + rows * 8 * bundle.classes.count)
+            for r in 0..<rows {
+                if failed.contains(r) {
+                    BinaryTensors.append(repeatElement(Double.nan, count: bundle.classes.count), to: &out)
+                } else if bundle.task == .binary {
+                    BinaryTensors.append([1 - scores[r], scores[r]], to: &out)
+                } else {
+                    BinaryTensors.append(scores[(r * width)..<((r + 1) * width)], to: &out)
+                }
+            }
+        default:
+            out.reserveCapacity(out.count + rows * 8)
+            if failed.isEmpty {
+                BinaryTensors.append(scores[0..<rows], to: &out)
+            } else {
+                BinaryTensors.append((0..<rows).lazy.map { failed.contains($0) ? .nan : scores[$0] }, to: &out)
+            }
+        }
     }
 
     static func classIndex(_ scores: [Double], row r: Int, bundle: ModelBundle) -> Int {

@@ -70,7 +70,7 @@ public struct ArtifactStore: Sendable {
         }
         let actual = SHA256.hex(of: bytes)
         guard actual == digest else {
-            throw DomainError(.internalFault, "artifact_damaged", "artifact \(digest) is corrupt: its content hashes to \(actual); restore it (motectl models import) or register a new version")
+            throw DomainError(.unavailable, .artifactCorrupt, "artifact \(digest) is corrupt: its content hashes to \(actual); restore it (motectl models import) or register a new version")
         }
         return bytes
     }

@@ -48,11 +48,11 @@ extension RegistryStore {
             throw DomainError.invalidShape("the export's artifact 'size' must be a non-negative integer")
         }
         guard declared == Int64(bytes.count) else {
-            throw DomainError(.invalid, "artifact_corrupt", "the exported artifact is \(bytes.count) bytes, not the \(declared) the file declares: the file is damaged")
+            throw DomainError(.invalid, .exportCorrupt, "the exported artifact is \(bytes.count) bytes, not the \(declared) the file declares: the file is damaged")
         }
         let actual = SHA256.hex(of: bytes)
         guard actual == digest else {
-            throw DomainError(.invalid, "artifact_corrupt", "the exported artifact hashes to \(actual), not \(digest): the file is damaged")
+            throw DomainError(.invalid, .exportCorrupt, "the exported artifact hashes to \(actual), not \(digest): the file is damaged")
         }
         guard let name = model ?? root["model"]?.stringValue else { throw DomainError.invalidShape("the export names no model") }
         guard let format = version["format"]?.stringValue else { throw DomainError.invalidShape("the export's version has no format") }

@@ -150,7 +150,7 @@ struct PushAndOnlineTests {
         #expect(again.definitions.version == 1)
     }
 
-    @Test("cached rows keep each value's JSON text and read back typed; fields past an old row's width are null")
+    @Test("cached rows keep each value's JSON text (a float64 keeps its fraction) and read back typed; fields past an old row's width are null")
     func packedEntries() {
         let values: [FeatureValue] = [.double(-0.25), .int(Int64.min), .string("é,\"x\"\n"), .bool(false), .null, .double(3)]
         let types: [FeatureType] = [.float64, .int64, .string, .bool, .float64, .float64]
@@ -162,7 +162,7 @@ struct PushAndOnlineTests {
             if k > 0 { out.append(UInt8(ascii: ",")) }
             entry.appendJSON(k, to: &out)
         }
-        #expect(String(decoding: out, as: UTF8.self) == #"-0.25,-9223372036854775808,"é,\"x\"\n",false,null,3,null"#)
+        #expect(String(decoding: out, as: UTF8.self) == #"-0.25,-9223372036854775808,"é,\"x\"\n",false,null,3.0,null"#)
         #expect(entry.isNull(4) && entry.isNull(6) && !entry.isNull(3))
         #expect(OnlineFeatureCache.Entry(eventNanos: 0, createdNanos: 0, values: []).width == 0)
         // The stored form reads back; damaged bytes are refused.

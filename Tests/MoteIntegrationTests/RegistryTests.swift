@@ -152,7 +152,7 @@ struct RegistrySocketTests {
         text.replaceSubrange(at...at, with: text[at] == "A" ? "B" : "A")
         try text.write(toFile: file, atomically: true, encoding: .utf8)
         let damaged = try runCommand(ctl, ["models", "import", file, "--socket", other.socketPath])
-        #expect(damaged.status == 1 && damaged.stderr.contains("artifact_corrupt"), "\(damaged.stderr)")
+        #expect(damaged.status == 1 && damaged.stderr.contains("export_corrupt"), "\(damaged.stderr)")
         #expect(daemon.stop() == 0)
         #expect(other.stop() == 0)
     }

@@ -196,7 +196,8 @@ struct ModelRegistryTests {
             _ = try f.artifacts.read(digest)
             Issue.record("a corrupt artifact was read")
         } catch {
-            #expect(error.code.rawValue == "artifact_damaged")
+            #expect(error.code.rawValue == "artifact_corrupt")
+            #expect(error.kind == .unavailable)
             #expect(error.message.contains(digest))
         }
     }
@@ -249,7 +250,7 @@ struct ModelTransferTests {
             _ = try there.registry.importVersion(try JSONParser.parse(Array(text.utf8)), model: "other", artifacts: there.artifacts, actor: there.alice)
             Issue.record("a damaged export was imported")
         } catch let error as DomainError {
-            #expect(error.code.rawValue == "artifact_corrupt")
+            #expect(error.code.rawValue == "export_corrupt")
         }
         #expect(throws: DomainError.self) { try there.registry.versions(model: "other") }
     }

@@ -77,6 +77,22 @@ public struct JSONFields {
         return v
     }
 
+    /// An integer within `range` given as a number or as its decimal digits in text (MLflow's
+    /// REST API sends version numbers as strings: `{"version": "3"}`), or nil when absent.
+    public func integerOrDigits(_ key: String, _ range: ClosedRange<Int>) throws(DomainError) -> Int? {
+        guard let value = value(key) else { return nil }
+        let number: Int?
+        switch value {
+        case .integer(let i): number = Int(exactly: i)
+        case .string(let s): number = s.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) && s.utf8.count <= 18 ? Int(s) : nil
+        default: number = nil
+        }
+        guard let v = number, range.contains(v) else {
+            throw .invalidShape("\(name(key)) must be an integer from \(range.lowerBound) to \(range.upperBound) (a number, or its digits as text)")
+        }
+        return v
+    }
+
     /// An array of text (empty when absent).
     public func textList(_ key: String) throws(DomainError) -> [String] {
         guard let value = value(key) else { return [] }

@@ -171,6 +171,13 @@ public struct JSONWriter: Sendable {
     }
 
     /// Appends the shortest text that reads back as `value`; NaN and infinities as `null`.
+    /// Appends a value of a float64 column so that a reader that infers types from JSON text
+    /// (Feast's SDK, pandas) sees a float: integral values keep a fraction (`55.0`).
+    public static func appendFloat64(_ value: Double, to out: inout [UInt8]) {
+        appendDouble(value, to: &out)
+        if value.isFinite, value == value.rounded(), abs(value) < 1e15 { out.append(contentsOf: [0x2E, 0x30]) }
+    }
+
     public static func appendDouble(_ value: Double, to out: inout [UInt8]) {
         guard value.isFinite else { out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C]); return }
         if value == value.rounded(), abs(value) < 1e15 {

@@ -60,6 +60,13 @@ public enum RFC3339 {
     /// date as midnight UTC) to epoch nanoseconds; nil when malformed or outside what epoch
     /// nanoseconds hold (1677-09-21 to 2262-04-11).
     public static func parse(_ text: String) -> Int64? {
+        parse(text, naiveAsUTC: false)
+    }
+
+    /// Like `parse(_:)`; with `naiveAsUTC`, a date-time without an offset
+    /// (`2026-12-01T08:00:00.250`, as pandas' `isoformat()` writes naive times) means UTC, the
+    /// rule of Feast's write routes.
+    public static func parse(_ text: String, naiveAsUTC: Bool) -> Int64? {
         let b = Array(text.utf8)
         func num(_ from: Int, _ count: Int) -> Int64? {
             guard from + count <= b.count else { return nil }
@@ -97,9 +104,10 @@ public enum RFC3339 {
             guard digits > 0 else { return nil }
             for _ in min(digits, 9)..<9 { fraction *= 10 }
         }
-        guard k < b.count else { return nil }  // an offset is required
         var offsetSeconds: Int64 = 0
-        if b[k] == UInt8(ascii: "Z") || b[k] == UInt8(ascii: "z") {
+        if k == b.count {
+            guard naiveAsUTC else { return nil }  // an offset is required
+        } else if b[k] == UInt8(ascii: "Z") || b[k] == UInt8(ascii: "z") {
             k += 1
         } else if b[k] == UInt8(ascii: "+") || b[k] == UInt8(ascii: "-") {
             guard let oh = num(k + 1, 2), k + 3 < b.count, b[k + 3] == UInt8(ascii: ":"), let om = num(k + 4, 2),

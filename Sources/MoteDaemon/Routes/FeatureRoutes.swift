@@ -37,25 +37,9 @@ enum FeatureRoutes {
                 w.endObject()
                 return .json(w)
             }),
-            Route(.POST, "/v1/push", role: .write, .blocking { request in
-                let body = try request.json()
-                let store = store
-                let batch: PushBatch
-                do {
-                    batch = try PushBatch.parse(body, definitions: store.definitions.set, limits: store.limits, now: SystemClock.nowNanos())
-                } catch {
-                    metrics.rejected(view: body["feature_view"]?.stringValue ?? body["push_source_name"]?.stringValue, rows: body["df"]?.objectValue?.members.first?.value.arrayValue?.count ?? 0)
-                    throw error
-                }
-                try store.push(batch)
-                metrics.pushed(view: batch.view.name, rows: batch.count)
-                var w = JSONWriter()
-                w.beginObject()
-                w.key("feature_view"); w.string(batch.view.name)
-                w.key("rows"); w.int(batch.count)
-                w.key("to"); w.string(batch.target.rawValue)
-                w.endObject()
-                return .json(w)
+            Route(.POST, "/v1/push", role: .write, .blocking { request in try push(request, .push, store, metrics) }),
+            Route(.POST, "/v1/write-to-online-store", role: .write, .blocking { request in
+                try push(request, .writeToOnlineStore, store, metrics)
             }),
             Route(.POST, "/v1/get-online-features", role: .read, .inline { request in
                 let now = SystemClock.nowNanos()
@@ -89,6 +73,28 @@ enum FeatureRoutes {
                 return .json(w)
             }),
         ]
+    }
+
+    /// Parses and stores one write of either Feast route; answers what was stored.
+    static func push(_ request: Request, _ route: PushRoute, _ store: FeatureStore, _ metrics: FeatureMetrics) throws -> Response {
+        let body = try request.json()
+        let batch: PushBatch
+        do {
+            batch = try PushBatch.parse(body, route: route, definitions: store.definitions.set, limits: store.limits, now: SystemClock.nowNanos())
+        } catch {
+            let view = body["feature_view"] ?? body["push_source_name"] ?? body["feature_view_name"]
+            metrics.rejected(view: view?.stringValue, rows: body["df"]?.objectValue?.members.first?.value.arrayValue?.count ?? 0)
+            throw error
+        }
+        try store.push(batch)
+        metrics.pushed(view: batch.view.name, rows: batch.count)
+        var w = JSONWriter()
+        w.beginObject()
+        w.key("feature_view"); w.string(batch.view.name)
+        w.key("rows"); w.int(batch.count)
+        w.key("to"); w.string(batch.target.rawValue)
+        w.endObject()
+        return .json(w)
     }
 
     /// Renders a joined table: fingerprint headers, the text streamed in pieces.

@@ -65,11 +65,22 @@ enum InferenceRoutes {
             let started = SystemClock.monotonicNanos()
             let model = try loaded(request)
             return try counted(model) {
-                let (answer, rows) = try request.body.withUnsafeReadableBytes { body in
-                    try Infer.answer(body: body, model: model, maxRows: settings.current.maxBatchRows, log: log, started: started)
+                let headerLength = try request.headers.first(name: "inference-header-content-length").map { text throws(DomainError) in
+                    try BinaryTensors.headerLength(text, bodyCount: request.body.readableBytes)
                 }
-                metrics.record(model, rows: rows, nanoseconds: Int64(SystemClock.monotonicNanos() &- started))
-                return .json(answer)
+                let answer = try request.body.withUnsafeReadableBytes { body in
+                    try Infer.answer(body: body, headerLength: headerLength, model: model, maxRows: settings.current.maxBatchRows, log: log, started: started)
+                }
+                metrics.record(model, rows: answer.rows, nanoseconds: Int64(SystemClock.monotonicNanos() &- started))
+                guard !answer.binary.isEmpty else { return .json(answer.json) }
+                // Binary outputs follow the JSON; the header says where the JSON ends.
+                var body = ByteBuffer()
+                body.reserveCapacity(answer.json.bytes.count + answer.binary.count)
+                body.writeBytes(answer.json.bytes)
+                body.writeBytes(answer.binary)
+                var headers = HTTPHeaders()
+                headers.add(name: "Inference-Header-Content-Length", value: String(answer.json.bytes.count))
+                return Response(contentType: "application/octet-stream", body: body, headers: headers)
             }
         }
         return [
@@ -77,8 +88,8 @@ enum InferenceRoutes {
             Route(.GET, "/v2/models/{model}/versions/{version}", role: .read, .blocking(metadata)),
             Route(.GET, "/v2/models/{model}/ready", role: .read, .blocking(ready)),
             Route(.GET, "/v2/models/{model}/versions/{version}/ready", role: .read, .blocking(ready)),
-            Route(.POST, "/v2/models/{model}/infer", role: .read, .inline(infer)),
-            Route(.POST, "/v2/models/{model}/versions/{version}/infer", role: .read, .inline(infer)),
+            Route(.POST, "/v2/models/{model}/infer", role: .read, .inline(infer)).takingBinaryTensors(),
+            Route(.POST, "/v2/models/{model}/versions/{version}/infer", role: .read, .inline(infer)).takingBinaryTensors(),
             Route(.GET, "/v1/models/{model}/serving", role: .read, .blocking { request in
                 let model = try loaded(request)
                 var w = JSONWriter(capacity: 256)

@@ -149,7 +149,7 @@ enum RegistryRoutes {
             }),
             Route(.PUT, "/v1/models/{model}/aliases/{alias}", role: .admin, .blocking { request in
                 let body = try request.fields()
-                guard let version = try body.integer("version", 1...Int(Int32.max)) else { throw DomainError.invalidShape("'version' is required") }
+                guard let version = try body.integerOrDigits("version", 1...Int(Int32.max)) else { throw DomainError.invalidShape("'version' is required") }
                 try body.finish()
                 let model = try param(request, "model")
                 let alias = try param(request, "alias")

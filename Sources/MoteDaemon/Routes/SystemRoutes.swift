@@ -46,7 +46,7 @@ enum SystemRoutes {
         w.beginObject()
         w.key("name"); w.string(MoteVersion.serverName)
         w.key("version"); w.string(MoteVersion.string)
-        w.key("extensions"); w.beginArray(); w.endArray()
+        w.key("extensions"); w.beginArray(); w.string("binary_tensor_data"); w.endArray()
         w.endObject()
         return w
     }

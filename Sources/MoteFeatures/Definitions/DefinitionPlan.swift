@@ -18,8 +18,10 @@ public struct DefinitionPlan: Sendable {
     /// Whether anything would change.
     public var changes: Bool { items.contains { $0.action != .unchanged } }
 
-    /// Plans `file` against `current`. Objects not named in the file are kept as they are.
-    public init(current: DefinitionSet, file: DefinitionSet, sections: [any DefinitionSection] = []) throws(DomainError) {
+    /// Plans `file` against `current`, to be stored as definitions version `version` (created
+    /// and changed views take it as their revision). Objects not named in the file are kept as
+    /// they are.
+    public init(current: DefinitionSet, file: DefinitionSet, version: Int, sections: [any DefinitionSection] = []) throws(DomainError) {
         var result = current
         for entity in file.entities {
             if let old = current.entity(entity.name) {
@@ -45,6 +47,7 @@ public struct DefinitionPlan: Sendable {
             guard let old = current.view(view.name) else {
                 var created = view
                 created.id = nextID
+                created.revision = version
                 nextID += 1
                 items.append(Item(kind: "feature_view", name: view.name, action: .create, details: view.fields.map { "field \($0.name): \($0.type.rawValue)" }))
                 result.views.append(created)
@@ -88,6 +91,7 @@ public struct DefinitionPlan: Sendable {
                 details.append("tags")
                 merged.tags = view.tags
             }
+            if !details.isEmpty { merged.revision = version }
             if let k = result.views.firstIndex(where: { $0.name == view.name }) { result.views[k] = merged }
             items.append(Item(kind: "feature_view", name: view.name, action: details.isEmpty ? .unchanged : .change, details: details))
         }

@@ -64,11 +64,12 @@ extension DefinitionSet {
             let retention = RetentionPolicy(
                 maxAgeNanos: v["retention"]?["max_age_ns"]?.int64Value, maxRows: v["retention"]?["max_rows"]?.int64Value.map { Int($0) })
             let tags = (v["tags"]?.objectValue?.members ?? []).compactMap { m in m.value.stringValue.map { (key: m.key, value: $0) } }
-            set.views.append(
-                FeatureViewDefinition(
-                    id: Int(id), name: name, entities: (v["entities"]?.arrayValue ?? []).compactMap(\.stringValue),
-                    fields: fields, ttlNanos: v["ttl_ns"]?.int64Value ?? 0, retention: retention, tags: tags,
-                    description: v["description"]?.stringValue ?? ""))
+            var view = FeatureViewDefinition(
+                id: Int(id), name: name, entities: (v["entities"]?.arrayValue ?? []).compactMap(\.stringValue),
+                fields: fields, ttlNanos: v["ttl_ns"]?.int64Value ?? 0, retention: retention, tags: tags,
+                description: v["description"]?.stringValue ?? "")
+            view.revision = v["revision"]?.int64Value.flatMap { Int(exactly: $0) } ?? 0
+            set.views.append(view)
         }
         for member in value.objectValue?.members ?? [] where member.key != "entities" && member.key != "feature_views" {
             var list: [DefinedItem] = []
@@ -102,6 +103,7 @@ extension FeatureViewDefinition {
         w.endObject()
         w.key("tags"); w.beginObject(); for t in tags { w.key(t.key); w.string(t.value) }; w.endObject()
         w.key("description"); w.string(description)
+        if revision > 0 { w.key("revision"); w.int(revision) }
         w.endObject()
     }
 }

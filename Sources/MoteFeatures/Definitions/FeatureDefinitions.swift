@@ -63,6 +63,9 @@ public struct FeatureViewDefinition: Sendable, Equatable {
     public var retention: RetentionPolicy
     public var tags: [(key: String, value: String)]
     public var description: String
+    /// The definitions version at which this view was created or last changed (what Feast
+    /// calls a feature view's version); 0 until it is applied. Bookkeeping, not part of `==`.
+    public var revision: Int = 0
 
     public init(
         id: Int = 0, name: String, entities: [String], fields: [FieldDefinition], ttlNanos: Int64 = 0,

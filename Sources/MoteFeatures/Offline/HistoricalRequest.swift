@@ -17,13 +17,19 @@ public struct HistoricalRequest: Sendable {
     /// exists, all share their entity keys, and the entity rows fit `features.max_historical_rows`.
     public init(_ body: JSONValue, store: FeatureStore) throws(DomainError) {
         let fields = try JSONFields(body)
-        let names = try fields.textList("features")
+        var names = try fields.textList("features")
+        let service = try fields.text("feature_service")
         let fullNames = try fields.flag("full_feature_names") ?? false
         let formatText = try fields.text("format") ?? Format.csv.rawValue
         let entityRows = fields.value("entity_df")
         try fields.finish()
         guard let format = Format(rawValue: formatText) else { throw .invalidShape("'format' must be csv or jsonl") }
         let definitions = store.definitions.set
+        if let service {
+            guard names.isEmpty else { throw .invalidShape("give 'features' or 'feature_service', not both") }
+            guard let list = definitions.featureService(service) else { throw .notFound("no feature service '\(service)'; see GET /v1/definitions") }
+            names = list
+        }
         let features = try FeatureReference.resolve(names, in: definitions, fullNames: fullNames)
         let joinKeys = definitions.joinKeys(of: features[0].view)
         for f in features where definitions.joinKeys(of: f.view) != joinKeys {

@@ -12,7 +12,9 @@ enum OnlineAnswer {
 
     /// The response body for `found[group][row]` entries of the plan's views, with the key
     /// columns as parsed values (the general path).
-    static func render(plan: ResolvedRead, keyColumns: [[JSONValue]], found: [[OnlineFeatureCache.Entry?]], now: Int64) -> JSONWriter {
+    static func render(
+        plan: ResolvedRead, keyColumns: [[JSONValue]], found: [[OnlineFeatureCache.Entry?]], now: Int64, withVersions: Bool = false
+    ) -> JSONWriter {
         var keyText: [UInt8] = []
         var ranges: [Range<Int>] = []
         for column in keyColumns {
@@ -24,7 +26,9 @@ enum OnlineAnswer {
             ranges.append(start..<keyText.count)
         }
         return keyText.withUnsafeBufferPointer { text in
-            render(plan: plan, rowCount: keyColumns.first?.count ?? 0, keyText: text, keyColumns: ranges, found: found, now: now)
+            render(
+                plan: plan, rowCount: keyColumns.first?.count ?? 0, keyText: text, keyColumns: ranges, found: found, now: now,
+                withVersions: withVersions)
         }
     }
 
@@ -35,8 +39,9 @@ enum OnlineAnswer {
     /// appending fragments to an array one by one cost more than the rest of the read.
     static func render(
         plan: ResolvedRead, rowCount: Int, keyText: UnsafeBufferPointer<UInt8>, keyColumns: [Range<Int>],
-        found: [[OnlineFeatureCache.Entry?]], now: Int64
+        found: [[OnlineFeatureCache.Entry?]], now: Int64, withVersions: Bool = false
     ) -> JSONWriter {
+        let prefix = plan.prefix(withVersions: withVersions)
         let timeSlots = found.count * rowCount
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(1, timeSlots * (timeWidth + 1))) { scratch in
             // Each entity's event time, rendered once per view: quoted text, at most 29 bytes,
@@ -63,7 +68,7 @@ enum OnlineAnswer {
 
             // The exact size.
             let fixed = 1 + featureOpen.utf8CodeUnitCount + featureStatuses.utf8CodeUnitCount + featureTimes.utf8CodeUnitCount + 2
-            var size = plan.responsePrefix.count + 2
+            var size = prefix.count + 2
             for range in keyColumns {
                 size += fixed + range.count + rowCount * (1 + present.utf8CodeUnitCount + 1 + epochZero.utf8CodeUnitCount)
             }
@@ -78,7 +83,7 @@ enum OnlineAnswer {
             let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
                 let start = buffer.baseAddress!
                 var cursor = ByteCursor(start)
-                plan.responsePrefix.withUnsafeBufferPointer { cursor.put($0) }
+                prefix.withUnsafeBufferPointer { cursor.put($0) }
                 for (c, range) in keyColumns.enumerated() {
                     if c > 0 { cursor.put(UInt8(ascii: ",")) }
                     cursor.put(featureOpen)

@@ -46,11 +46,14 @@ public final class ResolvedRead: Sendable {
     let slots: [(field: Int, ttlNanos: Int64, group: Int)]
     /// The answer's fixed start, rendered once: `{"metadata":{"feature_names":[...]},"results":[`.
     let responsePrefix: [UInt8]
+    /// The same with `"feature_view_metadata":[{"name","version"}]` in the metadata (Feast's
+    /// `include_feature_view_version_metadata`).
+    let responsePrefixWithVersions: [UInt8]
 
     init(
         features: [FeatureReference], joinKeys: [String], keyTypes: [EntityKeyType],
         groups: [(table: OnlineFeatureCache.ViewTable, ttlNanos: Int64, members: [Int])],
-        slots: [(field: Int, ttlNanos: Int64, group: Int)], responsePrefix: [UInt8]
+        slots: [(field: Int, ttlNanos: Int64, group: Int)], responsePrefix: [UInt8], responsePrefixWithVersions: [UInt8]
     ) {
         self.features = features
         self.joinKeys = joinKeys
@@ -58,7 +61,11 @@ public final class ResolvedRead: Sendable {
         self.groups = groups
         self.slots = slots
         self.responsePrefix = responsePrefix
+        self.responsePrefixWithVersions = responsePrefixWithVersions
     }
+
+    /// The fixed start of the answer, with or without the views' versions.
+    func prefix(withVersions: Bool) -> [UInt8] { withVersions ? responsePrefixWithVersions : responsePrefix }
 
     /// Resolves names and checks that all features share their join keys.
     static func make(_ names: [String], in definitions: DefinitionSet, fullNames: Bool, cache: OnlineFeatureCache) throws(DomainError) -> ResolvedRead {
@@ -80,29 +87,42 @@ public final class ResolvedRead: Sendable {
         }
         var slots = features.map { (field: $0.fieldIndex, ttlNanos: $0.view.ttlNanos, group: 0) }
         for (g, group) in groups.enumerated() { for m in group.members { slots[m].group = g } }
-        var prefix = JSONWriter(capacity: 64 + 24 * (joinKeys.count + features.count))
-        prefix.beginObject()
-        prefix.key("metadata")
-        prefix.beginObject()
-        prefix.key("feature_names")
-        prefix.beginArray()
-        for key in joinKeys { prefix.string(key) }
-        for f in features { prefix.string(f.outputName) }
-        prefix.endArray()
-        prefix.endObject()
-        prefix.key("results")
-        prefix.bytes.append(contentsOf: #"["#.utf8)
+        func prefix(withVersions: Bool) -> [UInt8] {
+            var prefix = JSONWriter(capacity: 64 + 24 * (joinKeys.count + features.count))
+            prefix.beginObject()
+            prefix.key("metadata")
+            prefix.beginObject()
+            prefix.key("feature_names")
+            prefix.beginArray()
+            for key in joinKeys { prefix.string(key) }
+            for f in features { prefix.string(f.outputName) }
+            prefix.endArray()
+            if withVersions {
+                prefix.key("feature_view_metadata")
+                prefix.beginArray()
+                var listed = Set<Int>()
+                for f in features where listed.insert(f.view.id).inserted {
+                    prefix.beginObject()
+                    prefix.key("name"); prefix.string(f.view.name)
+                    prefix.key("version"); prefix.int(f.view.revision)
+                    prefix.endObject()
+                }
+                prefix.endArray()
+            }
+            prefix.endObject()
+            prefix.key("results")
+            prefix.bytes.append(contentsOf: #"["#.utf8)
+            return prefix.bytes
+        }
         return ResolvedRead(
             features: features, joinKeys: joinKeys, keyTypes: definitions.keyTypes(of: features[0].view), groups: groups,
-            slots: slots, responsePrefix: prefix.bytes)
+            slots: slots, responsePrefix: prefix(withVersions: false), responsePrefixWithVersions: prefix(withVersions: true))
     }
 }
 
 /// `POST /v1/get-online-features`: Feast's request and its column-major response, with TTL
 /// enforced against now.
 public enum OnlineRead {
-    static let knownKeys: Set<String> = ["features", "entities", "full_feature_names", "feature_service"]
-
     /// Answers a request body from the cache: the plain common shape straight from the bytes,
     /// anything else (and every error) through the JSON parser and `answer(_:store:now:)`.
     public static func answer(body: UnsafeBufferPointer<UInt8>, store: FeatureStore, now: Int64) throws -> JSONWriter {
@@ -110,12 +130,17 @@ public enum OnlineRead {
         return try answer(JSONParser.parse(buffer: body), store: store, now: now)
     }
 
-    /// Answers a parsed request body from the cache.
+    /// Answers a parsed request body from the cache. Keys read: `features` or
+    /// `feature_service`, `entities`, `full_feature_names`,
+    /// `include_feature_view_version_metadata`; any other key is ignored, as Feast's feature
+    /// server does (a read changes nothing, and newer Feast SDKs send keys of their own).
     public static func answer(_ body: JSONValue, store: FeatureStore, now: Int64) throws(DomainError) -> JSONWriter {
         guard case .object(let object) = body else { throw .invalidShape("the body must be a JSON object") }
         var featureNames: [JSONValue]?
+        var service: String?
         var entities: JSONObject?
         var fullNames = false
+        var withVersions = false
         for member in object {
             switch member.key {
             case "features":
@@ -127,21 +152,39 @@ public enum OnlineRead {
             case "full_feature_names":
                 guard case .bool(let b) = member.value else { throw .invalidShape("'full_feature_names' must be true or false") }
                 fullNames = b
+            case "include_feature_view_version_metadata":
+                guard case .bool(let b) = member.value else { throw .invalidShape("'include_feature_view_version_metadata' must be true or false") }
+                withVersions = b
             case "feature_service":
-                throw .invalidShape("feature services are not supported; list 'features' as \"view:field\"")
+                switch member.value {
+                case .null: continue
+                case .string(let s): service = s
+                default: throw .invalidShape("'feature_service' must name a feature service")
+                }
             default:
-                try object.refuseUnknownKeys(["features", "entities", "full_feature_names"])
+                continue
             }
         }
-        guard let featureNames else { throw .invalidShape("'features' must be an array of \"view:field\"") }
         guard let entities else { throw .invalidShape("'entities' must be an object of key columns") }
+        let applied = store.definitions
         var names: [String] = []
-        names.reserveCapacity(featureNames.count)
-        for f in featureNames {
-            guard case .string(let s) = f else { throw .invalidShape("'features' must be strings") }
-            names.append(s)
+        if let service {
+            guard featureNames?.isEmpty ?? true else {
+                throw .invalidShape("give 'features' or 'feature_service', not both")
+            }
+            guard let list = applied.set.featureService(service) else {
+                throw .notFound("no feature service '\(service)'; see GET /v1/definitions")
+            }
+            names = list
+        } else {
+            guard let featureNames else { throw .invalidShape("'features' must be an array of \"view:field\" (or name a 'feature_service')") }
+            names.reserveCapacity(featureNames.count)
+            for f in featureNames {
+                guard case .string(let s) = f else { throw .invalidShape("'features' must be strings") }
+                names.append(s)
+            }
         }
-        let plan = try store.definitions.resolveRead(names, fullNames: fullNames)
+        let plan = try applied.resolveRead(names, fullNames: fullNames)
         let joinKeys = plan.joinKeys
         for key in entities.keys where !joinKeys.contains(key) {
             throw .invalidShape("'entities' has '\(key)'; these features are keyed by \(joinKeys.joined(separator: ", "))")
@@ -166,7 +209,7 @@ public enum OnlineRead {
         for (g, group) in plan.groups.enumerated() {
             found[g] = group.table.rows.withLock { rows in keys.map { rows[$0] } }
         }
-        return OnlineAnswer.render(plan: plan, keyColumns: columns, found: found, now: now)
+        return OnlineAnswer.render(plan: plan, keyColumns: columns, found: found, now: now, withVersions: withVersions)
     }
 
     @inline(__always)

@@ -5,7 +5,7 @@ import MoteCore
 /// key values copied into the answer as the caller wrote them.
 ///
 /// It takes only plain input: ASCII strings without escapes, integer keys, known keys once
-/// each, join key columns that match the plan. Anything else (including every error) returns
+/// each (no `feature_service`, no versions metadata), join key columns that match the plan. Anything else (including every error) returns
 /// nil, and the general path answers it, so both paths give the same answers and errors.
 enum OnlineReadFastPath {
     /// Byte ranges of one entity key column in the body.
@@ -38,6 +38,9 @@ enum OnlineReadFastPath {
             } else if scan.range(key, is: "full_feature_names") {
                 guard fullNames == nil, let flag = scan.bool() else { return nil }
                 fullNames = flag
+            } else if scan.range(key, is: "include_feature_view_version_metadata") {
+                // Feast's SDK sends `false` on every read; `true` takes the general path.
+                guard scan.bool() == false else { return nil }
             } else {
                 return nil
             }

@@ -9,6 +9,36 @@ public enum PushTarget: String, Sendable, CaseIterable {
     var writesOffline: Bool { self != .online }
 }
 
+/// The two write routes of Feast's feature server, which mote serves with one parser.
+public enum PushRoute: Sendable {
+    /// `POST /v1/push`: `feature_view` (or Feast's `push_source_name`), `df`, `to`; a
+    /// `created_timestamp` column.
+    case push
+    /// `POST /v1/write-to-online-store`, what Feast's remote online store posts for
+    /// `write_to_online_store`, `push` and `materialize`: `feature_view_name`, `df` with a
+    /// `created` column; stored like a push to `online_and_offline` (the box's history is
+    /// what it trains and monitors on).
+    case writeToOnlineStore
+
+    /// Every key the route's request has. Any other key is refused: on a write an unknown
+    /// key may be a misspelt `to` or view name, and guessing would put rows where nobody
+    /// looks for them.
+    var keys: [String] {
+        switch self {
+        case .push: ["feature_view", "push_source_name", "df", "to", "allow_registry_cache", "transform_on_write"]
+        case .writeToOnlineStore: ["feature_view_name", "df", "allow_registry_cache", "transform_on_write"]
+        }
+    }
+
+    /// The column holding each row's created time.
+    var createdColumn: String {
+        switch self {
+        case .push: "created_timestamp"
+        case .writeToOnlineStore: "created"
+        }
+    }
+}
+
 /// A validated push: rows ready to store, all checked against the view.
 public struct PushBatch: Sendable {
     public var view: FeatureViewDefinition
@@ -21,16 +51,29 @@ public struct PushBatch: Sendable {
 
     public var count: Int { keys.count }
 
-    /// Checks a Feast-shaped push body against the definitions. Any problem is a 422 that
-    /// names the column and row; nothing is stored unless all rows are valid.
+    /// Checks a Feast-shaped write body against the definitions. Any problem is a 422 that
+    /// names the column and row; nothing is stored unless all rows are valid. Feast's
+    /// `allow_registry_cache` and `transform_on_write` are accepted and have nothing to do
+    /// here (the definitions are in memory; there are no on-demand transforms). Times are
+    /// RFC 3339 text, epoch seconds, or ISO text without an offset meaning UTC (Feast's rule).
     public static func parse(
-        _ body: JSONValue, definitions: DefinitionSet, limits: FeatureSettings, now: Int64
+        _ body: JSONValue, route: PushRoute = .push, definitions: DefinitionSet, limits: FeatureSettings, now: Int64
     ) throws(DomainError) -> PushBatch {
         guard case .object(let object) = body else { throw .invalidShape("the body must be a JSON object") }
-        try object.refuseUnknownKeys(["feature_view", "push_source_name", "df", "to", "allow_registry_cache"])
-        guard let viewName = (object["feature_view"] ?? object["push_source_name"])?.stringValue else {
-            throw .invalidShape("'feature_view' (or 'push_source_name') must name a feature view")
+        try object.refuseUnknownKeys(route.keys)
+        for flag in ["allow_registry_cache", "transform_on_write"] {
+            if let value = object[flag], value.boolValue == nil { throw .invalidShape("'\(flag)' must be true or false") }
         }
+        let named: JSONValue?
+        switch route {
+        case .push:
+            named = object["feature_view"] ?? object["push_source_name"]
+            guard named?.stringValue != nil else { throw .invalidShape("'feature_view' (or 'push_source_name') must name a feature view") }
+        case .writeToOnlineStore:
+            named = object["feature_view_name"]
+            guard named?.stringValue != nil else { throw .invalidShape("'feature_view_name' must name a feature view") }
+        }
+        let viewName = named?.stringValue ?? ""
         guard let view = definitions.view(viewName) else { throw .notFound("no feature view '\(viewName)'; see GET /v1/definitions") }
         var target = PushTarget.onlineAndOffline
         if let to = object["to"] {
@@ -57,8 +100,9 @@ public struct PushBatch: Sendable {
         }
         let joinKeys = definitions.joinKeys(of: view)
         let keyTypes = definitions.keyTypes(of: view)
+        let createdColumn = route.createdColumn
         for member in df {
-            if member.key == "event_timestamp" || member.key == "created_timestamp" || joinKeys.contains(member.key) { continue }
+            if member.key == "event_timestamp" || member.key == createdColumn || joinKeys.contains(member.key) { continue }
             if view.fieldIndex(member.key) == nil {
                 throw .invalidShape("column '\(member.key)' is not a field of feature view '\(view.name)' (fields: \(view.fields.map(\.name).joined(separator: ", ")))")
             }
@@ -75,8 +119,8 @@ public struct PushBatch: Sendable {
         var events: [Int64] = []
         events.reserveCapacity(count)
         for row in 0..<count {
-            guard let t = Timestamps.nanos(eventColumn[row]) else {
-                throw .invalidShape("column 'event_timestamp' row \(row): expected an RFC 3339 time or epoch seconds")
+            guard let t = Timestamps.nanos(eventColumn[row], naiveAsUTC: true) else {
+                throw .invalidShape("column 'event_timestamp' row \(row): expected an RFC 3339 time (ISO text without an offset is UTC) or epoch seconds")
             }
             if t > now + limits.futureSkewNanos {
                 throw .invalidShape("column 'event_timestamp' row \(row): \(RFC3339.format(nanos: t)) is more than \(DurationText.format(nanos: limits.futureSkewNanos)) in the future (features.future_skew)")
@@ -84,11 +128,11 @@ public struct PushBatch: Sendable {
             events.append(t)
         }
         var created = [Int64](repeating: now, count: count)
-        if case .array(let createdColumn)? = df["created_timestamp"] {
+        if case .array(let createdValues)? = df[createdColumn] {
             for row in 0..<count {
-                if case .null = createdColumn[row] { continue }
-                guard let t = Timestamps.nanos(createdColumn[row]) else {
-                    throw .invalidShape("column 'created_timestamp' row \(row): expected an RFC 3339 time or epoch seconds")
+                if case .null = createdValues[row] { continue }
+                guard let t = Timestamps.nanos(createdValues[row], naiveAsUTC: true) else {
+                    throw .invalidShape("column '\(createdColumn)' row \(row): expected an RFC 3339 time or epoch seconds")
                 }
                 created[row] = t
             }
@@ -179,9 +223,10 @@ public enum FeatureValues {
 
 /// Event and created timestamps from JSON: RFC 3339 text or epoch seconds.
 public enum Timestamps {
-    public static func nanos(_ value: JSONValue) -> Int64? {
+    /// Epoch nanoseconds of `value`; with `naiveAsUTC`, ISO text without an offset means UTC.
+    public static func nanos(_ value: JSONValue, naiveAsUTC: Bool = false) -> Int64? {
         switch value {
-        case .string(let s): return RFC3339.parse(s)
+        case .string(let s): return RFC3339.parse(s, naiveAsUTC: naiveAsUTC)
         case .integer(let i):
             let (v, o) = i.multipliedReportingOverflow(by: 1_000_000_000)
             return o ? nil : v

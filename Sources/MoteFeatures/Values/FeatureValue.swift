@@ -25,7 +25,7 @@ public enum FeatureValue: Sendable, Equatable {
     public func append(to out: inout [UInt8]) {
         switch self {
         case .null: out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
-        case .double(let d): JSONWriter.appendDouble(d, to: &out)
+        case .double(let d): JSONWriter.appendFloat64(d, to: &out)
         case .int(let i): JSONWriter.appendInt(i, to: &out)
         case .string(let s): JSONWriter.appendString(s, to: &out)
         case .bool(let b): b ? out.append(contentsOf: [0x74, 0x72, 0x75, 0x65]) : out.append(contentsOf: [0x66, 0x61, 0x6C, 0x73, 0x65])

@@ -259,7 +259,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                     status: 403, code: .forbidden,
                     message: "uid \(peer.uid) has role '\(role)'; \(head.method.rawValue) \(route.pattern) needs '\(route.role)' (see [access] in moted.toml)")
             } else if head.method == .POST || head.method == .PUT || head.method == .PATCH,
-                head.contentTypeIsJSON == false, !(route.acceptsFiles && UploadedFiles.isUpload(contentType: head.contentType ?? ""))
+                head.contentTypeIsJSON == false, !(route.acceptsFiles && UploadedFiles.isUpload(contentType: head.contentType ?? "")),
+                !(route.acceptsBinaryTensors && UploadedFiles.isOctetStream(contentType: head.contentType ?? ""))
             {
                 flight.pending = APIError(
                     status: 415, code: .unsupportedMediaType,

@@ -23,6 +23,9 @@ public struct Route: Sendable {
     /// Whether the body may be a file (`application/octet-stream`, or `multipart/form-data`
     /// parts) as well as JSON, up to `limits.max_upload_bytes` instead of `max_body_bytes`.
     public var acceptsFiles = false
+    /// Whether the body may also be `application/octet-stream` within `max_body_bytes`: an
+    /// Open Inference Protocol request with binary tensor data after its JSON header.
+    public var acceptsBinaryTensors = false
     /// Position in the router, used to label metrics without string work per request.
     public internal(set) var index = 0
 
@@ -31,6 +34,13 @@ public struct Route: Sendable {
         self.pattern = pattern
         self.role = role
         self.handler = handler
+    }
+
+    /// This route, taking binary tensor data as well as JSON (see `acceptsBinaryTensors`).
+    public func takingBinaryTensors() -> Route {
+        var r = self
+        r.acceptsBinaryTensors = true
+        return r
     }
 
     /// This route, taking files as well as JSON (see `acceptsFiles`).

@@ -21,6 +21,11 @@ public struct UploadedFiles: Sendable {
 
     /// Whether a Content-Type names a file upload (`application/octet-stream` or
     /// `multipart/form-data`; parameters ignored, case-insensitive).
+    /// Whether a Content-Type is `application/octet-stream` (parameters ignored).
+    public static func isOctetStream(contentType: String) -> Bool {
+        String(contentType.split(separator: ";").first ?? "").lowercased().filter { $0 != " " && $0 != "\t" } == "application/octet-stream"
+    }
+
     public static func isUpload(contentType: String) -> Bool {
         let base = String(contentType.split(separator: ";").first ?? "").lowercased().filter { $0 != " " && $0 != "\t" }
         return base == "application/octet-stream" || base == "multipart/form-data"

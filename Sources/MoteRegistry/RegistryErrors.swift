@@ -1,0 +1,10 @@
+public import MoteCore
+
+extension ErrorCode {
+    /// A stored artifact no longer hashes to its digest: that version cannot be loaded or
+    /// exported until it is restored (503).
+    public static let artifactCorrupt: ErrorCode = "artifact_corrupt"
+    /// An export file offered to import holds an artifact that does not have its declared size
+    /// or digest (422).
+    public static let exportCorrupt: ErrorCode = "export_corrupt"
+}
