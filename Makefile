@@ -4,8 +4,9 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 SWIFT ?= swift
 APT_PACKAGES := libsqlite3-dev libsystemd-dev
-# Tools the tests use: socket activation, journald, setpriv (util-linux), nspawn, curl, jq, openssl (test certificates).
-TEST_APT_PACKAGES := systemd util-linux systemd-container mmdebstrap curl jq openssl
+# Tools the tests use: socket activation, journald, setpriv (util-linux), nspawn, curl, jq, openssl (test
+# certificates), socat (the TCP bridge docs/clients.md shows for clients that speak only TCP).
+TEST_APT_PACKAGES := systemd util-linux systemd-container mmdebstrap curl jq openssl socat
 RELEASE_DIR := .build/release-static
 # The MLflow server the sync tests start (a venv cached outside the clone, keyed by version).
 MLFLOW_VERSION := 3.17.2
@@ -17,9 +18,13 @@ ORACLE_VENV ?= /var/cache/mote-ci/oracle-venv-$(shell sha256sum $(ORACLE_REQUIRE
 # Schemathesis, which property-tests the API from docs/openapi.yaml (a venv keyed by version).
 SCHEMATHESIS_VERSION := 4.32.5
 SCHEMATHESIS_VENV ?= /var/cache/mote-ci/schemathesis-venv-$(SCHEMATHESIS_VERSION)
+# The client libraries of docs/clients.md (Feast SDK, tritonclient, KServe, httpx), in a venv keyed
+# by the pinned requirements' content.
+CLIENT_REQUIREMENTS := tools/client-requirements.txt
+CLIENT_VENV ?= /var/cache/mote-ci/client-venv-$(shell sha256sum $(CLIENT_REQUIREMENTS) | cut -c1-12)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps test-deps mlflow-venv oracle-venv schemathesis-venv build run test release install bench e2e-rootfs fuzz clean
+.PHONY: all deps test-deps mlflow-venv oracle-venv schemathesis-venv client-venv build run test release install bench e2e-rootfs fuzz clean
 
 all: build
 
@@ -33,7 +38,14 @@ test-deps: deps
 	@missing=""; for p in $(TEST_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; fi
-	@$(MAKE) --no-print-directory mlflow-venv oracle-venv schemathesis-venv
+	@$(MAKE) --no-print-directory mlflow-venv oracle-venv schemathesis-venv client-venv
+
+# The client libraries in a venv for the client tests (pip; about 90 s the first time).
+client-venv:
+	@if [ -x $(CLIENT_VENV)/bin/python ] && [ -f $(CLIENT_VENV)/.complete ]; then echo "client libraries cached at $(CLIENT_VENV)"; else \
+	  $(SUDO) mkdir -p $(dir $(CLIENT_VENV)) && $(SUDO) rm -rf $(CLIENT_VENV) && $(SUDO) python3 -m venv $(CLIENT_VENV) && \
+	  $(SUDO) $(CLIENT_VENV)/bin/pip install -q -r $(CLIENT_REQUIREMENTS) && $(SUDO) touch $(CLIENT_VENV)/.complete \
+	  || { $(SUDO) rm -rf $(CLIENT_VENV); exit 1; }; fi
 
 # Schemathesis in a venv for the API schema test (pip; about 30 s the first time).
 schemathesis-venv:
@@ -67,7 +79,7 @@ run: build
 # Bounded: a hung test fails the run instead of stalling it.
 test: test-deps
 	$(SWIFT) build --build-tests
-	MOTE_MLFLOW=$(MLFLOW_VENV)/bin/mlflow MOTE_ORACLE_PYTHON=$(ORACLE_VENV)/bin/python MOTE_SCHEMATHESIS_PYTHON=$(SCHEMATHESIS_VENV)/bin/python timeout --kill-after=30s 40m $(SWIFT) test --skip-build --no-parallel
+	MOTE_MLFLOW=$(MLFLOW_VENV)/bin/mlflow MOTE_ORACLE_PYTHON=$(ORACLE_VENV)/bin/python MOTE_SCHEMATHESIS_PYTHON=$(SCHEMATHESIS_VENV)/bin/python MOTE_CLIENTS_PYTHON=$(CLIENT_VENV)/bin/python timeout --kill-after=30s 40m $(SWIFT) test --skip-build --no-parallel
 
 # A Debian tree with systemd for the nspawn end-to-end test, cached outside the clone.
 E2E_ROOTFS ?= /var/cache/mote-ci/rootfs-bookworm-v1

@@ -108,6 +108,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // The Swift example of docs/clients.md (built and run by the client tests).
+        .executableTarget(name: "mote-client-example", dependencies: ["MoteClient", "MoteCore"]),
+
         // Tests.
         .testTarget(name: "MoteCoreTests", dependencies: ["MoteCore"]),
         .testTarget(name: "MoteStorageTests", dependencies: ["MoteCore", "MoteStorage", "CSQLite"]),

@@ -192,7 +192,13 @@ struct InferenceTests {
         }
         for w in workers { w.start() }
         usleep(300_000)
-        #expect(try admin.send("PUT", "/v1/models/failure/aliases/champion", body: Array(#"{"version":2}"#.utf8), contentType: "application/json").status == 200)
+        // The version as MLflow's REST API sends it: a string of digits (anything else is refused).
+        #expect(try admin.send("PUT", "/v1/models/failure/aliases/champion", body: Array(#"{"version":"2"}"#.utf8), contentType: "application/json").status == 200)
+        for bad in [#"{"version":"2a"}"#, #"{"version":"-2"}"#, #"{"version":""}"#, #"{"version":2.5}"#] {
+            let refused = try admin.send("PUT", "/v1/models/failure/aliases/staging", body: Array(bad.utf8), contentType: "application/json")
+            #expect(refused.status == 422 && refused.apiError?.code == "invalid_shape", "\(bad): \(refused.text)")
+        }
+        #expect(try admin.get("/v1/models/failure").json()["model"]?["aliases"]?["staging"] == nil)
         usleep(500_000)
         // Damage version 1's artifact, then point champion at it: refused, version 2 keeps serving.
         let v1 = try admin.get("/v1/models/failure/versions/1").json()["version"]?["artifact_digest"]?.stringValue ?? ""
@@ -218,6 +224,12 @@ struct InferenceTests {
         }
         #expect(daemon.log().contains("event=model_swapped"))
         #expect(try admin.get("/v2/models/failure/versions/1/ready").status == 503)
+        // The damaged version itself answers 503 artifact_corrupt (not 500), for inference and export.
+        let corrupt = try admin.post("/v2/models/failure/versions/1/infer", json: Array(Self.oneRow.utf8))
+        #expect(corrupt.status == 503 && corrupt.apiError?.code == "artifact_corrupt", "\(corrupt.text)")
+        let export = try admin.get("/v1/models/failure/versions/1/export")
+        #expect(export.status == 503 && export.apiError?.code == "artifact_corrupt", "\(export.text)")
+        #expect(try admin.post("/v2/models/failure/versions/2/infer", json: Array(Self.oneRow.utf8)).status == 200)
         #expect(daemon.stop() == 0)
     }
 }
