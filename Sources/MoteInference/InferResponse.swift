@@ -39,7 +39,7 @@ public enum InferResponse {
             w.int(rows)
             if output.name == "probabilities" { w.int(bundle.classes.count) }
             w.endArray()
-            if binary.contains(output.name) {
+            if !binary.isEmpty, binary.contains(output.name) {
                 let start = tail.count
                 appendBinary(output.name, model: model, scores: scores, rows: rows, failed: failed, to: &tail)
                 w.key("parameters"); w.beginObject(); w.key("binary_data_size"); w.int(tail.count - start); w.endObject()

@@ -78,17 +78,20 @@ public struct RequestHeaders: Sendable, Sequence {
 
     /// The first value of field `name` (compared case-insensitively).
     public func first(name: String) -> String? {
-        let wanted = Array(name.utf8)
-        return raw.withUnsafeReadableBytes { bytes -> String? in
-            for field in fields where field.name.count == wanted.count {
-                var same = true
-                for k in 0..<wanted.count where asciiLower(bytes[field.name.lowerBound + k]) != asciiLower(wanted[k]) {
-                    same = false
-                    break
+        var name = name
+        // The name's own UTF-8 (no copy for a literal): this runs on the inference path.
+        return name.withUTF8 { wanted in
+            raw.withUnsafeReadableBytes { bytes -> String? in
+                for field in fields where field.name.count == wanted.count {
+                    var same = true
+                    for k in 0..<wanted.count where asciiLower(bytes[field.name.lowerBound + k]) != asciiLower(wanted[k]) {
+                        same = false
+                        break
+                    }
+                    if same { return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[field.value]), as: UTF8.self) }
                 }
-                if same { return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[field.value]), as: UTF8.self) }
+                return nil
             }
-            return nil
         }
     }
 
