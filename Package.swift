@@ -81,7 +81,7 @@ let package = Package(
         ]),
         .target(name: "MoteClient", dependencies: ["MoteCore"]),
         .target(name: "MoteFuzzTargets", dependencies: [
-            "MoteCore", "MoteServer", "MoteImport", "MoteModels",
+            "MoteCore", "MoteServer", "MoteImport", "MoteModels", "MoteML", "MoteInference",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

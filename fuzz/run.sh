@@ -10,7 +10,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(http json toml csv rfc3339 lightgbm xgboost onnx bundle)
+[ ${#targets[@]} -gt 0 ] || targets=(http json toml csv rfc3339 lightgbm xgboost onnx bundle infer)
 if [ -z "${MOTE_FUZZ_WORK:-}" ]; then
   if [ -w /var/cache/mote-ci ] || [ "$(id -u)" = 0 ]; then MOTE_FUZZ_WORK=/var/cache/mote-ci/fuzz-corpus; else MOTE_FUZZ_WORK=$HOME/.cache/mote/fuzz-corpus; fi
 fi

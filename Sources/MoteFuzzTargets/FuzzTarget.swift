@@ -25,6 +25,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case onnx
     /// mote model bundles (an export's artifact).
     case bundle
+    /// Open Inference Protocol requests with binary tensor data.
+    case infer
 
     /// Runs the target on one input.
     public func run(_ bytes: UnsafeRawBufferPointer) {
@@ -38,6 +40,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .xgboost: ModelFuzz.imported(bytes, .xgboost)
         case .onnx: ModelFuzz.imported(bytes, .onnx)
         case .bundle: ModelFuzz.bundle(bytes)
+        case .infer: InferFuzz.run(bytes)
         }
     }
 
@@ -57,5 +60,10 @@ extension FuzzTarget {
     /// Requests mote's decoder reads whole from `bytes` (to check that seeds reach the parser).
     public static func requestsRead(_ bytes: [UInt8]) -> Int {
         HTTPFuzz.mote(bytes, pieceSize: bytes.count).messages.count
+    }
+
+    /// Whether `bytes` read as an inference request for the infer target's model.
+    public static func inferRequestReads(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { InferFuzz.request($0) != nil }
     }
 }

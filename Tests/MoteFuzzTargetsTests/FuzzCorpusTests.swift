@@ -35,4 +35,12 @@ struct FuzzCorpusTests {
         }
         #expect(read >= 5)
     }
+
+    @Test("every seed of the infer target reads as a request (binary and JSON tensors reach the scorer)")
+    func inferSeedsAreRequests() throws {
+        for file in Self.files("corpus", .infer) {
+            let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file)))
+            #expect(FuzzTarget.inferRequestReads(bytes), "\(file)")
+        }
+    }
 }
