@@ -16,7 +16,17 @@ if [ -z "${MOTE_FUZZ_WORK:-}" ]; then
 fi
 cd "$here"
 echo "building motefuzz (-sanitize=fuzzer,address)"
-swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library --product motefuzz 2>&1 | grep -E "error|warning: .*motefuzz|Compiling motefuzz|Build complete" || true
+# The main package is a path dependency: forget the cached build plan, so files added to it
+# since the last fuzz build are seen (the compiled objects stay cached).
+rm -f .build/release.yaml .build/*/release/description.json
+buildlog=$(mktemp)
+if ! swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library --product motefuzz >"$buildlog" 2>&1; then
+  grep -E "error" "$buildlog" | head -20
+  echo "motefuzz did not build"
+  exit 1
+fi
+grep -E "warning: .*motefuzz|Compiling motefuzz|Build complete" "$buildlog" || true
+rm -f "$buildlog"
 binary=$(swift build -c release --show-bin-path -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library)/motefuzz
 [ -x "$binary" ] || { echo "motefuzz did not build"; exit 1; }
 failed=()
