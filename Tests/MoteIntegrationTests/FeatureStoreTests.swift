@@ -64,7 +64,7 @@ struct FeatureStoreTests {
         #expect(again.log().contains("event=cache_rebuilt"))
         let after = try again.client().post(
             "/v1/get-online-features", json: Array(#"{"features":["sensor_stats:temp"],"entities":{"machine_id":["m1","m2"]}}"#.utf8)).json()
-        #expect(after["results"]?.arrayValue?[1]["values"] == [21.5, 30])
+        #expect(after["results"]?.arrayValue?[1]["values"] == [.double(21.5), .double(30)], "a float64 value reads back as a float, 30.0")
         let list = try runCommand(DaemonProcess.motectlPath, ["features", "list", "-o", "json", "--socket", again.socketPath])
         let views = try JSONParser.parse(list.stdout)["feature_views"]?.arrayValue ?? []
         #expect(views.first?["history_rows"] == 3)
