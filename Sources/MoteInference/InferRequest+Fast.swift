@@ -31,7 +31,7 @@ extension InferRequest {
         if tensors.count == 1, tensors[0].shape.count == 2, model.inputPositions[tensors[0].name] == nil {
             // One [N, F] tensor in the model's order.
             let t = tensors[0]
-            guard t.shape[1] == width, t.shape[0] <= maxRows else { return nil }
+            guard t.shape[1] == width, t.shape[0] <= maxRows, features.allSatisfy({ $0.type != .string }) else { return nil }
             request.rowCount = t.shape[0]
             if model.numericPassThrough {
                 request.matrix = t.values

@@ -106,6 +106,10 @@ public struct InferRequest: Sendable {
             guard t.datatype != "BYTES" else {
                 throw .invalidShape("input '\(t.name)': a [N, F] tensor holds numbers; send string inputs one per input, named like them")
             }
+            // A number in a string input's column would be read as a missing value: refused.
+            if let text = features.first(where: { $0.type == .string }) {
+                throw .invalidShape("input '\(t.name)': a [N, F] tensor holds numbers, but model input '\(text.name)' is a string; send one tensor per input, named like it, with BYTES for '\(text.name)'")
+            }
             let n = t.shape[0]
             guard n <= maxRows else { throw DomainError.tooManyRows("\(n) rows; the limit is \(maxRows) (inference.max_batch_rows)") }
             let values = try t.numbers()

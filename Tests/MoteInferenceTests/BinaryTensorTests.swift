@@ -77,6 +77,20 @@ struct BinaryTensorTests {
         }
     }
 
+    @Test("a [N, F] tensor of numbers for a model with a string input is refused naming that input, never read as missing")
+    func matrixForStringInput() throws {
+        let model = InferenceTestModels.stringModel()
+        let body = Array(#"{"inputs":[{"name":"x","shape":[1,2],"datatype":"FP64","data":[1.5,2]}]}"#.utf8)
+        #expect(body.withUnsafeBufferPointer { InferRequest.parseFast($0, model: model, maxRows: 10) } == nil)
+        let value = try JSONParser.parse(body)
+        do {
+            _ = try InferRequest.parse(value, model: model, maxRows: 10)
+            Issue.record("a number was taken for the string input")
+        } catch {
+            #expect(error.code == .invalidShape && error.message.contains("s:mode"), "\(error)")
+        }
+    }
+
     @Test("sizes that do not add up are refused with invalid_binary_data, naming the input")
     func mismatches() {
         let eight = [UInt8](repeating: 0, count: 8)

@@ -77,6 +77,9 @@ struct InferenceTests {
         let matrix = #"{"inputs":[{"name":"x","shape":[2,3],"datatype":"FP64","data":[[91.5,0.8,null],[41,0.1,null]]}]}"#
         let m = try client.post("/v2/models/failure/versions/1/infer", json: Array(matrix.utf8))
         #expect(m.status == 422, "a model with a string input takes no [N, F] tensor: \(m.text)")
+        // Version 2 has three inputs, one a string: a number in its column is refused, not read as missing.
+        let m2 = try client.post("/v2/models/failure/versions/2/infer", json: Array(matrix.utf8))
+        #expect(m2.status == 422 && m2.text.contains("sensors:mode"), "\(m2.text)")
         // Errors: shape {error, code} and the right status (one status per kind of mistake:
         // a body not of the protocol's shape or not fitting the model is 422, as everywhere).
         let cases: [(String, String, Int)] = [
