@@ -128,5 +128,7 @@ fuzz: deps
 bench: release
 	bench/run.sh
 
+# Build outputs only: the `make run` daemon's state under .mote/ (features, models, runs) is
+# the user's data and stays (remove it by hand: rm -rf .mote).
 clean:
-	rm -rf .build .build-release .mote
+	rm -rf .build .build-release
