@@ -139,14 +139,16 @@ extension RegistryStore {
         }
     }
 
-    /// A run with its params, tags and latest metrics.
+    /// A run with its params, tags and latest metrics, by its id or a unique prefix of it (as
+    /// `motectl runs list` shows ids shortened, like git and docker).
     public func run(_ id: String) throws -> Run {
-        try read { conn in try loadRun(conn, id) }
+        try read { conn in try loadRun(conn, try fullRunID(conn, id)) }
     }
 
-    /// Every point of one metric of a run, by step then time.
-    public func metricHistory(run id: String, key: String) throws -> [MetricPoint] {
+    /// Every point of one metric of a run (by id or unique prefix), by step then time.
+    public func metricHistory(run given: String, key: String) throws -> [MetricPoint] {
         try read { conn in
+            let id = try fullRunID(conn, given)
             _ = try loadRun(conn, id)
             let statement = try conn.prepare(
                 "SELECT step, timestamp_ms, value FROM run_metrics WHERE run_id = ? AND key = ? ORDER BY step, timestamp_ms, seq")
@@ -235,6 +237,31 @@ extension RegistryStore {
             log.audit("run.finish", "run:\(id)", before: before.json(), after: after.json())
             log.send(.runFinished, "run:\(id)", after.json())
             return after
+        }
+    }
+
+    /// The id of the run `given` names: itself when a run has it, else the one run whose id
+    /// starts with it (lowercase hex, as docker takes any length). No match is 404; several are 400
+    /// `ambiguous_run_id` naming them.
+    func fullRunID(_ conn: SQLiteConnection, _ given: String) throws -> String {
+        let exact = try conn.cached("SELECT 1 FROM runs WHERE id = ?")
+        exact.bind([.text(given)])
+        defer { exact.reset() }
+        if try exact.step() { return given }
+        guard !given.isEmpty, given.utf8.count < 64, given.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) else {
+            throw DomainError.notFound("no run '\(given)'")
+        }
+        // Ids are lowercase hex: every id with the prefix sorts between it and prefix + "g".
+        let matches = try conn.cached("SELECT id FROM runs WHERE id >= ? AND id < ? ORDER BY id LIMIT 3")
+        matches.bind([.text(given), .text(given + "g")])
+        defer { matches.reset() }
+        var found: [String] = []
+        while try matches.step() { found.append(matches.text(0) ?? "") }
+        switch found.count {
+        case 0: throw DomainError.notFound("no run '\(given)'")
+        case 1: return found[0]
+        default:
+            throw DomainError(.malformed, .ambiguousRunID, "'\(given)' is the start of several run ids (\(found.prefix(2).joined(separator: ", "))\(found.count > 2 ? ", ..." : "")); give more of it")
         }
     }
 

@@ -29,6 +29,26 @@ struct MotectlTests {
         daemon.stop()
     }
 
+    @Test("status --wait waits for a daemon that is not started yet, then shows it; --timeout gives up with exit 2")
+    func statusWait() throws {
+        let daemon = DaemonProcess()
+        let starter = Thread {
+            usleep(1_500_000)
+            try? daemon.start()
+        }
+        starter.start()
+        let waited = try runCommand(DaemonProcess.motectlPath, ["status", "--wait", "--timeout", "60", "--socket", daemon.socketPath], timeout: 90)
+        #expect(waited.status == 0, "\(waited.stderr)")
+        #expect(waited.stdout.contains("ready"), "\(waited.stdout)")
+        while !starter.isFinished { usleep(10_000) }
+        #expect(daemon.stop() == 0)
+        let started = Date()
+        let gaveUp = try runCommand(DaemonProcess.motectlPath, ["status", "--wait", "--timeout", "1", "--socket", "/tmp/no-such-moted.sock"])
+        #expect(gaveUp.status == 2 && gaveUp.stderr.contains("not ready after 1 s"), "\(gaveUp.stderr)")
+        #expect(Date().timeIntervalSince(started) < 10)
+        #expect(try runCommand(DaemonProcess.motectlPath, ["status", "--wait", "--timeout", "0"]).status == 64)
+    }
+
     @Test("an unreachable daemon gives one line naming the socket and what to check, and exit code 2")
     func unreachable() throws {
         let result = try runCommand(DaemonProcess.motectlPath, ["status", "--socket", "/tmp/no-such-moted.sock"])

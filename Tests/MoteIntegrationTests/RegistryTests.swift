@@ -112,6 +112,13 @@ struct RegistrySocketTests {
         #expect(lines.contains { $0.hasPrefix("metrics.accuracy") && $0.hasSuffix("0.9 *") })
         #expect(lines.contains { $0.hasPrefix("metrics.loss") && $0.contains("0.09999999999999998 *") || $0.hasPrefix("metrics.loss") && $0.hasSuffix(" *") })
         #expect(lines.contains { $0.hasPrefix("params.depth") })
+        // The shortened ids `runs list` prints work in `runs show` and `runs compare`.
+        let list = try runCommand(ctl, ["runs", "list"] + socket)
+        let shown = ids.map { String($0.prefix(12)) }
+        #expect(shown.allSatisfy { list.stdout.contains($0) }, "\(list.stdout)")
+        let show = try runCommand(ctl, ["runs", "show", shown[1]] + socket)
+        #expect(show.status == 0 && show.stdout.contains(ids[1]), "\(show.stdout)\(show.stderr)")
+        #expect(try runCommand(ctl, ["runs", "compare", shown[0], shown[1]] + socket).status == 0)
 
         for oracle in ["lgb_binary", "xgb_binary_json"] {
             let digest = try servableArtifact(daemon, oracle)

@@ -50,6 +50,33 @@ struct TrackingTests {
         #expect(try f.outboxKinds() == ["experiment_created", "run_created", "run_logged", "run_finished"])
     }
 
+    @Test("a run is found by a unique prefix of its id, as runs list shows it; a prefix of several is 400 naming them, of none 404")
+    func runIDPrefixes() throws {
+        let f = try Fixture()
+        _ = try f.registry.createExperiment(name: "e", actor: f.alice)
+        var runs: [Run] = []
+        for _ in 0..<20 { runs.append(try f.registry.createRun(experiment: "e", actor: f.alice)) }
+        try f.registry.logBatch(run: runs[0].id, metrics: [MetricPoint(key: "auc", value: 0.9, timestampMillis: 1)], actor: f.alice)
+        // The 12 characters motectl shows are unique among 20 runs.
+        #expect(try f.registry.run(String(runs[0].id.prefix(12))).id == runs[0].id)
+        #expect(try f.registry.metricHistory(run: String(runs[0].id.prefix(12)), key: "auc").map(\.value) == [0.9])
+        // 20 ids, 16 hex digits: some first character starts two of them.
+        let first = Dictionary(grouping: runs.map(\.id), by: { $0.prefix(1) }).first { $0.value.count > 1 }!.key
+        do {
+            _ = try f.registry.run(String(first))
+            Issue.record("an ambiguous prefix found a run")
+        } catch let error as DomainError {
+            #expect(error.code == .ambiguousRunID && error.kind == .malformed, "\(error)")
+        }
+        for missing in ["zz", "ABC", String(repeating: "0", count: 40)] where !runs.contains(where: { $0.id.hasPrefix(missing) }) {
+            #expect(throws: DomainError.self) { try f.registry.run(missing) }
+        }
+        // Writes still take the whole id.
+        #expect(throws: DomainError.self) {
+            try f.registry.logBatch(run: String(runs[1].id.prefix(12)), metrics: [MetricPoint(key: "x", value: 1, timestampMillis: 1)], actor: f.alice)
+        }
+    }
+
     @Test("params are written once: the same value again is accepted, another is 409 and the batch stores nothing")
     func paramsOnce() throws {
         let f = try Fixture()
