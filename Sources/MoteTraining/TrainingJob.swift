@@ -106,3 +106,8 @@ public final class TrainingJob: Sendable {
         w.endObject()
     }
 }
+
+extension ErrorCode {
+    /// A cancel of a training job that has already ended (succeeded, failed or cancelled) (409).
+    public static let jobFinished: ErrorCode = "job_finished"
+}

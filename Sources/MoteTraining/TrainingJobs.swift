@@ -159,6 +159,10 @@ public final class TrainingJobs: Sendable {
     /// Cancels a queued job at once, a running one at its next iteration.
     public func cancel(_ id: String) throws -> TrainingJob {
         guard let job = try job(id) else { throw DomainError.notFound("no training job '\(id)'") }
+        let now = job.snapshot
+        guard !now.status.isFinal else {
+            throw DomainError(.conflict, .jobFinished, "training job '\(id)' already \(now.status.rawValue): there is nothing to cancel")
+        }
         let wasQueued = queue.withLock { q -> Bool in
             if let k = q.waiting.firstIndex(where: { $0.id == id }) {
                 q.waiting.remove(at: k)
@@ -359,3 +363,4 @@ enum JobID {
         return time + String(repeating: "0", count: 8 - random.count) + random
     }
 }
+

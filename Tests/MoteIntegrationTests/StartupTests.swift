@@ -27,6 +27,11 @@ struct StartupTests {
 
         let missing = try runCommand(DaemonProcess.motedPath, ["--check-config", "--config", "/nonexistent/moted.toml"])
         #expect(missing.status == 78)
+        // The default file missing is not "ok" either: there is nothing to check.
+        if !FileManager.default.fileExists(atPath: "/etc/mote/moted.toml") {
+            let none = try runCommand(DaemonProcess.motedPath, ["--check-config"])
+            #expect(none.status == 78 && none.stderr.contains("no such file") && !none.stdout.contains("ok"), "\(none.stdout)\(none.stderr)")
+        }
     }
 
     @Test("moted refuses to start with an invalid config (exit 78) and says why")

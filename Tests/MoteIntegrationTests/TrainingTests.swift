@@ -210,6 +210,9 @@ struct TrainingTests {
         #expect(cancel.status == 0)
         let ended = try waitForStatus(again, running["id"]?.stringValue ?? "", ["cancelled", "failed", "succeeded"])
         #expect(ended["status"] == "cancelled")
+        // A job that has ended has nothing to cancel: 409 job_finished, motectl exits 1.
+        let again2 = try motectl(again, ["jobs", "cancel", running["id"]?.stringValue ?? ""])
+        #expect(again2.status == 1 && again2.stderr.contains("job_finished"), "\(again2.stderr)")
         #expect(again.log().contains("interrupted by a restart"))
         #expect(again.stop() == 0)
     }
