@@ -14,6 +14,13 @@ enum CLIOutput {
         bytes.withUnsafeMutableBytes { raw in _ = write(STDERR_FILENO, raw.baseAddress, raw.count) }
     }
 
+    /// A usage mistake found only while running (it depends on a file's content): one line
+    /// naming the command's help, and exit 64 as for mistakes found in the arguments.
+    static func usageError(_ message: String, command: String) -> ExitCode {
+        error("\(message) (motectl \(command) --help)")
+        return ExitCode.validationFailure
+    }
+
     /// Sends a request; on failure prints one line and exits (2 unreachable, 1 API error).
     static func call(
         _ client: MoteClient, _ method: String, _ path: String, body: [UInt8] = [], contentType: String = "application/json",

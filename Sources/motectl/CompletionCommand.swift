@@ -9,10 +9,12 @@ struct CompletionCommand: ParsableCommand {
     @Argument(help: "bash, zsh or fish")
     var shell: String
 
+    func validate() throws {
+        guard CompletionShell(rawValue: shell) != nil else { throw ValidationError("unknown shell '\(shell)'; use bash, zsh or fish") }
+    }
+
     func run() throws {
-        guard let kind = CompletionShell(rawValue: shell) else {
-            throw ValidationError("unknown shell '\(shell)'; use bash, zsh or fish")
-        }
+        guard let kind = CompletionShell(rawValue: shell) else { return }
         print(Motectl.completionScript(for: kind))
     }
 }

@@ -109,6 +109,8 @@ extension FeaturesCommand {
             print("pushed \(pushed) rows to \(view) in \(Double(Int(seconds * 100)) / 100) s (\(Int(Double(pushed) / max(seconds, 0.001))) rows/s); rejected \(rejectedCount)")
             for r in rejected { print("  line \(r.line): \(r.reason)") }
             if rejectedCount > rejected.count { print("  ... and \(rejectedCount - rejected.count) more") }
+            // The good rows are stored; a script must still see that some were not.
+            if rejectedCount > 0 { throw ExitCode(ExitStatus.partial) }
         }
     }
 }

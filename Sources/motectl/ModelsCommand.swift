@@ -193,11 +193,11 @@ struct ModelsCommand: ParsableCommand {
             let contentType: String
             if isExport {
                 guard inputs == nil, reference == nil, !binary else {
-                    throw ValidationError("--inputs, --reference and --binary apply to model files from other libraries, not mote exports")
+                    throw CLIOutput.usageError("--inputs, --reference and --binary apply to model files from other libraries, not mote exports", command: "models import")
                 }
                 (body, contentType) = (bytes, "application/json")
             } else {
-                guard name != nil else { throw ValidationError("name the model to register the file under: --name NAME") }
+                guard name != nil else { throw CLIOutput.usageError("name the model to register the file under: --name NAME", command: "models import") }
                 if let format { query.append("format=\(CLIOutput.pathEscape(format))") }
                 if let inputs { query.append("inputs=\(CLIOutput.pathEscape(inputs))") }
                 if binary { query.append("task=binary") }

@@ -28,6 +28,8 @@ struct MonitorCommand: ParsableCommand {
             if watch {
                 // Clear the screen and go home, then the report.
                 print("\u{1B}[2J\u{1B}[H" + text)
+                // Each refresh goes out at once, also through a pipe (stdout is block-buffered there).
+                fflush(nil)  // every output stream: stdout without naming the global
                 usleep(UInt32(max(0.2, every) * 1_000_000))
             } else {
                 print(text)
@@ -62,6 +64,7 @@ struct MonitorCommand: ParsableCommand {
                 "dataset drift: \(r["dataset_drift"] == .bool(true) ? "YES" : "no") (\(CLIOutput.format(share, "%.0f"))% of inputs drift, threshold \(CLIOutput.format((r["drift_share_threshold"]?.doubleValue ?? 0) * 100, "%.0f"))%)")
         }
         var rows = [["INPUT", "METHOD", "SCORE", "THRESHOLD", "DRIFT", "REFERENCE", "LIVE", "REF MEAN", "LIVE MEAN"]]
+        var categoryLines: [String] = []
         var features = r["features"]?.arrayValue ?? []
         if let p = r["prediction"], p != .null { features.append(p) }
         for f in features {
@@ -83,6 +86,11 @@ struct MonitorCommand: ParsableCommand {
                 let scale = max(rs.max() ?? 0, ls.max() ?? 0)
                 reference = bars(rs, scale: scale)
                 live = bars(ls, scale: scale)
+                // The bars' categories, in bar order, with their shares (reference/live).
+                let named = top.map { c in
+                    "\(c["value"]?.stringValue ?? "-") \(CLIOutput.format((c["reference"]?.doubleValue ?? 0) * 100, "%.0f"))/\(CLIOutput.format((c["live"]?.doubleValue ?? 0) * 100, "%.0f"))%"
+                }
+                categoryLines.append("\(f["name"]?.stringValue ?? ""): \(named.joined(separator: ", "))")
             }
             rows.append([
                 f["name"]?.stringValue ?? "", f["method"]?.stringValue ?? "", number(f["score"]), number(f["threshold"]),
@@ -90,6 +98,9 @@ struct MonitorCommand: ParsableCommand {
             ])
         }
         if rows.count > 1 { out.append(CLIOutput.table(rows)) }
+        if !categoryLines.isEmpty {
+            out.append("categories, in bar order (reference/live share):\n" + categoryLines.map { "  " + $0 }.joined(separator: "\n"))
+        }
         let metrics = r["metrics"]
         let live = metrics?["live"]?.objectValue
         let holdout = metrics?["holdout"]?.objectValue

@@ -2,22 +2,43 @@ import ArgumentParser
 import MoteClient
 import MoteCore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `motectl`: drives moted over its socket.
 @main
 struct Motectl: ParsableCommand {
     /// Lets the options every command takes (`--socket`, `-o`) come before the subcommand too:
     /// `motectl --socket S status` is read as `motectl status --socket S`.
+    ///
+    /// An unknown command is a usage error (exit 64), also with `--help` after it (which would
+    /// otherwise print the top-level help and exit 0). `motectl --version` prints the version;
+    /// it is not an option of every command, so `predict --version` and `monitor --version`
+    /// (a model version) have one meaning.
     static func main() {
-        main(GlobalOptions.hoisted(Array(CommandLine.arguments.dropFirst())))
+        let arguments = GlobalOptions.hoisted(Array(CommandLine.arguments.dropFirst()))
+        if arguments == ["--version"] {
+            print(MoteVersion.string)
+            return
+        }
+        if let first = arguments.first, !first.hasPrefix("-"), first != "help" {
+            let known = configuration.subcommands.map { $0._commandName }
+            if !known.contains(first) {
+                CLIOutput.error("unknown command '\(first)'; the commands are: \(known.joined(separator: ", ")) (motectl --help)")
+                Glibc.exit(ExitCode.validationFailure.rawValue)
+            }
+        }
+        main(arguments)
     }
 
     static let configuration = CommandConfiguration(
         commandName: "motectl",
         abstract: "Control the mote daemon (moted) over its Unix socket.",
-        version: MoteVersion.string,
         subcommands: [
             StatusCommand.self, ApplyCommand.self, FeaturesCommand.self, RunsCommand.self, ModelsCommand.self, AuditCommand.self,
-            SyncCommand.self, TrainCommand.self, JobsCommand.self, PredictCommand.self, MonitorCommand.self, VersionCommand.self, CompletionCommand.self,
+            SyncCommand.self, TrainCommand.self, JobsCommand.self, PredictCommand.self, FeedbackCommand.self, MonitorCommand.self,
+            VersionCommand.self, CompletionCommand.self,
         ])
 }
 
@@ -64,4 +85,7 @@ enum ExitStatus {
     static let apiError: Int32 = 1
     /// moted could not be reached.
     static let unreachable: Int32 = 2
+    /// The command did its work but not all of its input was taken (`features push`: rows
+    /// with bad values were skipped and listed; the others are stored).
+    static let partial: Int32 = 3
 }

@@ -13,19 +13,31 @@ struct PredictCommand: ParsableCommand {
     @Option(name: .long, help: "An entity key as key=value (repeat for several keys).") var entity: [String] = []
     @Option(name: .long, help: "A version number or alias (default: champion, else the newest).") var version: String?
 
+    /// Argument mistakes are usage errors (exit 64, this command's usage), found before any call.
+    func validate() throws {
+        if !entity.isEmpty {
+            guard input == nil else { throw ValidationError("give --input or --entity, not both") }
+            for pair in entity where pair.split(separator: "=", maxSplits: 1).count != 2 {
+                throw ValidationError("--entity takes key=value, not '\(pair)'")
+            }
+            guard version == nil else { throw ValidationError("--entity predicts with the served version; --version works with --input") }
+        } else {
+            guard let input else { throw ValidationError("give --input '{...}' or --entity key=value") }
+            guard case .object? = try? JSONParser.parse(input) else { throw ValidationError("--input must be a JSON object of input values") }
+        }
+    }
+
     func run() throws {
         let client = global.client()
         let name = CLIOutput.pathEscape(model)
         let result: JSONValue
         if !entity.isEmpty {
-            guard input == nil else { throw ValidationError("give --input or --entity, not both") }
             var w = JSONWriter()
             w.beginObject()
             w.key("entities")
             w.beginObject()
             for pair in entity {
                 let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
-                guard parts.count == 2 else { throw ValidationError("--entity takes key=value, not '\(pair)'") }
                 w.key(parts[0])
                 w.beginArray()
                 if let n = Int64(parts[1]) { w.int(n) } else { w.string(parts[1]) }
@@ -33,11 +45,9 @@ struct PredictCommand: ParsableCommand {
             }
             w.endObject()
             w.endObject()
-            guard version == nil else { throw ValidationError("--entity predicts with the served version; --version works with --input") }
             result = try CLIOutput.call(client, "POST", "/v1/predict/\(name)", body: w.bytes).json()
         } else {
-            guard let input else { throw ValidationError("give --input '{...}' or --entity key=value") }
-            guard case .object(let values)? = try? JSONParser.parse(input) else { throw ValidationError("--input must be a JSON object of input values") }
+            guard case .object(let values)? = try? JSONParser.parse(input ?? "") else { return }
             // One tensor per input, typed by its value.
             var w = JSONWriter()
             w.beginObject()

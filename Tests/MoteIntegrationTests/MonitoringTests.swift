@@ -76,6 +76,16 @@ struct MonitoringTests {
         let shown = try runCommand(DaemonProcess.motectlPath, ["monitor", "failure", "--socket", daemon.socketPath])
         #expect(shown.status == 0)
         #expect(shown.stdout.contains("sensors:temp") && shown.stdout.contains("YES") && shown.stdout.contains("wasserstein"), "\(shown.stdout)")
+        // The category bars are labelled: which category each bar is, with both shares.
+        #expect(shown.stdout.contains("categories, in bar order") && shown.stdout.contains("sensors:mode: ") && shown.stdout.contains("run "), "\(shown.stdout)")
+        // --watch through a pipe (here a file): each refresh is written at once, not held in a buffer.
+        let watched = daemon.directory + "/watch.out"
+        let watcher = try ChildProcess(
+            DaemonProcess.motectlPath, ["monitor", "failure", "--watch", "--every", "60", "--socket", daemon.socketPath],
+            environment: ProcessInfo.processInfo.environment, stdout: watched, stderr: daemon.directory + "/watch.err")
+        // One report (a few KB, less than a stdio buffer) within seconds, though the next is a minute away.
+        #expect(eventually(timeout: 8) { ((try? String(contentsOfFile: watched, encoding: .utf8)) ?? "").contains("dataset drift") })
+        _ = watcher.killGroup()
         #expect(daemon.stop() == 0)
     }
 
@@ -130,6 +140,34 @@ struct MonitoringTests {
         #expect(log.components(separatedBy: "event=performance_degraded").count - 1 >= 1)
         #expect(log.components(separatedBy: "\n").filter { $0.contains("event=performance_degraded") && $0.contains("metric=accuracy") }.count == 1, "\(log.suffix(3000))")
         #expect(try client.get("/metrics").text.contains(#"mote_live_metric{model="failure",metric="accuracy"} 0"#))
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test("motectl feedback: one label by prediction id or by entity and time, many from a CSV; labels that find no prediction exit 3")
+    func feedbackCommand() throws {
+        let daemon = try InferenceTests().trainedDaemon(config: Self.config)
+        let client = daemon.client()
+        let answer = try client.post("/v1/predict/failure", json: Array(#"{"entities":{"machine_id":["m1","m2","m3"]}}"#.utf8)).json()
+        let ids = (answer["rows"]?.arrayValue ?? []).compactMap { $0["prediction_id"]?.stringValue }
+        #expect(ids.count == 3)
+        let socket = ["--socket", daemon.socketPath]
+        let one = try runCommand(DaemonProcess.motectlPath, ["feedback", "failure", "--prediction", ids[0], "--label", "true"] + socket)
+        #expect(one.status == 0 && one.stdout.contains("stored 1 label(s) for failure"), "\(one.stdout)\(one.stderr)")
+        let at = RFC3339.format(nanos: SystemClock.nowNanos() + 1_000_000_000)
+        let byEntity = try runCommand(
+            DaemonProcess.motectlPath, ["feedback", "failure", "--entity", "machine_id=m2", "--at", at, "--label", "false", "--feature-view", "labels"] + socket)
+        #expect(byEntity.status == 0 && byEntity.stdout.contains("stored 1") && byEntity.stdout.contains("pushed 1 to labels"), "\(byEntity.stdout)\(byEntity.stderr)")
+        let online = try client.post("/v1/get-online-features", json: Array(#"{"features":["labels:failed"],"entities":{"machine_id":["m2"]}}"#.utf8)).json()
+        #expect(online["results"]?.arrayValue?[1]["values"] == [.bool(false)], "\(online)")
+        let csv = daemon.directory + "/labels.csv"
+        try "prediction_id,label\n\(ids[2]),true\nno-such-prediction,false\n".write(toFile: csv, atomically: true, encoding: .utf8)
+        let many = try runCommand(DaemonProcess.motectlPath, ["feedback", "failure", "--csv", csv] + socket)
+        #expect(many.status == 3 && many.stdout.contains("stored 1") && many.stdout.contains("1 not found"), "\(many.stdout)\(many.stderr)")
+        let report = try waitForReport(client) { $0["metrics"]?["feedback_rows"] == 3 }
+        #expect(report["metrics"]?["feedback_rows"] == 3, "\(report)")
+        // Usage mistakes are exit 64, before anything is sent.
+        #expect(try runCommand(DaemonProcess.motectlPath, ["feedback", "failure", "--label", "true"] + socket).status == 64)
+        #expect(try runCommand(DaemonProcess.motectlPath, ["feedback", "failure", "--entity", "machine_id=m1", "--label", "true"] + socket).status == 64)
         #expect(daemon.stop() == 0)
     }
 

@@ -49,6 +49,23 @@ struct MotectlTests {
         #expect(try runCommand(DaemonProcess.motectlPath, ["status", "--wait", "--timeout", "0"]).status == 64)
     }
 
+    @Test("usage mistakes exit 64 with the command's own usage: an unknown command (with --help too), a wrong combination; --version once")
+    func usageMistakes() throws {
+        let ctl = DaemonProcess.motectlPath
+        let unknown = try runCommand(ctl, ["feedbak", "--help"])
+        #expect(unknown.status == 64 && unknown.stderr.contains("unknown command 'feedbak'") && unknown.stdout.isEmpty, "\(unknown.stdout)\(unknown.stderr)")
+        let both = try runCommand(ctl, ["predict", "failure", "--entity", "machine_id=m1", "--input", "{}"])
+        #expect(both.status == 64 && both.stderr.contains("Usage: motectl predict"), "\(both.stderr)")
+        let shell = try runCommand(ctl, ["completion", "tcsh"])
+        #expect(shell.status == 64 && shell.stderr.contains("Usage: motectl completion"), "\(shell.stderr)")
+        let version = try runCommand(ctl, ["--version"])
+        #expect(version.status == 0 && version.stdout == MoteVersion.string + "\n")
+        // One --version on predict and monitor: the model version.
+        let help = try runCommand(ctl, ["predict", "--help"])
+        #expect(help.stdout.components(separatedBy: "--version").count - 1 == 2, "usage line and one option: \(help.stdout)")
+        #expect(try runCommand(ctl, ["feedback", "--help"]).stdout.contains("motectl feedback"))
+    }
+
     @Test("an unreachable daemon gives one line naming the socket and what to check, and exit code 2")
     func unreachable() throws {
         let result = try runCommand(DaemonProcess.motectlPath, ["status", "--socket", "/tmp/no-such-moted.sock"])
