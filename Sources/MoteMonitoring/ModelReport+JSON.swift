@@ -30,7 +30,14 @@ extension ModelReport {
         w.key("window_rows"); w.int(window?.rows ?? 0)
         w.key("min_rows"); w.int(config.minRows)
         w.key("judged"); w.bool(drift != nil)
-        w.key("dataset_drift"); w.bool(drift?.datasetDrift ?? false)
+        // No verdict is not "no drift": unjudged, dataset_drift is null and the verdict says why.
+        w.key("verdict")
+        if let drift {
+            w.string(drift.datasetDrift ? "drift" : "no_drift")
+        } else {
+            w.string(referenceRows == 0 ? "no_reference" : "not_enough_data")
+        }
+        w.key("dataset_drift"); if let drift { w.bool(drift.datasetDrift) } else { w.null() }
         w.key("drift_share"); w.double(drift?.share ?? 0)
         w.key("drift_share_threshold"); w.double(drift?.shareThreshold ?? config.models[model]?.datasetShare ?? config.datasetShare)
         w.key("features")

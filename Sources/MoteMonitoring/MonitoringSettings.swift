@@ -36,8 +36,10 @@ public struct MonitoringSettings: SettingsSection {
     public var bucketNanos: Int64 = 60_000_000_000
     /// Values per feature kept per bucket (a uniform sample) and at most used by a test.
     public var liveSample = 1000
-    /// Below this many live rows a model is not judged.
-    public var minRows = 100
+    /// Below this many live rows a model is not judged ("not enough data"): a normed
+    /// Wasserstein distance of stationary data passes 0.1 for 23 % of 300-row windows and
+    /// 4-5 % of 1000-row ones (docs/decisions.md).
+    public var minRows = 1000
     /// The dataset drifts when this share of its inputs drifts.
     public var datasetShare = 0.5
     /// How often the served models are checked.

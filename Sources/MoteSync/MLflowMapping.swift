@@ -363,8 +363,11 @@ struct MLflowMapping {
         let version = "v\(s["version"]?.int64Value ?? 0)"
         var out: [(String, Double)] = []
         out.append((metricKey(["monitoring", model, version, "window_rows"]), s["window"]?["rows"]?.doubleValue ?? 0))
-        out.append((metricKey(["monitoring", model, version, "dataset_drift"]), s["dataset_drift"] == .bool(true) ? 1 : 0))
-        out.append((metricKey(["monitoring", model, version, "drift_share"]), s["drift_share"]?.doubleValue ?? 0))
+        // An unjudged window (too few rows) sends no verdict rather than a 0 that reads as "no drift".
+        if case .bool(let drifted)? = s["dataset_drift"] {
+            out.append((metricKey(["monitoring", model, version, "dataset_drift"]), drifted ? 1 : 0))
+            out.append((metricKey(["monitoring", model, version, "drift_share"]), s["drift_share"]?.doubleValue ?? 0))
+        }
         var features = s["features"]?.arrayValue ?? []
         if let p = s["prediction"], p != .null { features.append(p) }
         for f in features {

@@ -57,7 +57,11 @@ struct MonitorCommand: ParsableCommand {
             "window: \(window?["rows"]?.int64Value ?? 0) rows with inputs, \(window?["predictions"]?.int64Value ?? 0) predictions, "
                 + "\(window?["from"]?.stringValue ?? "-") .. \(window?["to"]?.stringValue ?? "-") (at most \(window?["max_rows"]?.int64Value ?? 0) rows, \(window?["max_age"]?.stringValue ?? ""))")
         if r["judged"] != .bool(true) {
-            out.append("not judged yet: fewer than \(r["min_rows"]?.int64Value ?? 0) live rows")
+            if r["verdict"] == "no_reference" {
+                out.append("drift not judged: this version has no reference profile")
+            } else {
+                out.append("dataset drift: not enough data yet (\(r["window_rows"]?.int64Value ?? 0) of \(r["min_rows"]?.int64Value ?? 0) live rows; monitoring.min_rows, monitoring.window)")
+            }
         } else {
             let share = (r["drift_share"]?.doubleValue ?? 0) * 100
             out.append(

@@ -29,6 +29,22 @@ struct MonitoringTests {
         return report
     }
 
+    @Test("a window below monitoring.min_rows (default 1000) gets no verdict: not_enough_data, dataset_drift null, said by motectl")
+    func notEnoughData() throws {
+        let daemon = try InferenceTests().trainedDaemon(config: "[monitoring]\nbucket = \"1s\"\n")
+        let client = daemon.client()
+        // 300 predictions of the training machines themselves: stationary, and too few to judge.
+        let machines = (0..<300).map { "\"m\($0)\"" }.joined(separator: ",")
+        #expect(try client.post("/v1/predict/failure", json: Array(#"{"entities":{"machine_id":[\#(machines)]}}"#.utf8)).status == 200)
+        let report = try waitForReport(client) { $0["window_rows"] == 300 }
+        #expect(report["window_rows"] == 300 && report["min_rows"] == 1000, "\(report)")
+        #expect(report["judged"] == false && report["verdict"] == "not_enough_data" && report["dataset_drift"] == .null, "\(report)")
+        let shown = try runCommand(DaemonProcess.motectlPath, ["monitor", "failure", "--socket", daemon.socketPath])
+        #expect(shown.stdout.contains("not enough data yet (300 of 1000 live rows"), "\(shown.stdout)")
+        #expect(!shown.stdout.contains("YES"))
+        #expect(daemon.stop() == 0)
+    }
+
     @Test("drift is found on the shifted input and only there; one journal entry per input when it starts, none while it holds")
     func drift() throws {
         let daemon = try InferenceTests().trainedDaemon(config: Self.config)
