@@ -115,7 +115,8 @@ install: release
 	@echo "  systemd-sysusers                 # creates user and group 'mote'"
 	@echo "  systemctl daemon-reload"
 	@echo "  systemctl enable --now moted.socket moted.service"
-	@echo "  usermod -aG mote <user>          # lets <user> use the socket"
+	@echo "  usermod -aG mote <user>          # <user> may push, predict, send feedback (role write)"
+	@echo "  usermod -aG mote,mote-admin <user>  # <user> may also administer mote (role admin)"
 	@echo "  motectl status"
 
 # Coverage-guided fuzzing of every parser (libFuzzer, AddressSanitizer), FUZZ_SECONDS per

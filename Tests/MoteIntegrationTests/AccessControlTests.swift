@@ -59,6 +59,41 @@ struct AccessControlTests {
         daemon.stop()
     }
 
+    @Test("the user moted runs as is admin without a grant (make run as a normal user); other users are not")
+    func ownerIsAdmin() throws {
+        let directory = DaemonProcess.makeTemporaryDirectory()
+        chown(directory, 65534, 65534)
+        let socket = directory + "/mote.sock"
+        try "[socket]\nmode = \"0666\"\n".write(toFile: directory + "/moted.toml", atomically: true, encoding: .utf8)
+        let moted = try ChildProcess(
+            which("setpriv")!,
+            ["--reuid=65534", "--regid=65534", "--clear-groups", "--", DaemonProcess.motedPath, "--config", directory + "/moted.toml",
+             "--state-dir", directory + "/state", "--socket", socket, "--log-stderr"],
+            stdout: directory + "/moted.log", stderr: directory + "/moted.log")
+        defer { _ = moted.killGroup() }
+        #expect(eventually(timeout: 20) { FileManager.default.fileExists(atPath: socket) })
+        func status(as uid: Int) throws -> String {
+            try runCommand(
+                which("setpriv")!,
+                ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "--", DaemonProcess.motectlPath, "status", "--wait", "--timeout", "20", "--socket", socket]
+            ).stdout
+        }
+        // nobody runs moted: nobody administers it (apply is admin).
+        #expect(try status(as: 65534).contains("ready"))
+        let apply = try runCommand(
+            which("setpriv")!,
+            ["--reuid=65534", "--regid=65534", "--clear-groups", "--", which("curl")!, "-s", "-w", "\n%{http_code}", "--unix-socket", socket,
+             "-H", "content-type: application/json", "-d", #"{"toml":"[[entity]]\nname = \"m\"\njoin_key = \"id\"\n","dry_run":true}"#,
+             "http://localhost/v1/apply"])
+        #expect(apply.stdout.hasSuffix("\n200"), "\(apply.stdout)")
+        // Another user gets the default role.
+        let other = try runCommand(
+            which("setpriv")!,
+            ["--reuid=65533", "--regid=65533", "--clear-groups", "--", which("curl")!, "-s", "-o", "/dev/null", "-w", "%{http_code}", "--unix-socket", socket,
+             "http://localhost/v1/status"])
+        #expect(other.stdout == "403", "\(other.stdout)")
+    }
+
     @Test("default_role applies to callers no rule names")
     func defaultRole() throws {
         let daemon = DaemonProcess(config: "[socket]\nmode = \"0666\"\n[access]\ndefault_role = \"read\"\n")

@@ -6,17 +6,22 @@ import Glibc
 import Musl
 #endif
 
-/// Maps a peer's uid and groups to a `Role`, from the `[access]` config. Root is admin; a
-/// peer that matches no rule gets `default_role`. Group names are resolved once, when the
-/// config is loaded or reloaded.
+/// Maps a peer's uid and groups to a `Role`, from the `[access]` config. Root and the user
+/// moted runs as are admin (whoever runs the daemon administers it: `make run` as a normal
+/// user, or a tool run as the service's user); a peer that matches no rule gets
+/// `default_role`. Group names are resolved once, when the config is loaded or reloaded.
 public struct AccessPolicy: Sendable {
     public let defaultRole: Role
+    /// The uid moted runs as.
+    public let ownerUID: UInt32
     private let uidRoles: [UInt32: Role]
     private let gidRoles: [UInt32: Role]
     /// Config problems that do not stop the daemon (a group name that does not exist).
     public let warnings: [String]
 
-    public init(_ access: AccessSettings) {
+    /// `ownerUID` is the uid moted runs as (nil: this process's).
+    public init(_ access: AccessSettings, ownerUID: UInt32? = nil) {
+        self.ownerUID = ownerUID ?? UInt32(getuid())
         var uidRoles: [UInt32: Role] = [:]
         var gidRoles: [UInt32: Role] = [:]
         var warnings: [String] = []
@@ -39,7 +44,7 @@ public struct AccessPolicy: Sendable {
     /// The role of `peer`: the highest granted by its uid, its primary group or any group
     /// the group database lists it in.
     public func role(of peer: PeerIdentity) -> Role {
-        if peer.uid == 0 { return .admin }
+        if peer.uid == 0 || peer.uid == ownerUID { return .admin }
         var role = defaultRole
         if let r = uidRoles[peer.uid] { role = max(role, r) }
         if gidRoles.isEmpty { return role }

@@ -4,10 +4,12 @@ public import MoteCore
 public struct AccessSettings: SettingsSection {
     public static let section = "access"
 
-    /// Role of a peer that matches no rule. Root is always admin.
+    /// Role of a peer that matches no rule. Root and the user moted runs as are always admin.
     public var defaultRole = Role.none
-    public var admin = Grant()
-    public var write = Grant()
+    /// Operators: group `mote-admin` (with group `mote`, which gives the socket).
+    public var admin = Grant(groups: ["mote-admin"])
+    /// Applications and users that push, predict and send feedback: group `mote`.
+    public var write = Grant(groups: ["mote"])
     public var read = Grant()
 
     public init() {}
