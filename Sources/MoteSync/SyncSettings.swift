@@ -36,7 +36,8 @@ public struct SyncSettings: SettingsSection {
     /// A journal warning when the outbox holds more rows than this.
     public var warnDepth = 10_000
     /// The outbox keeps at most this many rows (0: no bound); older ones are dropped, logged.
-    public var maxOutbox = 0
+    /// Enforced while sync is off too, so a box that never syncs does not grow it forever.
+    public var maxOutbox = 20_000
 
     public init() {}
 

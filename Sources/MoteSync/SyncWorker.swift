@@ -128,6 +128,9 @@ public final class SyncWorker: Sendable {
             let s = settings.current
             if s.enabled {
                 await drain(settings: s)
+            } else {
+                // Nothing is sent, but the outbox keeps its bound.
+                trimOutbox(s)
             }
             let now = SystemClock.nowNanos()
             let next = state.withLock { st -> Int64 in
@@ -217,6 +220,16 @@ public final class SyncWorker: Sendable {
         return nil
     }
 
+    /// Drops the oldest rows over `sync.max_outbox` (also while sync is off), with one error
+    /// entry saying how many of each kind went.
+    func trimOutbox(_ s: SyncSettings) {
+        guard s.maxOutbox > 0, let dropped = try? store.trim(maxRows: s.maxOutbox), !dropped.isEmpty else { return }
+        let total = dropped.values.reduce(0, +)
+        logger.error(
+            "sync: outbox over its bound (sync.max_outbox = \(s.maxOutbox)\(s.enabled ? "" : ", sync is off")); dropped the \(total) oldest rows: \(dropped.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))",
+            metadata: ["event": "outbox_dropped", "rows": "\(total)"])
+    }
+
     /// Sends pending rows until the outbox is empty or a retryable failure stops it.
     func drain(settings s: SyncSettings) async {
         let started = SystemClock.nowNanos()
@@ -225,12 +238,7 @@ public final class SyncWorker: Sendable {
             $0.lastAttempt = started
         }
         defer { state.withLock { $0.running = false; $0.drains += 1 } }
-        if s.maxOutbox > 0, let dropped = try? store.trim(maxRows: s.maxOutbox), !dropped.isEmpty {
-            let total = dropped.values.reduce(0, +)
-            logger.error(
-                "sync: outbox over its bound (sync.max_outbox = \(s.maxOutbox)); dropped the \(total) oldest rows: \(dropped.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))",
-                metadata: ["event": "outbox_dropped", "rows": "\(total)"])
-        }
+        trimOutbox(s)
         warnDepth(s)
         let mapping: MLflowMapping
         do {

@@ -74,3 +74,24 @@ struct SyncWaitTests {
         daemon.stop()
     }
 }
+
+/// The outbox of a box that does not sync stays within `sync.max_outbox`.
+@Suite("outbox bound while sync is off", .serialized)
+struct OutboxBoundTests {
+    @Test("with sync off, changes are still queued but the outbox keeps only the newest sync.max_outbox rows, and says what it dropped")
+    func boundedWhileOff() throws {
+        let daemon = DaemonProcess(config: "[sync]\nenabled = false\ninterval = \"1s\"\nmax_outbox = 5\n")
+        try daemon.start()
+        let client = daemon.client()
+        for k in 0..<12 {
+            let created = try client.post("/v1/experiments", json: Array(#"{"name":"e\#(k)"}"#.utf8))
+            #expect(created.status == 200 || created.status == 201, "\(created.text)")
+        }
+        #expect(eventually(timeout: 10) { ((try? client.get("/v1/sync").json()["pending"]?.int64Value) ?? -1) == 5 })
+        let entries = try client.get("/v1/sync/outbox?limit=100").json()["entries"]?.arrayValue ?? []
+        // The newest five remain: experiments e7..e11.
+        #expect(entries.compactMap { $0["subject"]?.stringValue } == (7..<12).map { "experiment:e\($0)" }, "\(entries)")
+        #expect(eventually { daemon.log().contains("event=outbox_dropped") && daemon.log().contains("sync is off") })
+        #expect(daemon.stop() == 0)
+    }
+}
