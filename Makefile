@@ -24,7 +24,7 @@ CLIENT_REQUIREMENTS := tools/client-requirements.txt
 CLIENT_VENV ?= /var/cache/mote-ci/client-venv-$(shell sha256sum $(CLIENT_REQUIREMENTS) | cut -c1-12)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps test-deps mlflow-venv oracle-venv schemathesis-venv client-venv build run test release install bench e2e-rootfs fuzz clean
+.PHONY: all deps test-deps mlflow-venv oracle-venv schemathesis-venv client-venv install-files build run test release install bench e2e-rootfs fuzz clean
 
 all: build
 
@@ -99,17 +99,9 @@ release: deps
 	strip -o $(RELEASE_DIR)/motectl .build-release/release/motectl
 	@ls -l $(RELEASE_DIR)
 
-install: release
+install: release install-files
 	install -D -m 0755 $(RELEASE_DIR)/moted $(DESTDIR)$(PREFIX)/bin/moted
 	install -D -m 0755 $(RELEASE_DIR)/motectl $(DESTDIR)$(PREFIX)/bin/motectl
-	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/lib/sysusers.d
-	sed 's|/usr/local/bin/moted|$(PREFIX)/bin/moted|' systemd/moted.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/moted.service
-	install -m 0644 systemd/moted.socket $(DESTDIR)$(PREFIX)/lib/systemd/system/moted.socket
-	install -m 0644 systemd/mote.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/mote.conf
-	@if [ -e $(DESTDIR)/etc/mote/moted.toml ]; then echo "kept existing /etc/mote/moted.toml"; \
-	  else install -D -m 0644 etc/mote/moted.toml $(DESTDIR)/etc/mote/moted.toml; fi
-	install -d $(DESTDIR)$(PREFIX)/share/doc/mote
-	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/mote/
 	@echo ""
 	@echo "Installed. To start mote:"
 	@echo "  systemd-sysusers                 # creates user and group 'mote'"
@@ -118,6 +110,19 @@ install: release
 	@echo "  usermod -aG mote <user>          # <user> may push, predict, send feedback (role write)"
 	@echo "  usermod -aG mote,mote-admin <user>  # <user> may also administer mote (role admin)"
 	@echo "  motectl status"
+
+# Everything but the binaries: units (their paths and Documentation= follow PREFIX), sysusers,
+# the config (kept when present), docs. `make install` runs it after the release build.
+install-files:
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/lib/sysusers.d
+	sed 's|/usr/local/|$(PREFIX)/|g' systemd/moted.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/moted.service
+	sed 's|/usr/local/|$(PREFIX)/|g' systemd/moted.socket > $(DESTDIR)$(PREFIX)/lib/systemd/system/moted.socket
+	chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/moted.service $(DESTDIR)$(PREFIX)/lib/systemd/system/moted.socket
+	install -m 0644 systemd/mote.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/mote.conf
+	@if [ -e $(DESTDIR)/etc/mote/moted.toml ]; then echo "kept existing /etc/mote/moted.toml"; \
+	  else install -D -m 0644 etc/mote/moted.toml $(DESTDIR)/etc/mote/moted.toml; fi
+	install -d $(DESTDIR)$(PREFIX)/share/doc/mote
+	install -m 0644 README.md docs/*.md docs/openapi.yaml $(DESTDIR)$(PREFIX)/share/doc/mote/
 
 # Coverage-guided fuzzing of every parser (libFuzzer, AddressSanitizer), FUZZ_SECONDS per
 # target, from the seeds in fuzz/corpus/; findings land in fuzz/findings/ (see fuzz/run.sh).

@@ -117,3 +117,27 @@ struct SystemdContractTests {
         #expect(FileManager.default.fileExists(atPath: daemon.socketPath))
     }
 }
+
+/// What `make install` lays out, without the release build (`make install-files`).
+@Suite("installed files")
+struct InstalledFilesTests {
+    @Test("installed with PREFIX=/usr, the units start /usr/bin/moted and their Documentation= names files that are installed")
+    func unitsFollowPrefix() throws {
+        let destination = DaemonProcess.makeTemporaryDirectory("mote-install")
+        defer { try? FileManager.default.removeItem(atPath: destination) }
+        let make = try runCommand(which("make") ?? "/usr/bin/make", ["-s", "-C", Repository.root, "install-files", "DESTDIR=\(destination)", "PREFIX=/usr"])
+        #expect(make.status == 0, "\(make.stdout)\(make.stderr)")
+        for unit in ["moted.service", "moted.socket"] {
+            let text = try String(contentsOfFile: destination + "/usr/lib/systemd/system/" + unit, encoding: .utf8)
+            #expect(!text.contains("/usr/local"), "\(unit): \(text)")
+            for line in text.split(separator: "\n") where line.hasPrefix("Documentation=file://") {
+                let path = String(line.dropFirst("Documentation=file://".count))
+                #expect(FileManager.default.fileExists(atPath: destination + path), "\(unit) documents \(path), which is installed")
+            }
+            if unit == "moted.service" { #expect(text.contains("ExecStart=/usr/bin/moted ")) }
+        }
+        #expect(FileManager.default.fileExists(atPath: destination + "/etc/mote/moted.toml"))
+        #expect(FileManager.default.fileExists(atPath: destination + "/usr/lib/sysusers.d/mote.conf"))
+        #expect(FileManager.default.fileExists(atPath: destination + "/usr/share/doc/mote/openapi.yaml"))
+    }
+}
