@@ -49,7 +49,7 @@ struct AccessPolicyTests {
         access.read = .init(uids: [1000, 1001])
         access.write = .init(uids: [1001])
         access.defaultRole = .none
-        let policy = AccessPolicy(access)
+        let policy = AccessPolicy(access, ownerUID: 999_999)
         #expect(policy.role(of: PeerIdentity(pid: 1, uid: 0, gid: 0)) == .admin)
         #expect(policy.role(of: PeerIdentity(pid: 1, uid: 1000, gid: 1000)) == .read)
         #expect(policy.role(of: PeerIdentity(pid: 1, uid: 1001, gid: 1001)) == .write)
@@ -57,11 +57,20 @@ struct AccessPolicyTests {
         #expect(policy.role(of: .unknown) == .none)
     }
 
+    @Test("the user moted runs as is admin; the default grants are group mote = write, group mote-admin = admin")
+    func ownerAndDefaults() {
+        let policy = AccessPolicy(AccessSettings(), ownerUID: 4321)
+        #expect(policy.role(of: PeerIdentity(pid: 1, uid: 4321, gid: 4321)) == .admin)
+        #expect(policy.role(of: PeerIdentity(pid: 1, uid: 4322, gid: 4322)) == .none)
+        #expect(AccessSettings().write.groups == ["mote"] && AccessSettings().admin.groups == ["mote-admin"] && AccessSettings().read.groups == [])
+    }
+
     @Test("groups are resolved by name; a missing group is a warning, not a grant")
     func groups() {
         var access = AccessSettings()
         access.admin = .init(groups: ["root", "no-such-group-mote"])
-        let policy = AccessPolicy(access)
+        access.write = .init()
+        let policy = AccessPolicy(access, ownerUID: 999_999)
         #expect(policy.warnings.count == 1)
         #expect(policy.warnings[0].contains("no-such-group-mote"))
         #expect(policy.role(of: PeerIdentity(pid: 1, uid: 4242, gid: 0)) == .admin)
