@@ -59,7 +59,8 @@ public enum BinaryTensors {
         guard raw.count == count * width else {
             throw invalid("input '\(name)': \(count) \(datatype) values take \(count * width) bytes; binary_data_size is \(raw.count)")
         }
-        let base = UnsafeRawPointer(raw.baseAddress ?? UnsafePointer(bitPattern: 1)!)
+        guard count > 0, let address = raw.baseAddress else { return [] }
+        let base = UnsafeRawPointer(address)
         @inline(__always) func u64(_ k: Int) -> UInt64 { UInt64(littleEndian: base.loadUnaligned(fromByteOffset: k * 8, as: UInt64.self)) }
         @inline(__always) func u32(_ k: Int) -> UInt32 { UInt32(littleEndian: base.loadUnaligned(fromByteOffset: k * 4, as: UInt32.self)) }
         @inline(__always) func u16(_ k: Int) -> UInt16 { UInt16(littleEndian: base.loadUnaligned(fromByteOffset: k * 2, as: UInt16.self)) }

@@ -33,15 +33,35 @@ enum CLIOutput {
             CLIOutput.error(error.description)
             throw ExitCode(ExitStatus.unreachable)
         }
-        if response.status >= 400 {
-            if let (message, code) = response.apiError {
-                CLIOutput.error("\(message) [\(response.status) \(code)]")
-            } else {
-                CLIOutput.error("moted answered \(response.status): \(response.text)")
-            }
-            throw ExitCode(ExitStatus.apiError)
-        }
+        if response.status >= 400 { throw refused(response) }
         return response
+    }
+
+    /// Prints an error answer as one line; the exit code to end with (1).
+    static func refused(_ response: ClientResponse) -> ExitCode {
+        if let (message, code) = response.apiError {
+            CLIOutput.error("\(message) [\(response.status) \(code)]")
+        } else {
+            CLIOutput.error("moted answered \(response.status): \(response.text)")
+        }
+        return ExitCode(ExitStatus.apiError)
+    }
+
+    /// Entity keys given as `key=value` (an integer value is sent as a number), or nil when
+    /// one is not `key=value`.
+    static func entityKeys(_ pairs: [String]) -> JSONObject? {
+        var keys = JSONObject()
+        for pair in pairs {
+            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { return nil }
+            keys[parts[0]] = keyValue(parts[1])
+        }
+        return keys
+    }
+
+    /// An entity key value as typed: an integer, else text.
+    static func keyValue(_ text: String) -> JSONValue {
+        Int64(text).map { .integer($0) } ?? .string(text)
     }
 
     /// Pretty-prints JSON with two-space indents (for `-o json`).

@@ -36,9 +36,7 @@ struct FeedbackCommand: ParsableCommand {
         guard (prediction != nil) != !entity.isEmpty else { throw ValidationError("give --prediction ID or --entity key=value --at TIME, one of the two") }
         if !entity.isEmpty {
             guard at != nil else { throw ValidationError("--entity needs --at TIME (RFC 3339)") }
-            for pair in entity where pair.split(separator: "=", maxSplits: 1).count != 2 {
-                throw ValidationError("--entity takes key=value, not '\(pair)'")
-            }
+            guard CLIOutput.entityKeys(entity) != nil else { throw ValidationError("--entity takes key=value (repeat for several keys)") }
         } else if at != nil {
             throw ValidationError("--at goes with --entity")
         }
@@ -52,12 +50,7 @@ struct FeedbackCommand: ParsableCommand {
         } else {
             var item = JSONObject()
             if let prediction { item["prediction_id"] = .string(prediction) }
-            if !entity.isEmpty {
-                var keys = JSONObject()
-                for pair in entity {
-                    let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
-                    keys[parts[0]] = Int64(parts[1]).map { JSONValue.integer($0) } ?? .string(parts[1])
-                }
+            if let keys = CLIOutput.entityKeys(entity), !entity.isEmpty {
                 item["entity"] = .object(keys)
                 item["timestamp"] = .string(at ?? "")
             }
@@ -126,7 +119,7 @@ struct FeedbackCommand: ParsableCommand {
             } else if let t = timeColumn {
                 var keys = JSONObject()
                 for (k, name) in header.enumerated() where k != labelColumn && k != t {
-                    keys[name] = Int64(record[k]).map { JSONValue.integer($0) } ?? .string(record[k])
+                    keys[name] = CLIOutput.keyValue(record[k])
                 }
                 item["entity"] = .object(keys)
                 item["timestamp"] = .string(record[t])

@@ -17,9 +17,7 @@ struct PredictCommand: ParsableCommand {
     func validate() throws {
         if !entity.isEmpty {
             guard input == nil else { throw ValidationError("give --input or --entity, not both") }
-            for pair in entity where pair.split(separator: "=", maxSplits: 1).count != 2 {
-                throw ValidationError("--entity takes key=value, not '\(pair)'")
-            }
+            guard CLIOutput.entityKeys(entity) != nil else { throw ValidationError("--entity takes key=value (repeat for several keys)") }
             guard version == nil else { throw ValidationError("--entity predicts with the served version; --version works with --input") }
         } else {
             guard let input else { throw ValidationError("give --input '{...}' or --entity key=value") }
@@ -32,19 +30,11 @@ struct PredictCommand: ParsableCommand {
         let name = CLIOutput.pathEscape(model)
         let result: JSONValue
         if !entity.isEmpty {
+            // One row: each key a column of one value.
+            var columns = JSONObject()
+            for member in CLIOutput.entityKeys(entity)?.members ?? [] { columns[member.key] = .array([member.value]) }
             var w = JSONWriter()
-            w.beginObject()
-            w.key("entities")
-            w.beginObject()
-            for pair in entity {
-                let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
-                w.key(parts[0])
-                w.beginArray()
-                if let n = Int64(parts[1]) { w.int(n) } else { w.string(parts[1]) }
-                w.endArray()
-            }
-            w.endObject()
-            w.endObject()
+            w.value(.object(JSONObject([("entities", .object(columns))])))
             result = try CLIOutput.call(client, "POST", "/v1/predict/\(name)", body: w.bytes).json()
         } else {
             guard case .object(let values)? = try? JSONParser.parse(input ?? "") else { return }

@@ -43,9 +43,7 @@ struct StatusCommand: ParsableCommand {
             do {
                 let answer = try client.get("/v2/health/ready")
                 if answer.status == 200 { return }
-                if answer.status != 503 {
-                    _ = try CLIOutput.call(client, "GET", "/v2/health/ready")  // prints the refusal, exits 1
-                }
+                if answer.status != 503 { throw CLIOutput.refused(answer) }
                 last = "moted answers 503 (starting)"
             } catch let error as MoteClientError {
                 last = error.description

@@ -1,6 +1,5 @@
 import MoteCore
 import MoteInference
-import MoteML
 import MoteModels
 import Testing
 
@@ -57,7 +56,7 @@ struct BinaryTensorTests {
 
     @Test("BYTES inputs are 4-byte lengths and UTF-8 text; JSON and binary inputs mix in input order")
     func bytesAndMixed() throws {
-        let strings = InferenceTestModels.stringModel()
+        let strings = stringModel()
         var tail: [UInt8] = []
         for s in ["run", "", "bööst"] { tail += le([UInt32(s.utf8.count)]) + Array(s.utf8) }
         let temps = [1.5, 2.5, 3.5].flatMap { d in withUnsafeBytes(of: d.bitPattern.littleEndian) { Array($0) } }
@@ -79,7 +78,7 @@ struct BinaryTensorTests {
 
     @Test("a [N, F] tensor of numbers for a model with a string input is refused naming that input, never read as missing")
     func matrixForStringInput() throws {
-        let model = InferenceTestModels.stringModel()
+        let model = stringModel()
         let body = Array(#"{"inputs":[{"name":"x","shape":[1,2],"datatype":"FP64","data":[1.5,2]}]}"#.utf8)
         #expect(body.withUnsafeBufferPointer { InferRequest.parseFast($0, model: model, maxRows: 10) } == nil)
         let value = try JSONParser.parse(body)
@@ -162,30 +161,5 @@ struct BinaryTensorTests {
         let json = try JSONParser.parse(plain.bytes)
         #expect(json["outputs"]?.arrayValue?[0]["data"]?.arrayValue?.compactMap(\.stringValue) == labels)
         #expect(json["outputs"]?.arrayValue?[1]["data"]?.arrayValue?.compactMap(\.doubleValue) == probabilities)
-    }
-}
-
-/// Models for the binary tensor tests beside `numericModel()`.
-enum InferenceTestModels {
-    /// A GBDT over a number `s:t` and a string `s:mode`.
-    static func stringModel() -> LoadedModel {
-        let inputs = [InputField(name: "s:t", type: .float64), InputField(name: "s:mode", type: .string)]
-        var rows: [[ModelInput]] = []
-        var y: [Double] = []
-        for r in 0..<300 {
-            let mode = ["run", "idle", "bööst"][r % 3]
-            rows.append([.number(Double(r % 11)), .text(mode)])
-            y.append(mode == "run" ? 1 : 0)
-        }
-        let pre = Preprocessor.fit(inputs: inputs, rows: rows, oneHot: false)
-        var p = GBDTParameters()
-        p.trees = 3
-        p.minDataInLeaf = 5
-        let model = GBDTTrainer(p).fit(x: pre.encode(rows), y: y, rows: rows.count, columns: pre.width)
-        let bundle = ModelBundle(
-            task: .binary, hyperparameters: JSONObject(), inputs: inputs, classes: ["0", "1"], preprocessing: pre,
-            training: TrainingRecord(runID: "r", dataset: .null, trainedAtNanos: 0, metrics: [:]),
-            profile: ReferenceProfile.build(inputs: inputs, rows: rows), model: .gbdt(model))
-        return LoadedModel(name: "s", version: 1, digest: "", bundle: bundle, loadedAtNanos: 0)
     }
 }

@@ -4,6 +4,20 @@ import MoteML
 import MoteModels
 import Testing
 
+/// A small binary GBDT fitted on `rows`, served as `name` version 1.
+func servedModel(_ name: String, inputs: [InputField], rows: [[ModelInput]], labels: [Double], trees: Int) -> LoadedModel {
+    let pre = Preprocessor.fit(inputs: inputs, rows: rows, oneHot: false)
+    var p = GBDTParameters()
+    p.trees = trees
+    p.minDataInLeaf = 5
+    let model = GBDTTrainer(p).fit(x: pre.encode(rows), y: labels, rows: rows.count, columns: pre.width)
+    let bundle = ModelBundle(
+        task: .binary, hyperparameters: JSONObject(), inputs: inputs, classes: ["0", "1"], preprocessing: pre,
+        training: TrainingRecord(runID: "r", dataset: .null, trainedAtNanos: 0, metrics: [:]),
+        profile: ReferenceProfile.build(inputs: inputs, rows: rows), model: .gbdt(model))
+    return LoadedModel(name: name, version: 1, digest: "", bundle: bundle, loadedAtNanos: 0)
+}
+
 /// A numeric three-input GBDT as a served model.
 func numericModel() -> LoadedModel {
     let inputs = [InputField(name: "s:a", type: .float64), InputField(name: "s:b", type: .float64), InputField(name: "s:c", type: .int64)]
@@ -14,16 +28,20 @@ func numericModel() -> LoadedModel {
         rows.append([.number(a), r % 9 == 0 ? .missing : .number(b), .number(Double(r % 3))])
         y.append(a > 8 ? 1 : 0)
     }
-    let pre = Preprocessor.fit(inputs: inputs, rows: rows, oneHot: false)
-    var p = GBDTParameters()
-    p.trees = 5
-    p.minDataInLeaf = 5
-    let model = GBDTTrainer(p).fit(x: pre.encode(rows), y: y, rows: rows.count, columns: pre.width)
-    let bundle = ModelBundle(
-        task: .binary, hyperparameters: JSONObject(), inputs: inputs, classes: ["0", "1"], preprocessing: pre,
-        training: TrainingRecord(runID: "r", dataset: .null, trainedAtNanos: 0, metrics: [:]),
-        profile: ReferenceProfile.build(inputs: inputs, rows: rows), model: .gbdt(model))
-    return LoadedModel(name: "m", version: 1, digest: "", bundle: bundle, loadedAtNanos: 0)
+    return servedModel("m", inputs: inputs, rows: rows, labels: y, trees: 5)
+}
+
+/// A GBDT over a number `s:t` and a string `s:mode`.
+func stringModel() -> LoadedModel {
+    let inputs = [InputField(name: "s:t", type: .float64), InputField(name: "s:mode", type: .string)]
+    var rows: [[ModelInput]] = []
+    var y: [Double] = []
+    for r in 0..<300 {
+        let mode = ["run", "idle", "bööst"][r % 3]
+        rows.append([.number(Double(r % 11)), .text(mode)])
+        y.append(mode == "run" ? 1 : 0)
+    }
+    return servedModel("s", inputs: inputs, rows: rows, labels: y, trees: 3)
 }
 
 @Suite("infer request parsing")

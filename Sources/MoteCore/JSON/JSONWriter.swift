@@ -174,8 +174,9 @@ public struct JSONWriter: Sendable {
     /// Appends a value of a float64 column so that a reader that infers types from JSON text
     /// (Feast's SDK, pandas) sees a float: integral values keep a fraction (`55.0`).
     public static func appendFloat64(_ value: Double, to out: inout [UInt8]) {
-        appendDouble(value, to: &out)
-        if value.isFinite, value == value.rounded(), abs(value) < 1e15 { out.append(contentsOf: [0x2E, 0x30]) }
+        guard value.isFinite, value == value.rounded(), abs(value) < 1e15 else { return appendDouble(value, to: &out) }
+        appendInt(Int64(value), to: &out)
+        out.append(contentsOf: [0x2E, 0x30])
     }
 
     public static func appendDouble(_ value: Double, to out: inout [UInt8]) {

@@ -30,6 +30,14 @@ public enum PushRoute: Sendable {
         }
     }
 
+    /// The keys that name the view, in order of preference, and how the error names them.
+    var viewKeys: (keys: [String], said: String) {
+        switch self {
+        case .push: (["feature_view", "push_source_name"], "'feature_view' (or 'push_source_name')")
+        case .writeToOnlineStore: (["feature_view_name"], "'feature_view_name'")
+        }
+    }
+
     /// The column holding each row's created time.
     var createdColumn: String {
         switch self {
@@ -64,16 +72,10 @@ public struct PushBatch: Sendable {
         for flag in ["allow_registry_cache", "transform_on_write"] {
             if let value = object[flag], value.boolValue == nil { throw .invalidShape("'\(flag)' must be true or false") }
         }
-        let named: JSONValue?
-        switch route {
-        case .push:
-            named = object["feature_view"] ?? object["push_source_name"]
-            guard named?.stringValue != nil else { throw .invalidShape("'feature_view' (or 'push_source_name') must name a feature view") }
-        case .writeToOnlineStore:
-            named = object["feature_view_name"]
-            guard named?.stringValue != nil else { throw .invalidShape("'feature_view_name' must name a feature view") }
+        let (viewKeys, said) = route.viewKeys
+        guard let viewName = viewKeys.lazy.compactMap({ object[$0] }).first?.stringValue else {
+            throw .invalidShape("\(said) must name a feature view")
         }
-        let viewName = named?.stringValue ?? ""
         guard let view = definitions.view(viewName) else { throw .notFound("no feature view '\(viewName)'; see GET /v1/definitions") }
         var target = PushTarget.onlineAndOffline
         if let to = object["to"] {

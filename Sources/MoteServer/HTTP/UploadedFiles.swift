@@ -19,16 +19,20 @@ public struct UploadedFiles: Sendable {
 
     public subscript(name: String) -> [UInt8]? { parts[name] }
 
-    /// Whether a Content-Type names a file upload (`application/octet-stream` or
-    /// `multipart/form-data`; parameters ignored, case-insensitive).
-    /// Whether a Content-Type is `application/octet-stream` (parameters ignored).
-    public static func isOctetStream(contentType: String) -> Bool {
-        String(contentType.split(separator: ";").first ?? "").lowercased().filter { $0 != " " && $0 != "\t" } == "application/octet-stream"
+    /// A Content-Type's media type: lowercased, parameters and blanks dropped.
+    static func mediaType(_ contentType: String) -> String {
+        String(contentType.split(separator: ";").first ?? "").lowercased().filter { $0 != " " && $0 != "\t" }
     }
 
+    /// Whether a Content-Type is `application/octet-stream` (parameters ignored, case-insensitive).
+    public static func isOctetStream(contentType: String) -> Bool {
+        mediaType(contentType) == "application/octet-stream"
+    }
+
+    /// Whether a Content-Type names a file upload (`application/octet-stream` or
+    /// `multipart/form-data`; parameters ignored, case-insensitive).
     public static func isUpload(contentType: String) -> Bool {
-        let base = String(contentType.split(separator: ";").first ?? "").lowercased().filter { $0 != " " && $0 != "\t" }
-        return base == "application/octet-stream" || base == "multipart/form-data"
+        isOctetStream(contentType: contentType) || mediaType(contentType) == "multipart/form-data"
     }
 
     /// Reads `body` by its content type. A form without a boundary, a part without a name, a
