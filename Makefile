@@ -5,8 +5,9 @@ DESTDIR ?=
 SWIFT ?= swift
 APT_PACKAGES := libsqlite3-dev libsystemd-dev
 # Tools the tests use: socket activation, journald, setpriv (util-linux), nspawn, curl, jq, openssl (test
-# certificates), socat (the TCP bridge docs/clients.md shows for clients that speak only TCP).
-TEST_APT_PACKAGES := systemd util-linux systemd-container mmdebstrap curl jq openssl socat
+# certificates), socat (the TCP bridge docs/clients.md shows for clients that speak only TCP),
+# lintian (the Debian package's check).
+TEST_APT_PACKAGES := systemd util-linux systemd-container mmdebstrap curl jq openssl socat lintian
 RELEASE_DIR := .build/release-static
 # The MLflow server the sync tests start (a venv cached outside the clone, keyed by version).
 MLFLOW_VERSION := 3.17.2
@@ -24,7 +25,7 @@ CLIENT_REQUIREMENTS := tools/client-requirements.txt
 CLIENT_VENV ?= /var/cache/mote-ci/client-venv-$(shell sha256sum $(CLIENT_REQUIREMENTS) | cut -c1-12)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps test-deps mlflow-venv oracle-venv schemathesis-venv client-venv install-files build run test release install bench e2e-rootfs fuzz clean
+.PHONY: all deps test-deps mlflow-venv oracle-venv schemathesis-venv client-venv install-files install-man build run test release install man deb bench e2e-rootfs fuzz clean
 
 all: build
 
@@ -75,11 +76,12 @@ run: build
 	@echo "moted: socket $(CURDIR)/.mote/mote.sock  (try: curl --unix-socket .mote/mote.sock http://localhost/v1/status)"
 	exec .build/debug/moted --config etc/mote/moted.toml --state-dir .mote/state --socket .mote/mote.sock --log-stderr
 
-# Unit, integration and systemd tests (the real-systemd test needs the rootfs: make e2e-rootfs).
+# Unit, integration and systemd tests (the real-systemd test needs the rootfs: make e2e-rootfs),
+# and the Debian package (built first: it is what the real-systemd test installs).
 # Bounded: a hung test fails the run instead of stalling it.
-test: test-deps
+test: test-deps deb
 	$(SWIFT) build --build-tests
-	MOTE_MLFLOW=$(MLFLOW_VENV)/bin/mlflow MOTE_ORACLE_PYTHON=$(ORACLE_VENV)/bin/python MOTE_SCHEMATHESIS_PYTHON=$(SCHEMATHESIS_VENV)/bin/python MOTE_CLIENTS_PYTHON=$(CLIENT_VENV)/bin/python timeout --kill-after=30s 40m $(SWIFT) test --skip-build --no-parallel
+	MOTE_DEB=$$(ls $(CURDIR)/$(DEB_DIR)/mote_*.deb) MOTE_MLFLOW=$(MLFLOW_VENV)/bin/mlflow MOTE_ORACLE_PYTHON=$(ORACLE_VENV)/bin/python MOTE_SCHEMATHESIS_PYTHON=$(SCHEMATHESIS_VENV)/bin/python MOTE_CLIENTS_PYTHON=$(CLIENT_VENV)/bin/python timeout --kill-after=30s 40m $(SWIFT) test --skip-build --no-parallel
 
 # A Debian tree with systemd for the nspawn end-to-end test, cached outside the clone.
 E2E_ROOTFS ?= /var/cache/mote-ci/rootfs-bookworm-v1
@@ -99,7 +101,7 @@ release: deps
 	strip -o $(RELEASE_DIR)/motectl .build-release/release/motectl
 	@ls -l $(RELEASE_DIR)
 
-install: release install-files
+install: release man install-files install-man
 	install -D -m 0755 $(RELEASE_DIR)/moted $(DESTDIR)$(PREFIX)/bin/moted
 	install -D -m 0755 $(RELEASE_DIR)/motectl $(DESTDIR)$(PREFIX)/bin/motectl
 	@echo ""
@@ -110,6 +112,33 @@ install: release install-files
 	@echo "  usermod -aG mote <user>          # <user> may push, predict, send feedback (role write)"
 	@echo "  usermod -aG mote,mote-admin <user>  # <user> may also administer mote (role admin)"
 	@echo "  motectl status"
+
+# Man pages (make man) and shell completions, under PREFIX.
+install-man:
+	for page in motectl.1 moted.8 moted.toml.5; do install -D -m 0644 $(MAN_DIR)/$$page $(DESTDIR)$(PREFIX)/share/man/man$${page##*.}/$$page; done
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	$(RELEASE_DIR)/motectl completion bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/motectl
+	$(RELEASE_DIR)/motectl completion zsh > $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_motectl
+	$(RELEASE_DIR)/motectl completion fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/motectl.fish
+
+# Man pages in $(MAN_DIR): motectl(1) from the command's own help (the argument parser's
+# generate-manual plugin, on the debug build; a blank line of a discussion becomes a paragraph
+# break), moted(8) as written in docs/man/, moted.toml(5) from the commented config.
+MAN_DIR := .build/man
+man: build
+	@mkdir -p $(MAN_DIR)
+	$(SWIFT) package --allow-writing-to-directory $(MAN_DIR) generate-manual --configuration debug --section 1 --output-directory $(MAN_DIR) >/dev/null
+	sed -i 's/^$$/.Pp/' $(MAN_DIR)/motectl.1 && rm -f $(MAN_DIR)/moted.1
+	cp docs/man/moted.8 $(MAN_DIR)/moted.8
+	python3 tools/config-manpage.py etc/mote/moted.toml "$$(.build/debug/motectl --version)" > $(MAN_DIR)/moted.toml.5
+	@ls $(MAN_DIR)
+
+# The Debian package of the release binaries: .build/deb/mote_VERSION_ARCH.deb (lintian clean;
+# docs/operations.md, "Install from the Debian package").
+DEB_DIR := .build/deb
+deb: release man
+	@rm -f $(DEB_DIR)/mote_*.deb
+	packaging/deb/build.sh $(RELEASE_DIR) $(MAN_DIR) $(DEB_DIR)
 
 # Everything but the binaries: units (their paths and Documentation= follow PREFIX), sysusers,
 # the config (kept when present), docs. `make install` runs it after the release build.

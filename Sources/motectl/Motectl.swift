@@ -35,6 +35,20 @@ struct Motectl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "motectl",
         abstract: "Control the mote daemon (moted) over its Unix socket.",
+        discussion: """
+            motectl speaks to moted(8) over its socket: --socket, else $MOTE_SOCKET, else \
+            /run/mote/mote.sock. moted gives the caller a role from its uid and groups: members \
+            of group mote may push, predict and send feedback; members of mote and mote-admin \
+            may also apply definitions, train and manage models; root and the user moted runs \
+            as are admin.
+
+            Exit status: 0 done; 1 moted answered with an error (printed as \
+            "motectl: <error> [<status> <code>]"); 2 moted is not reachable (also status --wait \
+            when its time is up); 3 done in part (features push skipped rows with bad values, \
+            feedback found no prediction for some labels); 64 a usage error.
+
+            See also: moted(8), moted.toml(5), /usr/share/doc/mote/api.md.
+            """,
         subcommands: [
             StatusCommand.self, ApplyCommand.self, FeaturesCommand.self, RunsCommand.self, ModelsCommand.self, AuditCommand.self,
             SyncCommand.self, TrainCommand.self, JobsCommand.self, PredictCommand.self, FeedbackCommand.self, MonitorCommand.self,

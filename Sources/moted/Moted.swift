@@ -12,6 +12,11 @@ struct Moted: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "moted",
         abstract: "The mote daemon: feature cache, training, registry and inference on one edge box.",
+        discussion: """
+            SIGHUP re-reads the config, SIGTERM stops. Exit status: 0 stopped cleanly, 1 failure, \
+            65 a database written by a newer moted, 69 another process on the socket, 75 the state \
+            directory held by another moted, 78 invalid configuration. More: moted(8), moted.toml(5).
+            """,
         version: MoteVersion.string)
 
     @Option(name: .long, help: "Config file (default /etc/mote/moted.toml; defaults apply when it is missing).")

@@ -130,8 +130,9 @@ struct InstalledFilesTests {
         for unit in ["moted.service", "moted.socket"] {
             let text = try String(contentsOfFile: destination + "/usr/lib/systemd/system/" + unit, encoding: .utf8)
             #expect(!text.contains("/usr/local"), "\(unit): \(text)")
-            for line in text.split(separator: "\n") where line.hasPrefix("Documentation=file://") {
-                let path = String(line.dropFirst("Documentation=file://".count))
+            let documented = DocumentationLinks.files(inUnit: text)
+            #expect(!documented.isEmpty, "\(unit) names a file in Documentation=")
+            for path in documented {
                 #expect(FileManager.default.fileExists(atPath: destination + path), "\(unit) documents \(path), which is installed")
             }
             if unit == "moted.service" { #expect(text.contains("ExecStart=/usr/bin/moted ")) }
@@ -139,5 +140,28 @@ struct InstalledFilesTests {
         #expect(FileManager.default.fileExists(atPath: destination + "/etc/mote/moted.toml"))
         #expect(FileManager.default.fileExists(atPath: destination + "/usr/lib/sysusers.d/mote.conf"))
         #expect(FileManager.default.fileExists(atPath: destination + "/usr/share/doc/mote/openapi.yaml"))
+    }
+}
+
+/// The links of a unit's `Documentation=` lines (space-separated URIs, systemd.unit(5)).
+enum DocumentationLinks {
+    static func uris(inUnit text: String) -> [String] {
+        text.split(separator: "\n").filter { $0.hasPrefix("Documentation=") }
+            .flatMap { $0.dropFirst("Documentation=".count).split(separator: " ").map(String.init) }
+    }
+
+    /// Paths of the `file://` links.
+    static func files(inUnit text: String) -> [String] {
+        uris(inUnit: text).filter { $0.hasPrefix("file://") }.map { String($0.dropFirst("file://".count)) }
+    }
+
+    /// `man:moted(8)` as ("moted", "8").
+    static func manPages(inUnit text: String) -> [(name: String, section: String)] {
+        uris(inUnit: text).compactMap { uri in
+            guard uri.hasPrefix("man:"), let open = uri.firstIndex(of: "("), uri.hasSuffix(")") else { return nil }
+            let name = String(uri[uri.index(uri.startIndex, offsetBy: 4)..<open])
+            let section = String(uri[uri.index(after: open)..<uri.index(before: uri.endIndex)])
+            return (name, section)
+        }
     }
 }
