@@ -258,10 +258,22 @@ public final class TrainingJobs: Sendable {
 
     // MARK: - Worker
 
+    /// Sets this thread's nice value to `training.nice` when it changed since the last job
+    /// (threads a job starts inherit it). On Linux the nice value is per thread, and `who = 0`
+    /// is the calling thread. A lower value than the thread has needs CAP_SYS_NICE: that change
+    /// waits for a restart, and the journal says so (as it does any other refusal, once per value).
+    private func applyNice(current: Int32?) -> Int32? {
+        let wanted = Int32(context.settings.current.nice)
+        if wanted == current { return current }
+        if setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, wanted) == 0 { return wanted }
+        context.logger.warning(
+            "training thread: could not set its priority; training runs at nice \(current ?? 0) instead",
+            metadata: ["event": "training_nice_failed", "nice": "\(wanted)", "errno": "\(errno)"])
+        return wanted
+    }
+
     private func work() {
-        let nice = Int32(context.settings.current.nice)
-        // On Linux the nice value is per thread, and `who = 0` is the calling thread.
-        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, nice)
+        var applied = applyNice(current: nil)
         while true {
             wake.wait()
             while true {
@@ -272,6 +284,7 @@ public final class TrainingJobs: Sendable {
                     return job
                 }
                 guard let job = next else { break }
+                applied = applyNice(current: applied)
                 execute(job)
                 queue.withLock { $0.running = nil }
             }

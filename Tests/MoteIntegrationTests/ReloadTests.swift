@@ -120,4 +120,32 @@ struct ReloadTests {
         #expect(try client.post("/v1/sync", json: []).status == 409)
         daemon.stop()
     }
+
+    /// The nice values of the process's threads (field 19 of /proc/PID/task/TID/stat).
+    static func threadNiceValues(_ pid: pid_t) -> Set<Int> {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        return Set(tasks.compactMap { tid -> Int? in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/task/\(tid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return nil }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 16 ? Int(fields[16]) : nil
+        })
+    }
+
+    @Test("training.nice: the training thread runs at it from the start, and a reload applies it to the next job")
+    func trainingNiceIsLive() throws {
+        let daemon = DaemonProcess(config: "")
+        try daemon.start()
+        let pid = daemon.process.pid
+        #expect(eventually { Self.threadNiceValues(pid).contains(10) }, "\(Self.threadNiceValues(pid))")
+        #expect(!Self.threadNiceValues(pid).contains(15))
+        let defs = daemon.directory + "/defs.toml"
+        try Self.definitions.write(toFile: defs, atomically: true, encoding: .utf8)
+        #expect(try runCommand(DaemonProcess.motectlPath, ["apply", "-f", defs, "--socket", daemon.socketPath]).status == 0)
+        try reload(daemon, "[training]\nnice = 15\n", count: 1)
+        // The job fails (no rows); its thread took the new value before it ran.
+        #expect(try daemon.client().post("/v1/training-jobs", json: Array(#"{"spec":"t"}"#.utf8)).status == 202)
+        #expect(eventually { Self.threadNiceValues(pid).contains(15) }, "\(Self.threadNiceValues(pid))")
+        daemon.stop()
+    }
 }

@@ -106,6 +106,13 @@ STATUS=$($X systemctl show -p StatusText --value moted.service)
 case "$STATUS" in "serving on /run/mote/mote.sock"*) ;; *) fail "StatusText '$STATUS'";; esac
 echo "ok: activated on first connect, active (running), status '$STATUS'"
 
+# The training thread runs at training.nice (10) under the unit's system call filter.
+MAIN=$($X systemctl show -p MainPID --value moted.service)
+NICE=
+for _ in $(seq 50); do NICE=$($X ps -L -o ni= -p "$MAIN" | tr -d ' ' | sort -u | tr '\n' ' '); case " $NICE" in *" 10 "*) break;; esac; sleep 0.1; done
+case " $NICE" in *" 10 "*) ;; *) fail "no thread of moted at nice 10 (training.nice): $NICE";; esac
+echo "ok: the training thread runs at nice 10"
+
 # 2. Reload: RELOADING=1 ... READY=1, still serving, no restart.
 PID1=$($X systemctl show -p MainPID --value moted.service)
 $X systemctl reload moted.service || fail "reload"
