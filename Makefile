@@ -113,11 +113,12 @@ install: release man install-files install-man
 	@echo "  usermod -aG mote,mote-admin <user>  # <user> may also administer mote (role admin)"
 	@echo "  motectl status"
 
-# Man pages (make man) and shell completions, under PREFIX.
+# Man pages (make man) and shell completions, under PREFIX (a completion file is sourced, not
+# run: no #! line).
 install-man:
 	for page in motectl.1 moted.8 moted.toml.5; do install -D -m 0644 $(MAN_DIR)/$$page $(DESTDIR)$(PREFIX)/share/man/man$${page##*.}/$$page; done
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
-	$(RELEASE_DIR)/motectl completion bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/motectl
+	$(RELEASE_DIR)/motectl completion bash | sed '1{/^#!/d}' > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/motectl
 	$(RELEASE_DIR)/motectl completion zsh > $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_motectl
 	$(RELEASE_DIR)/motectl completion fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/motectl.fish
 

@@ -18,24 +18,13 @@ WORK=$(mktemp -d /tmp/mote-deb.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 ROOT=$WORK/mote
 
-# Units, sysusers, config, docs: the same layout as `make install` with PREFIX=/usr.
-make -s -C "$REPO" --no-print-directory install-files DESTDIR="$ROOT" PREFIX=/usr >/dev/null
+# Units, sysusers, config, docs, man pages, completions: the same layout as `make install`
+# with PREFIX=/usr; man pages compressed as Debian wants them.
+make -s -C "$REPO" --no-print-directory install-files install-man DESTDIR="$ROOT" PREFIX=/usr \
+  RELEASE_DIR="$BIN" MAN_DIR="$MAN" >/dev/null
+gzip -9n "$ROOT"/usr/share/man/man*/*
 install -D -m 0755 "$BIN/moted" "$ROOT/usr/bin/moted"
 install -D -m 0755 "$BIN/motectl" "$ROOT/usr/bin/motectl"
-
-for page in motectl.1 moted.8 moted.toml.5; do
-  section=${page##*.}
-  install -d "$ROOT/usr/share/man/man$section"
-  gzip -9n -c "$MAN/$page" > "$ROOT/usr/share/man/man$section/$page.gz"
-done
-
-install -d "$ROOT/usr/share/bash-completion/completions" "$ROOT/usr/share/zsh/vendor-completions" \
-  "$ROOT/usr/share/fish/vendor_completions.d"
-# A completion file is sourced, not run: no #! line (the generated bash script starts with one).
-"$BIN/motectl" completion bash | sed '1{/^#!/d}' > "$ROOT/usr/share/bash-completion/completions/motectl"
-"$BIN/motectl" completion zsh > "$ROOT/usr/share/zsh/vendor-completions/_motectl"
-"$BIN/motectl" completion fish > "$ROOT/usr/share/fish/vendor_completions.d/motectl.fish"
-
 install -D -m 0644 "$HERE/lintian-overrides" "$ROOT/usr/share/lintian/overrides/mote"
 
 DOC=$ROOT/usr/share/doc/mote
@@ -43,8 +32,7 @@ install -m 0644 "$HERE/copyright" "$DOC/copyright"
 {
   echo "mote ($VERSION) unstable; urgency=medium"
   echo
-  echo "  * Built from the mote repository$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null | sed 's/^/, commit /')."
-  echo "    What changed: the release notes in the repository's history."
+  echo "  * mote $VERSION$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null | sed 's/^/, built from commit /')."
   echo
   echo " -- mote developers <mote-dev@example.com>  $(date -R -d "@${SOURCE_DATE_EPOCH:-$(git -C "$REPO" log -1 --format=%ct 2>/dev/null || date +%s)}")"
 } | gzip -9n > "$DOC/changelog.gz"
