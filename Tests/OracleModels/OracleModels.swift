@@ -42,8 +42,7 @@ public enum OracleModels {
         // stderr to a file, not a pipe: a daemon another test starts meanwhile would inherit
         // the pipe's write end and the read would never see its end.
         let log = out + ".log"
-        FileManager.default.createFile(atPath: log, contents: nil)
-        guard let handle = FileHandle(forWritingAtPath: log) else { return .failure(OracleError(description: "cannot write \(log)")) }
+        guard FileManager.default.createFile(atPath: log, contents: nil), let handle = FileHandle(forWritingAtPath: log) else { return .failure(OracleError(description: "cannot write \(log)")) }
         process.standardError = handle
         process.standardOutput = handle
         do { try process.run() } catch { return .failure(OracleError(description: "cannot run \(python): \(error) (run `make test-deps`)")) }
