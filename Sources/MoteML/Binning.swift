@@ -43,6 +43,14 @@ public struct FeatureBinner: Sendable, Equatable {
         self.bounds = bounds
     }
 
+    /// `values` (no NaN) sorted ascending, by `radixSort` (-0 comes back as 0).
+    public static func sortedAscending(_ values: [Double]) -> [Double] {
+        var sorted = values
+        var scratch: [UInt64] = []
+        radixSort(&sorted, scratch: &scratch)
+        return sorted
+    }
+
     /// Sorts doubles (no NaN) ascending by their bits: an order-preserving map to UInt64
     /// and an LSD radix sort by bytes, about ten times faster than a comparison sort here.
     static func radixSort(_ values: inout [Double], scratch: inout [UInt64]) {

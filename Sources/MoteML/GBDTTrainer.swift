@@ -167,7 +167,12 @@ public struct GBDTTrainer: Sendable {
                 total += d * d / 2
             case .binary:
                 let prob = min(max(sigmoid(scores[i]), 1e-15), 1 - 1e-15)
-                total -= y[i] * _log(prob) + (1 - y[i]) * _log(1 - prob)
+                // Labels are 0 or 1: one logarithm per row (the other term is zero).
+                switch y[i] {
+                case 1: total -= _log(prob)
+                case 0: total -= _log(1 - prob)
+                default: total -= y[i] * _log(prob) + (1 - y[i]) * _log(1 - prob)
+                }
             case .multiclass:
                 break  // handled by loss(_:_:_:classes:)
             }

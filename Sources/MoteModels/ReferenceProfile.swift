@@ -1,3 +1,5 @@
+import MoteML
+
 /// A summary of the training data kept with a model, so later checks (drift, the monitoring
 /// issue) compare live inputs with what the model learned from without the raw data.
 public struct ReferenceProfile: Sendable, Equatable {
@@ -83,7 +85,7 @@ public struct ReferenceProfile: Sendable, Equatable {
                 name: name, count: count, nulls: nulls,
                 numeric: Numeric(mean: 0, std: 0, min: 0, max: 0, quantiles: [], histogram: [], sample: []), categorical: nil)
         }
-        let sorted = values.sorted()
+        let sorted = FeatureBinner.sortedAscending(values)
         let n = sorted.count
         let mean = sorted.reduce(0, +) / Double(n)
         var variance = 0.0

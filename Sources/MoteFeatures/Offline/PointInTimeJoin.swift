@@ -105,6 +105,8 @@ public enum PointInTimeJoin {
             let history = try load(
                 view: view, wanted: wanted, from: view.ttlNanos > 0 ? minT &- view.ttlNanos : Int64.min, to: maxT, store: store, splitAt: splitAt)
             for k in featureIndexes { values[k].reserveCapacity(frame.count) }
+            var decoded: [FeatureValue] = []
+            decoded.reserveCapacity(view.fields.count)
             for row in 0..<frame.count {
                 let t = frame.times[row]
                 var match: Int?
@@ -125,9 +127,10 @@ public enum PointInTimeJoin {
                     for k in featureIndexes { values[k].append(.null) }
                     continue
                 }
-                let decoded = history.arena.withUnsafeBytes { raw in
+                history.arena.withUnsafeBytes { raw in
                     FeatureRowCodec.decode(
-                        UnsafeRawBufferPointer(rebasing: raw[history.offsets[i]..<history.offsets[i + 1]]), width: view.fields.count)
+                        UnsafeRawBufferPointer(rebasing: raw[history.offsets[i]..<history.offsets[i + 1]]), width: view.fields.count,
+                        into: &decoded)
                 }
                 for k in featureIndexes { values[k].append(decoded[features[k].fieldIndex]) }
             }

@@ -80,7 +80,18 @@ public enum FeatureRowCodec {
     public static func decode(_ bytes: UnsafeRawBufferPointer, width: Int) -> [FeatureValue] {
         var values: [FeatureValue] = []
         values.reserveCapacity(width)
-        guard bytes.count >= 2 else { return Array(repeating: .null, count: width) }
+        decode(bytes, width: width, into: &values)
+        return values
+    }
+
+    /// Decodes a row into `values`, replacing what it held and keeping its storage (a loop over
+    /// many rows allocates once).
+    public static func decode(_ bytes: UnsafeRawBufferPointer, width: Int, into values: inout [FeatureValue]) {
+        values.removeAll(keepingCapacity: true)
+        guard bytes.count >= 2 else {
+            values.append(contentsOf: repeatElement(.null, count: width))
+            return
+        }
         let count = Int(bytes[0]) | Int(bytes[1]) << 8
         var i = 2
         for _ in 0..<count {
@@ -108,7 +119,6 @@ public enum FeatureRowCodec {
             }
         }
         while values.count < width { values.append(.null) }
-        return values
     }
 
     public static func decode(_ bytes: [UInt8], width: Int) -> [FeatureValue] {
