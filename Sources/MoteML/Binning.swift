@@ -12,33 +12,39 @@ public struct FeatureBinner: Sendable, Equatable {
     /// Learns bin bounds from the rows of `x` (row-major, `columns` wide), at most `maxBins`
     /// value bins per feature (plus the missing bin), from at most `sampleRows` rows.
     public init(x: [Double], rows: Int, columns: Int, maxBins: Int = 255, sampleRows: Int = 200_000, threads: Int = 1) {
+        self = FeatureMatrix.with(rowMajor: x, rows: rows, columns: columns) {
+            FeatureBinner(matrix: $0, maxBins: maxBins, sampleRows: sampleRows, threads: threads)
+        }
+    }
+
+    /// Learns bin bounds from the rows of `matrix`, as `init(x:...)` does.
+    public init(matrix: FeatureMatrix, maxBins: Int = 255, sampleRows: Int = 200_000, threads: Int = 1) {
+        let rows = matrix.rows
+        let columns = matrix.columns
         let valueBins = max(2, min(maxBins, 255))
         let step = max(1, rows / max(1, sampleRows))
         var bounds = [[Double]](repeating: [], count: columns)
         let threads = max(1, min(threads, columns))
         bounds.withUnsafeMutableBufferPointer { out in
             let target = SharedPointer(base: out.baseAddress!)
-            x.withUnsafeBufferPointer { x in
-                let source = SharedPointer(base: UnsafeMutablePointer(mutating: x.baseAddress!))
-                // Features split between threads; each sorts its own sample buffer.
-                let work: @Sendable (Int) -> Void = { t in
-                    var sample: [Double] = []
-                    var scratch: [UInt64] = []
-                    sample.reserveCapacity(rows / step + 1)
-                    for c in stride(from: t, to: columns, by: threads) {
-                        sample.removeAll(keepingCapacity: true)
-                        var r = 0
-                        while r < rows {
-                            let v = source.base[r * columns + c]
-                            if !v.isNaN { sample.append(v) }
-                            r += step
-                        }
-                        FeatureBinner.radixSort(&sample, scratch: &scratch)
-                        target.base[c] = FeatureBinner.quantileBounds(sample, bins: valueBins)
+            // Features split between threads; each sorts its own sample buffer.
+            let work: @Sendable (Int) -> Void = { t in
+                var sample: [Double] = []
+                var scratch: [UInt64] = []
+                sample.reserveCapacity(rows / step + 1)
+                for c in stride(from: t, to: columns, by: threads) {
+                    sample.removeAll(keepingCapacity: true)
+                    var r = 0
+                    while r < rows {
+                        let v = matrix.value(r, c)
+                        if !v.isNaN { sample.append(v) }
+                        r += step
                     }
+                    FeatureBinner.radixSort(&sample, scratch: &scratch)
+                    target.base[c] = FeatureBinner.quantileBounds(sample, bins: valueBins)
                 }
-                if threads == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: threads, execute: work) }
             }
+            if threads == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: threads, execute: work) }
         }
         self.bounds = bounds
     }
@@ -148,24 +154,27 @@ public struct FeatureBinner: Sendable, Equatable {
     /// Bins a row-major matrix into row-major bytes (`out[r * features + f]`): one row's bins
     /// are contiguous, which is what histogram building walks.
     public func binRows(x: [Double], rows: Int, threads: Int = 1) -> [UInt8] {
+        FeatureMatrix.with(rowMajor: x, rows: rows, columns: featureCount) { binRows($0, threads: threads) }
+    }
+
+    /// Bins `matrix` into row-major bytes, as `binRows(x:...)` does.
+    public func binRows(_ matrix: FeatureMatrix, threads: Int = 1) -> [UInt8] {
+        let rows = matrix.rows
         let columns = featureCount
         var out = [UInt8](repeating: 0, count: rows * columns)
         let threads = rows < 10_000 ? 1 : max(1, threads)
         out.withUnsafeMutableBufferPointer { dst in
-            x.withUnsafeBufferPointer { src in
-                let d = SharedPointer(base: dst.baseAddress!)
-                let s = SharedPointer(base: UnsafeMutablePointer(mutating: src.baseAddress!))
-                // Rows split between threads.
-                let work: @Sendable (Int) -> Void = { t in
-                    let range = (rows * t / threads)..<(rows * (t + 1) / threads)
-                    for c in 0..<columns {
-                        self.bounds[c].withUnsafeBufferPointer { b in
-                            for r in range { d.base[r * columns + c] = FeatureBinner.search(b, s.base[r * columns + c]) }
-                        }
+            let d = SharedPointer(base: dst.baseAddress!)
+            // Rows split between threads.
+            let work: @Sendable (Int) -> Void = { t in
+                let range = (rows * t / threads)..<(rows * (t + 1) / threads)
+                for c in 0..<columns {
+                    self.bounds[c].withUnsafeBufferPointer { b in
+                        for r in range { d.base[r * columns + c] = FeatureBinner.search(b, matrix.value(r, c)) }
                     }
                 }
-                if threads == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: threads, execute: work) }
             }
+            if threads == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: threads, execute: work) }
         }
         return out
     }
@@ -186,6 +195,20 @@ public struct FeatureBinner: Sendable, Equatable {
     /// Bins a row-major matrix into column-major bytes (`columns[f * rows + r]`).
     public func binColumns(x: [Double], rows: Int) -> [UInt8] {
         FeatureBinner.transpose(binRows(x: x, rows: rows), rows: rows, columns: featureCount)
+    }
+
+    /// Bins `matrix` into column-major bytes (`columns[f * rows + r]`).
+    public func binColumns(_ matrix: FeatureMatrix) -> [UInt8] {
+        let rows = matrix.rows
+        var out = [UInt8](repeating: 0, count: rows * featureCount)
+        out.withUnsafeMutableBufferPointer { dst in
+            for c in 0..<featureCount {
+                bounds[c].withUnsafeBufferPointer { b in
+                    for r in 0..<rows { dst[c * rows + r] = FeatureBinner.search(b, matrix.value(r, c)) }
+                }
+            }
+        }
+        return out
     }
 
     /// The bin of `value` among `bounds` (0 for NaN).

@@ -49,12 +49,28 @@ public struct GBDTTrainer: Sendable {
         x: [Double], y: [Double], rows: Int, columns: Int, valid: (x: [Double], y: [Double], rows: Int)? = nil,
         progress: ((GBDTProgress) -> Bool)? = nil
     ) -> GBDTModel {
+        FeatureMatrix.with(rowMajor: x, rows: rows, columns: columns) { train in
+            guard let valid else { return fit(train, y: y, valid: nil, progress: progress) }
+            return FeatureMatrix.with(rowMajor: valid.x, rows: valid.rows, columns: columns) { holdout in
+                fit(train, y: y, valid: (holdout, valid.y), progress: progress)
+            }
+        }
+    }
+
+    /// Fits on `train` (labels `y`), with `valid` as the holdout that losses and early stopping
+    /// read. The values are read where they are: only their bins are kept.
+    public func fit(
+        _ train: FeatureMatrix, y: [Double], valid: (matrix: FeatureMatrix, y: [Double])?, progress: ((GBDTProgress) -> Bool)? = nil
+    ) -> GBDTModel {
         let p = parameters
-        let binner = FeatureBinner(x: x, rows: rows, columns: columns, maxBins: p.maxBins, threads: p.threads)
-        let rowBins = binner.binRows(x: x, rows: rows, threads: p.threads)
+        let rows = train.rows
+        let columns = train.columns
+        let binner = FeatureBinner(matrix: train, maxBins: p.maxBins, threads: p.threads)
+        let rowBins = binner.binRows(train, threads: p.threads)
         // Column-major bins only for walking trees over all rows (bagging).
         let bins = p.baggingFraction < 1 ? FeatureBinner.transpose(rowBins, rows: rows, columns: columns) : []
-        let validBins = valid.map { binner.binColumns(x: $0.x, rows: $0.rows) }
+        let validBins = valid.map { binner.binColumns($0.matrix) }
+        let valid = valid.map { (y: $0.y, rows: $0.matrix.rows) }
 
         let k = p.objective == .multiclass ? max(2, p.numClasses) : 1
         var bases = [Double](repeating: 0, count: k)

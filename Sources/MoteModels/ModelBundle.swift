@@ -158,4 +158,15 @@ public struct ModelBundle: Sendable, Equatable {
     public func scores(inputs rows: [[ModelInput]]) -> [Double] {
         scores(preprocessing.encode(rows), rows: rows.count)
     }
+
+    /// Scores rows `range` of `columns` (the bundle's inputs, in its order), encoded a chunk at a
+    /// time so that the encoded matrix never holds more than `chunk` rows.
+    public func scores(columns: InputColumns, rows range: Range<Int>, chunk: Int = 8192) -> [Double] {
+        var out: [Double] = []
+        for start in stride(from: range.lowerBound, to: range.upperBound, by: chunk) {
+            let part = start..<min(range.upperBound, start + chunk)
+            out.append(contentsOf: scores(preprocessing.encode(columns, rows: part), rows: part.count))
+        }
+        return out
+    }
 }

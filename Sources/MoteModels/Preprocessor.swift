@@ -114,3 +114,110 @@ public struct Preprocessor: Sendable, Equatable {
         }
     }
 }
+
+// MARK: - Columns
+
+extension Preprocessor {
+    /// Learns the encoding from rows `range` of `columns`: the same as `fit(inputs:rows:oneHot:)`
+    /// on those rows as `[[ModelInput]]`, without making them.
+    public static func fit(inputs: [InputField], columns: InputColumns, rows range: Range<Int>, oneHot: Bool) -> Preprocessor {
+        var out: [Column] = []
+        for (i, field) in inputs.enumerated() {
+            if field.type.isCategorical {
+                var counts: [String: Int] = [:]
+                if case .categories(let codes, let names) = columns.columns[i] {
+                    var perCode = [Int](repeating: 0, count: names.count)
+                    for r in range where codes[r] >= 0 { perCode[Int(codes[r])] += 1 }
+                    for (code, n) in perCode.enumerated() where n > 0 { counts[names[code], default: 0] += n }
+                }
+                let kept = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+                    .prefix(maxCategories).map(\.key)
+                out.append(oneHot ? .categoricalOneHot(categories: kept) : .categoricalCode(categories: kept))
+            } else {
+                var sum = 0.0
+                var n = 0
+                if case .numbers(let v) = columns.columns[i] {
+                    for r in range where v[r].isFinite {
+                        sum += v[r]
+                        n += 1
+                    }
+                }
+                out.append(.numeric(mean: n > 0 ? sum / Double(n) : 0))
+            }
+        }
+        return Preprocessor(missing: oneHot ? .impute : .native, columns: out)
+    }
+
+    /// Per input, a column's category code -> the kept category's index (-1: not kept).
+    private func codeIndexes(_ columns: InputColumns) -> [[Int]] {
+        let lookups = categoryIndexes()
+        return columns.columns.enumerated().map { i, column in
+            guard i < self.columns.count, case .categories(_, let names) = column else { return [] }
+            return names.map { lookups[i][$0] ?? -1 }
+        }
+    }
+
+    /// Encodes rows `range` of `columns` into a row-major matrix of `width` columns (as
+    /// `encode(_:)` does rows).
+    public func encode(_ columns: InputColumns, rows range: Range<Int>) -> [Double] {
+        let w = width
+        var out = [Double](repeating: 0, count: range.count * w)
+        let codes = codeIndexes(columns)
+        out.withUnsafeMutableBufferPointer { buffer in
+            var j = 0
+            for (i, column) in self.columns.enumerated() {
+                let input = i < columns.columns.count ? columns.columns[i] : .numbers([])
+                switch (column, input) {
+                case (.numeric(let mean), .numbers(let v)):
+                    for (k, r) in range.enumerated() {
+                        var x = v[r].isFinite ? v[r] : .nan
+                        if x.isNaN, missing == .impute { x = mean }
+                        buffer[k * w + j] = x
+                    }
+                case (.numeric(let mean), .categories):
+                    for k in 0..<range.count { buffer[k * w + j] = missing == .impute ? mean : .nan }
+                case (.categoricalCode, .categories(let c, _)):
+                    for (k, r) in range.enumerated() {
+                        let index = c[r] < 0 ? -1 : codes[i][Int(c[r])]
+                        buffer[k * w + j] = index < 0 ? .nan : Double(index)
+                    }
+                case (.categoricalCode, .numbers):
+                    for k in 0..<range.count { buffer[k * w + j] = .nan }
+                case (.categoricalOneHot, .categories(let c, _)):
+                    for (k, r) in range.enumerated() where c[r] >= 0 {
+                        let index = codes[i][Int(c[r])]
+                        if index >= 0 { buffer[k * w + j + index] = 1 }
+                    }
+                case (.categoricalOneHot, .numbers):
+                    break  // all zeros
+                }
+                j += column.width
+            }
+        }
+        return out
+    }
+
+    /// The encoded matrix by column (`result[c][r]` for every row of `columns`) when every input
+    /// is one matrix column (trees: numbers and category codes), else nil. A column of numbers
+    /// with nothing to replace shares the input's storage.
+    public func encodedColumns(_ columns: InputColumns) -> [[Double]]? {
+        guard self.columns.allSatisfy({ $0.width == 1 }) else { return nil }
+        let codes = codeIndexes(columns)
+        return self.columns.enumerated().map { i, column -> [Double] in
+            switch (column, columns.columns[i]) {
+            case (.numeric(let mean), .numbers(let v)):
+                if v.allSatisfy({ $0.isFinite || $0.isNaN }) && (missing == .native || !v.contains(where: \.isNaN)) { return v }
+                return v.map { x in x.isFinite ? x : (missing == .impute ? mean : .nan) }
+            case (.numeric(let mean), .categories):
+                return [Double](repeating: missing == .impute ? mean : .nan, count: columns.rows)
+            case (.categoricalCode, .categories(let c, _)):
+                return c.map { code in
+                    let index = code < 0 ? -1 : codes[i][Int(code)]
+                    return index < 0 ? .nan : Double(index)
+                }
+            default:
+                return [Double](repeating: .nan, count: columns.rows)
+            }
+        }
+    }
+}

@@ -78,6 +78,40 @@ public struct ReferenceProfile: Sendable, Equatable {
         return ReferenceProfile(rows: rows.count, features: features, prediction: nil)
     }
 
+    /// The profile of rows `range` of `columns` (the same as `build(inputs:rows:)` on those rows).
+    public static func build(inputs: [InputField], columns: InputColumns, rows range: Range<Int>) -> ReferenceProfile {
+        var features: [Feature] = []
+        for (i, field) in inputs.enumerated() {
+            let column = columns.columns[i]
+            if field.type.isCategorical {
+                var counts: [String: Int] = [:]
+                var nulls = 0
+                if case .categories(let codes, let names) = column {
+                    var perCode = [Int](repeating: 0, count: names.count)
+                    for r in range {
+                        if codes[r] >= 0 { perCode[Int(codes[r])] += 1 } else { nulls += 1 }
+                    }
+                    for (code, n) in perCode.enumerated() where n > 0 { counts[names[code], default: 0] += n }
+                } else {
+                    nulls = range.count
+                }
+                let top = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(topLimit)
+                features.append(
+                    Feature(
+                        name: field.name, count: range.count, nulls: nulls, numeric: nil,
+                        categorical: Categorical(distinct: counts.count, top: top.map { ($0.key, $0.value) })))
+            } else {
+                var values: [Double] = []
+                if case .numbers(let v) = column {
+                    values.reserveCapacity(range.count)
+                    for r in range where v[r].isFinite { values.append(v[r]) }
+                }
+                features.append(numericFeature(name: field.name, count: range.count, nulls: range.count - values.count, values: values))
+            }
+        }
+        return ReferenceProfile(rows: range.count, features: features, prediction: nil)
+    }
+
     /// A numeric feature's profile from its non-missing values.
     public static func numericFeature(name: String, count: Int, nulls: Int, values: [Double]) -> Feature {
         guard !values.isEmpty else {

@@ -28,13 +28,12 @@ public enum Learners {
     public static func fit(
         spec: TrainingSpec, set: TrainingSet, maxThreads: Int, progress: @escaping (FitProgress) -> Bool
     ) throws -> Fitted {
-        let train = Array(set.rows[0..<set.trainCount])
-        let pre = Preprocessor.fit(inputs: set.inputs, rows: train, oneHot: spec.algorithm.oneHotInputs)
-        let x = pre.encode(train)
+        let pre = Preprocessor.fit(inputs: set.inputs, columns: set.columns, rows: set.trainRows, oneHot: spec.algorithm.oneHotInputs)
         let y = Array(set.labels.prefix(set.trainCount))
-        let holdout = Array(set.rows[set.trainCount...])
-        let hx = pre.encode(holdout)
         let hy = Array(set.labels.dropFirst(set.trainCount))
+        // The other learners take a row-major matrix; trees read the columns where they are.
+        var x: [Double] { pre.encode(set.columns, rows: set.trainRows) }
+        let trainCount = set.trainCount
         func parameter(_ name: String, _ fallback: Double) -> Double { spec.parameters[name] ?? fallback }
         var used: [(key: String, value: JSONValue)] = []
         func record(_ name: String, _ value: Double) { used.append((name, value == value.rounded() ? .integer(Int64(value)) : .double(value))) }
@@ -74,10 +73,21 @@ public enum Learners {
                 ("threads", Double(p.threads)),
             ] { record(k, v) }
             let total = p.trees
-            let model = GBDTTrainer(p).fit(
-                x: x, y: y, rows: train.count, columns: pre.width, valid: hy.isEmpty ? nil : (hx, hy, holdout.count)
-            ) { step in
+            let report: (GBDTProgress) -> Bool = { step in
                 progress(FitProgress(iteration: step.tree, total: total, trainLoss: step.trainLoss, validLoss: step.validLoss))
+            }
+            let trainer = GBDTTrainer(p)
+            let model: GBDTModel
+            if let columns = pre.encodedColumns(set.columns) {
+                model = FeatureMatrix.with(columns: columns, start: 0, rows: trainCount) { train in
+                    FeatureMatrix.with(columns: columns, start: trainCount, rows: hy.count) { holdout in
+                        trainer.fit(train, y: y, valid: hy.isEmpty ? nil : (holdout, hy), progress: report)
+                    }
+                }
+            } else {
+                let hx = pre.encode(set.columns, rows: set.holdoutRows)
+                model = trainer.fit(
+                    x: x, y: y, rows: trainCount, columns: pre.width, valid: hy.isEmpty ? nil : (hx, hy, hy.count), progress: report)
             }
             return Fitted(preprocessing: pre, model: .gbdt(model), hyperparameters: JSONObject(used))
         case .logistic:
@@ -86,14 +96,14 @@ public enum Learners {
             guard lambda >= 0, iterations >= 1 else { throw TrainingFailure("logistic parameters out of range") }
             record("lambda", lambda)
             record("max_iterations", Double(iterations))
-            let model = try LogisticRegression.fit(x: x, y: y, rows: train.count, columns: pre.width, lambda: lambda, maxIterations: iterations)
+            let model = try LogisticRegression.fit(x: x, y: y, rows: trainCount, columns: pre.width, lambda: lambda, maxIterations: iterations)
             _ = progress(FitProgress(iteration: 1, total: 1, trainLoss: nil, validLoss: nil))
             return Fitted(preprocessing: pre, model: .logistic(model), hyperparameters: JSONObject(used))
         case .linear:
             let lambda = parameter("lambda", 0)
             guard lambda >= 0 else { throw TrainingFailure("linear parameters out of range") }
             record("lambda", lambda)
-            let model = try LinearRegression.fit(x: x, y: y, rows: train.count, columns: pre.width, lambda: lambda)
+            let model = try LinearRegression.fit(x: x, y: y, rows: trainCount, columns: pre.width, lambda: lambda)
             _ = progress(FitProgress(iteration: 1, total: 1, trainLoss: nil, validLoss: nil))
             return Fitted(preprocessing: pre, model: .linear(model), hyperparameters: JSONObject(used))
         case .isolationForest:
@@ -104,7 +114,7 @@ public enum Learners {
             record("sample_size", Double(sample))
             record("seed", parameter("seed", 7))
             let model = IsolationForest.fit(
-                x: x, rows: train.count, columns: pre.width, trees: trees, sampleSize: sample, seed: UInt64(max(0, parameter("seed", 7))))
+                x: x, rows: trainCount, columns: pre.width, trees: trees, sampleSize: sample, seed: UInt64(max(0, parameter("seed", 7))))
             _ = progress(FitProgress(iteration: 1, total: 1, trainLoss: nil, validLoss: nil))
             return Fitted(preprocessing: pre, model: .isolationForest(model), hyperparameters: JSONObject(used))
         }
@@ -114,6 +124,11 @@ public enum Learners {
     /// inputs, so a champion with other features is measured on the same rows).
     public static func evaluate(_ bundle: ModelBundle, holdout rows: [[ModelInput]], labels: [Double]) -> [String: Double] {
         bundle.task.metrics(scores: bundle.scores(inputs: rows), labels: labels, classCount: bundle.classes.count)
+    }
+
+    /// Holdout metrics of `bundle` on rows `range` of `columns` (the bundle's own inputs).
+    public static func evaluate(_ bundle: ModelBundle, columns: InputColumns, rows range: Range<Int>, labels: [Double]) -> [String: Double] {
+        bundle.task.metrics(scores: bundle.scores(columns: columns, rows: range), labels: labels, classCount: bundle.classes.count)
     }
 }
 

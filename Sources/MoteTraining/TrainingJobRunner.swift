@@ -76,20 +76,19 @@ enum TrainingJobRunner {
         if job.cancelRequested { throw Cancelled() }
 
         // 3. The candidate on the holdout.
-        let holdoutRows = Array(set.rows[set.trainCount...])
         let holdoutLabels = Array(set.labels.dropFirst(set.trainCount))
-        var profile = ReferenceProfile.build(inputs: set.inputs, rows: Array(set.rows[0..<set.trainCount]))
+        var profile = ReferenceProfile.build(inputs: set.inputs, columns: set.columns, rows: set.trainRows)
         var candidate = ModelBundle(
             task: spec.task, hyperparameters: fitted.hyperparameters, inputs: set.inputs, classes: set.classes,
             preprocessing: fitted.preprocessing,
             training: TrainingRecord(runID: "", dataset: fingerprintJSON(set.fingerprint), trainedAtNanos: SystemClock.nowNanos(), metrics: [:]),
             profile: profile, model: fitted.model)
         if candidate.task != .multiclass {
-            let trainScores = candidate.scores(inputs: Array(set.rows[0..<set.trainCount]))
+            let trainScores = candidate.scores(columns: set.columns, rows: set.trainRows)
             profile.prediction = ReferenceProfile.numericFeature(name: "prediction", count: trainScores.count, nulls: 0, values: trainScores)
             candidate.profile = profile
         }
-        let metrics = Learners.evaluate(candidate, holdout: holdoutRows, labels: holdoutLabels)
+        let metrics = Learners.evaluate(candidate, columns: set.columns, rows: set.holdoutRows, labels: holdoutLabels)
         candidate.training.metrics = metrics
         note("evaluate", "holdout " + describe(metrics)) { w in writeMetrics(metrics, &w) }
 
@@ -213,8 +212,11 @@ enum TrainingJobRunner {
                 championVersion: championVersion.version, championMetrics: nil)
         }
         // The champion reads its own inputs for the holdout rows (joined again when they differ).
-        var rows = Array(set.rows[set.trainCount...])
-        if champion.inputs != set.inputs {
+        let labels = Array(set.labels.dropFirst(set.trainCount))
+        let championMetrics: [String: Double]
+        if champion.inputs == set.inputs {
+            championMetrics = Learners.evaluate(champion, columns: set.columns, rows: set.holdoutRows, labels: labels)
+        } else {
             let references = try champion.inputs.map { input -> FeatureReference in
                 guard let r = try? FeatureReference.resolve([input.name], in: context.store.definitions.set, fullNames: false).first else {
                     throw TrainingFailure("\(against) input '\(input.name)' is no longer defined")
@@ -223,9 +225,9 @@ enum TrainingJobRunner {
             }
             let frame = EntityFrame(columns: [], keys: Array(set.keys[set.trainCount...]), times: Array(set.times[set.trainCount...]))
             let joined = try PointInTimeJoin.run(frame, features: references, store: context.store)
-            rows = (0..<frame.count).map { r in joined.values.map { ModelInput($0[r]) } }
+            let rows = (0..<frame.count).map { r in joined.values.map { ModelInput($0[r]) } }
+            championMetrics = Learners.evaluate(champion, holdout: rows, labels: labels)
         }
-        let championMetrics = Learners.evaluate(champion, holdout: rows, labels: Array(set.labels.dropFirst(set.trainCount)))
         let c = candidate[policy.metric.rawValue] ?? .nan
         let o = championMetrics[policy.metric.rawValue] ?? .nan
         let gain = policy.direction == .maximize ? c - o : o - c

@@ -73,8 +73,8 @@ public struct DatasetFingerprint: Sendable, Equatable {
 public struct JoinedTable: Sendable {
     public var frame: EntityFrame
     public var features: [FeatureReference]
-    /// `values[f][row]`.
-    public var values: [[FeatureValue]]
+    /// `values[f][row]`, one typed column per feature.
+    public var values: [FeatureColumn]
     public var fingerprint: DatasetFingerprint
 }
 
@@ -94,7 +94,7 @@ public enum PointInTimeJoin {
     /// From `splitAt` distinct entities on, each view's history is read in two halves at once.
     public static func run(_ frame: EntityFrame, features: [FeatureReference], store: FeatureStore, splitAt: Int = 2048) throws -> JoinedTable {
         let applied = store.definitions
-        var values = [[FeatureValue]](repeating: [], count: features.count)
+        var builders = features.map { FeatureColumn.Builder(type: $0.view.fields[$0.fieldIndex].type, capacity: frame.count) }
         let wanted = Set(frame.keys)
         let minT = frame.times.min() ?? 0
         let maxT = frame.times.max() ?? 0
@@ -102,15 +102,16 @@ public enum PointInTimeJoin {
         for (k, f) in features.enumerated() { byView[f.view.id, default: []].append(k) }
         for (viewID, featureIndexes) in byView.sorted(by: { $0.key < $1.key }) {
             let view = features[featureIndexes[0]].view
-            let history = try load(
+            let parts = try load(
                 view: view, wanted: wanted, from: view.ttlNanos > 0 ? minT &- view.ttlNanos : Int64.min, to: maxT, store: store, splitAt: splitAt)
-            for k in featureIndexes { values[k].reserveCapacity(frame.count) }
             var decoded: [FeatureValue] = []
             decoded.reserveCapacity(view.fields.count)
             for row in 0..<frame.count {
                 let t = frame.times[row]
                 var match: Int?
-                if let range = history.ranges[frame.keys[row]] {
+                let key = frame.keys[row]
+                let history = parts.count == 1 || parts[0].ranges[key] != nil ? parts[0] : parts[1]
+                if let range = history.ranges[key] {
                     // Last index in range with event <= t.
                     var lo = range.lowerBound
                     var hi = range.upperBound
@@ -124,7 +125,7 @@ public enum PointInTimeJoin {
                     }
                 }
                 guard let i = match else {
-                    for k in featureIndexes { values[k].append(.null) }
+                    for k in featureIndexes { builders[k].append(.null) }
                     continue
                 }
                 history.arena.withUnsafeBytes { raw in
@@ -132,10 +133,12 @@ public enum PointInTimeJoin {
                         UnsafeRawBufferPointer(rebasing: raw[history.offsets[i]..<history.offsets[i + 1]]), width: view.fields.count,
                         into: &decoded)
                 }
-                for k in featureIndexes { values[k].append(decoded[features[k].fieldIndex]) }
+                for k in featureIndexes { builders[k].append(decoded[features[k].fieldIndex]) }
             }
             _ = viewID
         }
+        let values = builders.map { $0.build() }
+        builders = []
         // The content hash: per row the key, the time in decimal and the row's values in their
         // stored binary form, fed through one reused buffer.
         var hasher = SHA256()
@@ -161,9 +164,9 @@ public enum PointInTimeJoin {
     /// join started reading it, so nothing from an entity row's future can appear).
     static func load(
         view: FeatureViewDefinition, wanted: Set<String>, from: Int64, to: Int64, store: FeatureStore, splitAt: Int
-    ) throws -> ViewHistory {
+    ) throws -> [ViewHistory] {
         guard wanted.count >= max(2, splitAt) else {
-            return try loadRange(view: view, wanted: wanted, from: from, to: to, lower: nil, upper: nil, store: store)
+            return [try loadRange(view: view, wanted: wanted, from: from, to: to, lower: nil, upper: nil, store: store)]
         }
         let sample = wanted.prefix(1025).sorted()
         let pivot = sample[sample.count / 2]
@@ -178,15 +181,8 @@ public enum PointInTimeJoin {
         }
         let results = halves.withLock { $0 }
         guard let first = results[0], let second = results[1] else { throw MoteError(.storage, "point-in-time join: a history read did not finish") }
-        var history = try first.get()
-        let rest = try second.get()
-        let eventBase = history.events.count
-        let arenaBase = history.arena.count
-        for (key, range) in rest.ranges { history.ranges[key] = (range.lowerBound + eventBase)..<(range.upperBound + eventBase) }
-        history.events.append(contentsOf: rest.events)
-        history.arena.append(contentsOf: rest.arena)
-        history.offsets.append(contentsOf: rest.offsets.dropFirst().map { $0 + arenaBase })
-        return history
+        // The halves stay apart (an entity is in one of them): joining them would copy both.
+        return [try first.get(), try second.get()]
     }
 
     /// The history of entities with `lower <= key < upper` (open ends when nil).

@@ -14,3 +14,32 @@ extension ModelInput {
     }
 }
 
+
+extension FeatureColumn {
+    /// The column as one model input's values, by the same rule as `ModelInput.init(_:)`:
+    /// numbers (NaN for missing: null, a string) for a numeric input, category codes (-1 for
+    /// missing: null, a number) for a categorical one. A float64 column is handed over as is.
+    public func modelInputColumn(categorical: Bool) -> InputColumns.Column {
+        if categorical {
+            var builder = CategoryColumnBuilder(capacity: count)
+            for r in 0..<count {
+                if case .string(let s) = self[r] { builder.append(s) } else { builder.append(nil) }
+            }
+            return builder.build()
+        }
+        switch self {
+        case .float64(let v):
+            // Stored numbers are finite and null is a NaN: already the input's form.
+            return .numbers(v)
+        case .int64(let v, let present):
+            return .numbers((0..<v.count).map { present[$0] ? Double(v[$0]) : .nan })
+        case .bool(let v):
+            return .numbers(v.map { $0 == 2 ? .nan : Double($0) })
+        case .values(let v):
+            return .numbers(v.map { value in
+                if case .number(let d) = ModelInput(value) { return d }
+                return .nan
+            })
+        }
+    }
+}

@@ -107,8 +107,7 @@ public enum ModelEvaluation {
         var aligned = set
         aligned.classes = candidate.classes
         aligned.labels = Array(set.labels.prefix(set.trainCount)) + labels
-        let holdout = Array(set.rows[set.trainCount...])
-        let metrics = Learners.evaluate(candidate, holdout: holdout, labels: labels)
+        let metrics = Learners.evaluate(candidate, columns: set.columns, rows: set.holdoutRows, labels: labels)
         var policySpec = spec
         policySpec.promotion = policy
         let decision: TrainingJobRunner.Decision
@@ -131,7 +130,7 @@ public enum ModelEvaluation {
             ])
         return EvaluationResult(
             model: model, version: version.version, spec: spec.name, against: against, againstVersion: decision.championVersion,
-            metrics: metrics, againstMetrics: decision.championMetrics, holdoutRows: holdout.count, promoted: promoted,
+            metrics: metrics, againstMetrics: decision.championMetrics, holdoutRows: set.holdoutRows.count, promoted: promoted,
             reason: promote || !decision.promote ? decision.reason : decision.reason + " (not promoted: dry run)")
     }
 }
