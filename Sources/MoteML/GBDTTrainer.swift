@@ -62,6 +62,15 @@ public struct GBDTTrainer: Sendable {
     public func fit(
         _ train: FeatureMatrix, y: [Double], valid: (matrix: FeatureMatrix, y: [Double])?, progress: ((GBDTProgress) -> Bool)? = nil
     ) -> GBDTModel {
+        fitScored(train, y: y, valid: valid, progress: progress).model
+    }
+
+    /// As `fit`, also giving the model's output for every training row (the probability for
+    /// binary, the value for regression) as training left it, so that nobody scores the
+    /// training rows again; nil for multiclass and when early stopping dropped trees.
+    public func fitScored(
+        _ train: FeatureMatrix, y: [Double], valid: (matrix: FeatureMatrix, y: [Double])?, progress: ((GBDTProgress) -> Bool)? = nil
+    ) -> (model: GBDTModel, trainOutputs: [Double]?) {
         let p = parameters
         let rows = train.rows
         let columns = train.columns
@@ -93,6 +102,9 @@ public struct GBDTTrainer: Sendable {
             for r in 0..<rows { scores[c * rows + r] = bases[c] }
             for r in 0..<(valid?.rows ?? 0) { validScores[c * (valid?.rows ?? 0) + r] = bases[c] }
         }
+        // Binary: each row's probability, computed once per iteration for both the gradient
+        // and the training loss.
+        var binaryProbability = p.objective == .binary ? scores.map(sigmoid) : []
         var grad = [Double](repeating: 0, count: rows)
         var hess = [Double](repeating: 0, count: rows)
         var probabilities = [Double](repeating: 0, count: k > 1 ? rows * k : 0)
@@ -123,7 +135,7 @@ public struct GBDTTrainer: Sendable {
                         grad[i] = scores[i] - y[i]
                         hess[i] = 1
                     case .binary:
-                        let prob = sigmoid(scores[i])
+                        let prob = binaryProbability[i]
                         grad[i] = prob - y[i]
                         hess[i] = max(prob * (1 - prob), 1e-16)
                     case .multiclass:
@@ -143,7 +155,15 @@ public struct GBDTTrainer: Sendable {
                 if let validBins, let valid { tree.addScores(to: &validScores, bins: validBins, rows: valid.rows, offset: c * valid.rows) }
             }
             rounds = t + 1
-            let trainLoss = progress == nil ? 0 : GBDTTrainer.loss(p.objective, scores, y, classes: k)
+            if p.objective == .binary {
+                binaryProbability.withUnsafeMutableBufferPointer { prob in
+                    for i in 0..<rows { prob[i] = sigmoid(scores[i]) }
+                }
+            }
+            let trainLoss =
+                progress == nil ? 0
+                : p.objective == .binary ? GBDTTrainer.binaryLoss(probabilities: binaryProbability, y)
+                : GBDTTrainer.loss(p.objective, scores, y, classes: k)
             let validLoss = valid.map { GBDTTrainer.loss(p.objective, validScores, $0.y, classes: k) }
             if let validLoss, validLoss < best.loss { best = (validLoss, rounds) }
             if let progress, !progress(GBDTProgress(tree: rounds, trainLoss: trainLoss, validLoss: validLoss)) { break }
@@ -151,7 +171,12 @@ public struct GBDTTrainer: Sendable {
         }
         let keepRounds = p.earlyStoppingRounds > 0 && valid != nil && best.rounds > 0 ? best.rounds : rounds
         for tree in binTrees.prefix(keepRounds * k) { tree.append(to: &model, binner: binner) }
-        return model
+        guard keepRounds == rounds else { return (model, nil) }
+        switch p.objective {
+        case .binary: return (model, binaryProbability)
+        case .regression: return (model, scores)
+        case .multiclass: return (model, nil)
+        }
     }
 
     /// Mean loss at raw scores (class-major for several classes): squared error / 2 for
@@ -170,6 +195,22 @@ public struct GBDTTrainer: Sendable {
             return total / Double(rows)
         }
         return loss(objective, scores, y)
+    }
+
+    /// Mean log loss of binary labels at the rows' probabilities (as `loss(.binary, ...)` at
+    /// the scores they came from).
+    static func binaryLoss(probabilities: [Double], _ y: [Double]) -> Double {
+        guard !probabilities.isEmpty else { return 0 }
+        var total = 0.0
+        for i in 0..<probabilities.count {
+            let prob = min(max(probabilities[i], 1e-15), 1 - 1e-15)
+            switch y[i] {
+            case 1: total -= _log(prob)
+            case 0: total -= _log(1 - prob)
+            default: total -= y[i] * _log(prob) + (1 - y[i]) * _log(1 - prob)
+            }
+        }
+        return total / Double(probabilities.count)
     }
 
     /// Mean loss at raw scores: squared error / 2 for regression, log loss for binary.

@@ -22,6 +22,9 @@ public enum Learners {
         public var preprocessing: Preprocessor
         public var model: TrainedModel
         public var hyperparameters: JSONObject
+        /// The model's output for each training row when the learner already has it (GBDT),
+        /// else nil: the job scores the rows itself.
+        public var trainOutputs: [Double]? = nil
     }
 
     /// Fits on the training rows. `progress` returns false to stop (cancellation).
@@ -77,19 +80,20 @@ public enum Learners {
                 progress(FitProgress(iteration: step.tree, total: total, trainLoss: step.trainLoss, validLoss: step.validLoss))
             }
             let trainer = GBDTTrainer(p)
-            let model: GBDTModel
+            let fitted: (model: GBDTModel, trainOutputs: [Double]?)
             if let columns = pre.encodedColumns(set.columns) {
-                model = FeatureMatrix.with(columns: columns, start: 0, rows: trainCount) { train in
+                fitted = FeatureMatrix.with(columns: columns, start: 0, rows: trainCount) { train in
                     FeatureMatrix.with(columns: columns, start: trainCount, rows: hy.count) { holdout in
-                        trainer.fit(train, y: y, valid: hy.isEmpty ? nil : (holdout, hy), progress: report)
+                        trainer.fitScored(train, y: y, valid: hy.isEmpty ? nil : (holdout, hy), progress: report)
                     }
                 }
             } else {
                 let hx = pre.encode(set.columns, rows: set.holdoutRows)
-                model = trainer.fit(
+                let model = trainer.fit(
                     x: x, y: y, rows: trainCount, columns: pre.width, valid: hy.isEmpty ? nil : (hx, hy, hy.count), progress: report)
+                fitted = (model, nil)
             }
-            return Fitted(preprocessing: pre, model: .gbdt(model), hyperparameters: JSONObject(used))
+            return Fitted(preprocessing: pre, model: .gbdt(fitted.model), hyperparameters: JSONObject(used), trainOutputs: fitted.trainOutputs)
         case .logistic:
             let lambda = parameter("lambda", 1e-4)
             let iterations = Int(parameter("max_iterations", 500))

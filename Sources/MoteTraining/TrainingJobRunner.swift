@@ -84,7 +84,7 @@ enum TrainingJobRunner {
             training: TrainingRecord(runID: "", dataset: fingerprintJSON(set.fingerprint), trainedAtNanos: SystemClock.nowNanos(), metrics: [:]),
             profile: profile, model: fitted.model)
         if candidate.task != .multiclass {
-            let trainScores = candidate.scores(columns: set.columns, rows: set.trainRows)
+            let trainScores = fitted.trainOutputs ?? candidate.scores(columns: set.columns, rows: set.trainRows)
             profile.prediction = ReferenceProfile.numericFeature(name: "prediction", count: trainScores.count, nulls: 0, values: trainScores)
             candidate.profile = profile
         }

@@ -66,7 +66,7 @@ struct InputColumnsTests {
     }
 
     @Test("GBDT fitted on the columns where they are equals GBDT fitted on the row-major matrix")
-    func gbdt() {
+    func gbdt() throws {
         let (inputs, rows, columns, y) = Self.sample()
         let pre = Preprocessor.fit(inputs: inputs, rows: Array(rows[0..<560]), oneHot: false)
         var p = GBDTParameters()
@@ -84,5 +84,21 @@ struct InputColumnsTests {
         }
         #expect(fromColumns == fromMatrix)
         #expect(fromMatrix.predict(hx, rows: 140) == fromColumns.predict(hx, rows: 140))
+        // The training rows' outputs as training left them are the model's predictions of them.
+        let scored = FeatureMatrix.with(columns: byColumn, start: 0, rows: 560) { GBDTTrainer(p).fitScored($0, y: Array(y[0..<560]), valid: nil) }
+        let predicted = scored.model.predict(x, rows: 560)
+        let outputs = try #require(scored.trainOutputs)
+        #expect(outputs.count == 560)
+        #expect(zip(outputs, predicted).allSatisfy { abs($0 - $1) < 1e-12 }, "\(zip(outputs, predicted).map { abs($0 - $1) }.max() ?? 0)")
+        // Early stopping that drops trees leaves no outputs (they would not be the model's).
+        var early = p
+        early.earlyStoppingRounds = 1
+        early.trees = 200
+        let stopped = FeatureMatrix.with(columns: byColumn, start: 0, rows: 560) { train in
+            FeatureMatrix.with(columns: byColumn, start: 560, rows: 140) { holdout in
+                GBDTTrainer(early).fitScored(train, y: Array(y[0..<560]), valid: (holdout, Array(y[560...])))
+            }
+        }
+        #expect(stopped.model.roots.count < 200 && stopped.trainOutputs == nil)
     }
 }
