@@ -78,10 +78,13 @@ struct PointInTimeJoinTests {
         #expect(table.fingerprint.definitionsVersion == 1)
         // The same join gives the same fingerprint.
         #expect(try PointInTimeJoin.run(frame, features: features, store: store).fingerprint == table.fingerprint)
-        // The history read split across two connections gives the same table.
-        let split = try PointInTimeJoin.run(frame, features: features, store: store, splitAt: 2)
-        #expect(split.fingerprint == table.fingerprint)
-        #expect(split.values == table.values)
+        // The history read in key ranges, one or two at a time, gives the same table: ranges
+        // of 2 or 5 entities (an odd count of ranges), each read alone or beside another.
+        for (splitAt, rangeEntities) in [(2, 2), (2, 5), (1000, 3)] {
+            let split = try PointInTimeJoin.run(frame, features: features, store: store, splitAt: splitAt, rangeEntities: rangeEntities)
+            #expect(split.fingerprint == table.fingerprint, "split at \(splitAt), ranges of \(rangeEntities)")
+            #expect(split.values == table.values)
+        }
     }
 
     @Test("CSV output has the entity columns in order, then the features; a missing value is empty")

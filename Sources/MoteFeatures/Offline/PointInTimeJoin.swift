@@ -82,60 +82,71 @@ public struct JoinedTable: Sendable {
 /// with the latest `event_timestamp <= t` (ties to the later `created_timestamp`) and, when
 /// the view has a TTL, `event_timestamp >= t - ttl`. Nothing after t is ever used.
 public enum PointInTimeJoin {
-    /// One view's history for the wanted entities, sorted by (entity, event, created).
+    /// One view's history for some of the wanted entities, sorted by (entity, event, created).
     struct ViewHistory: Sendable {
         var ranges: [String: Range<Int>] = [:]
         var events: [Int64] = []
         var arena: [UInt8] = []
         var offsets: [Int] = [0]
+
+        /// The row `key` had at time `t`: the last with event <= t (the later created on a tie,
+        /// as rows are sorted), and with a TTL no older than t - ttl; nil when none.
+        func match(_ key: String, at t: Int64, ttl: Int64) -> Int? {
+            guard let range = ranges[key] else { return nil }
+            var lo = range.lowerBound
+            var hi = range.upperBound
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if events[mid] <= t { lo = mid + 1 } else { hi = mid }
+            }
+            guard lo > range.lowerBound else { return nil }
+            let i = lo - 1
+            return ttl == 0 || events[i] >= t &- ttl ? i : nil
+        }
     }
 
     /// Joins `features` onto `frame` from the stored history. The trainer calls this too.
-    /// From `splitAt` distinct entities on, each view's history is read in two halves at once.
-    public static func run(_ frame: EntityFrame, features: [FeatureReference], store: FeatureStore, splitAt: Int = 2048) throws -> JoinedTable {
+    /// The wanted entities are taken in key ranges of about `rangeEntities` each, so that only
+    /// one range's history is held at a time, not the view's; from `splitAt` distinct entities
+    /// on, two ranges are read at once on two connections.
+    public static func run(
+        _ frame: EntityFrame, features: [FeatureReference], store: FeatureStore, splitAt: Int = 2048, rangeEntities: Int = 16384
+    ) throws -> JoinedTable {
         let applied = store.definitions
-        var builders = features.map { FeatureColumn.Builder(type: $0.view.fields[$0.fieldIndex].type, capacity: frame.count) }
+        var builders = features.map { FeatureColumn.Builder(type: $0.view.fields[$0.fieldIndex].type, count: frame.count) }
         let wanted = Set(frame.keys)
         let minT = frame.times.min() ?? 0
         let maxT = frame.times.max() ?? 0
+        let pivots = keyPivots(wanted, perRange: max(1, rangeEntities))
+        // Frame rows by key range (range i: pivots[i - 1] <= key < pivots[i]).
+        var rowsByRange = [[Int32]](repeating: [], count: pivots.count + 1)
+        for row in 0..<frame.count { rowsByRange[rangeIndex(frame.keys[row], pivots)].append(Int32(row)) }
+        let parallel = wanted.count >= max(2, splitAt)
         var byView: [Int: [Int]] = [:]
         for (k, f) in features.enumerated() { byView[f.view.id, default: []].append(k) }
-        for (viewID, featureIndexes) in byView.sorted(by: { $0.key < $1.key }) {
+        for (_, featureIndexes) in byView.sorted(by: { $0.key < $1.key }) {
             let view = features[featureIndexes[0]].view
-            let parts = try load(
-                view: view, wanted: wanted, from: view.ttlNanos > 0 ? minT &- view.ttlNanos : Int64.min, to: maxT, store: store, splitAt: splitAt)
+            let from = view.ttlNanos > 0 ? minT &- view.ttlNanos : Int64.min
             var decoded: [FeatureValue] = []
             decoded.reserveCapacity(view.fields.count)
-            for row in 0..<frame.count {
-                let t = frame.times[row]
-                var match: Int?
-                let key = frame.keys[row]
-                let history = parts.count == 1 || parts[0].ranges[key] != nil ? parts[0] : parts[1]
-                if let range = history.ranges[key] {
-                    // Last index in range with event <= t.
-                    var lo = range.lowerBound
-                    var hi = range.upperBound
-                    while lo < hi {
-                        let mid = (lo + hi) / 2
-                        if history.events[mid] <= t { lo = mid + 1 } else { hi = mid }
+            for first in stride(from: 0, through: pivots.count, by: parallel ? 2 : 1) {
+                let group = Array(first...min(first + (parallel ? 1 : 0), pivots.count))
+                let histories = try read(
+                    view: view, wanted: wanted, from: from, to: maxT, store: store,
+                    ranges: group.map { i in (i == 0 ? nil : pivots[i - 1], i == pivots.count ? nil : pivots[i]) })
+                for (history, range) in zip(histories, group) {
+                    for row32 in rowsByRange[range] {
+                        let row = Int(row32)
+                        guard let i = history.match(frame.keys[row], at: frame.times[row], ttl: view.ttlNanos) else { continue }
+                        history.arena.withUnsafeBytes { raw in
+                            FeatureRowCodec.decode(
+                                UnsafeRawBufferPointer(rebasing: raw[history.offsets[i]..<history.offsets[i + 1]]),
+                                width: view.fields.count, into: &decoded)
+                        }
+                        for k in featureIndexes { builders[k].set(row, decoded[features[k].fieldIndex]) }
                     }
-                    if lo > range.lowerBound {
-                        let i = lo - 1
-                        if view.ttlNanos == 0 || history.events[i] >= t &- view.ttlNanos { match = i }
-                    }
                 }
-                guard let i = match else {
-                    for k in featureIndexes { builders[k].append(.null) }
-                    continue
-                }
-                history.arena.withUnsafeBytes { raw in
-                    FeatureRowCodec.decode(
-                        UnsafeRawBufferPointer(rebasing: raw[history.offsets[i]..<history.offsets[i + 1]]), width: view.fields.count,
-                        into: &decoded)
-                }
-                for k in featureIndexes { builders[k].append(decoded[features[k].fieldIndex]) }
             }
-            _ = viewID
         }
         let values = builders.map { $0.build() }
         builders = []
@@ -158,31 +169,52 @@ public enum PointInTimeJoin {
         return JoinedTable(frame: frame, features: features, values: values, fingerprint: fingerprint)
     }
 
-    /// One view's history for the wanted entities. With enough entities the key space is
-    /// split at a sampled median and the halves are read on two connections at once (each
-    /// half in its own read snapshot; every row either half returns was committed before the
-    /// join started reading it, so nothing from an entity row's future can appear).
-    static func load(
-        view: FeatureViewDefinition, wanted: Set<String>, from: Int64, to: Int64, store: FeatureStore, splitAt: Int
+    /// Keys that split the wanted entities into ranges of about `perRange` each, taken from a
+    /// sorted sample, in SQLite's order of text (its UTF-8 bytes). Empty for one range.
+    static func keyPivots(_ wanted: Set<String>, perRange: Int) -> [String] {
+        let ranges = (wanted.count + perRange - 1) / perRange
+        guard ranges > 1 else { return [] }
+        let sample = wanted.prefix(max(4096, ranges * 16)).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        var pivots: [String] = []
+        for r in 1..<ranges {
+            let pivot = sample[r * sample.count / ranges]
+            if pivots.last.map({ $0.utf8.lexicographicallyPrecedes(pivot.utf8) }) ?? true { pivots.append(pivot) }
+        }
+        return pivots
+    }
+
+    /// The range `key` falls in: the number of pivots at or below it.
+    static func rangeIndex(_ key: String, _ pivots: [String]) -> Int {
+        var lo = 0
+        var hi = pivots.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if key.utf8.lexicographicallyPrecedes(pivots[mid].utf8) { hi = mid } else { lo = mid + 1 }
+        }
+        return lo
+    }
+
+    /// The history of the wanted entities in each key range, the ranges read at once on their
+    /// own connections (each in its own read snapshot; every row either returns was committed
+    /// before the join started reading it, so nothing from an entity row's future can appear).
+    static func read(
+        view: FeatureViewDefinition, wanted: Set<String>, from: Int64, to: Int64, store: FeatureStore,
+        ranges: [(lower: String?, upper: String?)]
     ) throws -> [ViewHistory] {
-        guard wanted.count >= max(2, splitAt) else {
-            return [try loadRange(view: view, wanted: wanted, from: from, to: to, lower: nil, upper: nil, store: store)]
+        guard ranges.count > 1 else {
+            return try ranges.map { try loadRange(view: view, wanted: wanted, from: from, to: to, lower: $0.lower, upper: $0.upper, store: store) }
         }
-        let sample = wanted.prefix(1025).sorted()
-        let pivot = sample[sample.count / 2]
-        let halves = LockedValue<[Result<ViewHistory, any Error>?]>([nil, nil])
-        DispatchQueue.concurrentPerform(iterations: 2) { half in
+        let results = LockedValue<[Result<ViewHistory, any Error>?]>(Array(repeating: nil, count: ranges.count))
+        DispatchQueue.concurrentPerform(iterations: ranges.count) { k in
             let result = Result {
-                try loadRange(
-                    view: view, wanted: wanted, from: from, to: to, lower: half == 0 ? nil : pivot, upper: half == 0 ? pivot : nil,
-                    store: store)
+                try loadRange(view: view, wanted: wanted, from: from, to: to, lower: ranges[k].lower, upper: ranges[k].upper, store: store)
             }
-            halves.withLock { $0[half] = result }
+            results.withLock { $0[k] = result }
         }
-        let results = halves.withLock { $0 }
-        guard let first = results[0], let second = results[1] else { throw MoteError(.storage, "point-in-time join: a history read did not finish") }
-        // The halves stay apart (an entity is in one of them): joining them would copy both.
-        return [try first.get(), try second.get()]
+        return try results.withLock { $0 }.map { result in
+            guard let result else { throw MoteError(.storage, "point-in-time join: a history read did not finish") }
+            return try result.get()
+        }
     }
 
     /// The history of entities with `lower <= key < upper` (open ends when nil).

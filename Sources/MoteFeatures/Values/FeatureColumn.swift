@@ -43,7 +43,7 @@ public enum FeatureColumn: Sendable, Equatable {
     /// Every row's value.
     public var featureValues: [FeatureValue] { (0..<count).map { self[$0] } }
 
-    /// Builds a column value by value.
+    /// Builds a column of `count` rows, all null at first, by setting rows in any order.
     public struct Builder: Sendable {
         private let type: FeatureType
         private var doubles: [Double] = []
@@ -54,42 +54,41 @@ public enum FeatureColumn: Sendable, Equatable {
         /// Everything is in `values` (a value of another type arrived).
         private var mixed = false
 
-        public init(type: FeatureType, capacity: Int) {
+        public init(type: FeatureType, count: Int) {
             self.type = type
             switch type {
-            case .float64: doubles.reserveCapacity(capacity)
+            case .float64: doubles = [Double](repeating: FeatureColumn.nullDouble, count: count)
             case .int64:
-                ints.reserveCapacity(capacity)
-                present.reserveCapacity(capacity)
-            case .bool: bools.reserveCapacity(capacity)
-            case .string: values.reserveCapacity(capacity)
+                ints = [Int64](repeating: 0, count: count)
+                present = [Bool](repeating: false, count: count)
+            case .bool: bools = [UInt8](repeating: 2, count: count)
+            case .string: values = [FeatureValue](repeating: .null, count: count)
             }
         }
 
-        /// Appends a value; one that does not fit the column's type turns it into `.values`.
-        public mutating func append(_ value: FeatureValue) {
+        /// Sets row `row`; a value that does not fit the column's type turns it into `.values`.
+        public mutating func set(_ row: Int, _ value: FeatureValue) {
             if mixed {
-                values.append(value)
+                values[row] = value
                 return
             }
             switch (type, value) {
-            case (.float64, .double(let d)) where !FeatureColumn.isNull(d): doubles.append(d)
-            case (.float64, .null): doubles.append(FeatureColumn.nullDouble)
+            case (.float64, .double(let d)) where !FeatureColumn.isNull(d): doubles[row] = d
+            case (.float64, .null): doubles[row] = FeatureColumn.nullDouble
             case (.int64, .int(let i)):
-                ints.append(i)
-                present.append(true)
+                ints[row] = i
+                present[row] = true
             case (.int64, .null):
-                ints.append(0)
-                present.append(false)
-            case (.bool, .bool(let b)): bools.append(b ? 1 : 0)
-            case (.bool, .null): bools.append(2)
-            case (.string, _): values.append(value)
+                present[row] = false
+            case (.bool, .bool(let b)): bools[row] = b ? 1 : 0
+            case (.bool, .null): bools[row] = 2
+            case (.string, _): values[row] = value
             default:
                 let typed = build()
                 values = (0..<typed.count).map { typed[$0] }
-                values.append(value)
                 (doubles, ints, present, bools) = ([], [], [], [])
                 mixed = true
+                values[row] = value
             }
         }
 
