@@ -37,10 +37,10 @@ public struct TrainingSetLimits: Sendable {
 }
 
 public enum TrainingSetBuilder {
-    /// Bytes per row and input a job adds at its peak, with a margin: measured 32 (183 MiB for
-    /// 200k rows x 30 cells: the join's history buffer, the typed columns the set keeps, bins;
-    /// `bench/training_job.py`), estimated 40.
-    static let bytesPerCell = 40
+    /// Bytes per row and input a job adds at its peak, with a margin: measured 16 (91 MiB for
+    /// 200k rows x 30 cells: one key range's history, the typed columns the set keeps, bins;
+    /// `bench/training_job.py`), estimated 24.
+    static let bytesPerCell = 24
 
     /// Builds the set for `spec` at `now`: label rows in the window, features joined at each
     /// label's time, the time-ordered split. Refuses (before loading) a set over the budget.

@@ -60,7 +60,7 @@ echo "booted: $STATE in $(( ($(date +%s%N)-T0)/1000000 )) ms"
 
 # 0. apt installs the package: user and groups, units enabled and started, conffile.
 OUT=$($X env DEBIAN_FRONTEND=noninteractive apt-get install -y /srv/mote.deb 2>&1) || { echo "$OUT"; fail "apt-get install"; }
-echo "$OUT" | grep -q "usermod -aG mote USER" || fail "postinst did not say how to give access: $OUT"
+grep -q "usermod -aG mote USER" <<< "$OUT" || fail "postinst did not say how to give access: $OUT"
 $X id mote >/dev/null || fail "no user mote"
 $X getent group mote-admin >/dev/null || fail "no group mote-admin"
 for unit in moted.socket moted.service; do
@@ -78,7 +78,7 @@ $X runuser -u alice -- motectl status >/dev/null || fail "a member of mote canno
 DEFS=$($X mktemp)
 $X sh -c "printf '[[entity]]\nname = \"machine\"\njoin_key = \"machine_id\"\n' > $DEFS && chmod 644 $DEFS"
 if OUT=$($X runuser -u alice -- motectl apply -f "$DEFS" 2>&1); then fail "a member of mote only applied definitions: $OUT"; fi
-echo "$OUT" | grep -q "403" || fail "apply by a member of mote: $OUT"
+grep -q "403" <<< "$OUT" || fail "apply by a member of mote: $OUT"
 $X usermod -aG mote-admin alice
 $X runuser -u alice -- motectl apply -f "$DEFS" >/dev/null || fail "a member of mote-admin cannot apply definitions"
 echo "ok: group mote gives write, mote-admin gives admin"
@@ -97,7 +97,7 @@ echo "ok: socket listening, service stopped"
 
 # 1. First connection activates the service; the answer comes back on that connection.
 OUT=$($X /usr/bin/motectl status -o json) || fail "motectl status failed: $OUT"
-echo "$OUT" | grep -q '"listener": "activated fd 3 (api)"' || fail "not socket-activated: $OUT"
+grep -q '"listener": "activated fd 3 (api)"' <<< "$OUT" || fail "not socket-activated: $OUT"
 [ "$($X systemctl is-active moted.service)" = active ] || fail "moted.service not active"
 [ "$($X systemctl show -p Type --value moted.service)" = notify ] || fail "Type is not notify"
 SUB=$($X systemctl show -p SubState --value moted.service)
@@ -116,8 +116,8 @@ echo "ok: the training thread runs at nice 10"
 # 2. Reload: RELOADING=1 ... READY=1, still serving, no restart.
 PID1=$($X systemctl show -p MainPID --value moted.service)
 $X systemctl reload moted.service || fail "reload"
-for _ in $(seq 100); do $X journalctl -b -u moted.service -o json --no-pager | grep -q '"MOTE_EVENT":"reloaded"' && break; sleep 0.1; done
-$X journalctl -b -u moted.service -o json --no-pager | grep -q '"MOTE_EVENT":"reloaded"' || fail "no reloaded entry"
+for _ in $(seq 100); do $X journalctl -b -u moted.service -o json --no-pager | grep '"MOTE_EVENT":"reloaded"' >/dev/null && break; sleep 0.1; done
+$X journalctl -b -u moted.service -o json --no-pager | grep '"MOTE_EVENT":"reloaded"' >/dev/null || fail "no reloaded entry"
 [ "$($X systemctl show -p MainPID --value moted.service)" = "$PID1" ] || fail "reload restarted the daemon"
 $X /usr/bin/motectl status >/dev/null || fail "not serving after reload"
 echo "ok: reload"
@@ -132,7 +132,7 @@ for _ in $(seq 200); do
   sleep 0.1
 done
 [ -n "$RESTARTED" ] || fail "watchdog did not restart the stuck daemon (MainPID $PID2, NRestarts $NR)"
-$X journalctl -b -u moted.service --no-pager | grep -q -i 'watchdog timeout' || fail "no watchdog timeout in the journal"
+$X journalctl -b -u moted.service --no-pager | grep -i 'watchdog timeout' >/dev/null || fail "no watchdog timeout in the journal"
 $X /usr/bin/motectl status >/dev/null || fail "not serving after the watchdog restart"
 echo "ok: watchdog timeout killed pid $PID1, restarted as $PID2"
 
