@@ -108,17 +108,24 @@ public final class FeatureStore: Sendable {
         let started = SystemClock.monotonicNanos()
         let known = Set(latest.set.views.map(\.id))
         let (rows, skipped) = try storage.features.read { conn -> (Int, Int) in
+            // Each view's table is made at its final size and filled with one hash per row
+            // (the keys are unique: the primary key), then put in place whole.
+            var sizes: [Int: Int] = [:]
+            let counts = try conn.prepare("SELECT view_id, count(*) FROM online GROUP BY view_id")
+            while try counts.step() { sizes[Int(counts.int64(0))] = Int(counts.int64(1)) }
             let statement = try conn.prepare("SELECT view_id, entity_key, event_ns, created_ns, row FROM online ORDER BY view_id")
-            var batch: [(key: String, entry: OnlineFeatureCache.Entry)] = []
-            var batchView = -1
+            var table: [String: OnlineFeatureCache.Entry] = [:]
+            var tableView = -1
+            var newest = Int64.min
             var total = 0
             var skipped = 0
             while try statement.step() {
                 let view = Int(statement.int64(0))
-                if view != batchView {
-                    if !batch.isEmpty { cache.upsert(viewID: batchView, batch) }
-                    batch.removeAll(keepingCapacity: true)
-                    batchView = view
+                if view != tableView {
+                    if !table.isEmpty { cache.install(viewID: tableView, table, newestEvent: newest) }
+                    table = [String: OnlineFeatureCache.Entry](minimumCapacity: sizes[view] ?? 0)
+                    tableView = view
+                    newest = Int64.min
                 }
                 guard known.contains(view),
                     let entry = OnlineFeatureCache.Entry(
@@ -127,10 +134,11 @@ public final class FeatureStore: Sendable {
                     skipped += 1
                     continue
                 }
-                batch.append((statement.text(1) ?? "", entry))
+                newest = max(newest, entry.eventNanos)
+                table[statement.text(1) ?? ""] = entry
                 total += 1
             }
-            if !batch.isEmpty { cache.upsert(viewID: batchView, batch) }
+            if !table.isEmpty { cache.install(viewID: tableView, table, newestEvent: newest) }
             return (total, skipped)
         }
         rebuild = (SystemClock.monotonicNanos() - started, rows, skipped)

@@ -154,6 +154,23 @@ public final class OnlineFeatureCache: Sendable {
         t.noteEvent(newest)
     }
 
+    /// Puts a view's whole table in place (the rebuild at start), merged with anything pushed
+    /// to the view meanwhile by the usual rule.
+    func install(viewID: Int, _ entries: [String: Entry], newestEvent: Int64) {
+        let t = table(viewID)
+        t.rows.withLock { rows in
+            if rows.isEmpty {
+                rows = entries
+                return
+            }
+            for (key, entry) in entries {
+                if let existing = rows[key], !entry.supersedes(existing) { continue }
+                rows[key] = entry
+            }
+        }
+        t.noteEvent(newestEvent)
+    }
+
     /// The entry of `key`, if any.
     public func lookup(viewID: Int, key: String) -> Entry? {
         table(viewID).rows.withLock { $0[key] }
