@@ -50,6 +50,7 @@ enum TrainingJobRunner {
             w.key("train_rows"); w.int(set.trainCount)
             w.key("holdout_rows"); w.int(set.count - set.trainCount)
             w.key("dataset_hash"); w.string(set.fingerprint.contentHash)
+            w.key("memory_estimate_bytes"); w.int(set.memoryEstimateBytes)
         }
         if job.cancelRequested { throw Cancelled() }
 

@@ -18,6 +18,8 @@ public struct TrainingSet: Sendable {
     /// Rows `0..<trainCount` train, the rest are the holdout.
     public var trainCount: Int
     public var fingerprint: DatasetFingerprint
+    /// The memory the job was estimated to need when it was admitted (`TrainingSetBuilder.memoryEstimate`).
+    public var memoryEstimateBytes: Int
 
     public var count: Int { columns.rows }
     /// The training rows' indexes.
@@ -37,10 +39,17 @@ public struct TrainingSetLimits: Sendable {
 }
 
 public enum TrainingSetBuilder {
-    /// Bytes per row and input a job adds at its peak, with a margin: measured 16 (91 MiB for
-    /// 200k rows x 30 cells: one key range's history, the typed columns the set keeps, bins;
-    /// `bench/training_job.py`), estimated 24.
-    static let bytesPerCell = 24
+    /// What a job adds to the daemon's memory at its peak, with a margin over what
+    /// `bench/training_job.py` measured (release build, 28 float64 inputs): 24 MiB for 20k
+    /// rows, 42 MiB for 50k, 91 MiB for 200k, so about 25 MiB fixed (threads, caches, the
+    /// model) and 11.4 bytes per row and cell (the typed columns the set keeps, bins, one key
+    /// range's history). `TrainingTests` holds the daemon to it.
+    public static func memoryEstimate(rows: Int, features: Int) -> Int {
+        fixedBytes + rows * (features + 2) * bytesPerCell
+    }
+
+    static let fixedBytes = 32 << 20
+    static let bytesPerCell = 16
 
     /// Builds the set for `spec` at `now`: label rows in the window, features joined at each
     /// label's time, the time-ordered split. Refuses (before loading) a set over the budget.
@@ -57,7 +66,7 @@ public enum TrainingSetBuilder {
         let rowSource = label ?? features[0]
         let from = spec.windowNanos > 0 ? now - spec.windowNanos : Int64.min
         let available = try store.historyCount(view: rowSource.view, from: from, to: now)
-        let estimate = available * (features.count + 2) * bytesPerCell
+        let estimate = memoryEstimate(rows: available, features: features.count)
         guard estimate <= limits.memoryBudgetBytes else {
             throw TrainingFailure(
                 "the training set would need about \(estimate >> 20) MiB (\(available) rows x \(features.count) features); the budget is \(limits.memoryBudgetBytes >> 20) MiB (training.memory_budget_mib); shorten the window or raise the budget")
@@ -104,7 +113,7 @@ public enum TrainingSetBuilder {
         let holdout = max(1, Int((Double(usable.count) * spec.holdout).rounded()))
         return TrainingSet(
             inputs: inputs, columns: InputColumns(columns: columns, rows: usable.count), labels: labels, classes: classes, times: frame.times, keys: frame.keys,
-            trainCount: usable.count - holdout, fingerprint: joined.fingerprint)
+            trainCount: usable.count - holdout, fingerprint: joined.fingerprint, memoryEstimateBytes: estimate)
     }
 
     /// 0/1 labels: booleans, the numbers 0 and 1, or exactly two distinct values (sorted; the

@@ -216,4 +216,87 @@ struct TrainingTests {
         #expect(again.log().contains("interrupted by a restart"))
         #expect(again.stop() == 0)
     }
+
+    /// A field of /proc/PID/status in KiB.
+    static func statusKiB(_ pid: pid_t, _ field: String) -> Int {
+        let text = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        let line = text.split(separator: "\n").first { $0.hasPrefix(field + ":") } ?? ""
+        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+    }
+
+    @Test("a job adds no more memory than the estimate it was admitted by, and the estimate is not far above it")
+    func memoryWithinEstimate() throws {
+        let daemon = DaemonProcess()
+        try daemon.start()
+        let fields = (0..<28).map { "f\($0)" }
+        let definitions = """
+            [[entity]]
+            name = "machine"
+            join_key = "machine_id"
+
+            [[feature_view]]
+            name = "x"
+            entity = "machine"
+            fields = [\(fields.map { "{ name = \"\($0)\", type = \"float64\" }" }.joined(separator: ", "))]
+
+            [[feature_view]]
+            name = "y"
+            entity = "machine"
+            fields = [{ name = "failed", type = "bool" }]
+
+            [[training_spec]]
+            name = "wide"
+            model = "wide"
+            algorithm = "gbdt"
+            label = "y:failed"
+            features = [\(fields.map { "\"x:\($0)\"" }.joined(separator: ", "))]
+            params = { trees = 10, num_leaves = 15 }
+            """
+        let file = daemon.directory + "/wide.toml"
+        try definitions.write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try motectl(daemon, ["apply", "-f", file]).status == 0)
+        let client = daemon.client()
+        let rows = 40_000
+        var state: UInt64 = 11
+        for start in stride(from: 0, to: rows, by: 10_000) {
+            let keys = (start..<start + 10_000).map { "\"m\($0)\"" }.joined(separator: ",")
+            var columns: [String] = []
+            var signal: [Double] = Array(repeating: 0, count: 10_000)
+            for f in 0..<28 {
+                var values: [String] = []
+                values.reserveCapacity(10_000)
+                for r in 0..<10_000 {
+                    state = state &* 6364136223846793005 &+ 1442695040888963407
+                    let v = Double(state >> 11) / Double(1 << 53)
+                    if f < 3 { signal[r] += v }
+                    values.append(String(v))
+                }
+                columns.append("\"\(fields[f])\":[\(values.joined(separator: ","))]")
+            }
+            let times = Array(repeating: "1750000000", count: 10_000).joined(separator: ",")
+            let x = "{\"feature_view\":\"x\",\"to\":\"offline\",\"df\":{\"machine_id\":[\(keys)],\"event_timestamp\":[\(times)],\(columns.joined(separator: ","))}}"
+            #expect(try client.post("/v1/push", json: Array(x.utf8)).status == 200)
+            let labels = signal.map { $0 > 1.5 ? "true" : "false" }.joined(separator: ",")
+            let labelTimes = (0..<10_000).map { "\(1_750_000_001 + (start + $0) / 1000)" }.joined(separator: ",")
+            let y = "{\"feature_view\":\"y\",\"to\":\"offline\",\"df\":{\"machine_id\":[\(keys)],\"event_timestamp\":[\(labelTimes)],\"failed\":[\(labels)]}}"
+            #expect(try client.post("/v1/push", json: Array(y.utf8)).status == 200)
+        }
+        // The job's peak above the RSS before it (clear_refs resets the peak).
+        let pid = daemon.process.pid
+        let before = Self.statusKiB(pid, "VmRSS")
+        try "5".write(toFile: "/proc/\(pid)/clear_refs", atomically: false, encoding: .utf8)
+        let id = try client.post("/v1/training-jobs", json: Array(#"{"spec":"wide"}"#.utf8)).json()["job"]?["id"]?.stringValue ?? ""
+        let job = try waitForStatus(daemon, id, ["succeeded", "failed"], timeout: 300)
+        let added = (Self.statusKiB(pid, "VmHWM") - before) * 1024
+        #expect(job["status"] == "succeeded", "\(job)")
+        let events = try client.get("/v1/training-jobs/\(id)/events").body
+        let dataset = String(decoding: events, as: UTF8.self).split(separator: "\n").first { $0.contains("memory_estimate_bytes") } ?? ""
+        let estimate = (try? JSONParser.parse(Array(dataset.utf8)))?["memory_estimate_bytes"]?.int64Value ?? 0
+        print("training memory: \(rows) rows x 28: added \(added >> 20) MiB, estimate \(estimate >> 20) MiB")
+        // docs/training.md: 32 MiB plus 16 bytes per row and input, labels and keys as two more.
+        #expect(estimate == Int64((32 << 20) + rows * 30 * 16))
+        #expect(added > 0 && Int64(added) <= estimate, "added \(added >> 20) MiB, estimated \(estimate >> 20) MiB")
+        #expect(estimate <= Int64(added) * 4, "the estimate is far above what the job took: \(added >> 20) MiB vs \(estimate >> 20) MiB")
+        daemon.stop()
+    }
 }
