@@ -191,6 +191,19 @@ struct FeatureStoreTests {
             #expect(statuses.count == keys.count)
             #expect(statuses.allSatisfy { $0 == "PRESENT" }, "an acknowledged row is missing after kill -9")
         }
+        // And every acknowledged row is in the history: a point-in-time read of each key just
+        // after its event finds its value.
+        for chunk in stride(from: 0, to: acked.count, by: 5000) {
+            let keys = acked[chunk..<min(acked.count, chunk + 5000)]
+            let times = Array(repeating: "1700000001", count: keys.count).joined(separator: ",")
+            let body = "{\"entity_df\":{\"machine_id\":[\(keys.map { "\"\($0)\"" }.joined(separator: ","))],\"event_timestamp\":[\(times)]},\"features\":[\"sensor_stats:temp\"],\"format\":\"csv\"}"
+            let answer = try client.post("/v1/historical-features", json: Array(body.utf8))
+            #expect(answer.status == 200)
+            let lines = String(decoding: answer.body, as: UTF8.self).split(separator: "\n").dropFirst()
+            #expect(lines.count == keys.count)
+            let missing = lines.filter { !$0.hasSuffix(",1.5") }
+            #expect(missing.isEmpty, "acknowledged rows missing from the history after kill -9: \(missing.prefix(3))")
+        }
         again.stop()
     }
 }
