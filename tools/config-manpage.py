@@ -44,8 +44,9 @@ def comment_lines(block):
 
 
 def parse(lines):
-    """Splits the file into the preamble and (section, [(keys, comment)]) in file order."""
-    preamble, sections = [], []
+    """Splits the file into (section, [(keys, comment)]) in file order; the comment before the
+    first section (for readers of the file) is dropped."""
+    sections = []
     comment, keys = [], []
     current = None
 
@@ -62,7 +63,7 @@ def parse(lines):
         section = SECTION.match(line)
         if section:
             if current is None:
-                preamble, comment = comment, []
+                comment = []
             flush()
             current = (section.group(1), [])
             sections.append(current)
@@ -85,12 +86,12 @@ def parse(lines):
         else:
             sys.exit(f'config-manpage: cannot read line: {line}')
     flush()
-    return preamble, sections
+    return sections
 
 
 def page(path, version):
     with open(path) as f:
-        preamble, sections = parse(f)
+        sections = parse(f)
     out = [
         f'.TH MOTED.TOML 5 "" "mote {version}" "File Formats Manual"',
         '.SH NAME',

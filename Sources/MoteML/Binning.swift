@@ -151,13 +151,8 @@ public struct FeatureBinner: Sendable, Equatable {
         return UInt8(truncatingIfNeeded: lo + 1)
     }
 
-    /// Bins a row-major matrix into row-major bytes (`out[r * features + f]`): one row's bins
-    /// are contiguous, which is what histogram building walks.
-    public func binRows(x: [Double], rows: Int, threads: Int = 1) -> [UInt8] {
-        FeatureMatrix.with(rowMajor: x, rows: rows, columns: featureCount) { binRows($0, threads: threads) }
-    }
-
-    /// Bins `matrix` into row-major bytes, as `binRows(x:...)` does.
+    /// Bins `matrix` into row-major bytes (`out[r * features + f]`): one row's bins are
+    /// contiguous, which is what histogram building walks.
     public func binRows(_ matrix: FeatureMatrix, threads: Int = 1) -> [UInt8] {
         let rows = matrix.rows
         let columns = featureCount
@@ -190,11 +185,6 @@ public struct FeatureBinner: Sendable, Equatable {
             }
         }
         return out
-    }
-
-    /// Bins a row-major matrix into column-major bytes (`columns[f * rows + r]`).
-    public func binColumns(x: [Double], rows: Int) -> [UInt8] {
-        FeatureBinner.transpose(binRows(x: x, rows: rows), rows: rows, columns: featureCount)
     }
 
     /// Bins `matrix` into column-major bytes (`columns[f * rows + r]`).

@@ -202,15 +202,20 @@ public struct GBDTTrainer: Sendable {
     static func binaryLoss(probabilities: [Double], _ y: [Double]) -> Double {
         guard !probabilities.isEmpty else { return 0 }
         var total = 0.0
-        for i in 0..<probabilities.count {
-            let prob = min(max(probabilities[i], 1e-15), 1 - 1e-15)
-            switch y[i] {
-            case 1: total -= _log(prob)
-            case 0: total -= _log(1 - prob)
-            default: total -= y[i] * _log(prob) + (1 - y[i]) * _log(1 - prob)
-            }
-        }
+        for i in 0..<probabilities.count { total += binaryRowLoss(probabilities[i], y[i]) }
         return total / Double(probabilities.count)
+    }
+
+    /// One row's log loss at probability `p` (clipped to [1e-15, 1 - 1e-15]). Labels are 0 or
+    /// 1, so one logarithm is taken (the other term is zero).
+    @inline(__always)
+    static func binaryRowLoss(_ p: Double, _ y: Double) -> Double {
+        let prob = min(max(p, 1e-15), 1 - 1e-15)
+        switch y {
+        case 1: return -_log(prob)
+        case 0: return -_log(1 - prob)
+        default: return -(y * _log(prob) + (1 - y) * _log(1 - prob))
+        }
     }
 
     /// Mean loss at raw scores: squared error / 2 for regression, log loss for binary.
@@ -223,13 +228,7 @@ public struct GBDTTrainer: Sendable {
                 let d = scores[i] - y[i]
                 total += d * d / 2
             case .binary:
-                let prob = min(max(sigmoid(scores[i]), 1e-15), 1 - 1e-15)
-                // Labels are 0 or 1: one logarithm per row (the other term is zero).
-                switch y[i] {
-                case 1: total -= _log(prob)
-                case 0: total -= _log(1 - prob)
-                default: total -= y[i] * _log(prob) + (1 - y[i]) * _log(1 - prob)
-                }
+                total += binaryRowLoss(sigmoid(scores[i]), y[i])
             case .multiclass:
                 break  // handled by loss(_:_:_:classes:)
             }

@@ -44,22 +44,7 @@ public struct Preprocessor: Sendable, Equatable {
 
     /// Learns the encoding from training rows (`rows[r][i]` is input `i` of row `r`).
     public static func fit(inputs: [InputField], rows: [[ModelInput]], oneHot: Bool) -> Preprocessor {
-        var columns: [Column] = []
-        for (i, field) in inputs.enumerated() {
-            if field.type.isCategorical {
-                var counts: [String: Int] = [:]
-                for row in rows { if case .text(let s) = row[i] { counts[s, default: 0] += 1 } }
-                let kept = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-                    .prefix(maxCategories).map(\.key)
-                columns.append(oneHot ? .categoricalOneHot(categories: kept) : .categoricalCode(categories: kept))
-            } else {
-                var sum = 0.0
-                var n = 0
-                for row in rows { if case .number(let v) = row[i], v.isFinite { sum += v; n += 1 } }
-                columns.append(.numeric(mean: n > 0 ? sum / Double(n) : 0))
-            }
-        }
-        return Preprocessor(missing: oneHot ? .impute : .native, columns: columns)
+        fit(inputs: inputs, columns: InputColumns(inputs: inputs, rows: rows), rows: 0..<rows.count, oneHot: oneHot)
     }
 
     /// Encodes rows into a row-major matrix of `width` columns.
@@ -118,20 +103,12 @@ public struct Preprocessor: Sendable, Equatable {
 // MARK: - Columns
 
 extension Preprocessor {
-    /// Learns the encoding from rows `range` of `columns`: the same as `fit(inputs:rows:oneHot:)`
-    /// on those rows as `[[ModelInput]]`, without making them.
+    /// Learns the encoding from rows `range` of `columns`.
     public static func fit(inputs: [InputField], columns: InputColumns, rows range: Range<Int>, oneHot: Bool) -> Preprocessor {
         var out: [Column] = []
         for (i, field) in inputs.enumerated() {
             if field.type.isCategorical {
-                var counts: [String: Int] = [:]
-                if case .categories(let codes, let names) = columns.columns[i] {
-                    var perCode = [Int](repeating: 0, count: names.count)
-                    for r in range where codes[r] >= 0 { perCode[Int(codes[r])] += 1 }
-                    for (code, n) in perCode.enumerated() where n > 0 { counts[names[code], default: 0] += n }
-                }
-                let kept = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-                    .prefix(maxCategories).map(\.key)
+                let kept = InputColumns.byFrequency(columns.columns[i].categoryCounts(in: range).counts).prefix(maxCategories).map(\.name)
                 out.append(oneHot ? .categoricalOneHot(categories: kept) : .categoricalCode(categories: kept))
             } else {
                 var sum = 0.0

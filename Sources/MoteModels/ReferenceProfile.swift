@@ -53,53 +53,21 @@ public struct ReferenceProfile: Sendable, Equatable {
 
     /// Profiles the inputs of training rows.
     public static func build(inputs: [InputField], rows: [[ModelInput]]) -> ReferenceProfile {
-        var features: [Feature] = []
-        for (i, field) in inputs.enumerated() {
-            var nulls = 0
-            if field.type.isCategorical {
-                var counts: [String: Int] = [:]
-                for row in rows {
-                    if case .text(let s) = row[i] { counts[s, default: 0] += 1 } else { nulls += 1 }
-                }
-                let top = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(topLimit)
-                features.append(
-                    Feature(
-                        name: field.name, count: rows.count, nulls: nulls, numeric: nil,
-                        categorical: Categorical(distinct: counts.count, top: top.map { ($0.key, $0.value) })))
-            } else {
-                var values: [Double] = []
-                values.reserveCapacity(rows.count)
-                for row in rows {
-                    if case .number(let v) = row[i], v.isFinite { values.append(v) } else { nulls += 1 }
-                }
-                features.append(numericFeature(name: field.name, count: rows.count, nulls: nulls, values: values))
-            }
-        }
-        return ReferenceProfile(rows: rows.count, features: features, prediction: nil)
+        build(inputs: inputs, columns: InputColumns(inputs: inputs, rows: rows), rows: 0..<rows.count)
     }
 
-    /// The profile of rows `range` of `columns` (the same as `build(inputs:rows:)` on those rows).
+    /// The profile of rows `range` of `columns`.
     public static func build(inputs: [InputField], columns: InputColumns, rows range: Range<Int>) -> ReferenceProfile {
         var features: [Feature] = []
         for (i, field) in inputs.enumerated() {
             let column = columns.columns[i]
             if field.type.isCategorical {
-                var counts: [String: Int] = [:]
-                var nulls = 0
-                if case .categories(let codes, let names) = column {
-                    var perCode = [Int](repeating: 0, count: names.count)
-                    for r in range {
-                        if codes[r] >= 0 { perCode[Int(codes[r])] += 1 } else { nulls += 1 }
-                    }
-                    for (code, n) in perCode.enumerated() where n > 0 { counts[names[code], default: 0] += n }
-                } else {
-                    nulls = range.count
-                }
-                let top = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(topLimit)
+                let (counts, nulls) = column.categoryCounts(in: range)
+                let top = InputColumns.byFrequency(counts).prefix(topLimit)
                 features.append(
                     Feature(
                         name: field.name, count: range.count, nulls: nulls, numeric: nil,
-                        categorical: Categorical(distinct: counts.count, top: top.map { ($0.key, $0.value) })))
+                        categorical: Categorical(distinct: counts.count, top: top.map { ($0.name, $0.count) })))
             } else {
                 var values: [Double] = []
                 if case .numbers(let v) = column {

@@ -147,8 +147,7 @@ public final class OnlineFeatureCache: Sendable {
         t.rows.withLock { rows in
             for (key, entry) in entries {
                 newest = max(newest, entry.eventNanos)
-                if let existing = rows[key], !entry.supersedes(existing) { continue }
-                rows[key] = entry
+                Self.keepNewer(&rows, key, entry)
             }
         }
         t.noteEvent(newest)
@@ -163,12 +162,17 @@ public final class OnlineFeatureCache: Sendable {
                 rows = entries
                 return
             }
-            for (key, entry) in entries {
-                if let existing = rows[key], !entry.supersedes(existing) { continue }
-                rows[key] = entry
-            }
+            for (key, entry) in entries { Self.keepNewer(&rows, key, entry) }
         }
         t.noteEvent(newestEvent)
+    }
+
+    /// Stores `entry` under `key` unless a newer one is there (a late, older event never
+    /// overwrites).
+    @inline(__always)
+    private static func keepNewer(_ rows: inout [String: Entry], _ key: String, _ entry: Entry) {
+        if let existing = rows[key], !entry.supersedes(existing) { return }
+        rows[key] = entry
     }
 
     /// The entry of `key`, if any.
