@@ -172,6 +172,7 @@ public enum Daemon {
             exitCode = (error as? MoteError)?.code == .alreadyRunning ? ExitCode.unavailable : ExitCode.failure
         }
         training.stop(timeoutNanos: source.current.daemon.shutdownTimeoutNanos)
+        features.stop(timeoutNanos: source.current.daemon.shutdownTimeoutNanos)
         predictionLog.stop(timeoutNanos: source.current.daemon.shutdownTimeoutNanos)
         storage.close()
         try? await threadPool.shutdownGracefully()

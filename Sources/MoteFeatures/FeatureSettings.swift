@@ -14,6 +14,12 @@ public struct FeatureSettings: SettingsSection {
     public var futureSkewNanos: Int64 = 300_000_000_000
     /// How often retention runs.
     public var retentionIntervalNanos: Int64 = 60_000_000_000
+    /// Pushed rows that may wait unmerged in the inbox; beyond it every push first waits for a
+    /// chunk to be merged (a stream faster than merges slows to their pace).
+    public var maxUnmergedRows = 1_000_000
+    /// How long pushed rows may wait unmerged while pushes keep coming (when pushes pause they
+    /// are merged at once).
+    public var mergeDelayNanos: Int64 = 30_000_000_000
 
     public init() {}
 
@@ -23,5 +29,7 @@ public struct FeatureSettings: SettingsSection {
         if let v = try t.int("max_historical_rows", 1...100_000_000) { maxHistoricalRows = v }
         if let v = try t.duration("future_skew") { futureSkewNanos = v }
         if let v = try t.duration("retention_interval", positive: true) { retentionIntervalNanos = v }
+        if let v = try t.int("max_unmerged_rows", 10_000...100_000_000) { maxUnmergedRows = v }
+        if let v = try t.duration("merge_delay", positive: true) { mergeDelayNanos = v }
     }
 }

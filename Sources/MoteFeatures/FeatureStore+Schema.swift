@@ -1,7 +1,8 @@
 public import MoteStorage
 
 /// The feature store's tables: the stored definitions (in `registry.sqlite`, beside the
-/// registry they are versioned with), the feature history and online rows (`features.sqlite`).
+/// registry they are versioned with), the feature history, online rows and the inbox of
+/// pushed rows not yet merged into them (`features.sqlite`).
 /// Shipped migrations are never edited; new ones go at the end.
 extension FeatureStore {
     /// The tables of this module, as schema migrations.
@@ -44,6 +45,22 @@ extension FeatureStore {
                             row BLOB NOT NULL,
                             PRIMARY KEY (view_id, entity_key)
                         ) STRICT, WITHOUT ROWID;
+                        """),
+                // Pushes append here in arrival order (sequential pages, no index); the
+                // push writer merges the rows into `feature_log` and `online` in sorted
+                // chunks. `target`: 1 history, 2 online, 3 both.
+                Migrator.Migration(
+                    "0005_feature_inbox",
+                    sql: """
+                        CREATE TABLE feature_inbox (
+                            seq INTEGER PRIMARY KEY,
+                            view_id INTEGER NOT NULL,
+                            entity_key TEXT NOT NULL,
+                            event_ns INTEGER NOT NULL,
+                            created_ns INTEGER NOT NULL,
+                            target INTEGER NOT NULL,
+                            row BLOB NOT NULL
+                        ) STRICT;
                         """),
             ]),
     ]

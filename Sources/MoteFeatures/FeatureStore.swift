@@ -1,5 +1,7 @@
+import Dispatch
 public import MoteCore
 public import MoteStorage
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,6 +19,10 @@ public final class FeatureStore: Sendable {
     /// How long rebuilding the online cache from disk took at start, how many rows it loaded,
     /// and how many stored rows it could not read (damaged, or of a view no longer defined).
     public let rebuild: (nanos: UInt64, rows: Int, skipped: Int)
+    /// Commits pushes and merges them into the history.
+    let writer: PushWriter
+    /// How long pushes must pause before the push writer merges the inbox on its own.
+    public static let mergeIdleNanos: UInt64 = 100_000_000
 
     /// Definitions in force, with their version and hash. Immutable and shared: a request
     /// takes a reference, and resolved feature lists are memoised on it.
@@ -84,7 +90,11 @@ public final class FeatureStore: Sendable {
     }
 
     /// Loads the latest definitions and rebuilds the online cache from `features.sqlite`.
-    public init(storage: Storage, settings: Live<FeatureSettings>, sections: [any DefinitionSection] = []) throws {
+    /// `mergeIdleNanos`: how long pushes must pause before the writer merges on its own.
+    public init(
+        storage: Storage, settings: Live<FeatureSettings>, sections: [any DefinitionSection] = [],
+        mergeIdleNanos: UInt64 = FeatureStore.mergeIdleNanos
+    ) throws {
         self.storage = storage
         self.settings = settings
         // Feature services are the store's own section; other modules add theirs.
@@ -107,7 +117,7 @@ public final class FeatureStore: Sendable {
         current = LockedValue(latest)
         let started = SystemClock.monotonicNanos()
         let known = Set(latest.set.views.map(\.id))
-        let (rows, skipped) = try storage.features.read { conn -> (Int, Int) in
+        let (rows, skipped, unmerged, lastSeq) = try storage.features.read { conn -> (Int, Int, Int, Int64) in
             // Each view's table is made at its final size and filled with one hash per row
             // (the keys are unique: the primary key), then put in place whole.
             var sizes: [Int: Int] = [:]
@@ -139,9 +149,55 @@ public final class FeatureStore: Sendable {
                 total += 1
             }
             if !table.isEmpty { cache.install(viewID: tableView, table, newestEvent: newest) }
-            return (total, skipped)
+            // Rows pushed before a stop and not merged yet: served at once, merged later.
+            let (replayed, unmerged) = try Self.replayInbox(conn, into: cache, known: known)
+            return (total + replayed, skipped, unmerged, try InboxMerge.lastSeq(conn))
         }
         rebuild = (SystemClock.monotonicNanos() - started, rows, skipped)
+        writer = PushWriter(
+            database: storage.features, settings: settings, unmerged: unmerged, lastSeq: lastSeq, idleNanos: mergeIdleNanos)
+    }
+
+    /// Puts the newest online row of each entity still in the inbox into the cache; returns
+    /// how many it applied and how many rows the inbox holds.
+    private static func replayInbox(_ conn: SQLiteConnection, into cache: OnlineFeatureCache, known: Set<Int>) throws -> (Int, Int) {
+        let statement = try conn.prepare(
+            "SELECT view_id, entity_key, event_ns, created_ns, target, row FROM feature_inbox ORDER BY view_id, seq")
+        var entries: [(key: String, entry: OnlineFeatureCache.Entry)] = []
+        var view = -1
+        var applied = 0
+        var count = 0
+        while try statement.step() {
+            count += 1
+            let rowView = Int(statement.int64(0))
+            guard statement.int64(4) & 2 != 0, known.contains(rowView) else { continue }
+            if rowView != view {
+                if !entries.isEmpty { cache.upsert(viewID: view, entries) }
+                entries.removeAll(keepingCapacity: true)
+                view = rowView
+            }
+            let values = statement.withBlob(5) { FeatureRowCodec.decode($0, width: FeatureRowCodec.width($0)) }
+            entries.append((statement.text(1) ?? "", .init(eventNanos: statement.int64(2), createdNanos: statement.int64(3), values: values)))
+            applied += 1
+        }
+        if !entries.isEmpty { cache.upsert(viewID: view, entries) }
+        return (applied, count)
+    }
+
+    /// Rows pushed and not yet merged into the history (they are served online already, and
+    /// every reader of history merges them first).
+    public var unmergedRows: Int { writer.unmergedRows }
+
+    /// Merges every row pushed before the call into the history and the online table. Readers
+    /// of history call it first, so they see every push answered before they started.
+    public func mergePushed() throws {
+        try writer.mergeAll()
+    }
+
+    /// Commits the pushes already handed over and stops the push writer (at shutdown, before
+    /// the databases close); later pushes are answered 503 `shutting_down`.
+    public func stop(timeoutNanos: Int64) {
+        writer.stop(timeoutNanos: timeoutNanos)
     }
 
     /// The state directory this store's databases live in.
@@ -192,13 +248,33 @@ public final class FeatureStore: Sendable {
 
     // MARK: - Push
 
-    /// Stores a validated batch: history rows and online upserts in one transaction, then
-    /// the in-memory cache. Durable when this returns.
+    /// Stores a validated batch: its rows are committed to the inbox (with any pushes that
+    /// arrive meanwhile, in one transaction), the cache is updated, and then this returns: the
+    /// rows are durable and read online. The history and the online table receive them when
+    /// the writer merges (see `PushWriter`).
+    public func push(_ batch: PushBatch) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            submit(batch) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// `push`, for a caller on a thread that may block (it waits for the commit).
     public func push(_ batch: PushBatch) throws {
-        let viewID = batch.view.id
-        // History keeps the typed binary form; the online table keeps the cache's packed
-        // entries byte for byte, so a restart rebuilds the cache without re-rendering values.
-        let encoded = batch.target.writesOffline ? batch.rows.map { FeatureRowCodec.encode($0) } : []
+        let done = DispatchSemaphore(value: 0)
+        let outcome = Mutex<Result<Void, any Error>?>(nil)
+        submit(batch) { result in
+            outcome.withLock { $0 = result }
+            done.signal()
+        }
+        done.wait()
+        try outcome.withLock { $0 }?.get()
+    }
+
+    /// Hands a batch to the writer; `done` runs on the writer's thread after the commit, once
+    /// the cache holds the rows (in commit order, so the cache agrees with the tables when two
+    /// pushes carry the same entity and times).
+    private func submit(_ batch: PushBatch, done: @escaping @Sendable (Result<Void, any Error>) -> Void) {
+        let rows = InboxRows(batch)
         var entries: [(key: String, entry: OnlineFeatureCache.Entry)] = []
         if batch.target.writesOnline {
             entries.reserveCapacity(batch.count)
@@ -206,45 +282,25 @@ public final class FeatureStore: Sendable {
                 entries.append((batch.keys[i], .init(eventNanos: batch.eventNanos[i], createdNanos: batch.createdNanos[i], values: batch.rows[i])))
             }
         }
-        /// Runs `statement` once per row with (view, key, event, created, row) bound.
-        func writeRows(_ statement: SQLiteStatement, _ row: (Int) -> [UInt8]) throws {
-            for i in 0..<batch.count {
-                statement.reset()
-                statement.bind(1, .integer(Int64(viewID)))
-                statement.bind(2, .text(batch.keys[i]))
-                statement.bind(3, .integer(batch.eventNanos[i]))
-                statement.bind(4, .integer(batch.createdNanos[i]))
-                statement.bind(5, .blob(row(i)))
-                try statement.step()
-            }
+        let cache = self.cache
+        let viewID = batch.view.id
+        writer.submit(rows) { [entries] result in
+            if case .success = result, !entries.isEmpty { cache.upsert(viewID: viewID, entries) }
+            done(result)
         }
-        try storage.features.write(addingData: true) { conn in
-            if batch.target.writesOffline {
-                let insert = try conn.cached(
-                    "INSERT OR REPLACE INTO feature_log (view_id, entity_key, event_ns, created_ns, row) VALUES (?, ?, ?, ?, ?)")
-                try writeRows(insert) { encoded[$0] }
-            }
-            if batch.target.writesOnline {
-                let upsert = try conn.cached(
-                    """
-                    INSERT INTO online (view_id, entity_key, event_ns, created_ns, row) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT (view_id, entity_key) DO UPDATE SET
-                        event_ns = excluded.event_ns, created_ns = excluded.created_ns, row = excluded.row
-                    WHERE excluded.event_ns > online.event_ns
-                       OR (excluded.event_ns = online.event_ns AND excluded.created_ns >= online.created_ns)
-                    """)
-                try writeRows(upsert) { entries[$0].entry.packedBytes }
-            }
-        }
-        if batch.target.writesOnline { cache.upsert(viewID: viewID, entries) }
     }
 
     // MARK: - Counts
 
-    /// History rows stored for a view.
+    /// History rows stored for a view, counting pushed rows not merged yet (a row that will
+    /// replace one with the same entity and times counts until it is merged).
     public func historyRowCount(viewID: Int) throws -> Int {
         try storage.features.read { conn in
-            let statement = try conn.cached("SELECT count(*) FROM feature_log WHERE view_id = ?")
+            let statement = try conn.cached(
+                """
+                SELECT (SELECT count(*) FROM feature_log WHERE view_id = ?1)
+                     + (SELECT count(*) FROM feature_inbox WHERE view_id = ?1 AND target & 1)
+                """)
             statement.bind(1, .integer(Int64(viewID)))
             guard try statement.step() else { return 0 }
             return Int(statement.int64(0))

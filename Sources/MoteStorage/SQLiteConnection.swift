@@ -162,6 +162,15 @@ public final class SQLiteStatement: @unchecked Sendable {
         }
     }
 
+    /// Binds bytes as a blob to the 1-based parameter `index` (SQLite copies them).
+    public func bindBlob(_ index: Int32, _ bytes: UnsafeRawBufferPointer) {
+        // A zero-length blob still needs a non-null pointer, or SQLite binds NULL.
+        withUnsafePointer(to: 0) { empty in
+            _ = sqlite3_bind_blob(
+                handle, index, bytes.baseAddress ?? UnsafeRawPointer(empty), Int32(bytes.count), SQLiteStatement.transient)
+        }
+    }
+
     /// Binds all parameters in order.
     public func bind(_ values: [SQLiteValue]) {
         for (k, v) in values.enumerated() { bind(Int32(k + 1), v) }

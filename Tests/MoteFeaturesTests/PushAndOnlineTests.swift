@@ -142,6 +142,7 @@ struct PushAndOnlineTests {
         let store = try makeStore()
         try store.push(try PushBatch.parse(pushBody(["m1", "m2"], [now, now], temps: [1.5, 2.5]), definitions: store.definitions.set, limits: store.limits, now: now))
         // A damaged stored row is skipped and counted, not loaded and not fatal.
+        try store.mergePushed()
         try store.storage.features.write { conn in try conn.execute("UPDATE online SET row = x'0100' WHERE entity_key = 'm1'") }
         let again = try reopen(store)
         #expect(again.rebuild.rows == 1 && again.rebuild.skipped == 1)

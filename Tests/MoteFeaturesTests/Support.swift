@@ -7,22 +7,26 @@ import Glibc
 #endif
 
 /// A feature store on a fresh state directory.
-func makeStore(_ definitions: String = sampleDefinitions, limits: FeatureSettings = FeatureSettings()) throws -> FeatureStore {
+func makeStore(
+    _ definitions: String = sampleDefinitions, limits: FeatureSettings = FeatureSettings(),
+    mergeIdleNanos: UInt64 = FeatureStore.mergeIdleNanos
+) throws -> FeatureStore {
     var template = Array("/tmp/mote-features-XXXXXX".utf8CString)
     let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
     let storage = try Storage(directory: StateDirectory(root: dir), options: .init(), schema: FeatureStore.schema)
-    let store = try FeatureStore(storage: storage, settings: .fixed(limits))
+    let store = try FeatureStore(storage: storage, settings: .fixed(limits), mergeIdleNanos: mergeIdleNanos)
     if !definitions.isEmpty { _ = try store.apply(toml: definitions, dryRun: false, uid: 0) }
     return store
 }
 
 /// Reopens a store on the same state directory (as a restart would: the old one is closed
 /// first, since one process holds a state directory at a time).
-func reopen(_ store: FeatureStore) throws -> FeatureStore {
+func reopen(_ store: FeatureStore, mergeIdleNanos: UInt64 = FeatureStore.mergeIdleNanos) throws -> FeatureStore {
     let root = store.stateRoot
+    store.stop(timeoutNanos: 5_000_000_000)
     store.storage.close()
     let storage = try Storage(directory: StateDirectory(root: root), options: .init(), schema: FeatureStore.schema)
-    return try FeatureStore(storage: storage, settings: .fixed(store.limits))
+    return try FeatureStore(storage: storage, settings: .fixed(store.limits), mergeIdleNanos: mergeIdleNanos)
 }
 
 let sampleDefinitions = """

@@ -24,8 +24,12 @@ final class FeatureMetrics: Sendable {
         ).increment(by: Int64(rows))
     }
 
-    /// Sets each view's freshness gauge (seconds since its newest event).
+    /// Sets each view's freshness gauge (seconds since its newest event) and the count of
+    /// pushed rows waiting to be merged into the history.
     func updateFreshness(_ store: FeatureStore) {
+        registry.makeGauge(
+            descriptor: .mote("feature_unmerged_rows", help: "Pushed rows not yet merged into the feature history.")
+        ).set(Double(store.unmergedRows))
         let now = SystemClock.nowNanos()
         for view in store.definitions.set.views {
             guard let newest = store.cache.newestEvent(viewID: view.id) else { continue }

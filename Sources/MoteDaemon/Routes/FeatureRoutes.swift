@@ -37,9 +37,11 @@ enum FeatureRoutes {
                 w.endObject()
                 return .json(w)
             }),
-            Route(.POST, "/v1/push", role: .write, .blocking { request in try push(request, .push, store, metrics) }),
-            Route(.POST, "/v1/write-to-online-store", role: .write, .blocking { request in
-                try push(request, .writeToOnlineStore, store, metrics)
+            // Async: a push waits for its commit without holding a thread, so pushes from many
+            // connections share commits.
+            Route(.POST, "/v1/push", role: .write, .async { request in try await push(request, .push, store, metrics) }),
+            Route(.POST, "/v1/write-to-online-store", role: .write, .async { request in
+                try await push(request, .writeToOnlineStore, store, metrics)
             }),
             Route(.POST, "/v1/get-online-features", role: .read, .inline { request in
                 let now = SystemClock.nowNanos()
@@ -76,7 +78,7 @@ enum FeatureRoutes {
     }
 
     /// Parses and stores one write of either Feast route; answers what was stored.
-    static func push(_ request: Request, _ route: PushRoute, _ store: FeatureStore, _ metrics: FeatureMetrics) throws -> Response {
+    static func push(_ request: Request, _ route: PushRoute, _ store: FeatureStore, _ metrics: FeatureMetrics) async throws -> Response {
         let body = try request.json()
         let batch: PushBatch
         do {
@@ -86,7 +88,7 @@ enum FeatureRoutes {
             metrics.rejected(view: view?.stringValue, rows: body["df"]?.objectValue?.members.first?.value.arrayValue?.count ?? 0)
             throw error
         }
-        try store.push(batch)
+        try await store.push(batch)
         metrics.pushed(view: batch.view.name, rows: batch.count)
         var w = JSONWriter()
         w.beginObject()

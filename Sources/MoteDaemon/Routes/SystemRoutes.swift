@@ -1,4 +1,5 @@
 import MoteCore
+import MoteFeatures
 import MoteServer
 import MoteSync
 import MoteStorage
@@ -104,6 +105,10 @@ enum SystemRoutes {
             w.key("last_success"); if let t = sync.lastSuccessNanos { w.timestamp(nanos: t) } else { w.null() }
             w.endObject()
         }
+        w.key("features")
+        w.beginObject()
+        w.key("unmerged_rows"); w.int(runtime.features.unmergedRows)
+        w.endObject()
         w.key("counts")
         w.beginObject()
         w.key("connections"); w.int(Int(runtime.metrics.openConnections))

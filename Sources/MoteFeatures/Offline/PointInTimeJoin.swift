@@ -108,10 +108,12 @@ public enum PointInTimeJoin {
     /// Joins `features` onto `frame` from the stored history. The trainer calls this too.
     /// The wanted entities are taken in key ranges of about `rangeEntities` each, so that only
     /// one range's history is held at a time, not the view's; from `splitAt` distinct entities
-    /// on, two ranges are read at once on two connections.
+    /// on, two ranges are read at once on two connections. Rows pushed before the call are
+    /// merged into the history first.
     public static func run(
         _ frame: EntityFrame, features: [FeatureReference], store: FeatureStore, splitAt: Int = 2048, rangeEntities: Int = 16384
     ) throws -> JoinedTable {
+        try store.mergePushed()
         let applied = store.definitions
         var builders = features.map { FeatureColumn.Builder(type: $0.view.fields[$0.fieldIndex].type, count: frame.count) }
         let wanted = Set(frame.keys)

@@ -12,8 +12,10 @@ extension FeatureStore {
     /// One bounded pass of retention: per view, deletes at most `batch` history rows older than
     /// `max_age`, then at most `batch` of the oldest rows beyond `max_rows`. Each view is its
     /// own short write transaction, so pushes wait little and reads (WAL) never wait.
-    /// Call again while it returns deletions to catch up.
+    /// Call again while it returns deletions to catch up. Rows pushed before the pass are
+    /// merged into the history first, so the bounds count them.
     public func enforceRetention(now: Int64, batch: Int = 10_000) throws -> [RetentionResult] {
+        try mergePushed()
         var results: [RetentionResult] = []
         for view in definitions.set.views where view.retention.maxAgeNanos != nil || view.retention.maxRows != nil {
             var result = RetentionResult(view: view.name, byAge: 0, byRows: 0)

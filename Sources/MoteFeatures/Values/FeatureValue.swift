@@ -76,6 +76,11 @@ public enum FeatureRowCodec {
         }
     }
 
+    /// How many values an encoded row holds (its header); 0 for bytes too short to have one.
+    public static func width(_ bytes: UnsafeRawBufferPointer) -> Int {
+        bytes.count >= 2 ? Int(bytes[0]) | Int(bytes[1]) << 8 : 0
+    }
+
     /// Decodes a row; `width` pads (with null) rows written before fields were added.
     public static func decode(_ bytes: UnsafeRawBufferPointer, width: Int) -> [FeatureValue] {
         var values: [FeatureValue] = []

@@ -1,7 +1,10 @@
 // udsbench: HTTP/1.1 keep-alive round trips over a Unix socket.
-// usage: udsbench SOCKET PATH [--clients N] [--requests N] [--warmup N] [--method GET|POST] [--body FILE]
+// usage: udsbench SOCKET PATH [--clients N] [--requests N] [--warmup N] [--method GET|POST]
+//                 [--body FILE | --bodies FILE]
 // Each client is a thread with one connection that sends a request, reads the whole answer
-// (Content-Length), and records the round trip. Prints p50/p90/p99/max in microseconds and
+// (Content-Length), and records the round trip. `--bodies` takes a file of bodies, one per
+// line (JSON lines); each client walks them in turn from its own starting line, so repeated
+// requests carry different rows. Prints p50/p90/p99/max in microseconds and
 // the total rate.
 #if canImport(Glibc)
 import Glibc
@@ -14,14 +17,28 @@ struct Options {
     var requests = 20000
     var warmup = 1000
     var method = "GET"
-    var body: [UInt8] = []
+    var bodies: [[UInt8]] = []
+}
+
+func readFile(_ path: String) -> [UInt8] {
+    let fd = open(path, O_RDONLY)
+    if fd < 0 { perror(path); exit(2) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 1 << 20)
+    while true {
+        let n = read(fd, &chunk, chunk.count)
+        if n <= 0 { break }
+        bytes += chunk[0..<n]
+    }
+    close(fd)
+    return bytes
 }
 
 func parseOptions() -> Options {
     var o = Options()
     var args = Array(CommandLine.arguments.dropFirst())
     guard args.count >= 2 else {
-        print("usage: udsbench SOCKET PATH [--clients N] [--requests N] [--warmup N] [--method M] [--body FILE]")
+        print("usage: udsbench SOCKET PATH [--clients N] [--requests N] [--warmup N] [--method M] [--body FILE | --bodies FILE]")
         exit(2)
     }
     o.socket = args.removeFirst()
@@ -34,12 +51,8 @@ func parseOptions() -> Options {
         case "--requests": o.requests = Int(value) ?? 20000
         case "--warmup": o.warmup = Int(value) ?? 1000
         case "--method": o.method = value
-        case "--body":
-            let fd = open(value, O_RDONLY)
-            var buffer = [UInt8](repeating: 0, count: 1 << 24)
-            let n = read(fd, &buffer, buffer.count)
-            close(fd)
-            o.body = Array(buffer[0..<max(0, n)])
+        case "--body": o.bodies = [readFile(value)]
+        case "--bodies": o.bodies = readFile(value).split(separator: 10).map { Array($0) }
         default: print("unknown flag \(flag)"); exit(2)
         }
     }
@@ -67,17 +80,22 @@ func connectUnix(_ path: String) -> Int32 {
 }
 
 /// One connection's loop; returns the latencies in nanoseconds.
-func runClient(_ o: Options, count: Int) -> [UInt64] {
+func runClient(_ o: Options, count: Int, first: Int = 0) -> [UInt64] {
     let fd = connectUnix(o.socket)
-    var request = Array("\(o.method) \(o.path) HTTP/1.1\r\nHost: localhost\r\n".utf8)
-    if !o.body.isEmpty || o.method == "POST" {
-        request += Array("Content-Type: application/json\r\nContent-Length: \(o.body.count)\r\n".utf8)
+    let requests = (o.bodies.isEmpty ? [[]] : o.bodies).map { body -> [UInt8] in
+        var request = Array("\(o.method) \(o.path) HTTP/1.1\r\nHost: localhost\r\n".utf8)
+        if !body.isEmpty || o.method == "POST" {
+            request += Array("Content-Type: application/json\r\nContent-Length: \(body.count)\r\n".utf8)
+        }
+        return request + Array("\r\n".utf8) + body
     }
-    request += Array("\r\n".utf8) + o.body
+    var next = first % requests.count
     var buffer = [UInt8](repeating: 0, count: 1 << 20)
     var latencies = [UInt64]()
     latencies.reserveCapacity(count)
     for _ in 0..<count {
+        let request = requests[next]
+        next = (next + 1) % requests.count
         let start = now()
         _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
         var have = 0
@@ -134,10 +152,12 @@ func contentLength(_ b: [UInt8], _ headEnd: Int) -> Int {
 final class Job: @unchecked Sendable {
     let options: Options
     let count: Int
+    let first: Int
     var latencies: [UInt64] = []
-    init(_ options: Options, _ count: Int) {
+    init(_ options: Options, _ count: Int, first: Int) {
         self.options = options
         self.count = count
+        self.first = first
     }
 }
 
@@ -148,7 +168,7 @@ nonisolated func runThreads(_ jobs: [Job]) {
         var thread = pthread_t()
         pthread_create(&thread, nil, { raw in
             let job = Unmanaged<Job>.fromOpaque(raw!).takeUnretainedValue()
-            job.latencies = runClient(job.options, count: job.count)
+            job.latencies = runClient(job.options, count: job.count, first: job.first)
             return nil
         }, Unmanaged.passUnretained(job).toOpaque())
         threads.append(thread)
@@ -157,8 +177,10 @@ nonisolated func runThreads(_ jobs: [Job]) {
 }
 
 let o = parseOptions()
-_ = runClient(o, count: o.warmup)
-let jobs = (0..<o.clients).map { _ in Job(o, o.requests / o.clients) }
+if o.warmup > 0 { _ = runClient(o, count: o.warmup) }
+// Clients start at evenly spaced lines of the bodies, after the warm-up's.
+let stride = max(1, max(1, o.bodies.count - o.warmup) / o.clients)
+let jobs = (0..<o.clients).map { k in Job(o, o.requests / o.clients, first: o.warmup + k * stride) }
 let started = now()
 runThreads(jobs)
 let elapsed = Double(now() - started) / 1e9

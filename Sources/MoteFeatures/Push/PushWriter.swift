@@ -1,0 +1,209 @@
+import Dispatch
+import MoteCore
+import MoteStorage
+import Synchronization
+
+/// The one writer of pushed rows, on a thread of its own: commits pushes into the inbox and
+/// merges the inbox into the history and the online table.
+///
+/// **Commits are shared.** A push hands its encoded rows over and is answered once they are
+/// committed. Pushes that arrive while a commit runs go together into the next transaction,
+/// so many connections pushing a row each share commits; each is answered only after the
+/// commit that holds its rows (a failed commit fails every push in it, and none is stored).
+/// The rows are appended to `feature_inbox`, a rowid table whose new rows land on its last
+/// page: a sequential write, where writing the entity-clustered history directly costs about a
+/// page per row for random entities.
+///
+/// **Merges run when they cost pushes least.** A chunk of the inbox (`InboxMerge`) is merged
+/// when no push has come for `idleNanos`; before a commit when the oldest unmerged rows have
+/// waited `features.merge_delay`; and before every commit while more than
+/// `features.max_unmerged_rows` wait, so a stream faster than merges slows to their pace
+/// instead of growing the inbox without bound. Readers of history first merge what was pushed
+/// before they started (`FeatureStore.mergePushed()`).
+final class PushWriter: Sendable {
+    /// A push waiting for its commit.
+    private struct Waiting: Sendable {
+        var rows: InboxRows
+        var done: @Sendable (Result<Void, any Error>) -> Void
+    }
+
+    private struct Queue {
+        var waiting: [Waiting] = []
+        var stopping = false
+        var stopped = false
+    }
+
+    /// Commits in the unmerged part of the inbox: the last sequence number of a commit and when
+    /// it was made, at most one mark a second (they only date the oldest rows).
+    private struct Backlog {
+        var rows = 0
+        var marks: [(seq: Int64, at: UInt64)] = []
+        var lastCommit: UInt64 = 0
+
+        mutating func committed(rows count: Int, lastSeq: Int64, at now: UInt64) {
+            rows += count
+            lastCommit = now
+            if let last = marks.last, now - last.at < 1_000_000_000 {
+                marks[marks.count - 1].seq = lastSeq
+            } else {
+                marks.append((lastSeq, now))
+            }
+        }
+
+        mutating func merged(rows count: Int, through seq: Int64) {
+            rows = max(0, rows - count)
+            var drop = 0
+            while drop < marks.count, marks[drop].seq <= seq { drop += 1 }
+            marks.removeFirst(drop)
+            if rows == 0 { marks.removeAll() }
+        }
+
+        /// How long the oldest unmerged rows have waited.
+        func oldestAge(now: UInt64) -> UInt64 { marks.first.map { now &- $0.at } ?? 0 }
+    }
+
+    /// No push for this long: the writer merges.
+    private let idleNanos: UInt64
+
+    private let database: Database
+    private let settings: Live<FeatureSettings>
+    private let queue = Mutex(Queue())
+    private let backlog: Mutex<Backlog>
+    private let wake = DispatchSemaphore(value: 0)
+    private let finished = DispatchSemaphore(value: 0)
+
+    /// Starts the writer; `unmerged` is how many rows the inbox holds already (from an earlier
+    /// run; they are dated now).
+    init(database: Database, settings: Live<FeatureSettings>, unmerged: Int, lastSeq: Int64, idleNanos: UInt64) {
+        self.idleNanos = idleNanos
+        self.database = database
+        self.settings = settings
+        var backlog = Backlog()
+        if unmerged > 0 { backlog.committed(rows: unmerged, lastSeq: lastSeq, at: SystemClock.monotonicNanos()) }
+        backlog.lastCommit = 0
+        self.backlog = Mutex(backlog)
+        // The thread holds the writer only while it works, so a store dropped without `stop`
+        // (a test's) ends its thread within a second.
+        DetachedThread.start { [weak self] in
+            while let writer = self, writer.step() {}
+        }
+    }
+
+    /// Rows pushed and not yet merged into the history.
+    var unmergedRows: Int { backlog.withLock { $0.rows } }
+
+    /// Hands a push over; `done` is called on the writer's thread after its commit (or its
+    /// failure). After `stop`, pushes fail at once with 503 `shutting_down`.
+    func submit(_ rows: InboxRows, done: @escaping @Sendable (Result<Void, any Error>) -> Void) {
+        let accepted = queue.withLock { q -> Bool in
+            guard !q.stopping else { return false }
+            q.waiting.append(Waiting(rows: rows, done: done))
+            return true
+        }
+        guard accepted else {
+            done(.failure(DomainError(.unavailable, .shuttingDown, "moted is shutting down")))
+            return
+        }
+        wake.signal()
+    }
+
+    /// Commits what is queued, then stops the thread (bounded by `timeoutNanos`). Unmerged
+    /// rows stay in the inbox: the next start serves them and merges them.
+    func stop(timeoutNanos: Int64) {
+        let running = queue.withLock { q -> Bool in
+            q.stopping = true
+            return !q.stopped
+        }
+        guard running else { return }
+        wake.signal()
+        _ = finished.wait(timeout: .now() + .nanoseconds(Int(min(timeoutNanos, Int64(Int.max)))))
+    }
+
+    /// Merges every row pushed before the call (in chunks, each its own transaction).
+    func mergeAll() throws {
+        let through = try database.read { try InboxMerge.lastSeq($0) }
+        while try mergeChunk(through: through) > 0 {}
+    }
+
+    /// One turn of the writer's loop; false when it is to end.
+    private func step() -> Bool {
+        let now = SystemClock.monotonicNanos()
+        let (rows, lastCommit, oldestAge) = backlog.withLock { ($0.rows, $0.lastCommit, $0.oldestAge(now: now)) }
+        // Wait for a push; with rows to merge, only until the writer has been idle long enough.
+        let idleAt = lastCommit &+ idleNanos
+        let wait: DispatchTime = rows == 0 ? .now() + .seconds(1) : .now() + .nanoseconds(Int(idleAt > now ? idleAt - now : 0))
+        _ = wake.wait(timeout: wait)
+        let (group, stopping) = queue.withLock { q -> ([Waiting], Bool) in
+            let group = q.waiting
+            q.waiting.removeAll(keepingCapacity: true)
+            if q.stopping && group.isEmpty { q.stopped = true }
+            return (group, q.stopping)
+        }
+        if group.isEmpty {
+            if stopping {
+                finished.signal()
+                return false
+            }
+            let current = SystemClock.monotonicNanos()
+            if rows > 0, current &- backlog.withLock({ $0.lastCommit }) >= idleNanos { mergeQuietly() }
+            return true
+        }
+        let limits = settings.current
+        if !stopping, rows > limits.maxUnmergedRows || oldestAge >= UInt64(limits.mergeDelayNanos) { mergeQuietly() }
+        commit(group)
+        return true
+    }
+
+    /// Commits a group of pushes in one transaction and answers each.
+    private func commit(_ group: [Waiting]) {
+        let result: Result<(rows: Int, lastSeq: Int64), any Error> = Result {
+            try database.write(addingData: true) { conn in
+                let insert = try conn.cached(
+                    "INSERT INTO feature_inbox (view_id, entity_key, event_ns, created_ns, target, row) VALUES (?, ?, ?, ?, ?, ?)")
+                var rows = 0
+                for waiting in group {
+                    let push = waiting.rows
+                    try push.bytes.withUnsafeBytes { bytes in
+                        for i in 0..<push.count {
+                            insert.reset()
+                            insert.bind(1, .integer(Int64(push.viewID)))
+                            insert.bind(2, .text(push.keys[i]))
+                            insert.bind(3, .integer(push.eventNanos[i]))
+                            insert.bind(4, .integer(push.createdNanos[i]))
+                            insert.bind(5, .integer(push.target))
+                            insert.bindBlob(6, UnsafeRawBufferPointer(rebasing: bytes[push.start(i)..<push.ends[i]]))
+                            try insert.step()
+                        }
+                    }
+                    rows += push.count
+                }
+                return (rows, conn.lastInsertRowID)
+            }
+        }
+        switch result {
+        case .success(let written):
+            backlog.withLock { $0.committed(rows: written.rows, lastSeq: written.lastSeq, at: SystemClock.monotonicNanos()) }
+            for waiting in group { waiting.done(.success(())) }
+        case .failure(let error):
+            for waiting in group { waiting.done(.failure(error)) }
+        }
+    }
+
+    /// Merges one chunk of rows with `seq <= through`; returns how many it merged.
+    @discardableResult
+    private func mergeChunk(through: Int64 = Int64.max) throws -> Int {
+        let merged = try database.write { try InboxMerge.mergeChunk($0, through: through) }
+        if merged.rows > 0 { backlog.withLock { $0.merged(rows: merged.rows, through: merged.lastSeq) } }
+        return merged.rows
+    }
+
+    /// A merge on the writer's own schedule: a failure (a full disk) leaves the rows in the
+    /// inbox for the next turn, and is retried no sooner than the idle time.
+    private func mergeQuietly() {
+        do {
+            try mergeChunk()
+        } catch {
+            backlog.withLock { $0.lastCommit = SystemClock.monotonicNanos() }
+        }
+    }
+}
