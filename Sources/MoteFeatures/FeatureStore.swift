@@ -249,16 +249,14 @@ public final class FeatureStore: Sendable {
     // MARK: - Push
 
     /// Stores a validated batch: its rows are committed to the inbox (with any pushes that
-    /// arrive meanwhile, in one transaction), the cache is updated, and then this returns: the
-    /// rows are durable and read online. The history and the online table receive them when
-    /// the writer merges (see `PushWriter`).
-    public func push(_ batch: PushBatch) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            submit(batch) { continuation.resume(with: $0) }
-        }
+    /// arrive meanwhile, in one transaction), the cache is updated, and then `done` is called
+    /// (on the writer's thread, so no thread waits): the rows are durable and read online.
+    /// The history and the online table receive them when the writer merges (`PushWriter`).
+    public func push(_ batch: PushBatch, done: @escaping @Sendable (Result<Void, any Error>) -> Void) {
+        submit(batch, done: done)
     }
 
-    /// `push`, for a caller on a thread that may block (it waits for the commit).
+    /// `push(_:done:)` for a caller on a thread that may block: returns once stored.
     public func push(_ batch: PushBatch) throws {
         let done = DispatchSemaphore(value: 0)
         let outcome = Mutex<Result<Void, any Error>?>(nil)
@@ -279,7 +277,10 @@ public final class FeatureStore: Sendable {
         if batch.target.writesOnline {
             entries.reserveCapacity(batch.count)
             for i in 0..<batch.count {
-                entries.append((batch.keys[i], .init(eventNanos: batch.eventNanos[i], createdNanos: batch.createdNanos[i], values: batch.rows[i])))
+                entries.append(
+                    (batch.keys[i], .init(eventNanos: batch.eventNanos[i], createdNanos: batch.createdNanos[i], width: batch.columns.count) {
+                        batch.columns[$0][i]
+                    }))
             }
         }
         let cache = self.cache

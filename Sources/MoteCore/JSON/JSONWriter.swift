@@ -185,7 +185,44 @@ public struct JSONWriter: Sendable {
             appendInt(Int64(value), to: &out)
             return
         }
+        if appendShortDecimal(value, to: &out) { return }
         var text = value.description
         text.withUTF8 { out.append(contentsOf: $0) }
+    }
+
+    /// Powers of ten exactly representable as doubles, 10^0 ... 10^9.
+    private static let powersOfTen: [Double] = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9]
+
+    /// Appends a non-integral `value` with at most 9 decimals (a sensor's 12.345) the way
+    /// `description` writes it, without making a String: the fewest decimals `k` such that
+    /// `m / 10^k` (m the nearest integer to `value * 10^k`) is `value` again. The division of
+    /// two exact doubles is correctly rounded, so the text reads back as `value`; the least `k`
+    /// is the shortest such text. False (nothing appended) outside that range, where
+    /// `description` decides (exponents, 17 significant digits).
+    @inline(__always)
+    static func appendShortDecimal(_ value: Double, to out: inout [UInt8]) -> Bool {
+        let magnitude = abs(value)
+        guard magnitude >= 1e-4, magnitude < 1e15 else { return false }
+        for k in 1..<powersOfTen.count {
+            let scaled = (magnitude * powersOfTen[k]).rounded()
+            guard scaled < 9_007_199_254_740_992 else { return false }
+            guard scaled / powersOfTen[k] == magnitude else { continue }
+            var digits = UInt64(scaled)
+            if value < 0 { out.append(0x2D) }
+            let divisor = UInt64(powersOfTen[k])
+            appendInt(Int64(digits / divisor), to: &out)
+            out.append(0x2E)
+            digits %= divisor
+            // The k decimals, zero-padded on the left.
+            for _ in 0..<k { out.append(0x30) }
+            var i = out.count - 1
+            while digits > 0 {
+                out[i] = 0x30 + UInt8(digits % 10)
+                digits /= 10
+                i -= 1
+            }
+            return true
+        }
+        return false
     }
 }

@@ -6,15 +6,27 @@ import Prometheus
 /// Feature metrics: rows pushed and rejected per view, freshness per view.
 final class FeatureMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
+    /// The pushed-rows counter of each view, kept: making one takes the registry's lock and
+    /// builds its label key, once per push otherwise.
+    private let pushedCounters = LockedValue<[String: Counter]>([:])
 
     init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
     }
 
     func pushed(view: String, rows: Int) {
-        registry.makeCounter(
-            descriptor: .mote("feature_rows_pushed", unit: "total", help: "Feature rows stored by pushes."), labels: [("view", view)]
-        ).increment(by: Int64(rows))
+        let counter =
+            pushedCounters.withLock { $0[view] }
+            ?? {
+                let made = registry.makeCounter(
+                    descriptor: .mote("feature_rows_pushed", unit: "total", help: "Feature rows stored by pushes."), labels: [("view", view)])
+                pushedCounters.withLock { counters in
+                    if counters.count >= 10_000 { counters.removeAll() }  // bounded, should views churn
+                    counters[view] = made
+                }
+                return made
+            }()
+        counter.increment(by: Int64(rows))
     }
 
     func rejected(view: String?, rows: Int) {

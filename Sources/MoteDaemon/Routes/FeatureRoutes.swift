@@ -37,11 +37,13 @@ enum FeatureRoutes {
                 w.endObject()
                 return .json(w)
             }),
-            // Async: a push waits for its commit without holding a thread, so pushes from many
-            // connections share commits.
-            Route(.POST, "/v1/push", role: .write, .async { request in try await push(request, .push, store, metrics) }),
-            Route(.POST, "/v1/write-to-online-store", role: .write, .async { request in
-                try await push(request, .writeToOnlineStore, store, metrics)
+            // Deferred: a push waits for its commit without holding a thread, so pushes from many
+            // connections share commits; small bodies are parsed on the event loop.
+            Route(.POST, "/v1/push", role: .write, .deferred(inlineBodyBytes: pushInlineBytes) { request, answer in
+                try push(request, .push, store, metrics, answer)
+            }),
+            Route(.POST, "/v1/write-to-online-store", role: .write, .deferred(inlineBodyBytes: pushInlineBytes) { request, answer in
+                try push(request, .writeToOnlineStore, store, metrics, answer)
             }),
             Route(.POST, "/v1/get-online-features", role: .read, .inline { request in
                 let now = SystemClock.nowNanos()
@@ -77,8 +79,15 @@ enum FeatureRoutes {
         ]
     }
 
-    /// Parses and stores one write of either Feast route; answers what was stored.
-    static func push(_ request: Request, _ route: PushRoute, _ store: FeatureStore, _ metrics: FeatureMetrics) async throws -> Response {
+    /// Push bodies up to this size are parsed on the event loop (a few hundred rows at most).
+    static let pushInlineBytes = 16_384
+
+    /// Parses one write of either Feast route and hands it to the store; `answer` gets what
+    /// was stored once it is committed (or the error).
+    static func push(
+        _ request: Request, _ route: PushRoute, _ store: FeatureStore, _ metrics: FeatureMetrics,
+        _ answer: @escaping @Sendable (Result<Response, any Error>) -> Void
+    ) throws {
         let body = try request.json()
         let batch: PushBatch
         do {
@@ -88,15 +97,20 @@ enum FeatureRoutes {
             metrics.rejected(view: view?.stringValue, rows: body["df"]?.objectValue?.members.first?.value.arrayValue?.count ?? 0)
             throw error
         }
-        try await store.push(batch)
-        metrics.pushed(view: batch.view.name, rows: batch.count)
-        var w = JSONWriter()
-        w.beginObject()
-        w.key("feature_view"); w.string(batch.view.name)
-        w.key("rows"); w.int(batch.count)
-        w.key("to"); w.string(batch.target.rawValue)
-        w.endObject()
-        return .json(w)
+        let (view, rows, target) = (batch.view.name, batch.count, batch.target.rawValue)
+        store.push(batch) { result in
+            answer(
+                result.map {
+                    metrics.pushed(view: view, rows: rows)
+                    var w = JSONWriter()
+                    w.beginObject()
+                    w.key("feature_view"); w.string(view)
+                    w.key("rows"); w.int(rows)
+                    w.key("to"); w.string(target)
+                    w.endObject()
+                    return .json(w)
+                })
+        }
     }
 
     /// Renders a joined table: fingerprint headers, the text streamed in pieces.

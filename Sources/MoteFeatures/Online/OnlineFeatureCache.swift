@@ -16,16 +16,22 @@ public final class OnlineFeatureCache: Sendable {
         @usableFromInline var packed: [UInt8]
 
         public init(eventNanos: Int64, createdNanos: Int64, values: [FeatureValue]) {
+            self.init(eventNanos: eventNanos, createdNanos: createdNanos, width: values.count) { values[$0] }
+        }
+
+        /// An entry of `width` values, value `k` being `value(k)`.
+        @inlinable
+        public init(eventNanos: Int64, createdNanos: Int64, width: Int, value: (Int) -> FeatureValue) {
             self.eventNanos = eventNanos
             self.createdNanos = createdNanos
-            let width = min(values.count, Int(UInt16.max))
+            let width = min(width, Int(UInt16.max))
             let base = 2 + width * 4
             var packed = [UInt8](repeating: 0, count: base)
             packed.reserveCapacity(base + width * 10)
             packed[0] = UInt8(truncatingIfNeeded: width)
             packed[1] = UInt8(truncatingIfNeeded: width >> 8)
             for k in 0..<width {
-                values[k].append(to: &packed)
+                value(k).append(to: &packed)
                 let end = UInt32(packed.count - base)
                 for b in 0..<4 { packed[2 + k * 4 + b] = UInt8(truncatingIfNeeded: end >> (8 * UInt32(b))) }
             }
@@ -171,8 +177,12 @@ public final class OnlineFeatureCache: Sendable {
     /// overwrites).
     @inline(__always)
     private static func keepNewer(_ rows: inout [String: Entry], _ key: String, _ entry: Entry) {
-        if let existing = rows[key], !entry.supersedes(existing) { return }
-        rows[key] = entry
+        // One hash of the key for an entity already cached (the usual case).
+        if let i = rows.index(forKey: key) {
+            if entry.supersedes(rows.values[i]) { rows.values[i] = entry }
+        } else {
+            rows[key] = entry
+        }
     }
 
     /// The entry of `key`, if any.

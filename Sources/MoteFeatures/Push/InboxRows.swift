@@ -35,9 +35,9 @@ struct InboxRows: Sendable {
         bytes.reserveCapacity(batch.count * (2 + batch.view.fields.count * 9))
         ends = []
         ends.reserveCapacity(batch.count)
-        for row in batch.rows {
-            FeatureRowCodec.appendHeader(count: row.count, to: &bytes)
-            for value in row { FeatureRowCodec.append(value, to: &bytes) }
+        for row in 0..<batch.count {
+            FeatureRowCodec.appendHeader(count: batch.columns.count, to: &bytes)
+            for column in batch.columns { FeatureRowCodec.append(column[row], to: &bytes) }
             ends.append(bytes.count)
         }
     }

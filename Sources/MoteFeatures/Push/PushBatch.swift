@@ -54,10 +54,14 @@ public struct PushBatch: Sendable {
     public var keys: [String]
     public var eventNanos: [Int64]
     public var createdNanos: [Int64]
-    /// Row-major values in the view's field order.
-    public var rows: [[FeatureValue]]
+    /// Values by field, in the view's field order: `columns[field][row]` (one array per field,
+    /// not one per row).
+    public var columns: [[FeatureValue]]
 
     public var count: Int { keys.count }
+
+    /// The values of row `row`, in field order.
+    public func row(_ row: Int) -> [FeatureValue] { columns.map { $0[row] } }
 
     /// Checks a Feast-shaped write body against the definitions. Any problem is a 422 that
     /// names the column and row; nothing is stored unless all rows are valid. Feast's
@@ -139,22 +143,25 @@ public struct PushBatch: Sendable {
                 created[row] = t
             }
         }
-        // Values, row-major in field order; a missing column is null.
-        var rows = [[FeatureValue]](repeating: [], count: count)
-        for row in 0..<count { rows[row].reserveCapacity(view.fields.count) }
+        // Values by field; a missing column is null.
+        var columns: [[FeatureValue]] = []
+        columns.reserveCapacity(view.fields.count)
         for field in view.fields {
             guard case .array(let column)? = df[field.name] else {
-                for row in 0..<count { rows[row].append(.null) }
+                columns.append([FeatureValue](repeating: .null, count: count))
                 continue
             }
+            var values: [FeatureValue] = []
+            values.reserveCapacity(count)
             for row in 0..<count {
                 guard let value = FeatureValues.convert(column[row], to: field.type) else {
                     throw .invalidShape("column '\(field.name)' row \(row): expected \(field.type.rawValue), got \(column[row].typeName)")
                 }
-                rows[row].append(value)
+                values.append(value)
             }
+            columns.append(values)
         }
-        return PushBatch(view: view, target: target, keys: keys, eventNanos: events, createdNanos: created, rows: rows)
+        return PushBatch(view: view, target: target, keys: keys, eventNanos: events, createdNanos: created, columns: columns)
     }
 }
 

@@ -339,6 +339,29 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         case .async(let handler):
             let logger = context.logger
             future = ctx.eventLoop.makeFutureWithTask { await Self.run(handler, request, logger: logger) }
+        case .deferred(let inlineBodyBytes, let handler):
+            let logger = context.logger
+            let promise = ctx.eventLoop.makePromise(of: Response.self)
+            let start: @Sendable () -> Void = {
+                do {
+                    try handler(request) { result in
+                        switch result {
+                        case .success(let response): promise.succeed(response)
+                        case .failure(let error): promise.succeed(Self.answer(error, request, logger: logger))
+                        }
+                    }
+                } catch {
+                    promise.succeed(Self.answer(error, request, logger: logger))
+                }
+            }
+            if request.body.readableBytes <= inlineBodyBytes {
+                start()
+            } else {
+                context.threadPool.submit { state in
+                    if case .active = state { start() } else { promise.succeed(.error(Self.stopping)) }
+                }
+            }
+            future = promise.futureResult
         }
         let loop = ctx.eventLoop
         sequence &+= 1

@@ -12,6 +12,13 @@ public struct Route: Sendable {
         /// Runs as a task that may wait without holding a thread (a long poll), answered
         /// back on the event loop. It should answer before `request.deadline`.
         case async(@Sendable (Request) async throws -> Response)
+        /// Starts work that answers later through `answer` (called once, from any thread, with
+        /// the response or the error to render), so no thread waits for it: a push handed to
+        /// the writer's thread, answered after its commit. Runs on the event loop when the body
+        /// is at most `inlineBodyBytes` (parsing it is quick), else on the blocking thread pool.
+        case deferred(
+            inlineBodyBytes: Int,
+            @Sendable (Request, _ answer: @escaping @Sendable (Result<Response, any Error>) -> Void) throws -> Void)
     }
 
     public var method: HTTPMethod
