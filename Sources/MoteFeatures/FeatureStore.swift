@@ -252,15 +252,17 @@ public final class FeatureStore: Sendable {
     /// arrive meanwhile, in one transaction), the cache is updated, and then `done` is called
     /// (on the writer's thread, so no thread waits): the rows are durable and read online.
     /// The history and the online table receive them when the writer merges (`PushWriter`).
-    public func push(_ batch: PushBatch, done: @escaping @Sendable (Result<Void, any Error>) -> Void) {
-        submit(batch, done: done)
+    /// With `inline`, a lone small push may be committed on the caller's thread when nothing
+    /// else is being written (an event loop: SQLite's commit in WAL mode is a log append).
+    public func push(_ batch: PushBatch, inline: Bool = false, done: @escaping @Sendable (Result<Void, any Error>) -> Void) {
+        submit(batch, inline: inline, done: done)
     }
 
     /// `push(_:done:)` for a caller on a thread that may block: returns once stored.
     public func push(_ batch: PushBatch) throws {
         let done = DispatchSemaphore(value: 0)
         let outcome = Mutex<Result<Void, any Error>?>(nil)
-        submit(batch) { result in
+        submit(batch, inline: false) { result in
             outcome.withLock { $0 = result }
             done.signal()
         }
@@ -271,7 +273,7 @@ public final class FeatureStore: Sendable {
     /// Hands a batch to the writer; `done` runs on the writer's thread after the commit, once
     /// the cache holds the rows (in commit order, so the cache agrees with the tables when two
     /// pushes carry the same entity and times).
-    private func submit(_ batch: PushBatch, done: @escaping @Sendable (Result<Void, any Error>) -> Void) {
+    private func submit(_ batch: PushBatch, inline: Bool, done: @escaping @Sendable (Result<Void, any Error>) -> Void) {
         let rows = InboxRows(batch)
         var entries: [(key: String, entry: OnlineFeatureCache.Entry)] = []
         if batch.target.writesOnline {
@@ -285,7 +287,7 @@ public final class FeatureStore: Sendable {
         }
         let cache = self.cache
         let viewID = batch.view.id
-        writer.submit(rows) { [entries] result in
+        writer.submit(rows, inline: inline) { [entries] result in
             if case .success = result, !entries.isEmpty { cache.upsert(viewID: viewID, entries) }
             done(result)
         }

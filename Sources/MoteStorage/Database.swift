@@ -100,6 +100,24 @@ public final class Database: Sendable {
     }
 
 
+    /// `write`, but only if the writer connection is free at once: nil (and `body` not run)
+    /// when another write holds it. For a caller that must not wait (an event loop).
+    public func writeIfFree<T>(addingData: Bool = false, _ body: (SQLiteConnection) throws -> T) throws -> T? {
+        if addingData { try space.requireRoom() }
+        do {
+            return try writer.withLockIfAvailable { connection in
+                guard let connection else { throw MoteError(.storage, "database \(name) is closed") }
+                return try connection.transaction(immediate: true, body)
+            }
+        } catch let error as MoteError where error.code == .diskFull {
+            throw space.full("the change to the \(name) database")
+        }
+    }
+
+    /// Whether every commit waits for the disk (`storage.synchronous = "full"`); with
+    /// `normal` a commit in WAL mode only writes the log.
+    public var commitsSync: Bool { options.synchronous == .full }
+
     /// Runs `body` on the writer connection outside a transaction (PRAGMAs, checkpoints).
     public func withWriter<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
         try writer.withLock { connection in

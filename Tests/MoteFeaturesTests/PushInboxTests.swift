@@ -136,4 +136,42 @@ struct PushInboxTests {
         #expect(store.cache.lookup(viewID: 1, key: "m2") == nil)
         #expect(try count(store, "feature_inbox") == 1)
     }
+
+    @Test("a lone small push is committed on the calling thread; while another write holds the database it waits for the writer thread instead")
+    func inlineCommit() throws {
+        let store = try makeStore(mergeIdleNanos: never)
+        let batch = { (key: String) in
+            try PushBatch.parse(pushBody([key], [now], temps: [1.0]), definitions: store.definitions.set, limits: store.limits, now: now)
+        }
+        let answered = Atomic<Int>(0)
+        store.push(try batch("m1"), inline: true) { result in
+            if case .success = result { answered.add(1, ordering: .releasing) }
+        }
+        #expect(answered.load(ordering: .acquiring) == 1)  // answered before push returned
+        #expect(store.cache.lookup(viewID: 1, key: "m1") != nil)
+
+        // Another write holds the database's writer: the push is not answered on this thread.
+        let holding = Atomic<Int>(0)
+        let release = Atomic<Int>(0)
+        DetachedThread.start {
+            try? store.storage.features.write { _ in
+                holding.store(1, ordering: .releasing)
+                while release.load(ordering: .acquiring) == 0 { usleep(1000) }
+            }
+        }
+        while holding.load(ordering: .acquiring) == 0 { usleep(1000) }
+        store.push(try batch("m2"), inline: true) { result in
+            if case .success = result { answered.add(1, ordering: .releasing) }
+        }
+        #expect(answered.load(ordering: .acquiring) == 1)
+        release.store(1, ordering: .releasing)
+        var waited = 0
+        while answered.load(ordering: .acquiring) < 2, waited < 5000 {
+            usleep(1000)
+            waited += 1
+        }
+        #expect(answered.load(ordering: .acquiring) == 2)
+        #expect(store.cache.lookup(viewID: 1, key: "m2") != nil)
+        #expect(try count(store, "feature_inbox") == 2)
+    }
 }

@@ -29,4 +29,12 @@ public final class LockedValue<Value>: @unchecked Sendable {
         defer { pthread_mutex_unlock(mutex) }
         return try body(&value)
     }
+
+    /// Runs `body` with exclusive access if nobody holds the lock; nil (and `body` not run)
+    /// when someone does.
+    public func withLockIfAvailable<T>(_ body: (inout Value) throws -> T) rethrows -> T? {
+        guard pthread_mutex_trylock(mutex) == 0 else { return nil }
+        defer { pthread_mutex_unlock(mutex) }
+        return try body(&value)
+    }
 }

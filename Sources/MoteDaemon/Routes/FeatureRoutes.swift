@@ -98,7 +98,8 @@ enum FeatureRoutes {
             throw error
         }
         let (view, rows, target) = (batch.view.name, batch.count, batch.target.rawValue)
-        store.push(batch) { result in
+        // A body small enough to be parsed on the event loop may also be committed there.
+        store.push(batch, inline: request.body.readableBytes <= pushInlineBytes) { result in
             answer(
                 result.map {
                     metrics.pushed(view: view, rows: rows)

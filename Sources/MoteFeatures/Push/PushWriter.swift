@@ -29,6 +29,8 @@ final class PushWriter: Sendable {
 
     private struct Queue {
         var waiting: [Waiting] = []
+        /// Someone is committing (and updating the cache) or merging: a new push queues.
+        var busy = false
         var stopping = false
         var stopped = false
     }
@@ -92,19 +94,44 @@ final class PushWriter: Sendable {
     /// Rows pushed and not yet merged into the history.
     var unmergedRows: Int { backlog.withLock { $0.rows } }
 
-    /// Hands a push over; `done` is called on the writer's thread after its commit (or its
-    /// failure). After `stop`, pushes fail at once with 503 `shutting_down`.
-    func submit(_ rows: InboxRows, done: @escaping @Sendable (Result<Void, any Error>) -> Void) {
-        let accepted = queue.withLock { q -> Bool in
-            guard !q.stopping else { return false }
-            q.waiting.append(Waiting(rows: rows, done: done))
-            return true
+    /// Hands a push over; `done` is called after its commit (or its failure), on the writer's
+    /// thread, or on the caller's when `inline` and nothing else is being written: then the
+    /// caller commits it at once, if the database's writer is free and commits do not wait for
+    /// the disk, saving two thread switches for a lone small push. After `stop`, pushes fail at
+    /// once with 503 `shutting_down`.
+    func submit(_ rows: InboxRows, inline: Bool, done: @escaping @Sendable (Result<Void, any Error>) -> Void) {
+        let waiting = Waiting(rows: rows, done: done)
+        let lead = inline && !database.commitsSync
+        enum Turn { case refused, queued, leading }
+        let turn = queue.withLock { q -> Turn in
+            guard !q.stopping else { return .refused }
+            if lead, !q.busy, q.waiting.isEmpty, backlog.withLock({ $0.rows }) <= settings.current.maxUnmergedRows {
+                q.busy = true
+                return .leading
+            }
+            q.waiting.append(waiting)
+            return .queued
         }
-        guard accepted else {
-            done(.failure(DomainError(.unavailable, .shuttingDown, "moted is shutting down")))
-            return
+        switch turn {
+        case .refused: done(.failure(DomainError(.unavailable, .shuttingDown, "moted is shutting down")))
+        case .queued: wake.signal()
+        case .leading:
+            // Nil when the database's writer is held (a reader merging, the prediction log):
+            // then the writer thread takes the push with the next group.
+            let committed: Result<(rows: Int, lastSeq: Int64), any Error>? =
+                switch Result(catching: { try database.writeIfFree(addingData: true) { try Self.insert([waiting], $0) } }) {
+                case .success(let written?): .success(written)
+                case .success(nil): nil
+                case .failure(let error): .failure(error)
+                }
+            if let committed { finish([waiting], committed) }
+            let more = queue.withLock { q -> Bool in
+                q.busy = false
+                if committed == nil { q.waiting.insert(waiting, at: 0) }
+                return !q.waiting.isEmpty
+            }
+            if more { wake.signal() }
         }
-        wake.signal()
     }
 
     /// Commits what is queued, then stops the thread (bounded by `timeoutNanos`). Unmerged
@@ -133,12 +160,18 @@ final class PushWriter: Sendable {
         let idleAt = lastCommit &+ idleNanos
         let wait: DispatchTime = rows == 0 ? .now() + .seconds(1) : .now() + .nanoseconds(Int(idleAt > now ? idleAt - now : 0))
         _ = wake.wait(timeout: wait)
-        let (group, stopping) = queue.withLock { q -> ([Waiting], Bool) in
+        // Take the waiting pushes and the right to write (a caller committing inline holds it
+        // briefly; it signals when done).
+        let (group, stopping, taken) = queue.withLock { q -> ([Waiting], Bool, Bool) in
+            guard !q.busy else { return ([], q.stopping, false) }
             let group = q.waiting
             q.waiting.removeAll(keepingCapacity: true)
             if q.stopping && group.isEmpty { q.stopped = true }
-            return (group, q.stopping)
+            q.busy = true
+            return (group, q.stopping, true)
         }
+        guard taken else { return true }
+        defer { queue.withLock { $0.busy = false } }
         if group.isEmpty {
             if stopping {
                 finished.signal()
@@ -150,36 +183,37 @@ final class PushWriter: Sendable {
         }
         let limits = settings.current
         if !stopping, rows > limits.maxUnmergedRows || oldestAge >= UInt64(limits.mergeDelayNanos) { mergeQuietly() }
-        commit(group)
+        finish(group, Result { try database.write(addingData: true) { try Self.insert(group, $0) } })
         return true
     }
 
-    /// Commits a group of pushes in one transaction and answers each.
-    private func commit(_ group: [Waiting]) {
-        let result: Result<(rows: Int, lastSeq: Int64), any Error> = Result {
-            try database.write(addingData: true) { conn in
-                let insert = try conn.cached(
-                    "INSERT INTO feature_inbox (view_id, entity_key, event_ns, created_ns, target, row) VALUES (?, ?, ?, ?, ?, ?)")
-                var rows = 0
-                for waiting in group {
-                    let push = waiting.rows
-                    try push.bytes.withUnsafeBytes { bytes in
-                        for i in 0..<push.count {
-                            insert.reset()
-                            insert.bind(1, .integer(Int64(push.viewID)))
-                            insert.bind(2, .text(push.keys[i]))
-                            insert.bind(3, .integer(push.eventNanos[i]))
-                            insert.bind(4, .integer(push.createdNanos[i]))
-                            insert.bind(5, .integer(push.target))
-                            insert.bindBlob(6, UnsafeRawBufferPointer(rebasing: bytes[push.start(i)..<push.ends[i]]))
-                            try insert.step()
-                        }
-                    }
-                    rows += push.count
+    /// Appends a group's rows to the inbox (inside the caller's transaction); returns how many
+    /// rows it wrote and the last sequence number.
+    private static func insert(_ group: [Waiting], _ conn: SQLiteConnection) throws -> (rows: Int, lastSeq: Int64) {
+        let insert = try conn.cached(
+            "INSERT INTO feature_inbox (view_id, entity_key, event_ns, created_ns, target, row) VALUES (?, ?, ?, ?, ?, ?)")
+        var rows = 0
+        for waiting in group {
+            let push = waiting.rows
+            try push.bytes.withUnsafeBytes { bytes in
+                for i in 0..<push.count {
+                    insert.reset()
+                    insert.bind(1, .integer(Int64(push.viewID)))
+                    insert.bind(2, .text(push.keys[i]))
+                    insert.bind(3, .integer(push.eventNanos[i]))
+                    insert.bind(4, .integer(push.createdNanos[i]))
+                    insert.bind(5, .integer(push.target))
+                    insert.bindBlob(6, UnsafeRawBufferPointer(rebasing: bytes[push.start(i)..<push.ends[i]]))
+                    try insert.step()
                 }
-                return (rows, conn.lastInsertRowID)
             }
+            rows += push.count
         }
+        return (rows, conn.lastInsertRowID)
+    }
+
+    /// Notes a group's commit and answers each push in it, in commit order.
+    private func finish(_ group: [Waiting], _ result: Result<(rows: Int, lastSeq: Int64), any Error>) {
         switch result {
         case .success(let written):
             backlog.withLock { $0.committed(rows: written.rows, lastSeq: written.lastSeq, at: SystemClock.monotonicNanos()) }
