@@ -31,8 +31,9 @@ extension FeaturesCommand {
                 throw ExitCode(ExitStatus.apiError)
             }
             let started = SystemClock.monotonicNanos()
+            // The next batch is read and encoded while the daemon stores the last one.
+            let sender = PushSender(socketPath: client.socketPath)
             var pending: [[JSONValue]] = []
-            var pushed = 0
             var rejected: [(line: Int, reason: String)] = []
             var rejectedCount = 0
             let tty = isatty(STDERR_FILENO) == 1
@@ -53,11 +54,11 @@ extension FeaturesCommand {
                 }
                 w.endObject()
                 w.endObject()
-                _ = try CLIOutput.call(client, "POST", "/v1/push", body: w.bytes)
-                pushed += pending.count
+                try sender.send(w.bytes, rows: pending.count)
                 pending.removeAll(keepingCapacity: true)
                 if tty {
                     let seconds = Double(SystemClock.monotonicNanos() - started) / 1e9
+                    let pushed = sender.pushed
                     CLIOutput.progress("pushed \(pushed) rows, rejected \(rejectedCount), \(Int(Double(pushed) / max(seconds, 0.001))) rows/s")
                 }
             }
@@ -104,6 +105,8 @@ extension FeaturesCommand {
                 if pending.count >= batch { try flush() }
             }
             try flush()
+            try sender.finish()
+            let pushed = sender.pushed
             if tty { CLIOutput.progress(nil) }
             let seconds = Double(SystemClock.monotonicNanos() - started) / 1e9
             print("pushed \(pushed) rows to \(view) in \(Double(Int(seconds * 100)) / 100) s (\(Int(Double(pushed) / max(seconds, 0.001))) rows/s); rejected \(rejectedCount)")
