@@ -78,6 +78,22 @@ public final class DiskSpace: Sendable {
             "the disk holding moted's state has \(free / 1_048_576) MiB free, below storage.min_free_mib (\(minFreeBytes / 1_048_576)); new data is refused until space is freed (retention, deletes and trimming still run)")
     }
 
+    /// Whether `bytes` more may be written now while keeping the headroom, outside any
+    /// episode: for work that can wait (merging pushed rows into the history), which must not
+    /// take the room that new data and deletes need. Measures as `requireRoom` does, and never
+    /// starts or ends an episode.
+    public func hasRoom(forBytes bytes: Int64) -> Bool {
+        let now = SystemClock.monotonicNanos()
+        return state.withLock { s in
+            let near = s.freeBytes < minFreeBytes &* 2 &+ bytes &+ Self.nearBytes || s.episode
+            if near || now &- s.checkedAt >= Self.recheckNanos || s.checkedAt == 0 {
+                s.freeBytes = measureFreeBytes()
+                s.checkedAt = now
+            }
+            return !s.episode && s.freeBytes >= minFreeBytes &+ bytes
+        }
+    }
+
     /// Records that a write failed for want of space; the error to answer with.
     public func full(_ what: String) -> DomainError {
         state.withLock { s in

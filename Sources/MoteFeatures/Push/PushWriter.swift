@@ -231,9 +231,19 @@ final class PushWriter: Sendable {
         return merged.rows
     }
 
-    /// A merge on the writer's own schedule: a failure (a full disk) leaves the rows in the
-    /// inbox for the next turn, and is retried no sooner than the idle time.
+    /// Free space a merge of one chunk must leave: its rows written to the history and the
+    /// online table, and the log of those pages, several times the inbox bytes they free only
+    /// at the end.
+    static let mergeHeadroomBytes: Int64 = Int64(InboxMerge.chunkRows) * 800
+
+    /// A merge on the writer's own schedule: skipped while the disk is short of room for it
+    /// (pushes need far less, and keep being stored in the inbox); a failure leaves the rows
+    /// in the inbox. Either way it is tried again no sooner than the idle time.
     private func mergeQuietly() {
+        guard database.space.hasRoom(forBytes: Self.mergeHeadroomBytes) else {
+            backlog.withLock { $0.lastCommit = SystemClock.monotonicNanos() }
+            return
+        }
         do {
             try mergeChunk()
         } catch {
