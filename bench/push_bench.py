@@ -68,14 +68,17 @@ def moted_push(batch, requests, clients):
     """Pushes `requests` bodies of `batch` rows over `clients` connections; rows/s and latency."""
     fn = D + f"/bodies-{batch}.jsonl"
     warmup = max(1, requests // 20)
+    distinct = 0
     with open(fn, "w") as f:
         for _ in range(requests + warmup):
-            f.write(json.dumps(body(*rows(batch)), separators=(",", ":")) + "\n")
+            keys, t, values = rows(batch)
+            distinct += len(set(keys))  # a repeat of (machine, event, created) replaces the row
+            f.write(json.dumps(body(keys, t, values), separators=(",", ":")) + "\n")
     out = subprocess.run([UDSBENCH, SOCK, "/v1/push", "--method", "POST", "--bodies", fn, "--requests", str(requests),
                           "--warmup", str(warmup), "--clients", str(clients)], capture_output=True, text=True)
     os.remove(fn)
     r = dict(kv.split("=") for kv in out.stdout.split())
-    return int(r["rate"].rstrip("/s")) * batch, r, (requests + warmup) * batch
+    return int(r["rate"].rstrip("/s")) * batch, r, distinct
 
 
 def ceiling(batch, total):
@@ -155,7 +158,7 @@ while True:
     time.sleep(0.05)
 print(f"history merged {time.perf_counter() - started:.2f} s after the last push answer")
 stored = sum(call(c, "GET", "/v1/feature-views/stats").get("history_rows", 0) for _ in [0])
-print(f"history rows: {stored} stored of {pushed} pushed")
+print(f"history rows: {stored} stored; {pushed} distinct (machine, event) rows pushed")
 p.terminate()
 p.wait()
 shutil.rmtree(D)

@@ -11,9 +11,13 @@ import MoteStorage
 /// and an entity's online row is replaced only by a row at least as new (event time, then
 /// created time).
 enum InboxMerge {
-    /// Rows per chunk: large enough that most history pages get several rows, small enough that
-    /// a push waiting behind a chunk waits little.
+    /// Rows per chunk when pushes may arrive any moment (a merge in a pause): a push that
+    /// comes meanwhile waits for at most this chunk (a few hundred milliseconds).
     static let chunkRows = 10_000
+    /// Rows per chunk when the merge is what everything waits for (a backlog past its bound, a
+    /// reader merging first): more rows share each history page written (measured on a 3M-row
+    /// bulk load: 1.6x the rate of 10 000-row chunks).
+    static let largeChunkRows = 50_000
 
     /// One chunk read from the inbox.
     private struct Chunk {

@@ -149,7 +149,7 @@ final class PushWriter: Sendable {
     /// Merges every row pushed before the call (in chunks, each its own transaction).
     func mergeAll() throws {
         let through = try database.read { try InboxMerge.lastSeq($0) }
-        while try mergeChunk(through: through) > 0 {}
+        while try mergeChunk(through: through, limit: InboxMerge.largeChunkRows) > 0 {}
     }
 
     /// One turn of the writer's loop; false when it is to end.
@@ -178,11 +178,13 @@ final class PushWriter: Sendable {
                 return false
             }
             let current = SystemClock.monotonicNanos()
-            if rows > 0, current &- backlog.withLock({ $0.lastCommit }) >= idleNanos { mergeQuietly() }
+            if rows > 0, current &- backlog.withLock({ $0.lastCommit }) >= idleNanos { mergeQuietly(limit: InboxMerge.chunkRows) }
             return true
         }
         let limits = settings.current
-        if !stopping, rows > limits.maxUnmergedRows || oldestAge >= UInt64(limits.mergeDelayNanos) { mergeQuietly() }
+        if !stopping, rows > limits.maxUnmergedRows || oldestAge >= UInt64(limits.mergeDelayNanos) {
+            mergeQuietly(limit: InboxMerge.largeChunkRows)
+        }
         finish(group, Result { try database.write(addingData: true) { try Self.insert(group, $0) } })
         return true
     }
@@ -225,8 +227,8 @@ final class PushWriter: Sendable {
 
     /// Merges one chunk of rows with `seq <= through`; returns how many it merged.
     @discardableResult
-    private func mergeChunk(through: Int64 = Int64.max) throws -> Int {
-        let merged = try database.write { try InboxMerge.mergeChunk($0, through: through) }
+    private func mergeChunk(through: Int64 = Int64.max, limit: Int) throws -> Int {
+        let merged = try database.write { try InboxMerge.mergeChunk($0, through: through, limit: limit) }
         if merged.rows > 0 { backlog.withLock { $0.merged(rows: merged.rows, through: merged.lastSeq) } }
         return merged.rows
     }
@@ -234,18 +236,18 @@ final class PushWriter: Sendable {
     /// Free space a merge of one chunk must leave: its rows written to the history and the
     /// online table, and the log of those pages, several times the inbox bytes they free only
     /// at the end.
-    static let mergeHeadroomBytes: Int64 = Int64(InboxMerge.chunkRows) * 800
+    static let mergeHeadroomBytes: Int64 = Int64(InboxMerge.largeChunkRows) * 800
 
     /// A merge on the writer's own schedule: skipped while the disk is short of room for it
     /// (pushes need far less, and keep being stored in the inbox); a failure leaves the rows
     /// in the inbox. Either way it is tried again no sooner than the idle time.
-    private func mergeQuietly() {
+    private func mergeQuietly(limit: Int) {
         guard database.space.hasRoom(forBytes: Self.mergeHeadroomBytes) else {
             backlog.withLock { $0.lastCommit = SystemClock.monotonicNanos() }
             return
         }
         do {
-            try mergeChunk()
+            try mergeChunk(limit: limit)
         } catch {
             backlog.withLock { $0.lastCommit = SystemClock.monotonicNanos() }
         }
