@@ -159,28 +159,32 @@ public final class FeatureStore: Sendable {
     }
 
     /// Puts the newest online row of each entity still in the inbox into the cache; returns
-    /// how many it applied and how many rows the inbox holds.
+    /// how many rows it applied and how many the inbox holds. Rows are read in arrival order
+    /// (the table's own, no sort) and applied by view in batches, into tables grown once to
+    /// hold them.
     private static func replayInbox(_ conn: SQLiteConnection, into cache: OnlineFeatureCache, known: Set<Int>) throws -> (Int, Int) {
-        let statement = try conn.prepare(
-            "SELECT view_id, entity_key, event_ns, created_ns, target, row FROM feature_inbox ORDER BY view_id, seq")
-        var entries: [(key: String, entry: OnlineFeatureCache.Entry)] = []
-        var view = -1
+        let counts = try conn.prepare("SELECT view_id, count(*) FROM feature_inbox WHERE target & 2 GROUP BY view_id")
+        while try counts.step() { cache.reserve(viewID: Int(counts.int64(0)), additional: Int(counts.int64(1))) }
+        let statement = try conn.prepare("SELECT view_id, entity_key, event_ns, created_ns, target, row FROM feature_inbox ORDER BY seq")
+        var pending: [Int: [(key: String, entry: OnlineFeatureCache.Entry)]] = [:]
         var applied = 0
         var count = 0
         while try statement.step() {
             count += 1
-            let rowView = Int(statement.int64(0))
-            guard statement.int64(4) & 2 != 0, known.contains(rowView) else { continue }
-            if rowView != view {
-                if !entries.isEmpty { cache.upsert(viewID: view, entries) }
-                entries.removeAll(keepingCapacity: true)
-                view = rowView
-            }
+            let view = Int(statement.int64(0))
+            guard statement.int64(4) & 2 != 0, known.contains(view) else { continue }
+            let key = statement.text(1) ?? ""
+            let event = statement.int64(2)
+            let created = statement.int64(3)
             let values = statement.withBlob(5) { FeatureRowCodec.decode($0, width: FeatureRowCodec.width($0)) }
-            entries.append((statement.text(1) ?? "", .init(eventNanos: statement.int64(2), createdNanos: statement.int64(3), values: values)))
+            pending[view, default: []].append((key, .init(eventNanos: event, createdNanos: created, values: values)))
             applied += 1
+            if pending[view]!.count >= 8192 {
+                cache.upsert(viewID: view, pending[view]!)
+                pending[view]!.removeAll(keepingCapacity: true)
+            }
         }
-        if !entries.isEmpty { cache.upsert(viewID: view, entries) }
+        for (view, entries) in pending where !entries.isEmpty { cache.upsert(viewID: view, entries) }
         return (applied, count)
     }
 

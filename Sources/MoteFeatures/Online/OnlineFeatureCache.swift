@@ -159,6 +159,12 @@ public final class OnlineFeatureCache: Sendable {
         t.noteEvent(newest)
     }
 
+    /// Grows a view's table to hold `additional` more entities without rehashing as they
+    /// come (the replay of unmerged pushes at start).
+    func reserve(viewID: Int, additional: Int) {
+        table(viewID).rows.withLock { $0.reserveCapacity($0.count + additional) }
+    }
+
     /// Puts a view's whole table in place (the rebuild at start), merged with anything pushed
     /// to the view meanwhile by the usual rule.
     func install(viewID: Int, _ entries: [String: Entry], newestEvent: Int64) {
