@@ -102,14 +102,23 @@ public final class MLflowClient: Sendable {
         }
     }
 
-    /// Sends a request; its status and body. No answer (connection, timeout) is retryable.
+    /// Sends a request; its status and body. No answer (connection, timeout) is retryable. A
+    /// read (GET) that finds its pooled connection closed by the server (an idle keep-alive
+    /// the server dropped) is sent again at once on a new one, instead of waiting a backoff.
     private func send(_ request: HTTPClientRequest, what: String) async throws(SyncFailure) -> (Int, [UInt8]) {
-        do {
-            let response = try await http.execute(request, timeout: timeout)
-            var buffer = try await response.body.collect(upTo: 16 << 20)
-            return (Int(response.status.code), buffer.readBytes(length: buffer.readableBytes) ?? [])
-        } catch {
-            throw .retryable("\(what): \(error)")
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                let response = try await http.execute(request, timeout: timeout)
+                var buffer = try await response.body.collect(upTo: 16 << 20)
+                return (Int(response.status.code), buffer.readBytes(length: buffer.readableBytes) ?? [])
+            } catch {
+                let staleConnection =
+                    (error as? ChannelError) == .ioOnClosedChannel || (error as? HTTPClientError) == .remoteConnectionClosed
+                if staleConnection, request.method == .GET, attempt == 1 { continue }
+                throw .retryable("\(what): \(error)")
+            }
         }
     }
 
