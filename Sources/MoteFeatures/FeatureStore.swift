@@ -259,25 +259,6 @@ public final class FeatureStore: Sendable {
     /// With `inline`, a lone small push may be committed on the caller's thread when nothing
     /// else is being written (an event loop: SQLite's commit in WAL mode is a log append).
     public func push(_ batch: PushBatch, inline: Bool = false, done: @escaping @Sendable (Result<Void, any Error>) -> Void) {
-        submit(batch, inline: inline, done: done)
-    }
-
-    /// `push(_:done:)` for a caller on a thread that may block: returns once stored.
-    public func push(_ batch: PushBatch) throws {
-        let done = DispatchSemaphore(value: 0)
-        let outcome = Mutex<Result<Void, any Error>?>(nil)
-        submit(batch, inline: false) { result in
-            outcome.withLock { $0 = result }
-            done.signal()
-        }
-        done.wait()
-        try outcome.withLock { $0 }?.get()
-    }
-
-    /// Hands a batch to the writer; `done` runs on the writer's thread after the commit, once
-    /// the cache holds the rows (in commit order, so the cache agrees with the tables when two
-    /// pushes carry the same entity and times).
-    private func submit(_ batch: PushBatch, inline: Bool, done: @escaping @Sendable (Result<Void, any Error>) -> Void) {
         let rows = InboxRows(batch)
         var entries: [(key: String, entry: OnlineFeatureCache.Entry)] = []
         if batch.target.writesOnline {
@@ -291,10 +272,24 @@ public final class FeatureStore: Sendable {
         }
         let cache = self.cache
         let viewID = batch.view.id
+        // `done` runs after the commit, once the cache holds the rows (in commit order, so the
+        // cache agrees with the tables when two pushes carry the same entity and times).
         writer.submit(rows, inline: inline) { [entries] result in
             if case .success = result, !entries.isEmpty { cache.upsert(viewID: viewID, entries) }
             done(result)
         }
+    }
+
+    /// `push(_:done:)` for a caller on a thread that may block: returns once stored.
+    public func push(_ batch: PushBatch) throws {
+        let done = DispatchSemaphore(value: 0)
+        let outcome = Mutex<Result<Void, any Error>?>(nil)
+        push(batch, inline: false) { result in
+            outcome.withLock { $0 = result }
+            done.signal()
+        }
+        done.wait()
+        try outcome.withLock { $0 }?.get()
     }
 
     // MARK: - Counts

@@ -88,30 +88,34 @@ public final class Database: Sendable {
     /// bookkeeping) never are. A write that finds the disk full throws 507 `disk_full` (and
     /// starts a disk-space episode).
     public func write<T>(addingData: Bool = false, _ body: (SQLiteConnection) throws -> T) throws -> T {
+        try guarded(addingData: addingData) {
+            try writer.withLock { try Self.transaction($0, name: name, body) }
+        }
+    }
+
+    /// `write`, but only if the writer connection is free at once: nil (and `body` not run)
+    /// when another write holds it. For a caller that must not wait (an event loop).
+    public func writeIfFree<T>(addingData: Bool = false, _ body: (SQLiteConnection) throws -> T) throws -> T? {
+        try guarded(addingData: addingData) {
+            try writer.withLockIfAvailable { try Self.transaction($0, name: name, body) }
+        }
+    }
+
+    /// The disk-space rules of a write: room checked first for new data, a full disk turned
+    /// into 507 `disk_full` and an episode.
+    private func guarded<T>(addingData: Bool, _ write: () throws -> T) throws -> T {
         if addingData { try space.requireRoom() }
         do {
-            return try writer.withLock { connection in
-                guard let connection else { throw MoteError(.storage, "database \(name) is closed") }
-                return try connection.transaction(immediate: true, body)
-            }
+            return try write()
         } catch let error as MoteError where error.code == .diskFull {
             throw space.full("the change to the \(name) database")
         }
     }
 
-
-    /// `write`, but only if the writer connection is free at once: nil (and `body` not run)
-    /// when another write holds it. For a caller that must not wait (an event loop).
-    public func writeIfFree<T>(addingData: Bool = false, _ body: (SQLiteConnection) throws -> T) throws -> T? {
-        if addingData { try space.requireRoom() }
-        do {
-            return try writer.withLockIfAvailable { connection in
-                guard let connection else { throw MoteError(.storage, "database \(name) is closed") }
-                return try connection.transaction(immediate: true, body)
-            }
-        } catch let error as MoteError where error.code == .diskFull {
-            throw space.full("the change to the \(name) database")
-        }
+    /// `body` in an immediate transaction on the writer connection, if it is open.
+    private static func transaction<T>(_ connection: SQLiteConnection?, name: String, _ body: (SQLiteConnection) throws -> T) throws -> T {
+        guard let connection else { throw MoteError(.storage, "database \(name) is closed") }
+        return try connection.transaction(immediate: true, body)
     }
 
     /// Whether every commit waits for the disk (`storage.synchronous = "full"`); with

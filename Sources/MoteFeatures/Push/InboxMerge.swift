@@ -111,12 +111,4 @@ enum InboxMerge {
         _ = try statement.step()
         return statement.int64(0)
     }
-
-    /// Rows waiting in the inbox.
-    static func count(_ conn: SQLiteConnection) throws -> Int {
-        let statement = try conn.cached("SELECT count(*) FROM feature_inbox")
-        defer { statement.reset() }
-        _ = try statement.step()
-        return Int(statement.int64(0))
-    }
 }

@@ -60,9 +60,6 @@ public struct PushBatch: Sendable {
 
     public var count: Int { keys.count }
 
-    /// The values of row `row`, in field order.
-    public func row(_ row: Int) -> [FeatureValue] { columns.map { $0[row] } }
-
     /// Checks a Feast-shaped write body against the definitions. Any problem is a 422 that
     /// names the column and row; nothing is stored unless all rows are valid. Feast's
     /// `allow_registry_cache` and `transform_on_write` are accepted and have nothing to do
