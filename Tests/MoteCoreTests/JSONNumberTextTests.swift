@@ -32,4 +32,47 @@ struct JSONNumberTextTests {
         }
         #expect(shortPath > 150_000)  // the sensor-like values took the short path
     }
+
+    @Test("any finite double is written as description writes it, without a String (exact short decimals, description for exponents)")
+    func anyDouble() {
+        var generator = SystemRandomNumberGenerator()
+        var cases: [Double] = [1e15, -1e15, 1e300, .leastNonzeroMagnitude, -2.2250738585072014e-308, .greatestFiniteMagnitude, 1.25 + 1 / 7, 1e-5, 123456789012.5]
+        for _ in 0..<100_000 {
+            let value = Double(bitPattern: UInt64.random(in: 0...UInt64.max, using: &generator))
+            if value.isFinite { cases.append(value) }
+        }
+        // Every decade the decimal path covers, at full precision, and neighbours of short decimals.
+        for exponent in -5...16 {
+            for _ in 0..<20_000 {
+                cases.append(Double.random(in: 1...10, using: &generator) * pow10(exponent))
+            }
+        }
+        for _ in 0..<50_000 {
+            let short = (Double.random(in: -1e4...1e4, using: &generator) * 1000).rounded() / 1000
+            cases.append(short.nextUp)
+            cases.append(short.nextDown)
+        }
+        for exponent in -14...(-1) {
+            let power = Double(sign: .plus, exponent: exponent, significand: 1)
+            cases += [power, power.nextUp, power.nextDown, -power.nextUp]  // the narrower gap below a power of two
+        }
+        for exponent in -14...49 { cases.append(Double(sign: .plus, exponent: exponent, significand: 1) + 0.25 * Double(sign: .plus, exponent: exponent, significand: 1)) }
+        for value in cases {
+            let expected = value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : value.description
+            #expect(written(value) == expected, "\(value)")
+            if written(value) != expected { return }
+        }
+        #expect(written(.nan) == "null")
+        #expect(written(-.infinity) == "null")
+        var float: [UInt8] = []
+        JSONWriter.appendFloat64(55, to: &float)
+        JSONWriter.appendFloat64(-0.5, to: &float)
+        #expect(String(decoding: float, as: UTF8.self) == "55.0-0.5")
+    }
+
+    func pow10(_ exponent: Int) -> Double {
+        var value = 1.0
+        for _ in 0..<abs(exponent) { value *= 10 }
+        return exponent < 0 ? 1 / value : value
+    }
 }

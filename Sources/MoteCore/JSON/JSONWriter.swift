@@ -170,59 +170,33 @@ public struct JSONWriter: Sendable {
         }
     }
 
-    /// Appends the shortest text that reads back as `value`; NaN and infinities as `null`.
-    /// Appends a value of a float64 column so that a reader that infers types from JSON text
-    /// (Feast's SDK, pandas) sees a float: integral values keep a fraction (`55.0`).
+    /// Appends a value of a float64 column (`NumberText.writeFloat64`): integral values keep a
+    /// fraction (`55.0`) so that a reader that infers types from JSON text sees a float.
     public static func appendFloat64(_ value: Double, to out: inout [UInt8]) {
-        guard value.isFinite, value == value.rounded(), abs(value) < 1e15 else { return appendDouble(value, to: &out) }
-        appendInt(Int64(value), to: &out)
-        out.append(contentsOf: [0x2E, 0x30])
+        appendNumber(to: &out) { NumberText.writeFloat64(value, to: $0) }
     }
 
+    /// Appends the shortest text that reads back as `value`; NaN and infinities as `null`.
     public static func appendDouble(_ value: Double, to out: inout [UInt8]) {
-        guard value.isFinite else { out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C]); return }
-        if value == value.rounded(), abs(value) < 1e15 {
-            appendInt(Int64(value), to: &out)
-            return
-        }
-        if appendShortDecimal(value, to: &out) { return }
-        var text = value.description
-        text.withUTF8 { out.append(contentsOf: $0) }
+        appendNumber(to: &out) { NumberText.writeDouble(value, to: $0) }
     }
 
-    /// Powers of ten exactly representable as doubles, 10^0 ... 10^9.
-    private static let powersOfTen: [Double] = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9]
-
-    /// Appends a non-integral `value` with at most 9 decimals (a sensor's 12.345) the way
-    /// `description` writes it, without making a String: the fewest decimals `k` such that
-    /// `m / 10^k` (m the nearest integer to `value * 10^k`) is `value` again. The division of
-    /// two exact doubles is correctly rounded, so the text reads back as `value`; the least `k`
-    /// is the shortest such text. False (nothing appended) outside that range, where
-    /// `description` decides (exponents, 17 significant digits).
-    @inline(__always)
+    /// Appends a non-integral `value` with at most 9 decimals (`NumberText.writeShortDecimal`);
+    /// false (nothing appended) outside that range.
     static func appendShortDecimal(_ value: Double, to out: inout [UInt8]) -> Bool {
-        let magnitude = abs(value)
-        guard magnitude >= 1e-4, magnitude < 1e15 else { return false }
-        for k in 1..<powersOfTen.count {
-            let scaled = (magnitude * powersOfTen[k]).rounded()
-            guard scaled < 9_007_199_254_740_992 else { return false }
-            guard scaled / powersOfTen[k] == magnitude else { continue }
-            var digits = UInt64(scaled)
-            if value < 0 { out.append(0x2D) }
-            let divisor = UInt64(powersOfTen[k])
-            appendInt(Int64(digits / divisor), to: &out)
-            out.append(0x2E)
-            digits %= divisor
-            // The k decimals, zero-padded on the left.
-            for _ in 0..<k { out.append(0x30) }
-            var i = out.count - 1
-            while digits > 0 {
-                out[i] = 0x30 + UInt8(digits % 10)
-                digits /= 10
-                i -= 1
-            }
-            return true
+        var written = 0
+        appendNumber(to: &out) {
+            written = NumberText.writeShortDecimal(value, to: $0)
+            return written
         }
-        return false
+        return written > 0
+    }
+
+    @inline(__always)
+    private static func appendNumber(to out: inout [UInt8], _ write: (UnsafeMutablePointer<UInt8>) -> Int) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: NumberText.maxBytes) { buffer in
+            let n = write(buffer.baseAddress!)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[0..<n]))
+        }
     }
 }
