@@ -62,6 +62,22 @@ extension FeatureStore {
                             row BLOB NOT NULL
                         ) STRICT;
                         """),
+                // Online rows now hold values in binary (`OnlineRow`); rows in the earlier
+                // JSON-text form wait here until the store converts them at start
+                // (`OnlineRowUpgrade`).
+                Migrator.Migration(
+                    "0006_online_binary_rows",
+                    sql: """
+                        ALTER TABLE online RENAME TO online_text_rows;
+                        CREATE TABLE online (
+                            view_id INTEGER NOT NULL,
+                            entity_key TEXT NOT NULL,
+                            event_ns INTEGER NOT NULL,
+                            created_ns INTEGER NOT NULL,
+                            row BLOB NOT NULL,
+                            PRIMARY KEY (view_id, entity_key)
+                        ) STRICT, WITHOUT ROWID;
+                        """),
             ]),
     ]
 }

@@ -117,38 +117,47 @@ public final class FeatureStore: Sendable {
         current = LockedValue(latest)
         let started = SystemClock.monotonicNanos()
         let known = Set(latest.set.views.map(\.id))
+        try OnlineRowUpgrade.run(storage.features, views: latest.set.views)
         let (rows, skipped, unmerged, lastSeq) = try storage.features.read { conn -> (Int, Int, Int, Int64) in
-            // Each view's table is made at its final size and filled with one hash per row
-            // (the keys are unique: the primary key), then put in place whole.
-            var sizes: [Int: Int] = [:]
-            let counts = try conn.prepare("SELECT view_id, count(*) FROM online GROUP BY view_id")
-            while try counts.step() { sizes[Int(counts.int64(0))] = Int(counts.int64(1)) }
-            let statement = try conn.prepare("SELECT view_id, entity_key, event_ns, created_ns, row FROM online ORDER BY view_id")
-            var table: [String: OnlineFeatureCache.Entry] = [:]
-            var tableView = -1
-            var newest = Int64.min
+            // Each view's table is sized once from a count, then filled by copying the stored
+            // rows (they are in the cache's own form) under one lock.
+            var sizes: [(view: Int, rows: Int, bytes: Int)] = []
+            let counts = try conn.prepare("SELECT view_id, count(*), sum(length(row)) FROM online GROUP BY view_id")
+            while try counts.step() { sizes.append((Int(counts.int64(0)), Int(counts.int64(1)), Int(counts.int64(2)))) }
             var total = 0
             var skipped = 0
-            while try statement.step() {
-                let view = Int(statement.int64(0))
-                if view != tableView {
-                    if !table.isEmpty { cache.install(viewID: tableView, table, newestEvent: newest) }
-                    table = [String: OnlineFeatureCache.Entry](minimumCapacity: sizes[view] ?? 0)
-                    tableView = view
-                    newest = Int64.min
-                }
-                guard known.contains(view),
-                    let entry = OnlineFeatureCache.Entry(
-                        eventNanos: statement.int64(2), createdNanos: statement.int64(3), packed: statement.withBlob(4) { Array($0) })
-                else {
-                    skipped += 1
+            let statement = try conn.prepare("SELECT entity_key, event_ns, created_ns, row FROM online WHERE view_id = ?")
+            for (view, count, bytes) in sizes {
+                guard known.contains(view) else {
+                    skipped += count
                     continue
                 }
-                newest = max(newest, entry.eventNanos)
-                table[statement.text(1) ?? ""] = entry
-                total += 1
+                statement.reset()
+                statement.bind(1, .integer(Int64(view)))
+                var newest = Int64.min
+                try cache.fill(viewID: view, newestEvent: Int64.min) { table in
+                    table.reserve(additional: count, rowBytes: bytes / max(count, 1))
+                    while try statement.step() {
+                        let event = statement.int64(1)
+                        let stored = statement.withBlob(0) { key in
+                            statement.withBlob(3) { row -> Bool in
+                                guard OnlineRow.isWellFormed(row) else { return false }
+                                table.upsert(key, eventNanos: event, createdNanos: statement.int64(2), rowBytes: row.count) {
+                                    $0.copyMemory(from: row.baseAddress!, byteCount: row.count)
+                                }
+                                return true
+                            }
+                        }
+                        guard stored else {
+                            skipped += 1
+                            continue
+                        }
+                        newest = max(newest, event)
+                        total += 1
+                    }
+                }
+                cache.fill(viewID: view, newestEvent: newest) { _ in }
             }
-            if !table.isEmpty { cache.install(viewID: tableView, table, newestEvent: newest) }
             // Rows pushed before a stop and not merged yet: served at once, merged later.
             let (replayed, unmerged) = try Self.replayInbox(conn, into: cache, known: known)
             return (total + replayed, skipped, unmerged, try InboxMerge.lastSeq(conn))
@@ -160,31 +169,42 @@ public final class FeatureStore: Sendable {
 
     /// Puts the newest online row of each entity still in the inbox into the cache; returns
     /// how many rows it applied and how many the inbox holds. Rows are read in arrival order
-    /// (the table's own, no sort) and applied by view in batches, into tables grown once to
-    /// hold them.
+    /// (the table's own, no sort), one view's run at a time under its lock.
     private static func replayInbox(_ conn: SQLiteConnection, into cache: OnlineFeatureCache, known: Set<Int>) throws -> (Int, Int) {
-        let counts = try conn.prepare("SELECT view_id, count(*) FROM feature_inbox WHERE target & 2 GROUP BY view_id")
-        while try counts.step() { cache.reserve(viewID: Int(counts.int64(0)), additional: Int(counts.int64(1))) }
+        let counts = try conn.prepare(
+            "SELECT view_id, count(*), sum(length(row)) FROM feature_inbox WHERE target & 2 GROUP BY view_id")
+        while try counts.step() {
+            let (view, rows, bytes) = (Int(counts.int64(0)), Int(counts.int64(1)), Int(counts.int64(2)))
+            cache.fill(viewID: view, newestEvent: Int64.min) { $0.reserve(additional: rows, rowBytes: bytes / max(rows, 1)) }
+        }
         let statement = try conn.prepare("SELECT view_id, entity_key, event_ns, created_ns, target, row FROM feature_inbox ORDER BY seq")
-        var pending: [Int: [(key: String, entry: OnlineFeatureCache.Entry)]] = [:]
         var applied = 0
         var count = 0
-        while try statement.step() {
-            count += 1
+        var more = try statement.step()
+        while more {
             let view = Int(statement.int64(0))
-            guard statement.int64(4) & 2 != 0, known.contains(view) else { continue }
-            let key = statement.text(1) ?? ""
-            let event = statement.int64(2)
-            let created = statement.int64(3)
-            let values = statement.withBlob(5) { FeatureRowCodec.decode($0, width: FeatureRowCodec.width($0)) }
-            pending[view, default: []].append((key, .init(eventNanos: event, createdNanos: created, values: values)))
-            applied += 1
-            if pending[view]!.count >= 8192 {
-                cache.upsert(viewID: view, pending[view]!)
-                pending[view]!.removeAll(keepingCapacity: true)
+            var newest = Int64.min
+            // The run of rows for this view, under one lock.
+            try cache.fill(viewID: view, newestEvent: Int64.min) { table in
+                while more, Int(statement.int64(0)) == view {
+                    count += 1
+                    if statement.int64(4) & 2 != 0, known.contains(view) {
+                        let event = statement.int64(2)
+                        statement.withBlob(1) { key in
+                            statement.withBlob(5) { codec in
+                                table.upsert(
+                                    key, eventNanos: event, createdNanos: statement.int64(3), rowBytes: OnlineRow.size(ofCodec: codec)
+                                ) { OnlineRow.write(fromCodec: codec, to: $0) }
+                            }
+                        }
+                        newest = max(newest, event)
+                        applied += 1
+                    }
+                    more = try statement.step()
+                }
             }
+            cache.fill(viewID: view, newestEvent: newest) { _ in }
         }
-        for (view, entries) in pending where !entries.isEmpty { cache.upsert(viewID: view, entries) }
         return (applied, count)
     }
 
@@ -260,22 +280,13 @@ public final class FeatureStore: Sendable {
     /// else is being written (an event loop: SQLite's commit in WAL mode is a log append).
     public func push(_ batch: PushBatch, inline: Bool = false, done: @escaping @Sendable (Result<Void, any Error>) -> Void) {
         let rows = InboxRows(batch)
-        var entries: [(key: String, entry: OnlineFeatureCache.Entry)] = []
-        if batch.target.writesOnline {
-            entries.reserveCapacity(batch.count)
-            for i in 0..<batch.count {
-                entries.append(
-                    (batch.keys[i], .init(eventNanos: batch.eventNanos[i], createdNanos: batch.createdNanos[i], width: batch.columns.count) {
-                        batch.columns[$0][i]
-                    }))
-            }
-        }
         let cache = self.cache
-        let viewID = batch.view.id
+        let online = batch.target.writesOnline
         // `done` runs after the commit, once the cache holds the rows (in commit order, so the
-        // cache agrees with the tables when two pushes carry the same entity and times).
-        writer.submit(rows, inline: inline) { [entries] result in
-            if case .success = result, !entries.isEmpty { cache.upsert(viewID: viewID, entries) }
+        // cache agrees with the tables when two pushes carry the same entity and times). The
+        // cache takes the rows from their stored bytes: nothing is rendered on the push path.
+        writer.submit(rows, inline: inline) { result in
+            if case .success = result, online { cache.upsert(rows) }
             done(result)
         }
     }

@@ -151,27 +151,97 @@ struct PushAndOnlineTests {
         #expect(again.definitions.version == 1)
     }
 
-    @Test("cached rows keep each value's JSON text (a float64 keeps its fraction) and read back typed; fields past an old row's width are null")
-    func packedEntries() {
-        let values: [FeatureValue] = [.double(-0.25), .int(Int64.min), .string("é,\"x\"\n"), .bool(false), .null, .double(3)]
-        let types: [FeatureType] = [.float64, .int64, .string, .bool, .float64, .float64]
+    @Test("cached rows keep values in binary and write them as pushed (a float64 keeps its fraction); fields past an old row's width are null")
+    func binaryRows() {
+        let values: [FeatureValue] = [.double(-0.25), .int(Int64.min), .string("é,\"x\"\n"), .bool(false), .null, .double(3), .double(1.25 + 1.0 / 7), .string("")]
+        let types: [FeatureType] = [.float64, .int64, .string, .bool, .float64, .float64, .float64, .string]
         let entry = OnlineFeatureCache.Entry(eventNanos: 5, createdNanos: 6, values: values)
         #expect(entry.width == values.count)
         for (k, value) in values.enumerated() { #expect(entry.value(k, as: types[k]) == value) }
-        var out: [UInt8] = []
-        for k in 0..<values.count + 1 {
-            if k > 0 { out.append(UInt8(ascii: ",")) }
-            entry.appendJSON(k, to: &out)
+        #expect(entry.value(1, as: .float64) == .double(-9.223372036854775808e18))
+        var text = ""
+        entry.row.withUnsafeBytes { bytes in
+            let row = OnlineRow.Reader(bytes)
+            #expect(OnlineRow.isWellFormed(bytes))
+            for k in 0..<values.count + 1 {
+                if k > 0 { text += "," }
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: row.maxJSONBytes(k)) { buffer in
+                    let n = row.writeJSON(k, to: buffer.baseAddress!)
+                    #expect(n <= row.maxJSONBytes(k))
+                    text += String(decoding: UnsafeBufferPointer(rebasing: buffer[0..<n]), as: UTF8.self)
+                }
+            }
+            #expect(row.isNull(4) && row.isNull(values.count) && !row.isNull(3))
         }
-        #expect(String(decoding: out, as: UTF8.self) == #"-0.25,-9223372036854775808,"é,\"x\"\n",false,null,3.0,null"#)
-        #expect(entry.isNull(4) && entry.isNull(6) && !entry.isNull(3))
+        #expect(text == #"-0.25,-9223372036854775808,"é,\"x\"\n",false,null,3.0,1.3928571428571428,"",null"#)
         #expect(OnlineFeatureCache.Entry(eventNanos: 0, createdNanos: 0, values: []).width == 0)
-        // The stored form reads back; damaged bytes are refused.
-        let again = OnlineFeatureCache.Entry(eventNanos: 5, createdNanos: 6, packed: entry.packedBytes)
-        #expect(again?.value(2, as: .string) == values[2])
-        for damaged in [[], [1], Array(entry.packedBytes.dropLast()), entry.packedBytes + [0x20], [0xFF, 0xFF, 0, 0]] {
-            #expect(OnlineFeatureCache.Entry(eventNanos: 0, createdNanos: 0, packed: damaged) == nil)
+        // Damaged bytes are refused.
+        let row = entry.row
+        for damaged in [[], [1], Array(row.dropLast()), [0x01, 0x00, 0x09] + [UInt8](repeating: 0, count: 8), [0xFF, 0xFF, 0, 0]] {
+            #expect(damaged.withUnsafeBytes { OnlineRow.isWellFormed($0) } == false, "\(damaged)")
         }
+        // A string whose span points past the row.
+        var bad = OnlineRow.make([.string("abc")])
+        bad[3 + 4] = 200
+        #expect(bad.withUnsafeBytes { OnlineRow.isWellFormed($0) } == false)
+    }
+
+    @Test("the packed row table agrees with a dictionary through growth, moves of resized rows, compaction and stale writes")
+    func rowTable() {
+        let table = CachedRowTable()
+        var model: [String: (event: Int64, created: Int64, row: [UInt8])] = [:]
+        var generator = SystemRandomNumberGenerator()
+        for step in 0..<120_000 {
+            let key = "k\(Int.random(in: 0..<20_000, using: &generator))" + (step % 7 == 0 ? "-long-key-beyond-fifteen-bytes" : "")
+            let event = Int64.random(in: 0..<50, using: &generator)
+            let created = Int64.random(in: 0..<3, using: &generator)
+            // Rows of varying size: some updates fit in place, others move.
+            let values: [FeatureValue] = [.double(Double(step)), .string(String(repeating: "x", count: Int.random(in: 0..<40, using: &generator)))]
+            let row = OnlineRow.make(values)
+            table.upsert(key, eventNanos: event, createdNanos: created, rowBytes: row.count) { out in
+                row.withUnsafeBytes { out.copyMemory(from: $0.baseAddress!, byteCount: row.count) }
+            }
+            if let old = model[key], !(event > old.event || (event == old.event && created >= old.created)) { continue }
+            model[key] = (event, created, row)
+        }
+        #expect(table.count == model.count)
+        for (key, expected) in model {
+            let found = table.find(key)
+            #expect(found?.eventNanos == expected.event && found?.createdNanos == expected.created)
+            #expect(found.map { Array($0.row) } == expected.row)
+        }
+        #expect(table.find("absent") == nil)
+        #expect(table.find("") == nil)
+    }
+
+    @Test("rows stored by an earlier version as JSON text are converted to the binary form once, at start")
+    func upgradeTextRows() throws {
+        let store = try makeStore()
+        try store.storage.features.write { conn in
+            try conn.execute(
+                """
+                CREATE TABLE online_text_rows (view_id INTEGER NOT NULL, entity_key TEXT NOT NULL, event_ns INTEGER NOT NULL,
+                    created_ns INTEGER NOT NULL, row BLOB NOT NULL, PRIMARY KEY (view_id, entity_key)) STRICT, WITHOUT ROWID
+                """)
+            // The earlier form: width 2, end offsets 3 and 7, then `2.5` and `null`.
+            let old: [UInt8] = [2, 0, 3, 0, 0, 0, 7, 0, 0, 0] + Array("2.5null".utf8)
+            let insert = try conn.prepare("INSERT INTO online_text_rows VALUES (1, 'old', ?, 0, ?), (99, 'gone', 0, 0, ?)")
+            insert.bind(1, .integer(now))
+            old.withUnsafeBytes { insert.bindBlob(2, $0) }
+            old.withUnsafeBytes { insert.bindBlob(3, $0) }
+            try insert.step()
+        }
+        #expect(OnlineRowUpgrade.textRow([2, 0, 3, 0, 0, 0, 9, 0, 0, 0] + Array("2.5null".utf8), types: [.float64]) == nil)
+        let again = try reopen(store)
+        let entry = again.cache.lookup(viewID: 1, key: "old")
+        #expect(entry?.value(0, as: .float64) == .double(2.5))
+        #expect(entry?.value(1) == .null)
+        #expect(entry?.eventNanos == now)
+        let left = try again.storage.features.read { conn in
+            try conn.scalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'online_text_rows'")
+        }
+        #expect(left == 0)
+        #expect(try again.storage.features.read { try $0.scalarInt("SELECT count(*) FROM online") } == 1)
     }
 
     @Test("rows encode and decode losslessly, and old rows read with new fields as null")

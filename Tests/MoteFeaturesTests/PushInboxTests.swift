@@ -37,8 +37,7 @@ struct PushInboxTests {
             let statement = try conn.prepare("SELECT event_ns, created_ns, row FROM online WHERE view_id = 1 AND entity_key = ?")
             statement.bind(1, .text(key))
             guard try statement.step() else { return nil }
-            return OnlineFeatureCache.Entry(
-                eventNanos: statement.int64(0), createdNanos: statement.int64(1), packed: statement.withBlob(2) { Array($0) })
+            return statement.withBlob(2) { OnlineFeatureCache.Entry(eventNanos: statement.int64(0), createdNanos: statement.int64(1), row: $0) }
         }
     }
 

@@ -126,29 +126,59 @@ public struct JSONWriter: Sendable {
 
     /// Appends `value` as a quoted JSON string with the required escapes.
     public static func appendString(_ value: String, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
         var value = value
         value.withUTF8 { utf8 in
-            var runStart = 0
-            for i in 0..<utf8.count {
-                let b = utf8[i]
-                if b >= 0x20 && b != 0x22 && b != 0x5C { continue }
-                if runStart < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i])) }
-                runStart = i + 1
-                switch b {
-                case 0x22: out.append(contentsOf: [0x5C, 0x22])
-                case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
-                case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-                case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-                case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-                default:
-                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                    out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0xF)]])
-                }
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxStringBytes(utf8.count)) { buffer in
+                let n = writeString(UnsafeRawBufferPointer(utf8), to: buffer.baseAddress!)
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[0..<n]))
             }
-            if runStart < utf8.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
         }
-        out.append(UInt8(ascii: "\""))
+    }
+
+    /// Room the quoted, escaped text of a string of `count` UTF-8 bytes can take.
+    @inline(__always)
+    public static func maxStringBytes(_ count: Int) -> Int { 2 + 6 * count }
+
+    /// Writes UTF-8 text as a quoted JSON string with the required escapes through a pointer
+    /// to at least `maxStringBytes(utf8.count)` bytes; returns the bytes written.
+    public static func writeString(_ utf8: UnsafeRawBufferPointer, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        var n = 0
+        @inline(__always) func put(_ byte: UInt8) {
+            out[n] = byte
+            n += 1
+        }
+        put(UInt8(ascii: "\""))
+        var runStart = 0
+        for i in 0..<utf8.count {
+            let b = utf8[i]
+            if b >= 0x20 && b != 0x22 && b != 0x5C { continue }
+            if runStart < i {
+                (out + n).update(from: utf8.baseAddress!.assumingMemoryBound(to: UInt8.self) + runStart, count: i - runStart)
+                n += i - runStart
+            }
+            runStart = i + 1
+            put(0x5C)
+            switch b {
+            case 0x22: put(0x22)
+            case 0x5C: put(0x5C)
+            case 0x0A: put(UInt8(ascii: "n"))
+            case 0x0D: put(UInt8(ascii: "r"))
+            case 0x09: put(UInt8(ascii: "t"))
+            default:
+                let hex: StaticString = "0123456789abcdef"
+                put(UInt8(ascii: "u"))
+                put(0x30)
+                put(0x30)
+                put(hex.utf8Start[Int(b >> 4)])
+                put(hex.utf8Start[Int(b & 0xF)])
+            }
+        }
+        if runStart < utf8.count {
+            (out + n).update(from: utf8.baseAddress!.assumingMemoryBound(to: UInt8.self) + runStart, count: utf8.count - runStart)
+            n += utf8.count - runStart
+        }
+        put(UInt8(ascii: "\""))
+        return n
     }
 
     /// Appends the decimal digits of `value`.

@@ -2,8 +2,8 @@ import MoteCore
 
 /// Renders the answer of `POST /v1/get-online-features` straight into bytes: the fixed
 /// start comes pre-rendered with the read plan, each entity's event time is formatted once
-/// per view (not once per feature), and everything is written through one pointer into
-/// storage of the exact size.
+/// per view (not once per feature), values are written from their cached binary form, and
+/// everything is written through one pointer into storage sized beforehand.
 enum OnlineAnswer {
     private static let null = Array("null".utf8)
     private static let epochZero: StaticString = #""1970-01-01T00:00:00Z""#
@@ -13,7 +13,7 @@ enum OnlineAnswer {
     /// The response body for `found[group][row]` entries of the plan's views, with the key
     /// columns as parsed values (the general path).
     static func render(
-        plan: ResolvedRead, keyColumns: [[JSONValue]], found: [[OnlineFeatureCache.Entry?]], now: Int64, withVersions: Bool = false
+        plan: ResolvedRead, keyColumns: [[JSONValue]], found: FoundRows, now: Int64, withVersions: Bool = false
     ) -> JSONWriter {
         var keyText: [UInt8] = []
         var ranges: [Range<Int>] = []
@@ -35,23 +35,35 @@ enum OnlineAnswer {
     /// The response body. `keyColumns[c]` is the range of `keyText` holding key column `c`'s
     /// values as they go into the answer, comma-separated.
     ///
-    /// Everything is written through a pointer into storage sized exactly beforehand:
-    /// appending fragments to an array one by one cost more than the rest of the read.
+    /// Everything is written through a pointer into storage sized beforehand (exactly but for
+    /// numbers, which take at most `NumberText.maxBytes`): appending fragments to an array
+    /// one by one cost more than the rest of the read.
     static func render(
         plan: ResolvedRead, rowCount: Int, keyText: UnsafeBufferPointer<UInt8>, keyColumns: [Range<Int>],
-        found: [[OnlineFeatureCache.Entry?]], now: Int64, withVersions: Bool = false
+        found: FoundRows, now: Int64, withVersions: Bool = false
     ) -> JSONWriter {
+        found.withRows { rows in
+            render(plan: plan, rowCount: rowCount, keyText: keyText, keyColumns: keyColumns, rows: rows, now: now, withVersions: withVersions)
+        }
+    }
+
+    private static func render(
+        plan: ResolvedRead, rowCount: Int, keyText: UnsafeBufferPointer<UInt8>, keyColumns: [Range<Int>],
+        rows: FoundRows.Rows, now: Int64, withVersions: Bool
+    ) -> JSONWriter {
+        let groups = plan.groups.count
         let prefix = plan.prefix(withVersions: withVersions)
-        let timeSlots = found.count * rowCount
+        let timeSlots = groups * rowCount
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(1, timeSlots * (timeWidth + 1))) { scratch in
             // Each entity's event time, rendered once per view: quoted text, at most 29 bytes,
             // its length in the last byte of its slot.
             let arena = scratch.baseAddress!
-            for (g, entries) in found.enumerated() {
-                for (row, entry) in entries.enumerated() {
+            for g in 0..<groups {
+                for row in 0..<rowCount {
                     let slot = arena + (g * rowCount + row) * (timeWidth + 1)
                     var cursor = ByteCursor(slot)
-                    if let entry {
+                    let entry = rows.found.found(g, row)
+                    if entry.isFound {
                         cursor.put(UInt8(ascii: "\""))
                         cursor.putTime(nanos: entry.eventNanos)
                         cursor.put(UInt8(ascii: "\""))
@@ -66,7 +78,7 @@ enum OnlineAnswer {
                 return UnsafeBufferPointer(start: slot, count: Int(slot[timeWidth]))
             }
 
-            // The exact size.
+            // The size (numbers at their most).
             let fixed = 1 + featureOpen.utf8CodeUnitCount + featureStatuses.utf8CodeUnitCount + featureTimes.utf8CodeUnitCount + 2
             var size = prefix.count + 2
             for range in keyColumns {
@@ -74,9 +86,9 @@ enum OnlineAnswer {
             }
             for slot in plan.slots {
                 size += fixed
-                for (row, entry) in found[slot.group].enumerated() {
+                for row in 0..<rowCount {
                     size += 2 + outsideMaxAge.utf8CodeUnitCount + time(slot.group, row).count
-                    size += entry?.range(slot.field)?.count ?? 4
+                    size += rows.reader(slot.group, row)?.row.maxJSONBytes(slot.field) ?? 4
                 }
             }
 
@@ -101,15 +113,12 @@ enum OnlineAnswer {
                     cursor.put("]}")
                 }
                 for (k, slot) in plan.slots.enumerated() {
-                    let entries = found[slot.group]
                     if k > 0 || !keyColumns.isEmpty { cursor.put(UInt8(ascii: ",")) }
                     cursor.put(featureOpen)
                     for row in 0..<rowCount {
                         if row > 0 { cursor.put(UInt8(ascii: ",")) }
-                        if let entry = entries[row], slot.ttlNanos == 0 || now - entry.eventNanos <= slot.ttlNanos,
-                            let range = entry.range(slot.field)
-                        {
-                            entry.packed.withUnsafeBufferPointer { cursor.put(UnsafeBufferPointer(rebasing: $0[range])) }
+                        if let (entry, values) = rows.reader(slot.group, row), slot.ttlNanos == 0 || now - entry.eventNanos <= slot.ttlNanos {
+                            cursor.putValue(values, slot.field)
                         } else {
                             cursor.put("null")
                         }
@@ -117,7 +126,7 @@ enum OnlineAnswer {
                     cursor.put(featureStatuses)
                     for row in 0..<rowCount {
                         if row > 0 { cursor.put(UInt8(ascii: ",")) }
-                        switch OnlineRead.status(entries[row], field: slot.field, ttl: slot.ttlNanos, now: now) {
+                        switch OnlineRead.status(rows.reader(slot.group, row), field: slot.field, ttl: slot.ttlNanos, now: now) {
                         case .present: cursor.put(present)
                         case .notFound: cursor.put(#""NOT_FOUND""#)
                         case .nullValue: cursor.put(#""NULL_VALUE""#)
@@ -184,6 +193,12 @@ struct ByteCursor {
         guard let base = bytes.baseAddress else { return }
         position.update(from: base, count: bytes.count)
         position += bytes.count
+    }
+
+    /// Value `field` of a cached row as JSON.
+    @inline(__always)
+    mutating func putValue(_ row: OnlineRow.Reader, _ field: Int) {
+        position += row.writeJSON(field, to: position)
     }
 
     /// Bytes written since `start`.

@@ -205,18 +205,15 @@ public enum OnlineRead {
         let keys = try EntityKey.keys(columns, names: joinKeys, types: plan.keyTypes, label: "entities")
 
         // Look each entity up once per view, under one lock per view.
-        var found = [[OnlineFeatureCache.Entry?]](repeating: [], count: plan.groups.count)
-        for (g, group) in plan.groups.enumerated() {
-            found[g] = group.table.rows.withLock { rows in keys.map { rows[$0] } }
-        }
+        let found = FoundRows(plan: plan, keys: keys)
         return OnlineAnswer.render(plan: plan, keyColumns: columns, found: found, now: now, withVersions: withVersions)
     }
 
     @inline(__always)
-    static func status(_ entry: OnlineFeatureCache.Entry?, field: Int, ttl: Int64, now: Int64) -> FeatureStatus {
+    static func status(_ entry: (found: FoundRows.Found, row: OnlineRow.Reader)?, field: Int, ttl: Int64, now: Int64) -> FeatureStatus {
         guard let entry else { return .notFound }
-        if ttl > 0, now - entry.eventNanos > ttl { return .outsideMaxAge }
-        if entry.isNull(field) { return .nullValue }
+        if ttl > 0, now - entry.found.eventNanos > ttl { return .outsideMaxAge }
+        if entry.row.isNull(field) { return .nullValue }
         return .present
     }
 }
@@ -234,16 +231,15 @@ extension OnlineRead {
     /// (`result[row][feature]`); a value that is not PRESENT is null. The inference path reads
     /// a model's inputs with this.
     public static func values(plan: ResolvedRead, keys: [String], now: Int64) -> [[(value: FeatureValue, status: FeatureStatus)]] {
-        var found = [[OnlineFeatureCache.Entry?]](repeating: [], count: plan.groups.count)
-        for (g, group) in plan.groups.enumerated() {
-            found[g] = group.table.rows.withLock { rows in keys.map { rows[$0] } }
-        }
-        return keys.indices.map { row in
-            plan.slots.enumerated().map { k, slot in
-                let entry = found[slot.group][row]
-                let status = OnlineRead.status(entry, field: slot.field, ttl: slot.ttlNanos, now: now)
-                guard status == .present, let entry else { return (FeatureValue.null, status) }
-                return (entry.value(slot.field, as: plan.features[k].view.fields[slot.field].type), status)
+        FoundRows(plan: plan, keys: keys).withRows { rows in
+            keys.indices.map { row in
+                plan.slots.enumerated().map { k, slot in
+                    let entry = rows.reader(slot.group, row)
+                    let status = OnlineRead.status(entry, field: slot.field, ttl: slot.ttlNanos, now: now)
+                    guard status == .present, let entry else { return (FeatureValue.null, status) }
+                    let value = entry.row.value(slot.field)
+                    return (FeatureValues.convert(value, to: plan.features[k].view.fields[slot.field].type) ?? .null, status)
+                }
             }
         }
     }

@@ -67,10 +67,7 @@ enum OnlineReadFastPath {
 
         let keys = entityKeys(ordered, rowCount: rowCount, body: body)
         guard keys.count == rowCount else { return nil }
-        var found = [[OnlineFeatureCache.Entry?]](repeating: [], count: plan.groups.count)
-        for (g, group) in plan.groups.enumerated() {
-            found[g] = group.table.rows.withLock { rows in keys.map { rows[$0] } }
-        }
+        let found = FoundRows(plan: plan, keys: keys)
         // The key values go into the answer as sent: plain strings and integers are already JSON.
         return OnlineAnswer.render(
             plan: plan, rowCount: rowCount, keyText: body, keyColumns: ordered.map(\.values), found: found, now: now)

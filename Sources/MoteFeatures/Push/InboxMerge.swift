@@ -83,6 +83,7 @@ enum InboxMerge {
                 try statement.step()
             }
             var newestOnline: Int?
+            var scratch = [UInt8](repeating: 0, count: 256)
             for (position, i) in order.enumerated() {
                 let row = UnsafeRawBufferPointer(rebasing: bytes[c.row(i)])
                 if c.target[i] & 1 != 0 { try write(history, i, row) }
@@ -90,10 +91,14 @@ enum InboxMerge {
                 // The entity's last row in this order is its newest: write its online row.
                 let next = position + 1 < order.count ? order[position + 1] : nil
                 if let n = newestOnline, next.map({ c.view[$0] != c.view[i] || c.key[$0] != c.key[i] }) ?? true {
+                    // The online table keeps rows in the cache's form (a restart copies them).
                     let stored = UnsafeRawBufferPointer(rebasing: bytes[c.row(n)])
-                    let values = FeatureRowCodec.decode(stored, width: FeatureRowCodec.width(stored))
-                    let entry = OnlineFeatureCache.Entry(eventNanos: c.event[n], createdNanos: c.created[n], values: values)
-                    try entry.packedBytes.withUnsafeBytes { try write(online, n, $0) }
+                    let size = OnlineRow.size(ofCodec: stored)
+                    if scratch.count < size { scratch = [UInt8](repeating: 0, count: size) }
+                    try scratch.withUnsafeMutableBytes { buffer in
+                        OnlineRow.write(fromCodec: stored, to: buffer.baseAddress!)
+                        try write(online, n, UnsafeRawBufferPointer(rebasing: buffer[0..<size]))
+                    }
                     newestOnline = nil
                 }
             }

@@ -225,6 +225,18 @@ public enum FeatureValues {
         default: return nil
         }
     }
+
+    /// A stored value for a field of `type` (a field whose type changed since it was stored),
+    /// by the rules for JSON values; nil when it does not fit.
+    public static func convert(_ value: FeatureValue, to type: FeatureType) -> FeatureValue? {
+        switch value {
+        case .null: return .null
+        case .double(let d): return convert(JSONValue.double(d), to: type)
+        case .int(let i): return convert(JSONValue.integer(i), to: type)
+        case .string(let s): return convert(JSONValue.string(s), to: type)
+        case .bool(let b): return convert(JSONValue.bool(b), to: type)
+        }
+    }
 }
 
 /// Event and created timestamps from JSON: RFC 3339 text or epoch seconds.

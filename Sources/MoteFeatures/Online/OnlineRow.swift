@@ -1,0 +1,183 @@
+import MoteCore
+
+/// The binary form of an entity's newest row as the online cache holds it and the `online`
+/// table stores it (a restart copies these bytes): values are kept as numbers, 8 bytes each,
+/// and written as JSON text only when read.
+///
+/// Layout: a little-endian UInt16 width `w`; `w` tag bytes (`FeatureRowCodec`'s: 0 null,
+/// 1 float64, 2 int64, 3 string, 4 bool); `w` 8-byte slots (the number's bits, a bool as 0/1,
+/// a string's offset and length as two UInt32 into the text that follows); then the strings'
+/// UTF-8 bytes. Any field is found without walking the others.
+enum OnlineRow {
+    /// The size of the form of a row in `FeatureRowCodec` bytes.
+    static func size(ofCodec codec: UnsafeRawBufferPointer) -> Int {
+        let width = FeatureRowCodec.width(codec)
+        var size = 2 + width * 9
+        var i = 2
+        for _ in 0..<width {
+            guard i < codec.count else { break }
+            let tag = codec[i]
+            i += 1
+            switch tag {
+            case 1, 2: i += 8
+            case 3:
+                guard i + 4 <= codec.count else { return size }
+                let n = Int(codec.loadUnaligned(fromByteOffset: i, as: UInt32.self).littleEndian)
+                i += 4 + n
+                size += n
+            case 4: i += 1
+            default: break
+            }
+        }
+        return size
+    }
+
+    /// Writes the form of a row in `FeatureRowCodec` bytes to `out`, which holds
+    /// `size(ofCodec:)` bytes; a truncated value is written as null.
+    static func write(fromCodec codec: UnsafeRawBufferPointer, to out: UnsafeMutableRawPointer) {
+        let width = FeatureRowCodec.width(codec)
+        out.storeBytes(of: UInt16(truncatingIfNeeded: width).littleEndian, as: UInt16.self)
+        let tags = out + 2
+        let slots = tags + width
+        var text = 2 + width * 9
+        var i = 2
+        for k in 0..<width {
+            var tag: UInt8 = 0
+            var slot: UInt64 = 0
+            if i < codec.count {
+                tag = codec[i]
+                i += 1
+                switch tag {
+                case 1, 2 where i + 8 <= codec.count:
+                    slot = codec.loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian
+                    i += 8
+                case 3 where i + 4 <= codec.count:
+                    let n = Int(codec.loadUnaligned(fromByteOffset: i, as: UInt32.self).littleEndian)
+                    i += 4
+                    let available = max(0, min(n, codec.count - i))
+                    if available == n {
+                        (out + text).copyMemory(from: codec.baseAddress! + i, byteCount: n)
+                        slot = UInt64(UInt32(text)) | UInt64(UInt32(n)) << 32
+                        text += n
+                    } else {
+                        tag = 0
+                    }
+                    i += n
+                case 4 where i < codec.count:
+                    slot = codec[i] != 0 ? 1 : 0
+                    i += 1
+                default:
+                    tag = 0
+                }
+            }
+            tags.storeBytes(of: tag, toByteOffset: k, as: UInt8.self)
+            slots.storeBytes(of: slot.littleEndian, toByteOffset: k * 8, as: UInt64.self)
+        }
+    }
+
+    /// The form of a row in `FeatureRowCodec` bytes, as an array.
+    static func make(fromCodec codec: UnsafeRawBufferPointer) -> [UInt8] {
+        let size = size(ofCodec: codec)
+        return [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            write(fromCodec: codec, to: UnsafeMutableRawPointer(buffer.baseAddress!))
+            count = size
+        }
+    }
+
+    /// The form of a row of values.
+    static func make(_ values: [FeatureValue]) -> [UInt8] {
+        FeatureRowCodec.encode(values).withUnsafeBytes { make(fromCodec: $0) }
+    }
+
+    /// Whether `bytes` are a well-formed row (what a restart checks before caching them).
+    static func isWellFormed(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard bytes.count >= 2 else { return false }
+        let row = Reader(bytes)
+        guard bytes.count >= 2 + row.width * 9 else { return false }
+        for k in 0..<row.width {
+            switch row.tag(k) {
+            case 0, 1, 2, 4: continue
+            case 3:
+                let (offset, count) = row.stringSpan(k)
+                guard offset >= 2 + row.width * 9, offset + count <= bytes.count else { return false }
+            default: return false
+            }
+        }
+        return true
+    }
+
+    /// Reads a row in place.
+    struct Reader {
+        let bytes: UnsafeRawBufferPointer
+
+        @inline(__always)
+        init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+        /// How many values the row has (rows pushed before a field was added have fewer).
+        @inline(__always)
+        var width: Int { Int(bytes.loadUnaligned(as: UInt16.self).littleEndian) }
+
+        /// Value `field`'s tag; 0 (null) past the row's width.
+        @inline(__always)
+        func tag(_ field: Int) -> UInt8 { field < width ? bytes[2 + field] : 0 }
+
+        @inline(__always)
+        func slot(_ field: Int) -> UInt64 {
+            bytes.loadUnaligned(fromByteOffset: 2 + width + field * 8, as: UInt64.self).littleEndian
+        }
+
+        @inline(__always)
+        func stringSpan(_ field: Int) -> (offset: Int, count: Int) {
+            let slot = slot(field)
+            return (Int(UInt32(truncatingIfNeeded: slot)), Int(slot >> 32))
+        }
+
+        /// Whether value `field` is null (or past the row's width).
+        @inline(__always)
+        func isNull(_ field: Int) -> Bool { tag(field) == 0 }
+
+        /// Value `field` (null past the row's width).
+        func value(_ field: Int) -> FeatureValue {
+            switch tag(field) {
+            case 1: return .double(Double(bitPattern: slot(field)))
+            case 2: return .int(Int64(bitPattern: slot(field)))
+            case 3:
+                let (offset, count) = stringSpan(field)
+                return .string(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count]), as: UTF8.self))
+            case 4: return .bool(slot(field) != 0)
+            default: return .null
+            }
+        }
+
+        /// Room value `field`'s JSON text can take.
+        @inline(__always)
+        func maxJSONBytes(_ field: Int) -> Int {
+            switch tag(field) {
+            case 1, 2: return NumberText.maxBytes
+            case 3: return JSONWriter.maxStringBytes(stringSpan(field).count)
+            default: return 5
+            }
+        }
+
+        /// Writes value `field` as JSON (`null` past the row's width) as it was pushed: a float64
+        /// keeps a fraction (`55.0`). Returns the bytes written (at most `maxJSONBytes`).
+        @inline(__always)
+        func writeJSON(_ field: Int, to out: UnsafeMutablePointer<UInt8>) -> Int {
+            switch tag(field) {
+            case 1: return NumberText.writeFloat64(Double(bitPattern: slot(field)), to: out)
+            case 2: return NumberText.writeInt(Int64(bitPattern: slot(field)), to: out)
+            case 3:
+                let (offset, count) = stringSpan(field)
+                return JSONWriter.writeString(UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count]), to: out)
+            case 4:
+                let text: StaticString = slot(field) != 0 ? "true" : "false"
+                out.update(from: text.utf8Start, count: text.utf8CodeUnitCount)
+                return text.utf8CodeUnitCount
+            default:
+                let text: StaticString = "null"
+                out.update(from: text.utf8Start, count: 4)
+                return 4
+            }
+        }
+    }
+}
