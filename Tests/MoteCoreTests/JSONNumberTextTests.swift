@@ -70,6 +70,24 @@ struct JSONNumberTextTests {
         #expect(String(decoding: float, as: UTF8.self) == "55.0-0.5")
     }
 
+    @Test("integers are written as their description, at every digit count and both ends")
+    func integers() {
+        var cases: [Int64] = [0, 1, -1, 9, 10, 99, 100, Int64.max, Int64.min, Int64.min + 1]
+        var power: Int64 = 1
+        for _ in 0..<18 {
+            power *= 10
+            cases += [power - 1, power, power + 1, -power, -(power - 1)]
+        }
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<10_000 { cases.append(Int64.random(in: Int64.min...Int64.max, using: &generator) >> Int64.random(in: 0..<63, using: &generator)) }
+        for value in cases {
+            let text = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: NumberText.maxBytes) { buffer in
+                String(decoding: UnsafeBufferPointer(rebasing: buffer[0..<NumberText.writeInt(value, to: buffer.baseAddress!)]), as: UTF8.self)
+            }
+            #expect(text == String(value))
+        }
+    }
+
     func pow10(_ exponent: Int) -> Double {
         var value = 1.0
         for _ in 0..<abs(exponent) { value *= 10 }

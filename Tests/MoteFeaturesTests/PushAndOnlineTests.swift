@@ -177,7 +177,7 @@ struct PushAndOnlineTests {
         #expect(OnlineFeatureCache.Entry(eventNanos: 0, createdNanos: 0, values: []).width == 0)
         // Damaged bytes are refused.
         let row = entry.row
-        for damaged in [[], [1], Array(row.dropLast()), [0x01, 0x00, 0x09] + [UInt8](repeating: 0, count: 8), [0xFF, 0xFF, 0, 0]] {
+        for damaged in [[], [1], Array(row.dropLast()), [0x01, 0x00, 0x07] + [UInt8](repeating: 0, count: 8), [0x01, 0x00, 0xFA] + [UInt8](repeating: 0, count: 8), [0xFF, 0xFF, 0, 0]] {
             #expect(damaged.withUnsafeBytes { OnlineRow.isWellFormed($0) } == false, "\(damaged)")
         }
         // A string whose span points past the row.

@@ -8,29 +8,61 @@ public enum NumberText {
     /// The decimal digits of `value`; returns the bytes written (at most 20).
     @inline(__always)
     public static func writeInt(_ value: Int64, to out: UnsafeMutablePointer<UInt8>) -> Int {
-        if value == 0 {
-            out[0] = 0x30
-            return 1
-        }
-        var magnitude = value.magnitude
-        var digits = 0
-        var probe = magnitude
-        while probe > 0 {
-            digits += 1
-            probe /= 10
-        }
+        let magnitude = value.magnitude
+        var digits = 1
+        while digits < 20 && magnitude >= tenTo(digits) { digits += 1 }
         var n = 0
         if value < 0 {
             out[0] = UInt8(ascii: "-")
             n = 1
         }
-        var i = n + digits - 1
-        while magnitude > 0 {
-            out[i] = UInt8(magnitude % 10) + 0x30
-            magnitude /= 10
-            i -= 1
-        }
+        writeDigits(magnitude, count: digits, to: out + n)
         return n + digits
+    }
+
+    /// 10^k for k in 0...19.
+    @inline(__always)
+    private static func tenTo(_ k: Int) -> UInt64 {
+        withUnsafeBytes(of: tensTable) { $0.load(fromByteOffset: k * 8, as: UInt64.self) }
+    }
+
+    private static let tensTable: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+        UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (
+        1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000,
+        10_000_000_000, 100_000_000_000, 1_000_000_000_000, 10_000_000_000_000, 100_000_000_000_000,
+        1_000_000_000_000_000, 10_000_000_000_000_000, 100_000_000_000_000_000, 1_000_000_000_000_000_000,
+        10_000_000_000_000_000_000
+    )
+
+    /// "00" ... "99".
+    private static let digitPairs: StaticString =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+
+    /// Exactly `count` decimal digits of `value` (zero-padded on the left), two at a time and
+    /// in two independent halves, so the divisions do not wait on each other.
+    @inline(__always)
+    static func writeDigits(_ value: UInt64, count: Int, to out: UnsafeMutablePointer<UInt8>) {
+        if count > 8 {
+            writeDigits(value / 100_000_000, count: count - 8, to: out)
+            writeSmallDigits(UInt32(truncatingIfNeeded: value % 100_000_000), count: 8, to: out + count - 8)
+        } else {
+            writeSmallDigits(UInt32(truncatingIfNeeded: value), count: count, to: out)
+        }
+    }
+
+    @inline(__always)
+    private static func writeSmallDigits(_ value: UInt32, count: Int, to out: UnsafeMutablePointer<UInt8>) {
+        let pairs = digitPairs.utf8Start
+        var rest = value
+        var i = count
+        while i >= 2 {
+            let pair = Int(rest % 100) * 2
+            rest /= 100
+            i -= 2
+            out[i] = pairs[pair]
+            out[i + 1] = pairs[pair + 1]
+        }
+        if i == 1 { out[0] = UInt8(truncatingIfNeeded: rest % 10) + 0x30 }
     }
 
     /// The shortest text that reads back as `value` (integral values without a fraction);
@@ -71,56 +103,111 @@ public enum NumberText {
     }
 
     /// A non-integral value with `1e-4 <= |value| < 1e15` written the way `description`
-    /// writes it: the fewest decimals that read back as `value`, exactly. With `value = M / 2^s`
-    /// (M the 53-bit significand), `M * 10^k` fits 128 bits for every `k` needed here, so
-    /// whether some k-decimal number lies within half a unit in the last place of `value`
-    /// (the interval a reader rounds back to it; its ends included when M is even, the lower
-    /// half-gap halved when M is a power of two) is decided with integers; of the two
-    /// candidates the nearer is taken. 0 (nothing written) outside that range.
+    /// writes it; 0 (nothing written) outside that range.
     @inline(__always)
     static func writeShortDecimal(_ value: Double, to out: UnsafeMutablePointer<UInt8>) -> Int {
-        let magnitude = abs(value)
-        guard magnitude >= 1e-4, magnitude < 1e15, magnitude != magnitude.rounded() else { return 0 }
-        let fraction = magnitude.significandBitPattern
-        let significand = UInt64(1) << 52 | fraction
-        let shift = 1075 - Int(magnitude.exponentBitPattern)  // 3...66 in this range
-        let unit = UInt128(1) << shift
-        let mask = unit - 1
-        let inclusive = significand & 1 == 0
-        let lowerFactor: UInt128 = fraction == 0 ? 4 : 2
-        var power: UInt128 = 1
-        for k in 1...22 {
-            power *= 10
-            let scaled = UInt128(significand) * power
-            let below = scaled >> shift
-            let remainder = scaled & mask
-            let downDistance = remainder * lowerFactor
-            let upDistance = (unit - remainder) * 2
-            let downFits = inclusive ? downDistance <= power : downDistance < power
-            let upFits = inclusive ? upDistance <= power : upDistance < power
-            guard downFits || upFits else { continue }
-            var digits = below
-            if upFits && (!downFits || unit - remainder < remainder || (unit - remainder == remainder && below & 1 == 1)) {
-                digits += 1
-            }
-            var n = 0
-            if value < 0 {
-                out[0] = 0x2D
-                n = 1
-            }
-            n += writeInt(Int64(truncatingIfNeeded: digits / power), to: out + n)
-            out[n] = 0x2E
-            n += 1
-            // The k decimals, zero-padded on the left.
-            var decimals = UInt64(truncatingIfNeeded: digits % power)
-            var i = n + k - 1
-            for _ in 0..<k {
-                out[i] = 0x30 + UInt8(decimals % 10)
-                decimals /= 10
-                i -= 1
-            }
-            return n + k
+        let k = shortestDecimals(value)
+        return k == 0 ? 0 : writeDecimal(value, decimals: k, to: out)
+    }
+
+    /// The fewest decimals that read back as `value` exactly, for a non-integral value with
+    /// `1e-4 <= |value| < 1e15` (what `description` writes there); 0 outside that range.
+    ///
+    /// With `value = M / 2^s` (M the 53-bit significand), `M * 10^k` fits 128 bits for every
+    /// `k` needed here, so whether some k-decimal number lies within half a unit in the last
+    /// place of `value` (the interval a reader rounds back to it) is decided with integers.
+    /// Fitting is monotonic in k and 17 significant digits always fit, so the least k is
+    /// found by bisection (at most 5 trials). Callers that write a value many times keep k
+    /// (the online cache does) and write with `writeDecimal`.
+    public static func shortestDecimals(_ value: Double) -> Int {
+        guard let d = Decimalized(value) else { return 0 }
+        // 17 significant digits: 17 minus the integer digits, or up to 3 leading zeros more.
+        var integerDigits = 0
+        var whole = UInt64(d.magnitude)
+        while whole > 0 {
+            integerDigits += 1
+            whole /= 10
         }
-        return 0
+        var low = 1
+        var high = integerDigits > 0 ? 17 - integerDigits : 20
+        while low < high {
+            let middle = (low + high) / 2
+            if d.trial(middle).fits { high = middle } else { low = middle + 1 }
+        }
+        return low
+    }
+
+    /// `value` with `decimals` decimals (from `shortestDecimals`, which must have given a
+    /// non-zero count for it): the k-decimal number nearest `value` within its interval.
+    /// Returns the bytes written (at most `maxBytes`).
+    @inline(__always)
+    public static func writeDecimal(_ value: Double, decimals k: Int, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        guard let d = Decimalized(value) else { return writeDouble(value, to: out) }
+        let t = d.trial(k)
+        var digits = t.below
+        let upDistance = d.unit &- t.remainder
+        if t.up && (!t.down || upDistance < t.remainder || (upDistance == t.remainder && t.below & 1 == 1)) {
+            digits &+= 1
+        }
+        // At most 17 significant digits: the integer fits 64 bits, and so does 10^k unless
+        // the integer part is 0.
+        let all = UInt64(truncatingIfNeeded: digits)
+        let power = k <= 19 ? tenTo(k) : 0
+        var n = 0
+        if value < 0 {
+            out[0] = 0x2D
+            n = 1
+        }
+        n += writeInt(Int64(truncatingIfNeeded: power == 0 ? 0 : all / power), to: out + n)
+        out[n] = 0x2E
+        n += 1
+        // The k decimals, zero-padded on the left.
+        writeDigits(power == 0 ? all : all % power, count: k, to: out + n)
+        return n + k
+    }
+
+    /// 10^0 ... 10^22.
+    private static let powersOfTen: [UInt128] = {
+        var powers: [UInt128] = [1]
+        for _ in 1...22 { powers.append(powers[powers.count - 1] * 10) }
+        return powers
+    }()
+
+    /// A non-integral double in `[1e-4, 1e15)` as `M / 2^shift`, and the trial of k decimals.
+    private struct Decimalized {
+        let magnitude: Double
+        let significand: UInt64
+        let shift: Int
+        let unit: UInt128
+        let inclusive: Bool
+        let lowerFactor: UInt128
+
+        @inline(__always)
+        init?(_ value: Double) {
+            magnitude = abs(value)
+            guard magnitude >= 1e-4, magnitude < 1e15, magnitude != magnitude.rounded(.towardZero) else { return nil }
+            let fraction = magnitude.significandBitPattern
+            significand = UInt64(1) << 52 | fraction
+            shift = 1075 - Int(magnitude.exponentBitPattern)  // 3...66 in this range
+            unit = UInt128(1) &<< shift
+            // The interval's ends read back as `value` when M is even (ties round to even);
+            // below a power of two the gap to the next lower double is half as wide.
+            inclusive = significand & 1 == 0
+            lowerFactor = fraction == 0 ? 4 : 2
+        }
+
+        /// The k-decimal number just below `value` (as an integer), its distance to `value`
+        /// (in units of 2^-shift), and whether it or the next one reads back as `value`.
+        @inline(__always)
+        func trial(_ k: Int) -> (below: UInt128, remainder: UInt128, down: Bool, up: Bool, fits: Bool) {
+            let power = NumberText.powersOfTen[k]
+            let scaled = UInt128(significand) &* power
+            let remainder = scaled & (unit &- 1)
+            let downDistance = remainder &* lowerFactor
+            let upDistance = (unit &- remainder) &* 2
+            let down = inclusive ? downDistance <= power : downDistance < power
+            let up = inclusive ? upDistance <= power : upDistance < power
+            return (scaled &>> shift, remainder, down, up, down || up)
+        }
     }
 }

@@ -4,10 +4,13 @@ import MoteCore
 /// table stores it (a restart copies these bytes): values are kept as numbers, 8 bytes each,
 /// and written as JSON text only when read.
 ///
-/// Layout: a little-endian UInt16 width `w`; `w` tag bytes (`FeatureRowCodec`'s: 0 null,
-/// 1 float64, 2 int64, 3 string, 4 bool); `w` 8-byte slots (the number's bits, a bool as 0/1,
-/// a string's offset and length as two UInt32 into the text that follows); then the strings'
-/// UTF-8 bytes. Any field is found without walking the others.
+/// Layout: a little-endian UInt16 width `w`; `w` tag bytes (the low 3 bits `FeatureRowCodec`'s
+/// type: 0 null, 1 float64, 2 int64, 3 string, 4 bool; for a float64 the high 5 bits its
+/// shortest count of decimals, `NumberText.shortestDecimals`, found once when the row is
+/// stored so that a read writes the text without searching for it; 0 where that does not
+/// apply); `w` 8-byte slots (the number's bits, a bool as 0/1, a string's offset and length
+/// as two UInt32 into the text that follows); then the strings' UTF-8 bytes. Any field is
+/// found without walking the others.
 enum OnlineRow {
     /// The size of the form of a row in `FeatureRowCodec` bytes.
     static func size(ofCodec codec: UnsafeRawBufferPointer) -> Int {
@@ -48,7 +51,11 @@ enum OnlineRow {
                 tag = codec[i]
                 i += 1
                 switch tag {
-                case 1, 2 where i + 8 <= codec.count:
+                case 1 where i + 8 <= codec.count:
+                    slot = codec.loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian
+                    tag |= UInt8(truncatingIfNeeded: NumberText.shortestDecimals(Double(bitPattern: slot)) << 3)
+                    i += 8
+                case 2 where i + 8 <= codec.count:
                     slot = codec.loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian
                     i += 8
                 case 3 where i + 4 <= codec.count:
@@ -95,8 +102,9 @@ enum OnlineRow {
         let row = Reader(bytes)
         guard bytes.count >= 2 + row.width * 9 else { return false }
         for k in 0..<row.width {
-            switch row.tag(k) {
-            case 0, 1, 2, 4: continue
+            switch row.type(k) {
+            case 0, 2, 4: guard row.tag(k) >> 3 == 0 else { return false }
+            case 1: guard row.tag(k) >> 3 <= 20 else { return false }
             case 3:
                 let (offset, count) = row.stringSpan(k)
                 guard offset >= 2 + row.width * 9, offset + count <= bytes.count else { return false }
@@ -121,6 +129,10 @@ enum OnlineRow {
         @inline(__always)
         func tag(_ field: Int) -> UInt8 { field < width ? bytes[2 + field] : 0 }
 
+        /// Value `field`'s type (its tag's low bits).
+        @inline(__always)
+        func type(_ field: Int) -> UInt8 { tag(field) & 7 }
+
         @inline(__always)
         func slot(_ field: Int) -> UInt64 {
             bytes.loadUnaligned(fromByteOffset: 2 + width + field * 8, as: UInt64.self).littleEndian
@@ -134,11 +146,11 @@ enum OnlineRow {
 
         /// Whether value `field` is null (or past the row's width).
         @inline(__always)
-        func isNull(_ field: Int) -> Bool { tag(field) == 0 }
+        func isNull(_ field: Int) -> Bool { type(field) == 0 }
 
         /// Value `field` (null past the row's width).
         func value(_ field: Int) -> FeatureValue {
-            switch tag(field) {
+            switch type(field) {
             case 1: return .double(Double(bitPattern: slot(field)))
             case 2: return .int(Int64(bitPattern: slot(field)))
             case 3:
@@ -152,7 +164,7 @@ enum OnlineRow {
         /// Room value `field`'s JSON text can take.
         @inline(__always)
         func maxJSONBytes(_ field: Int) -> Int {
-            switch tag(field) {
+            switch type(field) {
             case 1, 2: return NumberText.maxBytes
             case 3: return JSONWriter.maxStringBytes(stringSpan(field).count)
             default: return 5
@@ -163,8 +175,13 @@ enum OnlineRow {
         /// keeps a fraction (`55.0`). Returns the bytes written (at most `maxJSONBytes`).
         @inline(__always)
         func writeJSON(_ field: Int, to out: UnsafeMutablePointer<UInt8>) -> Int {
-            switch tag(field) {
-            case 1: return NumberText.writeFloat64(Double(bitPattern: slot(field)), to: out)
+            let tag = tag(field)
+            switch tag & 7 {
+            case 1:
+                let decimals = Int(tag >> 3)
+                let value = Double(bitPattern: slot(field))
+                return decimals > 0
+                    ? NumberText.writeDecimal(value, decimals: decimals, to: out) : NumberText.writeFloat64(value, to: out)
             case 2: return NumberText.writeInt(Int64(bitPattern: slot(field)), to: out)
             case 3:
                 let (offset, count) = stringSpan(field)
