@@ -8,6 +8,12 @@ started on the same definitions with no rows) / 10M.
     bench/cache_rebuild.py [--full] MOTED [MOTED ...]     (release builds)
 """
 import json, os, random, socket, subprocess, sys, tempfile, time, shutil
+def wait_listening(path):
+    """Until the daemon accepts connections (its socket file exists a moment before it listens)."""
+    while True:
+        try:
+            with socket.socket(socket.AF_UNIX) as s: s.connect(path); return
+        except OSError: time.sleep(0.01)
 T0 = 1_700_000_000
 FIELDS = [f"f{i}" for i in range(10)]
 ENTITIES = 1_000_000
@@ -26,7 +32,7 @@ def start(moted, d):
     if os.path.exists(sock): os.remove(sock)
     log = open(d + "/log", "a")
     p = subprocess.Popen([moted, "--state-dir", d + "/s", "--socket", sock, "--log-stderr"], stderr=log)
-    while not os.path.exists(sock): time.sleep(0.02)
+    wait_listening(sock)
     return p, sock
 def rss_mb(pid):
     return int([l for l in open(f"/proc/{pid}/status") if l.startswith("VmRSS")][0].split()[1]) / 1024

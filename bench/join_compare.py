@@ -7,6 +7,12 @@ for answering the same bytes.
     bench/join_compare.py MOTED [MOTED ...]
 """
 import json, os, random, socket, subprocess, sys, tempfile, time
+def wait_listening(path):
+    """Until the daemon accepts connections (its socket file exists a moment before it listens)."""
+    while True:
+        try:
+            with socket.socket(socket.AF_UNIX) as s: s.connect(path); return
+        except OSError: time.sleep(0.01)
 T0 = 1_700_000_000
 FIELDS = [f"f{i}" for i in range(10)]
 def call(path, method, url, body):
@@ -30,7 +36,7 @@ def call(path, method, url, body):
 for moted in sys.argv[1:]:
     d = tempfile.mkdtemp(); sock = d + "/m.sock"
     p = subprocess.Popen([moted, "--state-dir", d + "/s", "--socket", sock, "--log-level", "warning"], stderr=subprocess.DEVNULL)
-    while not os.path.exists(sock): time.sleep(0.05)
+    wait_listening(sock)
     defs = '[[entity]]\nname="machine"\njoin_key="machine_id"\n[[feature_view]]\nname="wide"\nentity="machine"\nttl="0s"\nfields=[' + ",".join(f'{{name="{f}",type="float64"}}' for f in FIELDS) + ']\n'
     st, r = call(sock, "POST", "/v1/apply", {"toml": defs}); assert st == 200, r
     random.seed(7); ENT = 100_000

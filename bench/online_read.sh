@@ -69,7 +69,9 @@ for r in $(seq $ROUNDS); do
   echo "round $r"
   run nginx $U /tmp/mote-bench-nginx/nginx.sock / --requests $N --warmup 500
   run redis-get redis_run
-  for i in "${!MOTEDS[@]}"; do
+  # The binaries take turns going first, so that a position in the round favours none.
+  ORDER=("${!MOTEDS[@]}"); [ $((r % 2)) -eq 0 ] && ORDER=($(printf '%s\n' "${ORDER[@]}" | tac))
+  for i in "${ORDER[@]}"; do
     m=$([ ${#MOTEDS[@]} -gt 1 ] && echo "m$((i + 1))-" || true)
     run ${m}health $U $D/m$i.sock /v2/health/ready --requests $N --warmup 500
     run ${m}read-1x10 $U $D/m$i.sock /v1/get-online-features --method POST --body $D/read1.json --requests $N --warmup 500

@@ -6,6 +6,12 @@ prints the rows unmerged at the stop and the `event=cache_rebuilt` time of the r
     bench/restart_inbox.py MOTED      (a release build)
 """
 import json, os, random, socket, subprocess, sys, time, shutil, tempfile
+def wait_listening(path):
+    """Until the daemon accepts connections (its socket file exists a moment before it listens)."""
+    while True:
+        try:
+            with socket.socket(socket.AF_UNIX) as s: s.connect(path); return
+        except OSError: time.sleep(0.01)
 MOTED = sys.argv[1]
 d = tempfile.mkdtemp(); sock = d + "/m.sock"
 F = [f"f{i}" for i in range(10)]
@@ -19,7 +25,7 @@ def call(method, url, body=None):
 def start():
     if os.path.exists(sock): os.remove(sock)
     p = subprocess.Popen([MOTED, "--state-dir", d + "/s", "--socket", sock, "--log-stderr"], stderr=open(d + "/log", "a"))
-    while not os.path.exists(sock): time.sleep(0.01)
+    wait_listening(sock)
     return p
 p = start()
 defs = '[[entity]]\nname="machine"\njoin_key="machine_id"\n[[feature_view]]\nname="stats"\nentity="machine"\nfields=[' + ",".join(f'{{name="{f}",type="float64"}}' for f in F) + ']\n'

@@ -122,12 +122,9 @@ public enum NumberText {
     public static func shortestDecimals(_ value: Double) -> Int {
         guard let d = Decimalized(value) else { return 0 }
         // 17 significant digits: 17 minus the integer digits, or up to 3 leading zeros more.
+        let whole = UInt64(d.magnitude)
         var integerDigits = 0
-        var whole = UInt64(d.magnitude)
-        while whole > 0 {
-            integerDigits += 1
-            whole /= 10
-        }
+        while integerDigits < 15 && whole >= tenTo(integerDigits) { integerDigits += 1 }
         var low = 1
         var high = integerDigits > 0 ? 17 - integerDigits : 20
         while low < high {
@@ -201,7 +198,14 @@ public enum NumberText {
         @inline(__always)
         func trial(_ k: Int) -> (below: UInt128, remainder: UInt128, down: Bool, up: Bool, fits: Bool) {
             let power = NumberText.powersOfTen[k]
-            let scaled = UInt128(significand) &* power
+            // One 64 x 64-bit multiplication while 10^k fits 64 bits (k <= 19).
+            let scaled: UInt128
+            if k <= 19 {
+                let (high, low) = significand.multipliedFullWidth(by: UInt64(truncatingIfNeeded: power))
+                scaled = UInt128(high) &<< 64 | UInt128(low)
+            } else {
+                scaled = UInt128(significand) &* power
+            }
             let remainder = scaled & (unit &- 1)
             let downDistance = remainder &* lowerFactor
             let upDistance = (unit &- remainder) &* 2
