@@ -47,6 +47,13 @@ struct JSONNumberTextTests {
                 cases.append(Double.random(in: 1...10, using: &generator) * pow10(exponent))
             }
         }
+        // Short decimals whose digits lie around 2^50, where the double-arithmetic shortcut
+        // gives way to integers.
+        for k in 1...4 {
+            for _ in 0..<5_000 {
+                cases.append(Double(Int64.random(in: (1 << 48)...(1 << 53), using: &generator)) / pow10(k))
+            }
+        }
         for _ in 0..<50_000 {
             let short = (Double.random(in: -1e4...1e4, using: &generator) * 1000).rounded() / 1000
             cases.append(short.nextUp)

@@ -20,6 +20,10 @@ public enum NumberText {
         return n + digits
     }
 
+    /// 10^k as a double, exact for k in 0...22.
+    @inline(__always)
+    private static func tenToDouble(_ k: Int) -> Double { Double(tenTo(k)) }
+
     /// 10^k for k in 0...19.
     @inline(__always)
     private static func tenTo(_ k: Int) -> UInt64 {
@@ -121,12 +125,24 @@ public enum NumberText {
     /// (the online cache does) and write with `writeDecimal`.
     public static func shortestDecimals(_ value: Double) -> Int {
         guard let d = Decimalized(value) else { return 0 }
+        // Up to 4 decimals (a sensor's reading) first, with doubles. Below 2^50, the rounded
+        // product `value * 10^k` is within 1/4 of the exact one, and a k-decimal number that
+        // reads back as `value` is within 1/8 of it, so `m` (the product rounded to an
+        // integer) is that number's digits if there is one; `m / 10^k` is correctly rounded,
+        // so it equals `value` exactly when m / 10^k reads back as it. The answer either way.
+        var low = 1
+        while low <= 4 {
+            let scale = tenToDouble(low)
+            let scaled = (d.magnitude * scale).rounded()
+            guard scaled < 1_125_899_906_842_624 else { break }
+            if scaled / scale == d.magnitude { return low }
+            low += 1
+        }
         // 17 significant digits: 17 minus the integer digits, or up to 3 leading zeros more.
         let whole = UInt64(d.magnitude)
         var integerDigits = 0
         while integerDigits < 15 && whole >= tenTo(integerDigits) { integerDigits += 1 }
-        var low = 1
-        var high = integerDigits > 0 ? 17 - integerDigits : 20
+        var high = max(low, integerDigits > 0 ? 17 - integerDigits : 20)
         while low < high {
             let middle = (low + high) / 2
             if d.trial(middle).fits { high = middle } else { low = middle + 1 }

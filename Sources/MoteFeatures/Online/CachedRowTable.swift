@@ -78,7 +78,42 @@ final class CachedRowTable {
         _ key: UnsafeRawBufferPointer, eventNanos: Int64, createdNanos: Int64, rowBytes: Int,
         write: (UnsafeMutableRawPointer) -> Void
     ) {
-        let hash = Self.hash(key)
+        upsert(key, hash: Self.hash(key), eventNanos: eventNanos, createdNanos: createdNanos, rowBytes: rowBytes, write: write)
+    }
+
+    /// The hash `upsert` and `find` use for a key (callers of `upsert(_:hash:...)` compute it
+    /// ahead, outside the table's lock).
+    @inline(__always)
+    static func hash(_ key: String) -> UInt64 {
+        var key = key
+        return key.withUTF8 { hash(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Loads the index slots and records of many keys before they are upserted, each load
+    /// independent of the others, so that the processor overlaps their cache misses (random
+    /// entities miss twice each: the slot, then the record) instead of waiting for them one
+    /// by one inside `upsert`.
+    func warm(_ hashes: UnsafeBufferPointer<UInt64>) {
+        guard let slots, slotCount > 0, let block else { return }
+        let mask = slotCount - 1
+        var touched: UInt64 = 0
+        for hash in hashes { touched &+= slots[Int(truncatingIfNeeded: hash >> 32) & mask] }
+        for hash in hashes {
+            let slot = slots[Int(truncatingIfNeeded: hash >> 32) & mask]
+            if slot != 0 { touched &+= block.load(fromByteOffset: Int(truncatingIfNeeded: slot & 0xFFFF_FFFF) * 8 - 8, as: UInt64.self) }
+        }
+        warmed = touched
+    }
+
+    /// Keeps `warm`'s loads from being optimised away.
+    private var warmed: UInt64 = 0
+
+    /// `upsert` with the key's hash computed ahead (`hash(_:)`).
+    @inline(__always)
+    func upsert(
+        _ key: UnsafeRawBufferPointer, hash: UInt64, eventNanos: Int64, createdNanos: Int64, rowBytes: Int,
+        write: (UnsafeMutableRawPointer) -> Void
+    ) {
         let (found, position) = locate(key, hash: hash)
         if let offset = found {
             let base = block! + offset
@@ -123,7 +158,7 @@ final class CachedRowTable {
     private static func aligned(_ n: Int) -> Int { (n + 7) & ~7 }
 
     @inline(__always)
-    private static func hash(_ key: UnsafeRawBufferPointer) -> UInt64 {
+    static func hash(_ key: UnsafeRawBufferPointer) -> UInt64 {
         var hasher = Hasher()
         hasher.combine(bytes: key)
         return UInt64(UInt(bitPattern: hasher.finalize()))

@@ -74,15 +74,23 @@ public final class OnlineFeatureCache: Sendable {
     func upsert(_ rows: InboxRows) {
         let t = table(rows.viewID)
         var newest = Int64.min
+        // Keys are hashed before the lock is taken.
+        let hashes = rows.keys.map { CachedRowTable.hash($0) }
         rows.bytes.withUnsafeBytes { bytes in
-            t.rows.withLock { table in
-                for i in 0..<rows.count {
-                    let codec = UnsafeRawBufferPointer(rebasing: bytes[rows.start(i)..<rows.ends[i]])
-                    newest = max(newest, rows.eventNanos[i])
-                    table.upsert(
-                        rows.keys[i], eventNanos: rows.eventNanos[i], createdNanos: rows.createdNanos[i],
-                        rowBytes: OnlineRow.size(ofCodec: codec)
-                    ) { OnlineRow.write(fromCodec: codec, to: $0) }
+            hashes.withUnsafeBufferPointer { hashes in
+                t.rows.withLock { table in
+                    table.warm(hashes)
+                    for i in 0..<rows.count {
+                        let codec = UnsafeRawBufferPointer(rebasing: bytes[rows.start(i)..<rows.ends[i]])
+                        newest = max(newest, rows.eventNanos[i])
+                        var key = rows.keys[i]
+                        key.withUTF8 { key in
+                            table.upsert(
+                                UnsafeRawBufferPointer(key), hash: hashes[i], eventNanos: rows.eventNanos[i],
+                                createdNanos: rows.createdNanos[i], rowBytes: OnlineRow.size(ofCodec: codec)
+                            ) { OnlineRow.write(fromCodec: codec, to: $0) }
+                        }
+                    }
                 }
             }
         }
