@@ -88,14 +88,24 @@ enum FeatureRoutes {
         _ request: Request, _ route: PushRoute, _ store: FeatureStore, _ metrics: FeatureMetrics,
         _ answer: @escaping @Sendable (Result<Response, any Error>) -> Void
     ) throws {
-        let body = try request.json()
+        let now = SystemClock.nowNanos()
+        let (definitions, limits) = (store.definitions.set, store.limits)
+        let plain = request.body.withUnsafeReadableBytes { raw in
+            PushBatch.parsePlain(body: raw.bindMemory(to: UInt8.self), route: route, definitions: definitions, limits: limits, now: now)
+        }
         let batch: PushBatch
-        do {
-            batch = try PushBatch.parse(body, route: route, definitions: store.definitions.set, limits: store.limits, now: SystemClock.nowNanos())
-        } catch {
-            let view = body["feature_view"] ?? body["push_source_name"] ?? body["feature_view_name"]
-            metrics.rejected(view: view?.stringValue, rows: body["df"]?.objectValue?.members.first?.value.arrayValue?.count ?? 0)
-            throw error
+        if let plain {
+            batch = plain
+        } else {
+            // Not the plain shape, or something wrong: the general path says what.
+            let body = try request.json()
+            do {
+                batch = try PushBatch.parse(body, route: route, definitions: definitions, limits: limits, now: now)
+            } catch {
+                let view = body["feature_view"] ?? body["push_source_name"] ?? body["feature_view_name"]
+                metrics.rejected(view: view?.stringValue, rows: body["df"]?.objectValue?.members.first?.value.arrayValue?.count ?? 0)
+                throw error
+            }
         }
         let (view, rows, target) = (batch.view.name, batch.count, batch.target.rawValue)
         // A body small enough to be parsed on the event loop may also be committed there.
