@@ -78,6 +78,22 @@ extension FeatureStore {
                             PRIMARY KEY (view_id, entity_key)
                         ) STRICT, WITHOUT ROWID;
                         """),
+                // Pushed rows now wait in the inbox in the cache's form too; rows in the
+                // history's form wait here until the store converts them at start.
+                Migrator.Migration(
+                    "0007_inbox_online_rows",
+                    sql: """
+                        ALTER TABLE feature_inbox RENAME TO feature_inbox_codec_rows;
+                        CREATE TABLE feature_inbox (
+                            seq INTEGER PRIMARY KEY,
+                            view_id INTEGER NOT NULL,
+                            entity_key TEXT NOT NULL,
+                            event_ns INTEGER NOT NULL,
+                            created_ns INTEGER NOT NULL,
+                            target INTEGER NOT NULL,
+                            row BLOB NOT NULL
+                        ) STRICT;
+                        """),
             ]),
     ]
 }

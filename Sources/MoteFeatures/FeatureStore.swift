@@ -169,7 +169,8 @@ public final class FeatureStore: Sendable {
 
     /// Puts the newest online row of each entity still in the inbox into the cache; returns
     /// how many rows it applied and how many the inbox holds. Rows are read in arrival order
-    /// (the table's own, no sort), one view's run at a time under its lock.
+    /// (the table's own, no sort), one view's run at a time under its lock, and copied (the
+    /// inbox keeps them in the cache's form).
     private static func replayInbox(_ conn: SQLiteConnection, into cache: OnlineFeatureCache, known: Set<Int>) throws -> (Int, Int) {
         let counts = try conn.prepare(
             "SELECT view_id, count(*), sum(length(row)) FROM feature_inbox WHERE target & 2 GROUP BY view_id")
@@ -191,10 +192,10 @@ public final class FeatureStore: Sendable {
                     if statement.int64(4) & 2 != 0, known.contains(view) {
                         let event = statement.int64(2)
                         statement.withBlob(1) { key in
-                            statement.withBlob(5) { codec in
-                                table.upsert(
-                                    key, eventNanos: event, createdNanos: statement.int64(3), rowBytes: OnlineRow.size(ofCodec: codec)
-                                ) { OnlineRow.write(fromCodec: codec, to: $0) }
+                            statement.withBlob(5) { row in
+                                table.upsert(key, eventNanos: event, createdNanos: statement.int64(3), rowBytes: row.count) {
+                                    $0.copyMemory(from: row.baseAddress!, byteCount: row.count)
+                                }
                             }
                         }
                         newest = max(newest, event)

@@ -230,6 +230,17 @@ struct PushAndOnlineTests {
             old.withUnsafeBytes { insert.bindBlob(2, $0) }
             old.withUnsafeBytes { insert.bindBlob(3, $0) }
             try insert.step()
+            // An inbox row in the history's codec form, as the previous version stored pushes.
+            try conn.execute(
+                """
+                CREATE TABLE feature_inbox_codec_rows (seq INTEGER PRIMARY KEY, view_id INTEGER NOT NULL, entity_key TEXT NOT NULL,
+                    event_ns INTEGER NOT NULL, created_ns INTEGER NOT NULL, target INTEGER NOT NULL, row BLOB NOT NULL) STRICT
+                """)
+            let pushed = try conn.prepare("INSERT INTO feature_inbox_codec_rows VALUES (7, 1, 'pushed', ?, ?, 3, ?)")
+            pushed.bind(1, .integer(now))
+            pushed.bind(2, .integer(now))
+            FeatureRowCodec.encode([.double(7.25), .string("run")]).withUnsafeBytes { pushed.bindBlob(3, $0) }
+            try pushed.step()
         }
         #expect(OnlineRowUpgrade.textRow([2, 0, 3, 0, 0, 0, 9, 0, 0, 0] + Array("2.5null".utf8), types: [.float64]) == nil)
         let again = try reopen(store)
@@ -242,6 +253,17 @@ struct PushAndOnlineTests {
         }
         #expect(left == 0)
         #expect(try again.storage.features.read { try $0.scalarInt("SELECT count(*) FROM online") } == 1)
+        // The converted inbox row is served, and merged into the history in its codec form.
+        #expect(again.unmergedRows == 1)
+        #expect(again.cache.lookup(viewID: 1, key: "pushed")?.value(1, as: .string) == .string("run"))
+        try again.mergePushed()
+        let history = try again.storage.features.read { conn -> [FeatureValue]? in
+            let statement = try conn.prepare("SELECT row FROM feature_log WHERE entity_key = 'pushed'")
+            guard try statement.step() else { return nil }
+            return statement.withBlob(0) { FeatureRowCodec.decode($0, width: 4) }
+        }
+        #expect(history == [.double(7.25), .string("run"), .null, .null])
+        #expect(try again.storage.features.read { try $0.scalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'feature_inbox_codec_rows'") } == 0)
     }
 
     @Test("rows encode and decode losslessly, and old rows read with new fields as null")

@@ -81,14 +81,14 @@ public final class OnlineFeatureCache: Sendable {
                 t.rows.withLock { table in
                     table.warm(hashes)
                     for i in 0..<rows.count {
-                        let codec = UnsafeRawBufferPointer(rebasing: bytes[rows.start(i)..<rows.ends[i]])
+                        let row = UnsafeRawBufferPointer(rebasing: bytes[rows.start(i)..<rows.ends[i]])
                         newest = max(newest, rows.eventNanos[i])
                         var key = rows.keys[i]
                         key.withUTF8 { key in
                             table.upsert(
                                 UnsafeRawBufferPointer(key), hash: hashes[i], eventNanos: rows.eventNanos[i],
-                                createdNanos: rows.createdNanos[i], rowBytes: OnlineRow.size(ofCodec: codec)
-                            ) { OnlineRow.write(fromCodec: codec, to: $0) }
+                                createdNanos: rows.createdNanos[i], rowBytes: row.count
+                            ) { $0.copyMemory(from: row.baseAddress!, byteCount: row.count) }
                         }
                     }
                 }

@@ -82,6 +82,57 @@ enum OnlineRow {
         }
     }
 
+    /// Appends the form of a row of `width` values, value `k` being `value(k)` (a push's row,
+    /// read from its columns).
+    @inline(__always)
+    static func append(width: Int, to out: inout [UInt8], value: (Int) -> FeatureValue) {
+        var text = 0
+        for k in 0..<width { if case .string(let s) = value(k) { text += s.utf8.count } }
+        let size = 2 + width * 9 + text
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: size))
+        out.withUnsafeMutableBytes { buffer in
+            let base = buffer.baseAddress! + start
+            base.storeBytes(of: UInt16(truncatingIfNeeded: width).littleEndian, as: UInt16.self)
+            let tags = base + 2
+            let slots = tags + width
+            var offset = 2 + width * 9
+            for k in 0..<width {
+                var tag: UInt8 = 0
+                var slot: UInt64 = 0
+                switch value(k) {
+                case .null: break
+                case .double(let d):
+                    tag = 1 | UInt8(truncatingIfNeeded: NumberText.shortestDecimals(d) << 3)
+                    slot = d.bitPattern
+                case .int(let i):
+                    tag = 2
+                    slot = UInt64(bitPattern: i)
+                case .string(var s):
+                    tag = 3
+                    let n = s.withUTF8 { utf8 in
+                        if utf8.count > 0 { (base + offset).copyMemory(from: utf8.baseAddress!, byteCount: utf8.count) }
+                        return utf8.count
+                    }
+                    slot = UInt64(UInt32(offset)) | UInt64(UInt32(n)) << 32
+                    offset += n
+                case .bool(let b):
+                    tag = 4
+                    slot = b ? 1 : 0
+                }
+                tags.storeBytes(of: tag, toByteOffset: k, as: UInt8.self)
+                slots.storeBytes(of: slot.littleEndian, toByteOffset: k * 8, as: UInt64.self)
+            }
+        }
+    }
+
+    /// Appends a row's values in the history's binary form (`FeatureRowCodec`).
+    static func appendCodec(_ row: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        let reader = Reader(row)
+        FeatureRowCodec.appendHeader(count: reader.width, to: &out)
+        for k in 0..<reader.width { FeatureRowCodec.append(reader.value(k), to: &out) }
+    }
+
     /// The form of a row in `FeatureRowCodec` bytes, as an array.
     static func make(fromCodec codec: UnsafeRawBufferPointer) -> [UInt8] {
         let size = size(ofCodec: codec)
@@ -93,7 +144,9 @@ enum OnlineRow {
 
     /// The form of a row of values.
     static func make(_ values: [FeatureValue]) -> [UInt8] {
-        FeatureRowCodec.encode(values).withUnsafeBytes { make(fromCodec: $0) }
+        var out: [UInt8] = []
+        append(width: values.count, to: &out) { values[$0] }
+        return out
     }
 
     /// Whether `bytes` are a well-formed row (what a restart checks before caching them).

@@ -1,13 +1,41 @@
 import MoteCore
 import MoteStorage
 
-/// Moves `online` rows stored by versions that kept each value's JSON text (migration
-/// `0006_online_binary_rows` set them aside as `online_text_rows`) into the binary form the
-/// cache now holds (`OnlineRow`), once, in one transaction, at the first start after the
-/// upgrade. Values are read back by their field's type; rows of views no longer defined are
-/// dropped (they were never served).
+/// Moves rows stored by earlier versions into the binary form the cache now holds
+/// (`OnlineRow`), once, in one transaction, at the first start after the upgrade: `online`
+/// rows that kept each value's JSON text (migration `0006_online_binary_rows` set them aside
+/// as `online_text_rows`; values are read back by their field's type, rows of views no longer
+/// defined are dropped: they were never served), and inbox rows in the history's codec form
+/// (`0007_inbox_online_rows` set them aside as `feature_inbox_codec_rows`; kept in order).
 enum OnlineRowUpgrade {
     static func run(_ database: Database, views: [FeatureViewDefinition]) throws {
+        try convertTextRows(database, views: views)
+        try convertInboxRows(database)
+    }
+
+    private static func convertInboxRows(_ database: Database) throws {
+        let pending = try database.read { conn in
+            try conn.scalarInt("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'feature_inbox_codec_rows'") ?? 0
+        }
+        guard pending > 0 else { return }
+        try database.write { conn in
+            let rows = try conn.prepare(
+                "SELECT seq, view_id, entity_key, event_ns, created_ns, target, row FROM feature_inbox_codec_rows ORDER BY seq")
+            let insert = try conn.prepare(
+                "INSERT INTO feature_inbox (seq, view_id, entity_key, event_ns, created_ns, target, row) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            while try rows.step() {
+                insert.reset()
+                for column in 0..<6 where column != 2 { insert.bind(Int32(column + 1), .integer(rows.int64(Int32(column)))) }
+                insert.bind(3, .text(rows.text(2) ?? ""))
+                let row = rows.withBlob(6) { OnlineRow.make(fromCodec: $0) }
+                row.withUnsafeBytes { insert.bindBlob(7, $0) }
+                try insert.step()
+            }
+            try conn.execute("DROP TABLE feature_inbox_codec_rows")
+        }
+    }
+
+    private static func convertTextRows(_ database: Database, views: [FeatureViewDefinition]) throws {
         let pending = try database.read { conn in
             try conn.scalarInt("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'online_text_rows'") ?? 0
         }

@@ -83,22 +83,21 @@ enum InboxMerge {
                 try statement.step()
             }
             var newestOnline: Int?
-            var scratch = [UInt8](repeating: 0, count: 256)
+            var codec: [UInt8] = []
             for (position, i) in order.enumerated() {
                 let row = UnsafeRawBufferPointer(rebasing: bytes[c.row(i)])
-                if c.target[i] & 1 != 0 { try write(history, i, row) }
+                if c.target[i] & 1 != 0 {
+                    // The history keeps the compact codec form (what joins and training read).
+                    codec.removeAll(keepingCapacity: true)
+                    OnlineRow.appendCodec(row, to: &codec)
+                    try codec.withUnsafeBytes { try write(history, i, $0) }
+                }
                 if c.target[i] & 2 != 0 { newestOnline = i }
                 // The entity's last row in this order is its newest: write its online row.
                 let next = position + 1 < order.count ? order[position + 1] : nil
                 if let n = newestOnline, next.map({ c.view[$0] != c.view[i] || c.key[$0] != c.key[i] }) ?? true {
-                    // The online table keeps rows in the cache's form (a restart copies them).
-                    let stored = UnsafeRawBufferPointer(rebasing: bytes[c.row(n)])
-                    let size = OnlineRow.size(ofCodec: stored)
-                    if scratch.count < size { scratch = [UInt8](repeating: 0, count: size) }
-                    try scratch.withUnsafeMutableBytes { buffer in
-                        OnlineRow.write(fromCodec: stored, to: buffer.baseAddress!)
-                        try write(online, n, UnsafeRawBufferPointer(rebasing: buffer[0..<size]))
-                    }
+                    // The online table keeps rows in the cache's form, as the inbox does.
+                    try write(online, n, UnsafeRawBufferPointer(rebasing: bytes[c.row(n)]))
                     newestOnline = nil
                 }
             }

@@ -1,5 +1,6 @@
-/// A push's rows as the inbox stores them: entity keys, times, and each row in the history's
-/// binary form (`FeatureRowCodec`), all rows' bytes back to back in one buffer.
+/// A push's rows as the inbox stores them: entity keys, times, and each row in the online
+/// cache's binary form (`OnlineRow`: the cache and a restart copy these bytes; the merge
+/// writes the history's form), all rows' bytes back to back in one buffer.
 struct InboxRows: Sendable {
     var viewID: Int
     /// Where the rows go when merged: 1 history, 2 online, 3 both (`feature_inbox.target`).
@@ -32,12 +33,11 @@ struct InboxRows: Sendable {
         eventNanos = batch.eventNanos
         createdNanos = batch.createdNanos
         bytes = []
-        bytes.reserveCapacity(batch.count * (2 + batch.view.fields.count * 9))
+        bytes.reserveCapacity(batch.count * (2 + batch.columns.count * 9))
         ends = []
         ends.reserveCapacity(batch.count)
         for row in 0..<batch.count {
-            FeatureRowCodec.appendHeader(count: batch.columns.count, to: &bytes)
-            for column in batch.columns { FeatureRowCodec.append(column[row], to: &bytes) }
+            OnlineRow.append(width: batch.columns.count, to: &bytes) { batch.columns[$0][row] }
             ends.append(bytes.count)
         }
     }
