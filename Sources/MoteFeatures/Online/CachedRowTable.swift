@@ -267,3 +267,53 @@ final class CachedRowTable {
         garbage = 0
     }
 }
+
+/// Rows gathered for a bulk fill of a `CachedRowTable` (the rebuild and the inbox replay at
+/// start), put in a few hundred at a time: the table's index slots for a batch are loaded
+/// together first (`warm`), so their cache misses overlap instead of stalling each insert
+/// (a third of a million-row rebuild waited on them one by one).
+struct PendingRows {
+    private var bytes: [UInt8] = []
+    private var keys: [Range<Int>] = []
+    private var rows: [Range<Int>] = []
+    private var events: [Int64] = []
+    private var created: [Int64] = []
+    private var hashes: [UInt64] = []
+
+    /// Rows per batch.
+    static let batch = 512
+
+    var isFull: Bool { keys.count >= Self.batch }
+
+    mutating func add(key: UnsafeRawBufferPointer, eventNanos: Int64, createdNanos: Int64, row: UnsafeRawBufferPointer) {
+        let keyStart = bytes.count
+        bytes.append(contentsOf: key)
+        let rowStart = bytes.count
+        bytes.append(contentsOf: row)
+        keys.append(keyStart..<rowStart)
+        rows.append(rowStart..<bytes.count)
+        events.append(eventNanos)
+        created.append(createdNanos)
+        hashes.append(CachedRowTable.hash(key))
+    }
+
+    /// Upserts the gathered rows in the order they came, then empties the batch.
+    mutating func flush(into table: CachedRowTable) {
+        hashes.withUnsafeBufferPointer { table.warm($0) }
+        bytes.withUnsafeBytes { all in
+            for i in keys.indices {
+                let row = UnsafeRawBufferPointer(rebasing: all[rows[i]])
+                table.upsert(
+                    UnsafeRawBufferPointer(rebasing: all[keys[i]]), hash: hashes[i], eventNanos: events[i], createdNanos: created[i],
+                    rowBytes: row.count
+                ) { $0.copyMemory(from: row.baseAddress!, byteCount: row.count) }
+            }
+        }
+        bytes.removeAll(keepingCapacity: true)
+        keys.removeAll(keepingCapacity: true)
+        rows.removeAll(keepingCapacity: true)
+        events.removeAll(keepingCapacity: true)
+        created.removeAll(keepingCapacity: true)
+        hashes.removeAll(keepingCapacity: true)
+    }
+}
