@@ -155,7 +155,10 @@ public enum NumberText {
     /// Returns the bytes written (at most `maxBytes`).
     @inline(__always)
     public static func writeDecimal(_ value: Double, decimals k: Int, to out: UnsafeMutablePointer<UInt8>) -> Int {
-        guard let d = Decimalized(value) else { return writeDouble(value, to: out) }
+        // The caller's count comes from `shortestDecimals`, which checked the range; only a
+        // count that cannot be one (a damaged row) takes the general writer.
+        guard k >= 1, k <= 22, abs(value) >= 1e-4, abs(value) < 1e15 else { return writeDouble(value, to: out) }
+        let d = Decimalized(unchecked: value)
         let t = d.trial(k)
         var digits = t.below
         let upDistance = d.unit &- t.remainder
@@ -171,20 +174,26 @@ public enum NumberText {
             out[0] = 0x2D
             n = 1
         }
-        n += writeInt(Int64(truncatingIfNeeded: power == 0 ? 0 : all / power), to: out + n)
+        // One division (the divisor varies, so it is the processor's slow one) for both parts.
+        let whole = power == 0 ? 0 : all / power
+        if whole < 10 {
+            out[n] = 0x30 &+ UInt8(truncatingIfNeeded: whole)
+            n += 1
+        } else {
+            n += writeInt(Int64(truncatingIfNeeded: whole), to: out + n)
+        }
         out[n] = 0x2E
         n += 1
         // The k decimals, zero-padded on the left.
-        writeDigits(power == 0 ? all : all % power, count: k, to: out + n)
+        writeDigits(all &- whole &* power, count: k, to: out + n)
         return n + k
     }
 
-    /// 10^0 ... 10^22.
-    private static let powersOfTen: [UInt128] = {
-        var powers: [UInt128] = [1]
-        for _ in 1...22 { powers.append(powers[powers.count - 1] * 10) }
-        return powers
-    }()
+    /// 10^k for k in 0...22 (no table to initialise or bounds-check on the hot path).
+    @inline(__always)
+    private static func tenTo128(_ k: Int) -> UInt128 {
+        k <= 19 ? UInt128(tenTo(k)) : UInt128(tenTo(19)) &* UInt128(tenTo(k - 19))
+    }
 
     /// A non-integral double in `[1e-4, 1e15)` as `M / 2^shift`, and the trial of k decimals.
     private struct Decimalized {
@@ -197,8 +206,15 @@ public enum NumberText {
 
         @inline(__always)
         init?(_ value: Double) {
+            guard abs(value) >= 1e-4, abs(value) < 1e15, abs(value) != abs(value).rounded(.towardZero) else { return nil }
+            self.init(unchecked: value)
+        }
+
+        /// A value known to be in the range (`writeDecimal` checks it; whether it is integral
+        /// is not checked again).
+        @inline(__always)
+        init(unchecked value: Double) {
             magnitude = abs(value)
-            guard magnitude >= 1e-4, magnitude < 1e15, magnitude != magnitude.rounded(.towardZero) else { return nil }
             let fraction = magnitude.significandBitPattern
             significand = UInt64(1) << 52 | fraction
             shift = 1075 - Int(magnitude.exponentBitPattern)  // 3...66 in this range
@@ -213,7 +229,7 @@ public enum NumberText {
         /// (in units of 2^-shift), and whether it or the next one reads back as `value`.
         @inline(__always)
         func trial(_ k: Int) -> (below: UInt128, remainder: UInt128, down: Bool, up: Bool, fits: Bool) {
-            let power = NumberText.powersOfTen[k]
+            let power = NumberText.tenTo128(k)
             // One 64 x 64-bit multiplication while 10^k fits 64 bits (k <= 19).
             let scaled: UInt128
             if k <= 19 {

@@ -42,22 +42,28 @@ struct FoundRows {
     @inline(__always)
     func found(_ group: Int, _ row: Int) -> Found { rows[group * rowCount + row] }
 
-    /// Runs `body` with a reader over the found rows' bytes.
+    /// Runs `body` with readers over the found rows' bytes.
     func withRows<T>(_ body: (Rows) throws -> T) rethrows -> T {
-        try bytes.withUnsafeBytes { try body(Rows(bytes: $0, found: self)) }
+        try bytes.withUnsafeBytes { all in
+            // One reader per entity and view, made once: a read uses each for every feature.
+            let readers = rows.map { f -> (found: Found, row: OnlineRow.Reader)? in
+                f.isFound ? (f, OnlineRow.Reader(UnsafeRawBufferPointer(rebasing: all[f.start..<f.start + f.count]))) : nil
+            }
+            return try body(Rows(readers: readers, rowCount: rowCount))
+        }
     }
 
     /// Readers of the found rows, valid inside `withRows`.
     struct Rows {
-        let bytes: UnsafeRawBufferPointer
-        let found: FoundRows
+        let readers: [(found: Found, row: OnlineRow.Reader)?]
+        let rowCount: Int
 
-        /// The row of entity `row` in group `group`, nil when not cached.
+        /// Entity `row`'s entry in group `group`, nil when not cached.
         @inline(__always)
-        func reader(_ group: Int, _ row: Int) -> (found: Found, row: OnlineRow.Reader)? {
-            let f = found.found(group, row)
-            guard f.isFound else { return nil }
-            return (f, OnlineRow.Reader(UnsafeRawBufferPointer(rebasing: bytes[f.start..<f.start + f.count])))
-        }
+        func reader(_ group: Int, _ row: Int) -> (found: Found, row: OnlineRow.Reader)? { readers[group * rowCount + row] }
+
+        /// Entity `row`'s entry in group `group`, found or not.
+        @inline(__always)
+        func found(_ group: Int, _ row: Int) -> Found? { readers[group * rowCount + row]?.found }
     }
 }

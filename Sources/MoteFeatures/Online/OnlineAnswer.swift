@@ -62,8 +62,7 @@ enum OnlineAnswer {
                 for row in 0..<rowCount {
                     let slot = arena + (g * rowCount + row) * (timeWidth + 1)
                     var cursor = ByteCursor(slot)
-                    let entry = rows.found.found(g, row)
-                    if entry.isFound {
+                    if let entry = rows.found(g, row) {
                         cursor.put(UInt8(ascii: "\""))
                         cursor.putTime(nanos: entry.eventNanos)
                         cursor.put(UInt8(ascii: "\""))
