@@ -211,6 +211,9 @@ public final class FeatureStore: Sendable {
         return (applied, count)
     }
 
+    /// Memory the online cache holds (its rows and indexes), in bytes.
+    public var onlineCacheBytes: Int { cache.bytes }
+
     /// Rows pushed and not yet merged into the history (they are served online already, and
     /// every reader of history merges them first).
     public var unmergedRows: Int { writer.unmergedRows }

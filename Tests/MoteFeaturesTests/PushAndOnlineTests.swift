@@ -37,6 +37,7 @@ struct PushAndOnlineTests {
         }
         #expect(try store.historyRowCount(viewID: 1) == 0)
         #expect(store.cache.count(viewID: 1) == 0)
+        #expect(store.onlineCacheBytes == 0)
     }
 
     @Test("bad pushes are refused with a message naming what is wrong", arguments: [
@@ -146,6 +147,7 @@ struct PushAndOnlineTests {
         try store.storage.features.write { conn in try conn.execute("UPDATE online SET row = x'0100' WHERE entity_key = 'm1'") }
         let again = try reopen(store)
         #expect(again.rebuild.rows == 1 && again.rebuild.skipped == 1)
+        #expect(again.onlineCacheBytes > 0)
         #expect(again.cache.lookup(viewID: 1, key: "m1") == nil)
         #expect(again.cache.lookup(viewID: 1, key: "m2")?.value(0, as: .float64) == .double(2.5))
         #expect(again.definitions.version == 1)
@@ -211,6 +213,10 @@ struct PushAndOnlineTests {
             #expect(found.map { Array($0.row) } == expected.row)
         }
         #expect(table.find("absent") == nil)
+        // Its memory: the records, garbage up to half, room to grow by half, 8 bytes per index
+        // slot (at most 4 per 3 entities, doubled).
+        let live = model.reduce(0) { $0 + 24 + $1.key.utf8.count + $1.value.row.count }
+        #expect(table.bytes >= live && table.bytes < 4 * live + 16 * model.count)
         #expect(table.find("") == nil)
     }
 

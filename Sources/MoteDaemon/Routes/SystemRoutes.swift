@@ -108,6 +108,7 @@ enum SystemRoutes {
         w.key("features")
         w.beginObject()
         w.key("unmerged_rows"); w.int(runtime.features.unmergedRows)
+        w.key("online_cache_bytes"); w.int(runtime.features.onlineCacheBytes)
         w.endObject()
         w.key("counts")
         w.beginObject()

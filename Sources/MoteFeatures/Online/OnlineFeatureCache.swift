@@ -97,19 +97,6 @@ public final class OnlineFeatureCache: Sendable {
         t.noteEvent(newest)
     }
 
-    /// Stores one row (given as values) for `key` by the same rule.
-    public func upsert(viewID: Int, key: String, _ entry: Entry) {
-        let t = table(viewID)
-        entry.row.withUnsafeBytes { row in
-            t.rows.withLock { table in
-                table.upsert(key, eventNanos: entry.eventNanos, createdNanos: entry.createdNanos, rowBytes: row.count) {
-                    $0.copyMemory(from: row.baseAddress!, byteCount: row.count)
-                }
-            }
-        }
-        t.noteEvent(entry.eventNanos)
-    }
-
     /// Runs `body` on a view's table under its lock (bulk fills at start), then notes
     /// `newestEvent` for freshness.
     func fill(viewID: Int, newestEvent: Int64, _ body: (CachedRowTable) throws -> Void) rethrows {

@@ -80,9 +80,10 @@ final class PushWriter: Sendable {
         self.idleNanos = idleNanos
         self.database = database
         self.settings = settings
+        // Rows left from an earlier run count as committed now: merged once the writer has
+        // been idle for `idleNanos`, like any others.
         var backlog = Backlog()
         if unmerged > 0 { backlog.committed(rows: unmerged, lastSeq: lastSeq, at: SystemClock.monotonicNanos()) }
-        backlog.lastCommit = 0
         self.backlog = Mutex(backlog)
         // The thread holds the writer only while it works, so a store dropped without `stop`
         // (a test's) ends its thread within a second.
@@ -228,10 +229,17 @@ final class PushWriter: Sendable {
     /// Merges one chunk of rows with `seq <= through`; returns how many it merged.
     @discardableResult
     private func mergeChunk(through: Int64 = Int64.max, limit: Int) throws -> Int {
-        let merged = try database.write { try InboxMerge.mergeChunk($0, through: through, limit: limit) }
-        if merged.rows > 0 { backlog.withLock { $0.merged(rows: merged.rows, through: merged.lastSeq) } }
-        return merged.rows
+        // One merge at a time, its count noted before the next starts: a reader merging first
+        // must not find the inbox empty while the writer's merge is still being counted.
+        try merging.withLock { _ in
+            let merged = try database.write { try InboxMerge.mergeChunk($0, through: through, limit: limit) }
+            if merged.rows > 0 { backlog.withLock { $0.merged(rows: merged.rows, through: merged.lastSeq) } }
+            return merged.rows
+        }
     }
+
+    /// Held for a merge and the count after it.
+    private let merging = Mutex(())
 
     /// Free space a merge of one chunk must leave: its rows written to the history and the
     /// online table, and the log of those pages, several times the inbox bytes they free only
