@@ -129,7 +129,8 @@ public enum NumberText {
         // product `value * 10^k` is within 1/4 of the exact one, and a k-decimal number that
         // reads back as `value` is within 1/8 of it, so `m` (the product rounded to an
         // integer) is that number's digits if there is one; `m / 10^k` is correctly rounded,
-        // so it equals `value` exactly when m / 10^k reads back as it. The answer either way.
+        // so it equals `value` exactly when m / 10^k reads back as it. A failed check thus
+        // means no k-decimal number fits, and the search goes on from k + 1.
         var low = 1
         while low <= 4 {
             let scale = tenToDouble(low)
