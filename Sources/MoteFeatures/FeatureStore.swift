@@ -139,8 +139,8 @@ public final class FeatureStore: Sendable {
                 }
                 statement.reset()
                 statement.bind(1, .integer(Int64(view)))
-                var newest = Int64.min
-                try cache.fill(viewID: view, newestEvent: Int64.min) { table in
+                try cache.fill(viewID: view) { table in
+                    var newest = Int64.min
                     table.reserve(additional: count, rowBytes: bytes / max(count, 1))
                     var pending = PendingRows()
                     while try statement.step() {
@@ -161,8 +161,8 @@ public final class FeatureStore: Sendable {
                         total += 1
                     }
                     pending.flush(into: table)
+                    return newest
                 }
-                cache.fill(viewID: view, newestEvent: newest) { _ in }
             }
             // Rows pushed before a stop and not merged yet: served at once, merged later.
             let (replayed, unmerged) = try Self.replayInbox(conn, into: cache, known: known)
@@ -185,9 +185,9 @@ public final class FeatureStore: Sendable {
         var more = try statement.step()
         while more {
             let view = Int(statement.int64(0))
-            var newest = Int64.min
             // The run of rows for this view, under one lock.
-            try cache.fill(viewID: view, newestEvent: Int64.min) { table in
+            try cache.fill(viewID: view) { table in
+                var newest = Int64.min
                 var pending = PendingRows()
                 while more, Int(statement.int64(0)) == view {
                     count += 1
@@ -205,8 +205,8 @@ public final class FeatureStore: Sendable {
                     more = try statement.step()
                 }
                 pending.flush(into: table)
+                return newest
             }
-            cache.fill(viewID: view, newestEvent: newest) { _ in }
         }
         return (applied, count)
     }

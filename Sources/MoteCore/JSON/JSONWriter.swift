@@ -183,21 +183,7 @@ public struct JSONWriter: Sendable {
 
     /// Appends the decimal digits of `value`.
     public static func appendInt(_ value: Int64, to out: inout [UInt8]) {
-        if value == 0 { out.append(0x30); return }
-        var magnitude = value.magnitude
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var n = 0
-            while magnitude > 0 {
-                digits[n] = UInt8(magnitude % 10) + 0x30
-                magnitude /= 10
-                n += 1
-            }
-            if value < 0 { out.append(UInt8(ascii: "-")) }
-            while n > 0 {
-                n -= 1
-                out.append(digits[n])
-            }
-        }
+        appendNumber(to: &out) { NumberText.writeInt(value, to: $0) }
     }
 
     /// Appends a value of a float64 column (`NumberText.writeFloat64`): integral values keep a

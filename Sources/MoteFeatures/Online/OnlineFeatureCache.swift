@@ -97,12 +97,11 @@ public final class OnlineFeatureCache: Sendable {
         t.noteEvent(newest)
     }
 
-    /// Runs `body` on a view's table under its lock (bulk fills at start), then notes
-    /// `newestEvent` for freshness.
-    func fill(viewID: Int, newestEvent: Int64, _ body: (CachedRowTable) throws -> Void) rethrows {
+    /// Runs `body` on a view's table under its lock (bulk fills at start); `body` returns the
+    /// newest event time it stored (`Int64.min` for none), noted for freshness.
+    func fill(viewID: Int, _ body: (CachedRowTable) throws -> Int64) rethrows {
         let t = table(viewID)
-        try t.rows.withLock { try body($0) }
-        t.noteEvent(newestEvent)
+        t.noteEvent(try t.rows.withLock { try body($0) })
     }
 
     /// The entry of `key`, if any.

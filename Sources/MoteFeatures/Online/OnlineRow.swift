@@ -12,76 +12,6 @@ import MoteCore
 /// as two UInt32 into the text that follows); then the strings' UTF-8 bytes. Any field is
 /// found without walking the others.
 enum OnlineRow {
-    /// The size of the form of a row in `FeatureRowCodec` bytes.
-    static func size(ofCodec codec: UnsafeRawBufferPointer) -> Int {
-        let width = FeatureRowCodec.width(codec)
-        var size = 2 + width * 9
-        var i = 2
-        for _ in 0..<width {
-            guard i < codec.count else { break }
-            let tag = codec[i]
-            i += 1
-            switch tag {
-            case 1, 2: i += 8
-            case 3:
-                guard i + 4 <= codec.count else { return size }
-                let n = Int(codec.loadUnaligned(fromByteOffset: i, as: UInt32.self).littleEndian)
-                i += 4 + n
-                size += n
-            case 4: i += 1
-            default: break
-            }
-        }
-        return size
-    }
-
-    /// Writes the form of a row in `FeatureRowCodec` bytes to `out`, which holds
-    /// `size(ofCodec:)` bytes; a truncated value is written as null.
-    static func write(fromCodec codec: UnsafeRawBufferPointer, to out: UnsafeMutableRawPointer) {
-        let width = FeatureRowCodec.width(codec)
-        out.storeBytes(of: UInt16(truncatingIfNeeded: width).littleEndian, as: UInt16.self)
-        let tags = out + 2
-        let slots = tags + width
-        var text = 2 + width * 9
-        var i = 2
-        for k in 0..<width {
-            var tag: UInt8 = 0
-            var slot: UInt64 = 0
-            if i < codec.count {
-                tag = codec[i]
-                i += 1
-                switch tag {
-                case 1 where i + 8 <= codec.count:
-                    slot = codec.loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian
-                    tag |= UInt8(truncatingIfNeeded: NumberText.shortestDecimals(Double(bitPattern: slot)) << 3)
-                    i += 8
-                case 2 where i + 8 <= codec.count:
-                    slot = codec.loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian
-                    i += 8
-                case 3 where i + 4 <= codec.count:
-                    let n = Int(codec.loadUnaligned(fromByteOffset: i, as: UInt32.self).littleEndian)
-                    i += 4
-                    let available = max(0, min(n, codec.count - i))
-                    if available == n {
-                        (out + text).copyMemory(from: codec.baseAddress! + i, byteCount: n)
-                        slot = UInt64(UInt32(text)) | UInt64(UInt32(n)) << 32
-                        text += n
-                    } else {
-                        tag = 0
-                    }
-                    i += n
-                case 4 where i < codec.count:
-                    slot = codec[i] != 0 ? 1 : 0
-                    i += 1
-                default:
-                    tag = 0
-                }
-            }
-            tags.storeBytes(of: tag, toByteOffset: k, as: UInt8.self)
-            slots.storeBytes(of: slot.littleEndian, toByteOffset: k * 8, as: UInt64.self)
-        }
-    }
-
     /// Appends the form of a row of `width` values, value `k` being `value(k)` (a push's row,
     /// read from its columns).
     @inline(__always)
@@ -133,13 +63,10 @@ enum OnlineRow {
         for k in 0..<reader.width { FeatureRowCodec.append(reader.value(k), to: &out) }
     }
 
-    /// The form of a row in `FeatureRowCodec` bytes, as an array.
+    /// The form of a row in `FeatureRowCodec` bytes (rows stored by an earlier version),
+    /// decoded by the codec itself.
     static func make(fromCodec codec: UnsafeRawBufferPointer) -> [UInt8] {
-        let size = size(ofCodec: codec)
-        return [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
-            write(fromCodec: codec, to: UnsafeMutableRawPointer(buffer.baseAddress!))
-            count = size
-        }
+        make(FeatureRowCodec.decode(codec, width: FeatureRowCodec.width(codec)))
     }
 
     /// The form of a row of values.
