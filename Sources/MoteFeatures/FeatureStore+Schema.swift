@@ -94,6 +94,44 @@ extension FeatureStore {
                             row BLOB NOT NULL
                         ) STRICT;
                         """),
+                // The history in sorted runs (`HistoryRuns`): merges append a run per view
+                // instead of writing rows into one entity-clustered table at random pages.
+                // The rows stored so far become each view's first run.
+                Migrator.Migration(
+                    "0008_history_runs",
+                    sql: """
+                        CREATE TABLE feature_history (
+                            view_id INTEGER NOT NULL,
+                            run INTEGER NOT NULL,
+                            entity_key TEXT NOT NULL,
+                            event_ns INTEGER NOT NULL,
+                            created_ns INTEGER NOT NULL,
+                            row BLOB NOT NULL,
+                            PRIMARY KEY (view_id, run, entity_key, event_ns, created_ns)
+                        ) STRICT, WITHOUT ROWID;
+                        CREATE TABLE feature_history_runs (
+                            view_id INTEGER NOT NULL,
+                            run INTEGER NOT NULL,
+                            rows INTEGER NOT NULL,
+                            min_event_ns INTEGER NOT NULL,
+                            max_event_ns INTEGER NOT NULL,
+                            max_created_ns INTEGER NOT NULL,
+                            PRIMARY KEY (view_id, run)
+                        ) STRICT, WITHOUT ROWID;
+                        CREATE TABLE feature_history_compaction (
+                            view_id INTEGER PRIMARY KEY,
+                            first_run INTEGER NOT NULL,
+                            last_run INTEGER NOT NULL,
+                            after_key TEXT
+                        ) STRICT;
+                        INSERT INTO feature_history (view_id, run, entity_key, event_ns, created_ns, row)
+                            SELECT view_id, 1, entity_key, event_ns, created_ns, row FROM feature_log
+                            ORDER BY view_id, entity_key, event_ns, created_ns;
+                        INSERT INTO feature_history_runs (view_id, run, rows, min_event_ns, max_event_ns, max_created_ns)
+                            SELECT view_id, 1, count(*), min(event_ns), max(event_ns), max(created_ns) FROM feature_log
+                            GROUP BY view_id;
+                        DROP TABLE feature_log;
+                        """),
             ]),
     ]
 }

@@ -311,18 +311,15 @@ public final class FeatureStore: Sendable {
 
     // MARK: - Counts
 
-    /// History rows stored for a view, counting pushed rows not merged yet (a row that will
-    /// replace one with the same entity and times counts until it is merged).
+    /// History rows stored for a view, counting pushed rows not merged yet (a row that
+    /// replaces one with the same entity and times counts until both are in one run).
     public func historyRowCount(viewID: Int) throws -> Int {
         try storage.features.read { conn in
-            let statement = try conn.cached(
-                """
-                SELECT (SELECT count(*) FROM feature_log WHERE view_id = ?1)
-                     + (SELECT count(*) FROM feature_inbox WHERE view_id = ?1 AND target & 1)
-                """)
-            statement.bind(1, .integer(Int64(viewID)))
-            guard try statement.step() else { return 0 }
-            return Int(statement.int64(0))
+            let inbox = try conn.cached("SELECT count(*) FROM feature_inbox WHERE view_id = ? AND target & 1")
+            defer { inbox.reset() }
+            inbox.bind(1, .integer(Int64(viewID)))
+            let waiting = try inbox.step() ? inbox.int64(0) : 0
+            return Int(try HistoryRuns.rowCount(conn, viewID: Int64(viewID)) + waiting)
         }
     }
 }

@@ -171,6 +171,14 @@ public final class SQLiteStatement: @unchecked Sendable {
         }
     }
 
+    /// Binds UTF-8 bytes as text to the 1-based parameter `index` (SQLite copies them).
+    public func bindText(_ index: Int32, _ utf8: UnsafeRawBufferPointer) {
+        withUnsafePointer(to: 0) { empty in
+            let start = (utf8.baseAddress ?? UnsafeRawPointer(empty)).assumingMemoryBound(to: CChar.self)
+            _ = sqlite3_bind_text(handle, index, start, Int32(utf8.count), SQLiteStatement.transient)
+        }
+    }
+
     /// Binds all parameters in order.
     public func bind(_ values: [SQLiteValue]) {
         for (k, v) in values.enumerated() { bind(Int32(k + 1), v) }
@@ -200,6 +208,16 @@ public final class SQLiteStatement: @unchecked Sendable {
         guard let p = sqlite3_column_text(handle, column) else { return nil }
         return String(cString: p)
     }
+    /// A column's bytes without copying them: valid until the statement steps again or is
+    /// reset (for a caller comparing the current rows of several statements).
+    public func bytes(_ column: Int32) -> UnsafeRawBufferPointer {
+        // The pointer first, then the count (SQLite's documented order).
+        let p = sqlite3_column_blob(handle, column)
+        let count = Int(sqlite3_column_bytes(handle, column))
+        guard count > 0, let p else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: p, count: count)
+    }
+
     /// Runs `body` on a column's bytes without copying them (valid only inside `body`).
     public func withBlob<T>(_ column: Int32, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
         let count = Int(sqlite3_column_bytes(handle, column))

@@ -264,7 +264,7 @@ struct PushAndOnlineTests {
         #expect(again.cache.lookup(viewID: 1, key: "pushed")?.value(1, as: .string) == .string("run"))
         try again.mergePushed()
         let history = try again.storage.features.read { conn -> [FeatureValue]? in
-            let statement = try conn.prepare("SELECT row FROM feature_log WHERE entity_key = 'pushed'")
+            let statement = try conn.prepare("SELECT row FROM feature_history WHERE entity_key = 'pushed'")
             guard try statement.step() else { return nil }
             return statement.withBlob(0) { FeatureRowCodec.decode($0, width: 4) }
         }

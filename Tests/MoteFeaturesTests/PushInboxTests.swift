@@ -55,7 +55,7 @@ struct PushInboxTests {
         #expect(store.cache.lookup(viewID: 1, key: "m2")?.value(0, as: .float64) == .double(4.0))
         #expect(store.unmergedRows == 5)
         #expect(try count(store, "feature_inbox") == 5)
-        #expect(try count(store, "feature_log") == 0)
+        #expect(try count(store, "feature_history") == 0)
         #expect(try store.historyRowCount(viewID: 1) == 5)  // counted before merging
 
         // A restart serves the unmerged rows from the inbox.
@@ -73,7 +73,7 @@ struct PushInboxTests {
         #expect(joined.values[0].featureValues == [.double(5.0), .double(1.0), .double(3.0), .double(4.0)])
         #expect(again.unmergedRows == 0)
         #expect(try count(again, "feature_inbox") == 0)
-        #expect(try count(again, "feature_log") == 4)  // m2's duplicate replaced
+        #expect(try count(again, "feature_history") == 4)  // m2's duplicate replaced
         #expect(try onlineRow(again, "m1")?.value(0, as: .float64) == .double(3.0))
         #expect(try onlineRow(again, "m2")?.value(0, as: .float64) == .double(4.0))
     }
@@ -88,7 +88,7 @@ struct PushInboxTests {
             // 4 rows, then 8 (over the bound: the next push merges them first), then 4...
             #expect(store.unmergedRows == (k % 2 == 0 ? 4 : 8))
         }
-        #expect(try count(store, "feature_log") == 16)
+        #expect(try count(store, "feature_history") == 16)
         #expect(try store.historyRowCount(viewID: 1) == 20)
     }
 
@@ -116,7 +116,7 @@ struct PushInboxTests {
         while done.load(ordering: .acquiring) < threads { usleep(1000) }
         #expect(failures.load(ordering: .relaxed) == 0)
         try store.mergePushed()
-        #expect(try count(store, "feature_log") == threads * perThread)
+        #expect(try count(store, "feature_history") == threads * perThread)
         #expect(try count(store, "online") == threads * perThread)
         #expect(try onlineRow(store, "t7-39")?.value(0, as: .float64) == .double(7039))
     }

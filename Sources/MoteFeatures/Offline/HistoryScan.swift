@@ -17,20 +17,34 @@ extension FeatureStore {
     public func history(view: FeatureViewDefinition, field: Int, from: Int64, to: Int64, limit: Int) throws -> [HistoryPoint] {
         try mergePushed()
         return try storage.features.read { conn -> [HistoryPoint] in
-            let statement = try conn.prepare(
-                """
-                SELECT entity_key, event_ns, row FROM feature_log
-                WHERE view_id = ? AND event_ns >= ? AND event_ns <= ?
-                ORDER BY event_ns, entity_key, created_ns LIMIT ?
-                """)
-            statement.bind([.integer(Int64(view.id)), .integer(from), .integer(to), .integer(Int64(limit))])
-            var points: [HistoryPoint] = []
-            while try statement.step() {
-                let key = statement.text(0) ?? ""
-                let values = statement.withBlob(2) { FeatureRowCodec.decode($0, width: view.fields.count) }
-                points.append(HistoryPoint(entityKey: key, eventNanos: statement.int64(1), value: field < values.count ? values[field] : .null))
+            // Runs are in entity order: gather the rows in the window, then order them by time.
+            struct Found {
+                var key: String
+                var event: Int64
+                var created: Int64
+                var value: FeatureValue
             }
-            return points
+            let viewID = Int64(view.id)
+            var found: [Found] = []
+            var lastKey: [UInt8] = []
+            var key = ""
+            let filter = HistoryReader.Filter(minEvent: from, maxEvent: to)
+            try HistoryReader.scan(conn, viewID: viewID, runs: HistoryRuns.runs(conn, viewID: viewID), filter: filter) { row in
+                if found.isEmpty || !row.key.elementsEqual(lastKey) {
+                    lastKey.removeAll(keepingCapacity: true)
+                    lastKey.append(contentsOf: row.key)
+                    key = String(decoding: lastKey, as: UTF8.self)
+                }
+                let values = FeatureRowCodec.decode(row.bytes, width: view.fields.count)
+                found.append(Found(key: key, event: row.event, created: row.created, value: field < values.count ? values[field] : .null))
+                return true
+            }
+            found.sort { a, b in
+                if a.event != b.event { return a.event < b.event }
+                if a.key != b.key { return a.key.utf8.lexicographicallyPrecedes(b.key.utf8) }
+                return a.created < b.created
+            }
+            return found.prefix(max(0, limit)).map { HistoryPoint(entityKey: $0.key, eventNanos: $0.event, value: $0.value) }
         }
     }
 
@@ -38,22 +52,25 @@ extension FeatureStore {
     /// before loading it).
     public func historyCount(view: FeatureViewDefinition, from: Int64, to: Int64) throws -> Int {
         try mergePushed()
-        return try storage.features.read { conn -> Int in
-            let statement = try conn.prepare("SELECT count(*) FROM feature_log WHERE view_id = ? AND event_ns >= ? AND event_ns <= ?")
-            statement.bind([.integer(Int64(view.id)), .integer(from), .integer(to)])
-            _ = try statement.step()
-            return Int(statement.int64(0))
-        }
+        return try countHistory(view: view, filter: HistoryReader.Filter(minEvent: from, maxEvent: to))
     }
 
     /// History rows of `view` written (created) after `nanos`: new labels since a job ran.
     public func historyCount(view: FeatureViewDefinition, createdAfter nanos: Int64) throws -> Int {
         try mergePushed()
-        return try storage.features.read { conn -> Int in
-            let statement = try conn.prepare("SELECT count(*) FROM feature_log WHERE view_id = ? AND created_ns > ?")
-            statement.bind([.integer(Int64(view.id)), .integer(nanos)])
-            _ = try statement.step()
-            return Int(statement.int64(0))
+        return try countHistory(view: view, filter: HistoryReader.Filter(createdAfter: nanos))
+    }
+
+    /// Rows of `view` that `filter` selects, each key once.
+    private func countHistory(view: FeatureViewDefinition, filter: HistoryReader.Filter) throws -> Int {
+        try storage.features.read { conn -> Int in
+            let viewID = Int64(view.id)
+            var count = 0
+            try HistoryReader.scan(conn, viewID: viewID, runs: HistoryRuns.runs(conn, viewID: viewID), filter: filter) { _ in
+                count += 1
+                return true
+            }
+            return count
         }
     }
 }

@@ -224,46 +224,33 @@ public enum PointInTimeJoin {
         view: FeatureViewDefinition, wanted: Set<String>, from: Int64, to: Int64, lower: String?, upper: String?, store: FeatureStore
     ) throws -> ViewHistory {
         try store.storage.features.read { conn -> ViewHistory in
-            // Key bounds are written into the SQL only when present, so SQLite seeks the
-            // primary key to the range instead of scanning the view.
-            var bounds = ""
-            var values: [SQLiteValue] = [.integer(Int64(view.id)), .integer(to), .integer(from)]
-            if let lower {
-                bounds += " AND entity_key >= ?"
-                values.append(.text(lower))
-            }
-            if let upper {
-                bounds += " AND entity_key < ?"
-                values.append(.text(upper))
-            }
-            let statement = try conn.prepare(
-                """
-                SELECT entity_key, event_ns, row FROM feature_log
-                WHERE view_id = ? AND +event_ns <= ? AND +event_ns >= ?\(bounds)
-                ORDER BY entity_key, event_ns, created_ns
-                """)
-            statement.bind(values)
+            // Key bounds are given to each run's statement, so SQLite seeks the run's primary
+            // key to the range instead of scanning the view.
+            let viewID = Int64(view.id)
+            let filter = HistoryReader.Filter(lowerKey: lower, upperKey: upper, minEvent: from, maxEvent: to)
             var history = ViewHistory()
             var currentKey: String?
             var currentBytes: [UInt8] = []
             var start = 0
             var skipping = false
-            while try statement.step() {
+            try HistoryReader.scan(conn, viewID: viewID, runs: HistoryRuns.runs(conn, viewID: viewID), filter: filter) { row in
                 // Rows come grouped by entity: compare the key's bytes in place and make a
                 // String only when the entity changes (once per entity, not once per row).
-                let sameKey = currentKey != nil && statement.withBlob(0) { $0.elementsEqual(currentBytes) }
+                let sameKey = currentKey != nil && row.key.elementsEqual(currentBytes)
                 if !sameKey {
-                    currentBytes = statement.withBlob(0) { Array($0) }
+                    currentBytes.removeAll(keepingCapacity: true)
+                    currentBytes.append(contentsOf: row.key)
                     let key = String(decoding: currentBytes, as: UTF8.self)
                     if let currentKey, !skipping { history.ranges[currentKey] = start..<history.events.count }
                     currentKey = key
                     start = history.events.count
                     skipping = !wanted.contains(key)
                 }
-                if skipping { continue }
-                history.events.append(statement.int64(1))
-                statement.withBlob(2) { history.arena.append(contentsOf: $0) }
+                if skipping { return true }
+                history.events.append(row.event)
+                history.arena.append(contentsOf: row.bytes)
                 history.offsets.append(history.arena.count)
+                return true
             }
             if let currentKey, !skipping { history.ranges[currentKey] = start..<history.events.count }
             return history

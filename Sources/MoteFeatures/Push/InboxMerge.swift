@@ -1,15 +1,16 @@
 import MoteCore
 import MoteStorage
 
-/// Moves pushed rows from `feature_inbox` into the entity-clustered history (`feature_log`)
-/// and the `online` table, one chunk per write transaction.
+/// Moves pushed rows from `feature_inbox` into the history and the `online` table, one chunk
+/// per write transaction.
 ///
-/// A chunk is the oldest rows of the inbox, sorted by (view, entity, event, created, arrival)
-/// before they are written, so the history's pages are visited in key order, once each. The
-/// rules are those a push applied when it wrote the tables itself: a history row with the same
-/// (view, entity, event, created) as one stored earlier replaces it (the later arrival wins),
-/// and an entity's online row is replaced only by a row at least as new (event time, then
-/// created time).
+/// A chunk is the oldest rows of the inbox, sorted by (view, entity, event, created, arrival);
+/// each view's history rows in it become a new sorted run (`HistoryRuns`), appended at the end
+/// of the history's key range, so its pages are written once each, in order. The rules are
+/// those of one table keyed (view, entity, event, created): a history row with the same key as
+/// one stored earlier replaces it (the later arrival wins: within a chunk only the last is
+/// written, across runs readers take the newest run's), and an entity's online row is replaced
+/// only by a row at least as new (event time, then created time).
 enum InboxMerge {
     /// Rows per chunk when pushes may arrive any moment (a merge in a pause): a push that
     /// comes meanwhile waits for at most this chunk (a few hundred milliseconds).
@@ -61,8 +62,7 @@ enum InboxMerge {
             if c.created[a] != c.created[b] { return c.created[a] < c.created[b] }
             return c.seq[a] < c.seq[b]
         }
-        let history = try conn.cached(
-            "INSERT OR REPLACE INTO feature_log (view_id, entity_key, event_ns, created_ns, row) VALUES (?, ?, ?, ?, ?)")
+        let history = try HistoryRuns.insertStatement(conn)
         let online = try conn.cached(
             """
             INSERT INTO online (view_id, entity_key, event_ns, created_ns, row) VALUES (?, ?, ?, ?, ?)
@@ -82,15 +82,48 @@ enum InboxMerge {
                 statement.bindBlob(5, blob)
                 try statement.step()
             }
+            /// Binds (view, run, key, event, created) of row `i` and `blob` as its row.
+            func write(_ statement: SQLiteStatement, _ i: Int, _ run: Int64, _ blob: UnsafeRawBufferPointer) throws {
+                statement.reset()
+                statement.bind(1, .integer(c.view[i]))
+                statement.bind(2, .integer(run))
+                statement.bind(3, .text(c.key[i]))
+                statement.bind(4, .integer(c.event[i]))
+                statement.bind(5, .integer(c.created[i]))
+                statement.bindBlob(6, blob)
+                try statement.step()
+            }
+            /// Whether rows `a` and `b` have the same history key (view, entity, event, created).
+            func sameKey(_ a: Int, _ b: Int) -> Bool {
+                c.view[a] == c.view[b] && c.event[a] == c.event[b] && c.created[a] == c.created[b] && c.key[a] == c.key[b]
+            }
             var newestOnline: Int?
             var codec: [UInt8] = []
+            // Each view's history rows of this chunk become one new run, written in key order.
+            var nextRun = try HistoryRuns.nextNumber(conn)
+            var run = HistoryRuns.Run.empty(0)
+            var runView: Int64 = 0
             for (position, i) in order.enumerated() {
                 let row = UnsafeRawBufferPointer(rebasing: bytes[c.row(i)])
-                if c.target[i] & 1 != 0 {
+                // A later arrival with the same history key replaces this row (they sort together).
+                var replaced = false
+                var later = position + 1
+                while later < order.count, sameKey(order[later], i) {
+                    if c.target[order[later]] & 1 != 0 { replaced = true }
+                    later += 1
+                }
+                if c.target[i] & 1 != 0, !replaced {
+                    if run.rows == 0 || runView != c.view[i] {
+                        if run.rows > 0 { try HistoryRuns.save(conn, viewID: runView, run) }
+                        run = .empty(nextRun)
+                        runView = c.view[i]
+                        nextRun += 1
+                    }
+                    run.add(event: c.event[i], created: c.created[i])
                     // The history keeps the compact codec form (what joins and training read).
                     codec.removeAll(keepingCapacity: true)
                     OnlineRow.appendCodec(row, to: &codec)
-                    try codec.withUnsafeBytes { try write(history, i, $0) }
+                    try codec.withUnsafeBytes { try write(history, i, run.number, $0) }
                 }
                 if c.target[i] & 2 != 0 { newestOnline = i }
                 // The entity's last row in this order is its newest: write its online row.
@@ -101,6 +134,7 @@ enum InboxMerge {
                     newestOnline = nil
                 }
             }
+            if run.rows > 0 { try HistoryRuns.save(conn, viewID: runView, run) }
         }
         let delete = try conn.cached("DELETE FROM feature_inbox WHERE seq <= ?")
         delete.bind(1, .integer(lastSeq))

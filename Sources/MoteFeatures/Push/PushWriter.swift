@@ -41,6 +41,8 @@ final class PushWriter: Sendable {
         var rows = 0
         var marks: [(seq: Int64, at: UInt64)] = []
         var lastCommit: UInt64 = 0
+        /// History runs may be due a compaction (a merge wrote one since the last found none).
+        var compactionDue = true
 
         mutating func committed(rows count: Int, lastSeq: Int64, at now: UInt64) {
             rows += count
@@ -82,7 +84,9 @@ final class PushWriter: Sendable {
         self.settings = settings
         // Rows left from an earlier run count as committed now: merged once the writer has
         // been idle for `idleNanos`, like any others.
+        // The idle time counts from the start.
         var backlog = Backlog()
+        backlog.lastCommit = SystemClock.monotonicNanos()
         if unmerged > 0 { backlog.committed(rows: unmerged, lastSeq: lastSeq, at: SystemClock.monotonicNanos()) }
         self.backlog = Mutex(backlog)
         // The thread holds the writer only while it works, so a store dropped without `stop`
@@ -156,10 +160,14 @@ final class PushWriter: Sendable {
     /// One turn of the writer's loop; false when it is to end.
     private func step() -> Bool {
         let now = SystemClock.monotonicNanos()
-        let (rows, lastCommit, oldestAge) = backlog.withLock { ($0.rows, $0.lastCommit, $0.oldestAge(now: now)) }
-        // Wait for a push; with rows to merge, only until the writer has been idle long enough.
+        let (rows, lastCommit, oldestAge, compacting) = backlog.withLock {
+            ($0.rows, $0.lastCommit, $0.oldestAge(now: now), $0.compactionDue)
+        }
+        // Wait for a push; with rows to merge or runs to compact, only until the writer has
+        // been idle long enough.
         let idleAt = lastCommit &+ idleNanos
-        let wait: DispatchTime = rows == 0 ? .now() + .seconds(1) : .now() + .nanoseconds(Int(idleAt > now ? idleAt - now : 0))
+        let wait: DispatchTime =
+            rows == 0 && !compacting ? .now() + .seconds(1) : .now() + .nanoseconds(Int(idleAt > now ? idleAt - now : 0))
         _ = wake.wait(timeout: wait)
         // Take the waiting pushes and the right to write (a caller committing inline holds it
         // briefly; it signals when done).
@@ -179,12 +187,19 @@ final class PushWriter: Sendable {
                 return false
             }
             let current = SystemClock.monotonicNanos()
-            if rows > 0, current &- backlog.withLock({ $0.lastCommit }) >= idleNanos { mergeQuietly(limit: InboxMerge.chunkRows) }
+            let (idle, compacting) = backlog.withLock { (current &- $0.lastCommit >= idleNanos, $0.compactionDue) }
+            if idle, rows > 0 {
+                mergeQuietly(limit: InboxMerge.chunkRows)
+            } else if idle, compacting {
+                compactQuietly(onlyOverBound: false)
+            }
             return true
         }
         let limits = settings.current
         if !stopping, rows > limits.maxUnmergedRows || oldestAge >= UInt64(limits.mergeDelayNanos) {
             mergeQuietly(limit: InboxMerge.largeChunkRows)
+            // Runs past their bound are merged even while pushes keep coming.
+            compactQuietly(onlyOverBound: true)
         }
         finish(group, Result { try database.write(addingData: true) { try Self.insert(group, $0) } })
         return true
@@ -233,7 +248,12 @@ final class PushWriter: Sendable {
         // must not find the inbox empty while the writer's merge is still being counted.
         try merging.withLock { _ in
             let merged = try database.write { try InboxMerge.mergeChunk($0, through: through, limit: limit) }
-            if merged.rows > 0 { backlog.withLock { $0.merged(rows: merged.rows, through: merged.lastSeq) } }
+            if merged.rows > 0 {
+                backlog.withLock {
+                    $0.merged(rows: merged.rows, through: merged.lastSeq)
+                    $0.compactionDue = true
+                }
+            }
             return merged.rows
         }
     }
@@ -245,6 +265,22 @@ final class PushWriter: Sendable {
     /// online table, and the log of those pages, several times the inbox bytes they free only
     /// at the end.
     static let mergeHeadroomBytes: Int64 = Int64(InboxMerge.largeChunkRows) * 800
+
+    /// One slice of history compaction on the writer's own schedule (`HistoryCompaction`):
+    /// skipped while the disk is short of room; when none is due (and not only runs past the
+    /// bound were asked for) the writer stops looking until the next merge.
+    private func compactQuietly(onlyOverBound: Bool) {
+        guard database.space.hasRoom(forBytes: Self.mergeHeadroomBytes) else {
+            backlog.withLock { $0.lastCommit = SystemClock.monotonicNanos() }
+            return
+        }
+        do {
+            let worked = try database.write { try HistoryCompaction.step($0, onlyOverBound: onlyOverBound) }
+            if !worked, !onlyOverBound { backlog.withLock { $0.compactionDue = false } }
+        } catch {
+            backlog.withLock { $0.lastCommit = SystemClock.monotonicNanos() }
+        }
+    }
 
     /// A merge on the writer's own schedule: skipped while the disk is short of room for it
     /// (pushes need far less, and keep being stored in the inbox); a failure leaves the rows
