@@ -33,29 +33,26 @@ extension FeaturesCommand {
             let started = SystemClock.monotonicNanos()
             // The next batch is read and encoded while the daemon stores the last one.
             let sender = PushSender(socketPath: client.socketPath)
-            var pending: [[JSONValue]] = []
+            let kinds: [CSVPushColumns.Kind] = header.map { name in
+                if joinKeys.contains(name) { return .key }
+                if name == "event_timestamp" || name == "created_timestamp" { return .time }
+                switch types[name] {
+                case "float64": return .float64
+                case "int64": return .int64
+                case "bool": return .bool
+                default: return .string
+                }
+            }
+            var columns = CSVPushColumns(names: header, kinds: kinds)
+            var record = CSVRecord()
             var rejected: [(line: Int, reason: String)] = []
             var rejectedCount = 0
             let tty = isatty(STDERR_FILENO) == 1
 
             func flush() throws {
-                guard !pending.isEmpty else { return }
-                var w = JSONWriter(capacity: pending.count * header.count * 16)
-                w.beginObject()
-                w.key("feature_view"); w.string(view)
-                w.key("to"); w.string(to)
-                w.key("df")
-                w.beginObject()
-                for (k, name) in header.enumerated() {
-                    w.key(name)
-                    w.beginArray()
-                    for row in pending { w.value(row[k]) }
-                    w.endArray()
-                }
-                w.endObject()
-                w.endObject()
-                try sender.send(w.bytes, rows: pending.count)
-                pending.removeAll(keepingCapacity: true)
+                guard columns.rows > 0 else { return }
+                let rows = columns.rows
+                try sender.send(columns.body(view: view, to: to), rows: rows)
                 if tty {
                     let seconds = Double(SystemClock.monotonicNanos() - started) / 1e9
                     let pushed = sender.pushed
@@ -63,46 +60,14 @@ extension FeaturesCommand {
                 }
             }
 
-            while let record = reader.next() {
-                if record.count == 1, record[0].isEmpty { continue }
-                guard record.count == header.count else {
-                    rejectedCount += 1
-                    if rejected.count < 20 { rejected.append((reader.line, "\(record.count) fields, the header has \(header.count)")) }
-                    continue
-                }
-                var row: [JSONValue] = []
-                var reason: String?
-                for (k, text) in record.enumerated() {
-                    let name = header[k]
-                    if joinKeys.contains(name) {
-                        if text.isEmpty { reason = "'\(name)' is empty"; break }
-                        row.append(.string(text))
-                        continue
-                    }
-                    if name == "event_timestamp" || name == "created_timestamp" {
-                        if RFC3339.parse(text) != nil {
-                            row.append(.string(text))
-                        } else if let seconds = Double(text), seconds.isFinite {
-                            row.append(.double(seconds))
-                        } else {
-                            reason = "'\(name)': '\(text)' is not an RFC 3339 time or epoch seconds"
-                            break
-                        }
-                        continue
-                    }
-                    guard let value = CSVValue.parse(text, type: types[name] ?? "string") else {
-                        reason = "'\(name)': '\(text)' is not \(types[name] ?? "?")"
-                        break
-                    }
-                    row.append(value)
-                }
-                if let reason {
+            while reader.next(into: &record) {
+                if record.count == 1, record.withField(0, { $0.isEmpty }) { continue }
+                if let reason = columns.add(record) {
                     rejectedCount += 1
                     if rejected.count < 20 { rejected.append((reader.line, reason)) }
                     continue
                 }
-                pending.append(row)
-                if pending.count >= batch { try flush() }
+                if columns.rows >= batch { try flush() }
             }
             try flush()
             try sender.finish()
@@ -114,26 +79,6 @@ extension FeaturesCommand {
             if rejectedCount > rejected.count { print("  ... and \(rejectedCount - rejected.count) more") }
             // The good rows are stored; a script must still see that some were not.
             if rejectedCount > 0 { throw ExitCode(ExitStatus.partial) }
-        }
-    }
-}
-
-/// Typed values from CSV text.
-enum CSVValue {
-    static func parse(_ text: String, type: String) -> JSONValue? {
-        if text.isEmpty { return .null }
-        switch type {
-        case "float64":
-            guard let d = Double(text), d.isFinite else { return nil }
-            return .double(d)
-        case "int64": return Int64(text).map { .integer($0) }
-        case "bool":
-            switch text.lowercased() {
-            case "true", "1", "yes": return .bool(true)
-            case "false", "0", "no": return .bool(false)
-            default: return nil
-            }
-        default: return .string(text)
         }
     }
 }

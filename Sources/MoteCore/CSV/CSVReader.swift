@@ -51,16 +51,23 @@ public struct CSVReader {
 
     /// The next record, or nil at the end. A final line without a newline counts.
     public mutating func next() -> [String]? {
+        var record = CSVRecord()
+        guard next(into: &record) else { return nil }
+        return (0..<record.count).map { k in record.withField(k) { String(decoding: $0, as: UTF8.self) } }
+    }
+
+    /// Reads the next record into `record` (its storage reused); false at the end.
+    public mutating func next(into record: inout CSVRecord) -> Bool {
         line = nextLine
-        var fields: [String] = []
-        var field: [UInt8] = []
+        record.removeAll()
         var quoted = false
         var started = false
+        var fieldStart = 0
         while true {
             if position >= buffer.count, !fill() {
-                if !started && field.isEmpty && fields.isEmpty { return nil }
-                fields.append(String(decoding: field, as: UTF8.self))
-                return fields
+                if !started { return false }
+                record.ends.append(record.bytes.count)
+                return true
             }
             let b = buffer[position]
             position += 1
@@ -69,31 +76,53 @@ public struct CSVReader {
                 if b == UInt8(ascii: "\"") {
                     if position >= buffer.count { _ = fill() }
                     if position < buffer.count, buffer[position] == UInt8(ascii: "\"") {
-                        field.append(b)
+                        record.bytes.append(b)
                         position += 1
                     } else {
                         quoted = false
                     }
                 } else {
                     if b == 0x0A { nextLine += 1 }
-                    field.append(b)
+                    record.bytes.append(b)
                 }
                 continue
             }
             switch b {
-            case UInt8(ascii: "\"") where field.isEmpty:
+            case UInt8(ascii: "\"") where record.bytes.count == fieldStart:
                 quoted = true
             case UInt8(ascii: ","):
-                fields.append(String(decoding: field, as: UTF8.self))
-                field.removeAll(keepingCapacity: true)
+                record.ends.append(record.bytes.count)
+                fieldStart = record.bytes.count
             case 0x0A:
                 nextLine += 1
-                if field.last == 0x0D { field.removeLast() }
-                fields.append(String(decoding: field, as: UTF8.self))
-                return fields
+                if record.bytes.count > fieldStart, record.bytes.last == 0x0D { record.bytes.removeLast() }
+                record.ends.append(record.bytes.count)
+                return true
             default:
-                field.append(b)
+                record.bytes.append(b)
             }
         }
+    }
+}
+
+/// One CSV record's fields as bytes, in one buffer reused from record to record.
+public struct CSVRecord {
+    var bytes: [UInt8] = []
+    var ends: [Int] = []
+
+    public init() {}
+
+    /// How many fields the record has.
+    public var count: Int { ends.count }
+
+    mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
+    }
+
+    /// Runs `body` on field `k`'s bytes (valid only inside `body`).
+    public func withField<T>(_ k: Int, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        let start = k == 0 ? 0 : ends[k - 1]
+        return try bytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[start..<ends[k]])) }
     }
 }

@@ -67,7 +67,12 @@ public enum RFC3339 {
     /// (`2026-12-01T08:00:00.250`, as pandas' `isoformat()` writes naive times) means UTC, the
     /// rule of Feast's write routes.
     public static func parse(_ text: String, naiveAsUTC: Bool) -> Int64? {
-        let b = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { parse(utf8: UnsafeRawBufferPointer($0), naiveAsUTC: naiveAsUTC) }
+    }
+
+    /// `parse(_:naiveAsUTC:)` of UTF-8 bytes (no String made).
+    public static func parse(utf8 b: UnsafeRawBufferPointer, naiveAsUTC: Bool = false) -> Int64? {
         func num(_ from: Int, _ count: Int) -> Int64? {
             guard from + count <= b.count else { return nil }
             var v: Int64 = 0
