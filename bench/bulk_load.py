@@ -3,7 +3,8 @@
 machines, 10 float64 fields with three decimals, event times increasing), into a release
 moted on a temporary state directory; beside the SQLite ceiling (Python sqlite3 inserting 1M
 of the same rows into one plain table, WAL + synchronous=NORMAL, one transaction per 5 000).
-Reports the rate, motectl's and moted's peak RSS, and the time until the history is merged.
+Reports the rate, motectl's and moted's peak RSS, the time until the history is merged and
+until its runs are compacted (with how many runs each time).
 
 usage: bulk_load.py MOTED MOTECTL [--rows N] [--csv FILE]   (FILE is made when missing)
 """
@@ -82,10 +83,16 @@ started = time.perf_counter()
 while status()["features"]["unmerged_rows"] > 0:
     time.sleep(0.2)
 merged = time.perf_counter() - started
+runs_merged = status()["features"]["history_runs"]
+while status()["features"]["compacting"]:
+    time.sleep(0.5)
+compacted = time.perf_counter() - started
+runs = status()["features"]["history_runs"]
 peer = ceiling()
 rate = int(summary.group(3))
 print(f"bulk load {summary.group(1)} rows: {rate} rows/s over the socket; SQLite ceiling {peer} rows/s: {rate / peer:.2f}x")
-print(f"peak RSS: motectl {client_rss / 1024:.0f} MiB, moted {server_peak / 1024:.0f} MiB; history merged {merged:.1f} s after the load")
+print(f"peak RSS: motectl {client_rss / 1024:.0f} MiB, moted {server_peak / 1024:.0f} MiB; history merged {merged:.1f} s after the load "
+      f"({runs_merged} runs), runs compacted {compacted:.1f} s after it ({runs} runs)")
 p.terminate()
 p.wait()
 shutil.rmtree(D)

@@ -218,6 +218,14 @@ public final class FeatureStore: Sendable {
     /// every reader of history merges them first).
     public var unmergedRows: Int { writer.unmergedRows }
 
+    /// Whether history runs may still be merged into fewer (false once a look found none due).
+    public var compactingHistory: Bool { writer.compactionDue }
+
+    /// History runs stored, over all views (readers merge a view's runs on the fly).
+    public func historyRunCount() throws -> Int {
+        try storage.features.read { Int(try $0.scalarInt("SELECT count(*) FROM feature_history_runs") ?? 0) }
+    }
+
     /// Merges every row pushed before the call into the history and the online table. Readers
     /// of history call it first, so they see every push answered before they started.
     public func mergePushed() throws {

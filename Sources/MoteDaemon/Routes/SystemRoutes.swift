@@ -109,6 +109,8 @@ enum SystemRoutes {
         w.beginObject()
         w.key("unmerged_rows"); w.int(runtime.features.unmergedRows)
         w.key("online_cache_bytes"); w.int(runtime.features.onlineCacheBytes)
+        w.key("history_runs"); if let runs = try? runtime.features.historyRunCount() { w.int(runs) } else { w.null() }
+        w.key("compacting"); w.bool(runtime.features.compactingHistory)
         w.endObject()
         w.key("counts")
         w.beginObject()

@@ -18,50 +18,78 @@ enum InboxMerge {
     /// Rows per chunk when the merge is what everything waits for (a backlog past its bound, a
     /// reader merging first): more rows share each history page written (measured on a 3M-row
     /// bulk load: 1.6x the rate of 10 000-row chunks).
-    static let largeChunkRows = 50_000
+    static let largeChunkRows = 200_000
 
-    /// One chunk read from the inbox.
-    private struct Chunk {
+    /// A chunk read from the inbox, in merge order, its history rows already in the codec form:
+    /// made from a read snapshot, outside the write transaction (only merges delete inbox rows,
+    /// one at a time, so the rows are still there when it is written).
+    struct Chunk {
         var seq: [Int64] = []
         var view: [Int64] = []
-        var key: [String] = []
+        var keyBytes: [UInt8] = []
+        var keyEnds: [Int] = []
         var event: [Int64] = []
         var created: [Int64] = []
         var target: [Int64] = []
+        /// Online rows (the cache's form), and the history's codec form of the same rows.
         var bytes: [UInt8] = []
         var ends: [Int] = []
+        var codec: [UInt8] = []
+        var codecEnds: [Int] = []
+        /// Row indices in key order (view, entity bytes, event, created, arrival).
+        var order: [Int] = []
 
+        var count: Int { seq.count }
+        var lastSeq: Int64? { seq.last }
+        func key(_ i: Int) -> Range<Int> { (i == 0 ? 0 : keyEnds[i - 1])..<keyEnds[i] }
         func row(_ i: Int) -> Range<Int> { (i == 0 ? 0 : ends[i - 1])..<ends[i] }
+        func codecRow(_ i: Int) -> Range<Int> { (i == 0 ? 0 : codecEnds[i - 1])..<codecEnds[i] }
     }
 
-    /// Merges up to `limit` of the oldest inbox rows with `seq <= through`; returns how many it
-    /// merged (0 when none is left) and the last sequence number merged.
-    static func mergeChunk(_ conn: SQLiteConnection, through: Int64, limit: Int = chunkRows) throws -> (rows: Int, lastSeq: Int64) {
+    /// Reads up to `limit` of the oldest inbox rows with `seq <= through` and puts them in
+    /// merge order; nil when there are none.
+    static func read(_ conn: SQLiteConnection, through: Int64, limit: Int) throws -> Chunk? {
         let select = try conn.cached(
             "SELECT seq, view_id, entity_key, event_ns, created_ns, target, row FROM feature_inbox WHERE seq <= ? ORDER BY seq LIMIT ?")
+        defer { select.reset() }
         select.bind(1, .integer(through))
         select.bind(2, .integer(Int64(limit)))
         var c = Chunk()
         while try select.step() {
             c.seq.append(select.int64(0))
             c.view.append(select.int64(1))
-            c.key.append(select.text(2) ?? "")
+            c.keyBytes.append(contentsOf: select.bytes(2))
+            c.keyEnds.append(c.keyBytes.count)
             c.event.append(select.int64(3))
             c.created.append(select.int64(4))
-            c.target.append(select.int64(5))
-            select.withBlob(6) { c.bytes.append(contentsOf: $0) }
+            let target = select.int64(5)
+            c.target.append(target)
+            let row = select.bytes(6)
+            c.bytes.append(contentsOf: row)
             c.ends.append(c.bytes.count)
+            // The history keeps the compact codec form (what joins and training read).
+            if target & 1 != 0 { OnlineRow.appendCodec(row, to: &c.codec) }
+            c.codecEnds.append(c.codec.count)
         }
-        select.reset()
-        guard let lastSeq = c.seq.last else { return (0, through) }
-        // Key order (SQLite's: view, then the key's UTF-8 bytes), then time, then arrival.
-        let order = c.seq.indices.sorted { a, b in
-            if c.view[a] != c.view[b] { return c.view[a] < c.view[b] }
-            if c.key[a] != c.key[b] { return c.key[a].utf8.lexicographicallyPrecedes(c.key[b].utf8) }
-            if c.event[a] != c.event[b] { return c.event[a] < c.event[b] }
-            if c.created[a] != c.created[b] { return c.created[a] < c.created[b] }
-            return c.seq[a] < c.seq[b]
+        guard !c.seq.isEmpty else { return nil }
+        // Key order (SQLite's: view, then the key's bytes), then time, then arrival.
+        c.order = c.keyBytes.withUnsafeBytes { keys in
+            c.seq.indices.sorted { a, b in
+                if c.view[a] != c.view[b] { return c.view[a] < c.view[b] }
+                let byKey = HistoryReader.compare(UnsafeRawBufferPointer(rebasing: keys[c.key(a)]), UnsafeRawBufferPointer(rebasing: keys[c.key(b)]))
+                if byKey != 0 { return byKey < 0 }
+                if c.event[a] != c.event[b] { return c.event[a] < c.event[b] }
+                if c.created[a] != c.created[b] { return c.created[a] < c.created[b] }
+                return c.seq[a] < c.seq[b]
+            }
         }
+        return c
+    }
+
+    /// Writes a chunk (inside the caller's write transaction): each view's history rows as a
+    /// new run, each entity's newest row to the online table, and removes the rows from the
+    /// inbox. Returns how many rows it merged and the last sequence number.
+    static func write(_ c: Chunk, _ conn: SQLiteConnection) throws -> (rows: Int, lastSeq: Int64) {
         let history = try HistoryRuns.insertStatement(conn)
         let online = try conn.cached(
             """
@@ -71,75 +99,73 @@ enum InboxMerge {
             WHERE excluded.event_ns > online.event_ns
                OR (excluded.event_ns = online.event_ns AND excluded.created_ns >= online.created_ns)
             """)
-        try c.bytes.withUnsafeBytes { bytes in
-            /// Binds (view, key, event, created) of row `i` and `blob` as its row.
-            func write(_ statement: SQLiteStatement, _ i: Int, _ blob: UnsafeRawBufferPointer) throws {
-                statement.reset()
-                statement.bind(1, .integer(c.view[i]))
-                statement.bind(2, .text(c.key[i]))
-                statement.bind(3, .integer(c.event[i]))
-                statement.bind(4, .integer(c.created[i]))
-                statement.bindBlob(5, blob)
-                try statement.step()
-            }
-            /// Binds (view, run, key, event, created) of row `i` and `blob` as its row.
-            func write(_ statement: SQLiteStatement, _ i: Int, _ run: Int64, _ blob: UnsafeRawBufferPointer) throws {
-                statement.reset()
-                statement.bind(1, .integer(c.view[i]))
-                statement.bind(2, .integer(run))
-                statement.bind(3, .text(c.key[i]))
-                statement.bind(4, .integer(c.event[i]))
-                statement.bind(5, .integer(c.created[i]))
-                statement.bindBlob(6, blob)
-                try statement.step()
-            }
-            /// Whether rows `a` and `b` have the same history key (view, entity, event, created).
-            func sameKey(_ a: Int, _ b: Int) -> Bool {
-                c.view[a] == c.view[b] && c.event[a] == c.event[b] && c.created[a] == c.created[b] && c.key[a] == c.key[b]
-            }
-            var newestOnline: Int?
-            var codec: [UInt8] = []
-            // Each view's history rows of this chunk become one new run, written in key order.
-            var nextRun = try HistoryRuns.nextNumber(conn)
-            var run = HistoryRuns.Run.empty(0)
-            var runView: Int64 = 0
-            for (position, i) in order.enumerated() {
-                let row = UnsafeRawBufferPointer(rebasing: bytes[c.row(i)])
-                // A later arrival with the same history key replaces this row (they sort together).
-                var replaced = false
-                var later = position + 1
-                while later < order.count, sameKey(order[later], i) {
-                    if c.target[order[later]] & 1 != 0 { replaced = true }
-                    later += 1
-                }
-                if c.target[i] & 1 != 0, !replaced {
-                    if run.rows == 0 || runView != c.view[i] {
-                        if run.rows > 0 { try HistoryRuns.save(conn, viewID: runView, run) }
-                        run = .empty(nextRun)
-                        runView = c.view[i]
-                        nextRun += 1
+        try c.keyBytes.withUnsafeBytes { keys in
+            try c.bytes.withUnsafeBytes { bytes in
+                try c.codec.withUnsafeBytes { codec in
+                    /// Whether rows `a` and `b` have the same history key (view, entity, event, created).
+                    func sameKey(_ a: Int, _ b: Int) -> Bool {
+                        c.view[a] == c.view[b] && c.event[a] == c.event[b] && c.created[a] == c.created[b]
+                            && keys[c.key(a)].elementsEqual(keys[c.key(b)])
                     }
-                    run.add(event: c.event[i], created: c.created[i])
-                    // The history keeps the compact codec form (what joins and training read).
-                    codec.removeAll(keepingCapacity: true)
-                    OnlineRow.appendCodec(row, to: &codec)
-                    try codec.withUnsafeBytes { try write(history, i, run.number, $0) }
-                }
-                if c.target[i] & 2 != 0 { newestOnline = i }
-                // The entity's last row in this order is its newest: write its online row.
-                let next = position + 1 < order.count ? order[position + 1] : nil
-                if let n = newestOnline, next.map({ c.view[$0] != c.view[i] || c.key[$0] != c.key[i] }) ?? true {
-                    // The online table keeps rows in the cache's form, as the inbox does.
-                    try write(online, n, UnsafeRawBufferPointer(rebasing: bytes[c.row(n)]))
-                    newestOnline = nil
+                    /// Whether rows `a` and `b` are of the same entity of the same view.
+                    func sameEntity(_ a: Int, _ b: Int) -> Bool {
+                        c.view[a] == c.view[b] && keys[c.key(a)].elementsEqual(keys[c.key(b)])
+                    }
+                    var newestOnline: Int?
+                    // Each view's history rows of this chunk become one new run, written in key order.
+                    var nextRun = try HistoryRuns.nextNumber(conn)
+                    var run = HistoryRuns.Run.empty(0)
+                    var runView: Int64 = 0
+                    for (position, i) in c.order.enumerated() {
+                        // A later arrival with the same history key replaces this row (they sort together).
+                        var replaced = false
+                        var later = position + 1
+                        while later < c.order.count, sameKey(c.order[later], i) {
+                            if c.target[c.order[later]] & 1 != 0 { replaced = true }
+                            later += 1
+                        }
+                        if c.target[i] & 1 != 0, !replaced {
+                            if run.rows == 0 || runView != c.view[i] {
+                                if run.rows > 0 { try HistoryRuns.save(conn, viewID: runView, run) }
+                                run = .empty(nextRun)
+                                runView = c.view[i]
+                                nextRun += 1
+                            }
+                            run.add(event: c.event[i], created: c.created[i])
+                            history.reset()
+                            history.bind(1, .integer(c.view[i]))
+                            history.bind(2, .integer(run.number))
+                            history.bindText(3, UnsafeRawBufferPointer(rebasing: keys[c.key(i)]))
+                            history.bind(4, .integer(c.event[i]))
+                            history.bind(5, .integer(c.created[i]))
+                            history.bindBlob(6, UnsafeRawBufferPointer(rebasing: codec[c.codecRow(i)]))
+                            try history.step()
+                        }
+                        if c.target[i] & 2 != 0 { newestOnline = i }
+                        // The entity's last row in this order is its newest: write its online row
+                        // (the online table keeps rows in the cache's form, as the inbox does).
+                        let next = position + 1 < c.order.count ? c.order[position + 1] : nil
+                        if let n = newestOnline, next.map({ !sameEntity($0, i) }) ?? true {
+                            online.reset()
+                            online.bind(1, .integer(c.view[n]))
+                            online.bindText(2, UnsafeRawBufferPointer(rebasing: keys[c.key(n)]))
+                            online.bind(3, .integer(c.event[n]))
+                            online.bind(4, .integer(c.created[n]))
+                            online.bindBlob(5, UnsafeRawBufferPointer(rebasing: bytes[c.row(n)]))
+                            try online.step()
+                            newestOnline = nil
+                        }
+                    }
+                    if run.rows > 0 { try HistoryRuns.save(conn, viewID: runView, run) }
                 }
             }
-            if run.rows > 0 { try HistoryRuns.save(conn, viewID: runView, run) }
         }
+        let lastSeq = c.lastSeq ?? 0
         let delete = try conn.cached("DELETE FROM feature_inbox WHERE seq <= ?")
         delete.bind(1, .integer(lastSeq))
         try delete.step()
-        return (c.seq.count, lastSeq)
+        delete.reset()
+        return (c.count, lastSeq)
     }
 
     /// The newest inbox sequence number (0 when the inbox is empty).

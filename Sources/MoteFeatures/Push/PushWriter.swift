@@ -3,8 +3,8 @@ import MoteCore
 import MoteStorage
 import Synchronization
 
-/// The one writer of pushed rows, on a thread of its own: commits pushes into the inbox and
-/// merges the inbox into the history and the online table.
+/// The one writer of pushed rows, on a thread of its own, commits pushes into the inbox; a
+/// merger, on another, merges the inbox into the history and the online table.
 ///
 /// **Commits are shared.** A push hands its encoded rows over and is answered once they are
 /// committed. Pushes that arrive while a commit runs go together into the next transaction,
@@ -14,12 +14,14 @@ import Synchronization
 /// page: a sequential write, where writing the entity-clustered history directly costs about a
 /// page per row for random entities.
 ///
-/// **Merges run when they cost pushes least.** A chunk of the inbox (`InboxMerge`) is merged
-/// when no push has come for `idleNanos`; before a commit when the oldest unmerged rows have
-/// waited `features.merge_delay`; and before every commit while more than
-/// `features.max_unmerged_rows` wait, so a stream faster than merges slows to their pace
-/// instead of growing the inbox without bound. Readers of history first merge what was pushed
-/// before they started (`FeatureStore.mergePushed()`).
+/// **Merges run beside commits.** A chunk of the inbox (`InboxMerge`) is read and put in
+/// order from a read snapshot while pushes commit, then written in one transaction. The merger
+/// merges large chunks while the inbox holds more than half of `features.max_unmerged_rows`
+/// or its oldest rows have waited `features.merge_delay`, and small ones when no push has come
+/// for `idleNanos` (then it compacts history runs, `HistoryCompaction`). A commit past the
+/// bound waits for the merger (unless merges cannot run: no room on disk), so a stream faster
+/// than merges slows to their pace instead of growing the inbox without bound. Readers of
+/// history first merge what was pushed before they started (`FeatureStore.mergePushed()`).
 final class PushWriter: Sendable {
     /// A push waiting for its commit.
     private struct Waiting: Sendable {
@@ -43,6 +45,9 @@ final class PushWriter: Sendable {
         var lastCommit: UInt64 = 0
         /// History runs may be due a compaction (a merge wrote one since the last found none).
         var compactionDue = true
+        /// The last merge tried could not run (no room on disk, or it failed): commits past
+        /// the bound do not wait for merges then.
+        var stalled = false
 
         mutating func committed(rows count: Int, lastSeq: Int64, at now: UInt64) {
             rows += count
@@ -75,6 +80,11 @@ final class PushWriter: Sendable {
     private let backlog: Mutex<Backlog>
     private let wake = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
+    /// Wakes the merger.
+    private let mergeWake = DispatchSemaphore(value: 0)
+    /// Signalled after each merge (a commit past the bound waits for it).
+    private let mergedOne = DispatchSemaphore(value: 0)
+    private let mergerFinished = DispatchSemaphore(value: 0)
 
     /// Starts the writer; `unmerged` is how many rows the inbox holds already (from an earlier
     /// run; they are dated now).
@@ -94,10 +104,16 @@ final class PushWriter: Sendable {
         DetachedThread.start { [weak self] in
             while let writer = self, writer.step() {}
         }
+        DetachedThread.start { [weak self] in
+            while let writer = self, writer.mergeStep() {}
+        }
     }
 
     /// Rows pushed and not yet merged into the history.
     var unmergedRows: Int { backlog.withLock { $0.rows } }
+
+    /// Whether history runs may be due a compaction.
+    var compactionDue: Bool { backlog.withLock { $0.compactionDue } }
 
     /// Hands a push over; `done` is called after its commit (or its failure), on the writer's
     /// thread, or on the caller's when `inline` and nothing else is being written: then the
@@ -148,7 +164,11 @@ final class PushWriter: Sendable {
         }
         guard running else { return }
         wake.signal()
-        _ = finished.wait(timeout: .now() + .nanoseconds(Int(min(timeoutNanos, Int64(Int.max)))))
+        mergeWake.signal()
+        let deadline = DispatchTime.now() + .nanoseconds(Int(min(timeoutNanos, Int64(Int.max))))
+        _ = finished.wait(timeout: deadline)
+        // A merge under way finishes (its chunk is one transaction) before the databases close.
+        _ = mergerFinished.wait(timeout: deadline)
     }
 
     /// Merges every row pushed before the call (in chunks, each its own transaction).
@@ -159,16 +179,7 @@ final class PushWriter: Sendable {
 
     /// One turn of the writer's loop; false when it is to end.
     private func step() -> Bool {
-        let now = SystemClock.monotonicNanos()
-        let (rows, lastCommit, oldestAge, compacting) = backlog.withLock {
-            ($0.rows, $0.lastCommit, $0.oldestAge(now: now), $0.compactionDue)
-        }
-        // Wait for a push; with rows to merge or runs to compact, only until the writer has
-        // been idle long enough.
-        let idleAt = lastCommit &+ idleNanos
-        let wait: DispatchTime =
-            rows == 0 && !compacting ? .now() + .seconds(1) : .now() + .nanoseconds(Int(idleAt > now ? idleAt - now : 0))
-        _ = wake.wait(timeout: wait)
+        _ = wake.wait(timeout: .now() + .seconds(1))
         // Take the waiting pushes and the right to write (a caller committing inline holds it
         // briefly; it signals when done).
         let (group, stopping, taken) = queue.withLock { q -> ([Waiting], Bool, Bool) in
@@ -186,22 +197,51 @@ final class PushWriter: Sendable {
                 finished.signal()
                 return false
             }
-            let current = SystemClock.monotonicNanos()
-            let (idle, compacting) = backlog.withLock { (current &- $0.lastCommit >= idleNanos, $0.compactionDue) }
-            if idle, rows > 0 {
-                mergeQuietly(limit: InboxMerge.chunkRows)
-            } else if idle, compacting {
-                compactQuietly(onlyOverBound: false)
-            }
             return true
         }
-        let limits = settings.current
-        if !stopping, rows > limits.maxUnmergedRows || oldestAge >= UInt64(limits.mergeDelayNanos) {
-            mergeQuietly(limit: InboxMerge.largeChunkRows)
-            // Runs past their bound are merged even while pushes keep coming.
-            compactQuietly(onlyOverBound: true)
+        // Past the bound a commit waits for the merger to catch up: a stream faster than
+        // merges slows to their pace instead of growing the inbox without bound.
+        let bound = settings.current.maxUnmergedRows
+        while !stopping, backlog.withLock({ $0.rows > bound && !$0.stalled }) {
+            mergeWake.signal()
+            _ = mergedOne.wait(timeout: .now() + .milliseconds(100))
         }
         finish(group, Result { try database.write(addingData: true) { try Self.insert(group, $0) } })
+        if backlog.withLock({ $0.rows }) > bound / 2 { mergeWake.signal() }
+        return true
+    }
+
+    /// One turn of the merger's loop; false when it is to end. Merges run in large chunks once
+    /// the inbox holds half its bound or its oldest rows have waited `merge_delay`, in small ones
+    /// once no push has come for `idleNanos`; with nothing to merge, idle time compacts runs.
+    private func mergeStep() -> Bool {
+        if queue.withLock({ $0.stopping }) {
+            mergerFinished.signal()
+            return false
+        }
+        let now = SystemClock.monotonicNanos()
+        let limits = settings.current
+        let (rows, lastCommit, oldestAge, compacting) = backlog.withLock {
+            ($0.rows, $0.lastCommit, $0.oldestAge(now: now), $0.compactionDue)
+        }
+        let idle = now &- lastCommit >= idleNanos
+        if rows > 0, rows > limits.maxUnmergedRows / 2 || oldestAge >= UInt64(limits.mergeDelayNanos) {
+            if mergeQuietly(limit: InboxMerge.largeChunkRows) {
+                // Runs past their bound are merged even while pushes keep coming.
+                compactQuietly(onlyOverBound: true)
+                return true
+            }
+        } else if idle, rows > 0 {
+            if mergeQuietly(limit: InboxMerge.chunkRows) { return true }
+        } else if idle, compacting {
+            if compactQuietly(onlyOverBound: false) { return true }
+        }
+        // Wait for the writer, or until the writer has been idle long enough.
+        let (waiting, since) = backlog.withLock { ($0.rows > 0 || $0.compactionDue, $0.lastCommit) }
+        let idleAt = since &+ idleNanos
+        let current = SystemClock.monotonicNanos()
+        let wait: DispatchTime = !waiting ? .now() + .seconds(1) : .now() + .nanoseconds(Int(idleAt > current ? idleAt - current : 1_000_000))
+        _ = mergeWake.wait(timeout: wait)
         return true
     }
 
@@ -247,13 +287,15 @@ final class PushWriter: Sendable {
         // One merge at a time, its count noted before the next starts: a reader merging first
         // must not find the inbox empty while the writer's merge is still being counted.
         try merging.withLock { _ in
-            let merged = try database.write { try InboxMerge.mergeChunk($0, through: through, limit: limit) }
-            if merged.rows > 0 {
-                backlog.withLock {
-                    $0.merged(rows: merged.rows, through: merged.lastSeq)
-                    $0.compactionDue = true
-                }
+            // Read and ordered from a snapshot, so pushes commit meanwhile; then written.
+            guard let chunk = try database.read({ try InboxMerge.read($0, through: through, limit: limit) }) else { return 0 }
+            let merged = try database.write { try InboxMerge.write(chunk, $0) }
+            backlog.withLock {
+                $0.merged(rows: merged.rows, through: merged.lastSeq)
+                $0.compactionDue = true
+                $0.stalled = false
             }
+            mergedOne.signal()
             return merged.rows
         }
     }
@@ -266,34 +308,46 @@ final class PushWriter: Sendable {
     /// at the end.
     static let mergeHeadroomBytes: Int64 = Int64(InboxMerge.largeChunkRows) * 800
 
-    /// One slice of history compaction on the writer's own schedule (`HistoryCompaction`):
+    /// One slice of history compaction on the merger's own schedule (`HistoryCompaction`):
     /// skipped while the disk is short of room; when none is due (and not only runs past the
-    /// bound were asked for) the writer stops looking until the next merge.
-    private func compactQuietly(onlyOverBound: Bool) {
+    /// bound were asked for) the merger stops looking until the next merge. True when it did
+    /// a slice.
+    @discardableResult
+    private func compactQuietly(onlyOverBound: Bool) -> Bool {
         guard database.space.hasRoom(forBytes: Self.mergeHeadroomBytes) else {
             backlog.withLock { $0.lastCommit = SystemClock.monotonicNanos() }
-            return
+            return false
         }
         do {
             let worked = try database.write { try HistoryCompaction.step($0, onlyOverBound: onlyOverBound) }
             if !worked, !onlyOverBound { backlog.withLock { $0.compactionDue = false } }
+            return worked
         } catch {
             backlog.withLock { $0.lastCommit = SystemClock.monotonicNanos() }
+            return false
         }
     }
 
-    /// A merge on the writer's own schedule: skipped while the disk is short of room for it
+    /// A merge on the merger's own schedule: skipped while the disk is short of room for it
     /// (pushes need far less, and keep being stored in the inbox); a failure leaves the rows
-    /// in the inbox. Either way it is tried again no sooner than the idle time.
-    private func mergeQuietly(limit: Int) {
-        guard database.space.hasRoom(forBytes: Self.mergeHeadroomBytes) else {
-            backlog.withLock { $0.lastCommit = SystemClock.monotonicNanos() }
-            return
+    /// in the inbox. Either way it is tried again no sooner than the idle time. True when it
+    /// merged rows.
+    @discardableResult
+    private func mergeQuietly(limit: Int) -> Bool {
+        /// Not merged now: tried again after the idle time; commits do not wait meanwhile.
+        func stall() -> Bool {
+            backlog.withLock {
+                $0.lastCommit = SystemClock.monotonicNanos()
+                $0.stalled = true
+            }
+            mergedOne.signal()
+            return false
         }
+        guard database.space.hasRoom(forBytes: Self.mergeHeadroomBytes) else { return stall() }
         do {
-            try mergeChunk(limit: limit)
+            return try mergeChunk(limit: limit) > 0
         } catch {
-            backlog.withLock { $0.lastCommit = SystemClock.monotonicNanos() }
+            return stall()
         }
     }
 }
