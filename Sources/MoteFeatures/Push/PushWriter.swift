@@ -35,6 +35,9 @@ final class PushWriter: Sendable {
         var busy = false
         var stopping = false
         var stopped = false
+        /// When the last push was handed over (a push waiting for a merge to end is not idle
+        /// time, though nothing commits).
+        var lastArrival: UInt64 = 0
     }
 
     /// Commits in the unmerged part of the inbox: the last sequence number of a commit and when
@@ -131,6 +134,7 @@ final class PushWriter: Sendable {
                 return .leading
             }
             q.waiting.append(waiting)
+            q.lastArrival = SystemClock.monotonicNanos()
             return .queued
         }
         switch turn {
@@ -224,7 +228,10 @@ final class PushWriter: Sendable {
         let (rows, lastCommit, oldestAge, compacting) = backlog.withLock {
             ($0.rows, $0.lastCommit, $0.oldestAge(now: now), $0.compactionDue)
         }
-        let idle = now &- lastCommit >= idleNanos
+        // Idle: no push for the idle time, and none waiting (one waiting for a merge or a
+        // compaction to end is not idle time, though nothing commits meanwhile).
+        let (lastArrival, pending) = queue.withLock { ($0.lastArrival, $0.busy || !$0.waiting.isEmpty) }
+        let idle = !pending && now &- max(lastCommit, lastArrival) >= idleNanos
         if rows > 0, rows > limits.maxUnmergedRows / 2 || oldestAge >= UInt64(limits.mergeDelayNanos) {
             if mergeQuietly(limit: InboxMerge.largeChunkRows) {
                 // Runs past their bound are merged even while pushes keep coming.
@@ -237,7 +244,8 @@ final class PushWriter: Sendable {
             if compactQuietly(onlyOverBound: false) { return true }
         }
         // Wait for the writer, or until the writer has been idle long enough.
-        let (waiting, since) = backlog.withLock { ($0.rows > 0 || $0.compactionDue, $0.lastCommit) }
+        let waiting = backlog.withLock { $0.rows > 0 || $0.compactionDue }
+        let since = max(backlog.withLock { $0.lastCommit }, queue.withLock { $0.lastArrival })
         let idleAt = since &+ idleNanos
         let current = SystemClock.monotonicNanos()
         let wait: DispatchTime = !waiting ? .now() + .seconds(1) : .now() + .nanoseconds(Int(idleAt > current ? idleAt - current : 1_000_000))
