@@ -95,9 +95,8 @@ final class PushWriter: Sendable {
         self.idleNanos = idleNanos
         self.database = database
         self.settings = settings
-        // Rows left from an earlier run count as committed now: merged once the writer has
-        // been idle for `idleNanos`, like any others.
-        // The idle time counts from the start.
+        // The idle time counts from the start. Rows left from an earlier run count as
+        // committed now: merged once the writer has been idle for `idleNanos`, like any others.
         var backlog = Backlog()
         backlog.lastCommit = SystemClock.monotonicNanos()
         if unmerged > 0 { backlog.committed(rows: unmerged, lastSeq: lastSeq, at: SystemClock.monotonicNanos()) }
@@ -311,10 +310,10 @@ final class PushWriter: Sendable {
     /// Held for a merge and the count after it.
     private let merging = Mutex(())
 
-    /// Free space a merge of one chunk must leave: its rows written to the history and the
-    /// online table, and the log of those pages, several times the inbox bytes they free only
-    /// at the end.
-    static let mergeHeadroomBytes: Int64 = Int64(InboxMerge.largeChunkRows) * 800
+    /// Free space a merge must leave per row it writes: the row in the history and the online
+    /// table, and the log of those pages, several times the inbox bytes they free only at the
+    /// end (a compaction slice frees its rows' old places only at the end too).
+    static let mergeHeadroomBytesPerRow: Int64 = 800
 
     /// One slice of history compaction on the merger's own schedule (`HistoryCompaction`):
     /// skipped while the disk is short of room; when none is due (and not only runs past the
@@ -322,7 +321,7 @@ final class PushWriter: Sendable {
     /// a slice.
     @discardableResult
     private func compactQuietly(onlyOverBound: Bool) -> Bool {
-        guard database.space.hasRoom(forBytes: Self.mergeHeadroomBytes) else {
+        guard database.space.hasRoom(forBytes: Int64(HistoryCompaction.sliceRows) * Self.mergeHeadroomBytesPerRow) else {
             backlog.withLock { $0.lastCommit = SystemClock.monotonicNanos() }
             return false
         }
@@ -351,9 +350,11 @@ final class PushWriter: Sendable {
             mergedOne.signal()
             return false
         }
-        guard database.space.hasRoom(forBytes: Self.mergeHeadroomBytes) else { return stall() }
+        // Short of room for a large chunk, a small one may still fit.
+        guard let rows = [limit, InboxMerge.chunkRows].first(where: { database.space.hasRoom(forBytes: Int64($0) * Self.mergeHeadroomBytesPerRow) })
+        else { return stall() }
         do {
-            return try mergeChunk(limit: limit) > 0
+            return try mergeChunk(limit: rows) > 0
         } catch {
             return stall()
         }
