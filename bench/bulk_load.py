@@ -83,11 +83,11 @@ started = time.perf_counter()
 while status()["features"]["unmerged_rows"] > 0:
     time.sleep(0.2)
 merged = time.perf_counter() - started
-runs_merged = status()["features"]["history_runs"]
-while status()["features"]["compacting"]:
+runs_merged = status()["features"].get("history_runs", "-")
+while status()["features"].get("compacting", False):
     time.sleep(0.5)
 compacted = time.perf_counter() - started
-runs = status()["features"]["history_runs"]
+runs = status()["features"].get("history_runs", "-")
 peer = ceiling()
 rate = int(summary.group(3))
 print(f"bulk load {summary.group(1)} rows: {rate} rows/s over the socket; SQLite ceiling {peer} rows/s: {rate / peer:.2f}x")
