@@ -281,7 +281,13 @@ struct TrainingTests {
             let y = "{\"feature_view\":\"y\",\"to\":\"offline\",\"df\":{\"machine_id\":[\(keys)],\"event_timestamp\":[\(labelTimes)],\"failed\":[\(labels)]}}"
             #expect(try client.post("/v1/push", json: Array(y.utf8)).status == 200)
         }
-        // The job's peak above the RSS before it (clear_refs resets the peak).
+        // The job's peak above the RSS before it (clear_refs resets the peak), on a box at rest:
+        // the pushed rows merged and the history's runs compacted (background work of its own).
+        for _ in 0..<600 {
+            let features = try client.get("/v1/status").json()["features"]
+            if features?["unmerged_rows"] == 0, features?["compacting"] == false { break }
+            usleep(100_000)
+        }
         let pid = daemon.process.pid
         let before = Self.statusKiB(pid, "VmRSS")
         try "5".write(toFile: "/proc/\(pid)/clear_refs", atomically: false, encoding: .utf8)

@@ -10,9 +10,10 @@ import MoteStorage
 /// about log4(rows / chunk) times. A view with more than `maxRuns` runs merges its cheapest
 /// `minWidth` neighbours even when no range qualifies.
 ///
-/// **How.** One slice of entities at a time, each its own short transaction: the slice's rows
-/// are read from the range's runs through `HistoryReader` (duplicates resolved), deleted from
-/// them, and written to the output run in key order. Between slices every row is in exactly
+/// **How.** One slice of entities at a time (`sliceRows` rows or `sliceBytes`, whole entities),
+/// each its own short transaction: the slice's rows are read from the range's runs through
+/// `HistoryReader` (duplicates resolved), deleted from them, and written to the output run in
+/// key order. Between slices every row is in exactly
 /// one place, so readers (each in its own snapshot) see the same history before, during and
 /// after. The compaction under way is kept in `feature_history_compaction`, so a restart
 /// resumes it.
@@ -23,6 +24,8 @@ enum HistoryCompaction {
     static let maxRuns = 32
     /// Rows per slice (one transaction), rounded up to a whole entity.
     static let sliceRows = 50_000
+    /// A slice also ends (at an entity's end) once its rows hold this many bytes.
+    static let sliceBytes = 8 << 20
 
     /// A compaction: the runs `first...last` of a view, merged into `last`, done for entity
     /// keys up to `afterKey`.
@@ -116,7 +119,7 @@ enum HistoryCompaction {
         let filter = HistoryReader.Filter(afterKey: plan.afterKey)
         try HistoryReader.scan(conn, viewID: plan.viewID, runs: inputs, filter: filter) { row in
             let newEntity = events.isEmpty || !row.key.elementsEqual(lastKey)
-            if newEntity, events.count >= sliceRows {
+            if newEntity, events.count >= sliceRows || bytes.count >= sliceBytes {
                 finished = false
                 return false
             }

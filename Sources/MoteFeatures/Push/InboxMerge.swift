@@ -18,8 +18,11 @@ enum InboxMerge {
     /// Rows per chunk when the merge is behind (half the bound waiting, a reader merging
     /// first): the `online` table's pages, which a chunk of random entities mostly touches
     /// whatever its size, are shared by more rows (2M-row bulk load: 131k rows/s with chunks
-    /// of 50 000, 186k with 200 000; a chunk holds about 250 bytes per row in memory).
+    /// of 50 000, 186k with 200 000). Bounded by `maxChunkBytes` too.
     static let largeChunkRows = 200_000
+    /// A chunk also ends once it holds this many bytes of rows (both forms): wide rows make
+    /// fewer per chunk, so a merge's memory stays bounded whatever the views' widths.
+    static let maxChunkBytes = 24 << 20
 
     /// A chunk read from the inbox, in merge order, its history rows already in the codec form:
     /// made from a read snapshot, outside the write transaction (only merges delete inbox rows,
@@ -47,8 +50,8 @@ enum InboxMerge {
         func codecRow(_ i: Int) -> Range<Int> { (i == 0 ? 0 : codecEnds[i - 1])..<codecEnds[i] }
     }
 
-    /// Reads up to `limit` of the oldest inbox rows with `seq <= through` and puts them in
-    /// merge order; nil when there are none.
+    /// Reads up to `limit` of the oldest inbox rows with `seq <= through` (fewer once they hold
+    /// `maxChunkBytes`) and puts them in merge order; nil when there are none.
     static func read(_ conn: SQLiteConnection, through: Int64, limit: Int) throws -> Chunk? {
         let select = try conn.cached(
             "SELECT seq, view_id, entity_key, event_ns, created_ns, target, row FROM feature_inbox WHERE seq <= ? ORDER BY seq LIMIT ?")
@@ -56,7 +59,7 @@ enum InboxMerge {
         select.bind(1, .integer(through))
         select.bind(2, .integer(Int64(limit)))
         var c = Chunk()
-        while try select.step() {
+        while c.bytes.count + c.codec.count < maxChunkBytes, try select.step() {
             c.seq.append(select.int64(0))
             c.view.append(select.int64(1))
             c.keyBytes.append(contentsOf: select.bytes(2))
