@@ -127,24 +127,7 @@ print(f"point-in-time join 1M x 100k (moted, request to CSV answer): best of 3 {
 with open(D + "/moted_join.csv", "wb") as f: f.write(payload)
 
 if PANDAS_PY:
-    script = r'''
-import sys, time, pandas as pd
-d = sys.argv[1]
-t0 = time.time()
-feat = pd.read_csv(d + "/features.csv"); ent = pd.read_csv(d + "/entities.csv")
-t1 = time.time()
-best = None
-for _ in range(3):
-    s = time.time()
-    f = feat.sort_values(["event_ts", "created_ts"], kind="mergesort")
-    e = ent.reset_index().sort_values("event_ts", kind="mergesort")
-    out = pd.merge_asof(e, f, left_on="event_ts", right_on="event_ts", by="machine_id", direction="backward", allow_exact_matches=True)
-    out = out.sort_values("index")
-    took = time.time() - s
-    best = took if best is None else min(best, took)
-print(f"pandas {pd.__version__} merge_asof 1M x 100k: best of 3 {best:.2f} s (sort + merge_asof, CSV load {t1 - t0:.1f} s excluded); {out['f0'].notna().sum()} matched")
-'''
-    out = subprocess.run([PANDAS_PY, "-c", script, D], capture_output=True, text=True)
+    out = subprocess.run([PANDAS_PY, os.path.join(os.path.dirname(os.path.abspath(__file__)), "pandas_asof.py"), D], capture_output=True, text=True)
     print(out.stdout.strip() or out.stderr.strip()[-500:])
 
 # 4. Online cache rebuild for 1M entities.

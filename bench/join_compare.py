@@ -82,20 +82,5 @@ for moted in args:
           f"history runs {f.get('history_runs', '-')}")
     p.terminate(); p.wait()
 if PANDAS:
-    script = r'''
-import sys, time, pandas as pd
-d = sys.argv[1]
-feat = pd.read_csv(d + "/features.csv"); ent = pd.read_csv(d + "/entities.csv")
-best = None
-for _ in range(3):
-    s = time.time()
-    f = feat.sort_values(["event_ts", "created_ts"], kind="mergesort")
-    e = ent.reset_index().sort_values("event_ts", kind="mergesort")
-    out = pd.merge_asof(e, f, left_on="event_ts", right_on="event_ts", by="machine_id", direction="backward", allow_exact_matches=True)
-    out = out.sort_values("index")
-    took = time.time() - s
-    best = took if best is None else min(best, took)
-print(f"pandas {pd.__version__} merge_asof: best of 3 {best:.2f} s (sort + merge_asof, CSV load excluded); {out['f0'].notna().sum()} matched")
-'''
-    out = subprocess.run([PANDAS, "-c", script, rows_dir], capture_output=True, text=True)
+    out = subprocess.run([PANDAS, os.path.join(os.path.dirname(os.path.abspath(__file__)), "pandas_asof.py"), rows_dir], capture_output=True, text=True)
     print(out.stdout.strip() or out.stderr.strip()[-500:])

@@ -220,9 +220,7 @@ public final class SQLiteStatement: @unchecked Sendable {
 
     /// Runs `body` on a column's bytes without copying them (valid only inside `body`).
     public func withBlob<T>(_ column: Int32, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
-        let count = Int(sqlite3_column_bytes(handle, column))
-        guard count > 0, let p = sqlite3_column_blob(handle, column) else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
-        return try body(UnsafeRawBufferPointer(start: p, count: count))
+        try body(bytes(column))
     }
 
 }

@@ -52,7 +52,7 @@ struct HistoryRunsTests {
         // `history` gives no created time: read the runs through the reader to check it too.
         var read: Model = [:]
         try store.storage.features.read { conn in
-            try HistoryReader.scan(conn, viewID: Int64(view.id), runs: HistoryRuns.runs(conn, viewID: Int64(view.id)), filter: .init()) { row in
+            try HistoryReader.scan(conn, viewID: Int64(view.id), filter: .init()) { row in
                 let key = String(decoding: row.key, as: UTF8.self)
                 let values = FeatureRowCodec.decode(row.bytes, width: view.fields.count)
                 if case .double(let temp) = values[0] { read[modelKey(key, row.event, row.created)] = temp }
@@ -135,32 +135,11 @@ struct HistoryRunsTests {
 
     @Test("retention by age and by rows removes rows across runs and keeps the newest")
     func retentionAcrossRuns() throws {
-        let store = try makeStore(
-            """
-            [[entity]]
-            name = "machine"
-            join_key = "machine_id"
-            [[feature_view]]
-            name = "aged"
-            entity = "machine"
-            retention = { max_age = "10h" }
-            fields = [{ name = "level", type = "int64" }]
-            [[feature_view]]
-            name = "counted"
-            entity = "machine"
-            retention = { max_rows = 30 }
-            fields = [{ name = "level", type = "int64" }]
-            """, mergeIdleNanos: never)
+        let store = try makeStore(retentionDefinitions, mergeIdleNanos: never)
         // Four runs per view, each a quarter of 25 hours of quarter-hours, newest first.
         for part in 0..<4 {
             for view in ["aged", "counted"] {
-                let indices = (part * 25)..<(part * 25 + 25)
-                var df = JSONObject()
-                df["machine_id"] = .array(indices.map { .string("m\($0 % 3)") })
-                df["event_timestamp"] = .array(indices.map { .string(RFC3339.format(nanos: now - Int64($0) * hour / 4)) })
-                df["level"] = .array(indices.map { .integer(Int64($0)) })
-                let body: JSONValue = .object(JSONObject([("feature_view", .string(view)), ("df", .object(df))]))
-                try store.push(try PushBatch.parse(body, definitions: store.definitions.set, limits: store.limits, now: now))
+                try pushLevels(store, view: view, (part * 25)..<(part * 25 + 25), now: now) { "m\($0 % 3)" }
             }
             try store.mergePushed()
         }

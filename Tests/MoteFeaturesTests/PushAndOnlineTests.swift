@@ -340,32 +340,10 @@ struct DefinitionTests {
 struct RetentionTests {
     @Test("history is trimmed to max_age and max_rows in bounded passes; the online cache keeps the latest")
     func bounds() throws {
-        let store = try makeStore(
-            """
-            [[entity]]
-            name = "machine"
-            join_key = "machine_id"
-            [[feature_view]]
-            name = "aged"
-            entity = "machine"
-            retention = { max_age = "10h" }
-            fields = [{ name = "level", type = "int64" }]
-            [[feature_view]]
-            name = "counted"
-            entity = "machine"
-            retention = { max_rows = 30 }
-            fields = [{ name = "level", type = "int64" }]
-            """)
+        let store = try makeStore(retentionDefinitions)
         let now: Int64 = 1_800_000_000_000_000_000
-        for view in ["aged", "counted"] {
-            let times = (0..<100).map { now - Int64($0) * hour / 4 }  // 25 hours of quarter-hours
-            var df = JSONObject()
-            df["machine_id"] = .array((0..<100).map { _ in "m1" })
-            df["event_timestamp"] = .array(times.map { .string(RFC3339.format(nanos: $0)) })
-            df["level"] = .array((0..<100).map { .integer(Int64($0)) })
-            let body: JSONValue = .object(JSONObject([("feature_view", .string(view)), ("df", .object(df))]))
-            try store.push(try PushBatch.parse(body, definitions: store.definitions.set, limits: store.limits, now: now))
-        }
+        // 25 hours of quarter-hours.
+        for view in ["aged", "counted"] { try pushLevels(store, view: view, 0..<100, now: now) { _ in "m1" } }
         var passes = 0
         while try !store.enforceRetention(now: now, batch: 7).isEmpty { passes += 1 }
         #expect(passes > 3)  // bounded: 7 rows per pass

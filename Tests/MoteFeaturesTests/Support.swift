@@ -62,3 +62,31 @@ func pushBody(_ keys: [String], _ times: [Int64], temps: [JSONValue], view: Stri
 }
 
 let hour: Int64 = 3_600_000_000_000
+
+/// Two views with retention: `aged` keeps 10 hours, `counted` 30 rows.
+let retentionDefinitions = """
+    [[entity]]
+    name = "machine"
+    join_key = "machine_id"
+    [[feature_view]]
+    name = "aged"
+    entity = "machine"
+    retention = { max_age = "10h" }
+    fields = [{ name = "level", type = "int64" }]
+    [[feature_view]]
+    name = "counted"
+    entity = "machine"
+    retention = { max_rows = 30 }
+    fields = [{ name = "level", type = "int64" }]
+    """
+
+/// Pushes `level = i` for each i in `indices` to `view`, at `now - i` quarter-hours, for the
+/// machine `key(i)`.
+func pushLevels(_ store: FeatureStore, view: String, _ indices: Range<Int>, now: Int64, key: (Int) -> String) throws {
+    var df = JSONObject()
+    df["machine_id"] = .array(indices.map { .string(key($0)) })
+    df["event_timestamp"] = .array(indices.map { .string(RFC3339.format(nanos: now - Int64($0) * hour / 4)) })
+    df["level"] = .array(indices.map { .integer(Int64($0)) })
+    let body: JSONValue = .object(JSONObject([("feature_view", .string(view)), ("df", .object(df))]))
+    try store.push(try PushBatch.parse(body, definitions: store.definitions.set, limits: store.limits, now: now))
+}

@@ -122,14 +122,11 @@ public struct CSVPushColumns {
 
     /// A string cell as a JSON string (bytes that are not UTF-8 are replaced, as a String would).
     private static func writeString(_ cell: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        guard cell.allSatisfy({ $0 < 0x80 }) else {
+        if cell.allSatisfy({ $0 < 0x80 }) {
+            JSONWriter.appendString(utf8: cell, to: &out)
+        } else {
             JSONWriter.appendString(text(cell), to: &out)
-            return
         }
-        let start = out.count
-        out.append(contentsOf: repeatElement(0, count: JSONWriter.maxStringBytes(cell.count)))
-        let written = out.withUnsafeMutableBufferPointer { JSONWriter.writeString(cell, to: $0.baseAddress! + start) }
-        out.removeLast(out.count - start - written)
     }
 
     /// A finite number cell as JSON; false when it is not one.

@@ -127,11 +127,14 @@ public struct JSONWriter: Sendable {
     /// Appends `value` as a quoted JSON string with the required escapes.
     public static func appendString(_ value: String, to out: inout [UInt8]) {
         var value = value
-        value.withUTF8 { utf8 in
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxStringBytes(utf8.count)) { buffer in
-                let n = writeString(UnsafeRawBufferPointer(utf8), to: buffer.baseAddress!)
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[0..<n]))
-            }
+        value.withUTF8 { appendString(utf8: UnsafeRawBufferPointer($0), to: &out) }
+    }
+
+    /// Appends valid UTF-8 text as a quoted JSON string with the required escapes.
+    public static func appendString(utf8: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxStringBytes(utf8.count)) { buffer in
+            let n = writeString(utf8, to: buffer.baseAddress!)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[0..<n]))
         }
     }
 

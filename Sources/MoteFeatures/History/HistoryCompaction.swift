@@ -158,18 +158,15 @@ enum HistoryCompaction {
                 if inputs[k].number == output.number { output.rows = inputs[k].rows }
             }
             // ...and into the output, in key order.
-            let insert = try HistoryRuns.insertStatement(conn)
+            let history = try HistoryRuns.Writer(conn)
             try keys.withUnsafeBytes { keyBytes in
                 try bytes.withUnsafeBytes { rowBytes in
                     for i in events.indices {
-                        insert.reset()
-                        insert.bind(1, .integer(plan.viewID))
-                        insert.bind(2, .integer(output.number))
-                        insert.bindText(3, UnsafeRawBufferPointer(rebasing: keyBytes[(i == 0 ? 0 : keyEnds[i - 1])..<keyEnds[i]]))
-                        insert.bind(4, .integer(events[i]))
-                        insert.bind(5, .integer(created[i]))
-                        insert.bindBlob(6, UnsafeRawBufferPointer(rebasing: rowBytes[(i == 0 ? 0 : rowEnds[i - 1])..<rowEnds[i]]))
-                        try insert.step()
+                        try history.write(
+                            viewID: plan.viewID, run: output.number,
+                            key: UnsafeRawBufferPointer(rebasing: keyBytes[(i == 0 ? 0 : keyEnds[i - 1])..<keyEnds[i]]),
+                            event: events[i], created: created[i],
+                            row: UnsafeRawBufferPointer(rebasing: rowBytes[(i == 0 ? 0 : rowEnds[i - 1])..<rowEnds[i]]))
                     }
                 }
             }

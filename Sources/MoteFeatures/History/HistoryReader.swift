@@ -53,6 +53,12 @@ struct HistoryReader {
         }
     }
 
+    /// Calls `body` with each row of `viewID`, over all its runs, that `filter` wants, in key
+    /// order, until it returns false.
+    static func scan(_ conn: SQLiteConnection, viewID: Int64, filter: Filter, _ body: (Row) throws -> Bool) throws {
+        try scan(conn, viewID: viewID, runs: HistoryRuns.runs(conn, viewID: viewID), filter: filter, body)
+    }
+
     /// Calls `body` with each row of `viewID` in `runs` (oldest run first) that `filter`
     /// wants, in key order, until it returns false.
     static func scan(

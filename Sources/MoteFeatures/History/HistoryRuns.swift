@@ -104,9 +104,25 @@ enum HistoryRuns {
         ])
     }
 
-    /// The statement that appends rows to a run: bind (view, run, entity, event, created, row).
-    static func insertStatement(_ conn: SQLiteConnection) throws -> SQLiteStatement {
-        try conn.cached(
-            "INSERT INTO feature_history (view_id, run, entity_key, event_ns, created_ns, row) VALUES (?, ?, ?, ?, ?, ?)")
+    /// Writes rows into runs, through one prepared statement.
+    struct Writer {
+        private let insert: SQLiteStatement
+
+        init(_ conn: SQLiteConnection) throws {
+            insert = try conn.cached(
+                "INSERT INTO feature_history (view_id, run, entity_key, event_ns, created_ns, row) VALUES (?, ?, ?, ?, ?, ?)")
+        }
+
+        /// Writes one row (`key` the entity key's UTF-8 bytes, `row` the codec form) to `run`.
+        func write(viewID: Int64, run: Int64, key: UnsafeRawBufferPointer, event: Int64, created: Int64, row: UnsafeRawBufferPointer) throws {
+            insert.reset()
+            insert.bind(1, .integer(viewID))
+            insert.bind(2, .integer(run))
+            insert.bindText(3, key)
+            insert.bind(4, .integer(event))
+            insert.bind(5, .integer(created))
+            insert.bindBlob(6, row)
+            try insert.step()
+        }
     }
 }

@@ -29,7 +29,7 @@ extension FeatureStore {
             var lastKey: [UInt8] = []
             var key = ""
             let filter = HistoryReader.Filter(minEvent: from, maxEvent: to)
-            try HistoryReader.scan(conn, viewID: viewID, runs: HistoryRuns.runs(conn, viewID: viewID), filter: filter) { row in
+            try HistoryReader.scan(conn, viewID: viewID, filter: filter) { row in
                 if found.isEmpty || !row.key.elementsEqual(lastKey) {
                     lastKey.removeAll(keepingCapacity: true)
                     lastKey.append(contentsOf: row.key)
@@ -66,7 +66,7 @@ extension FeatureStore {
         try storage.features.read { conn -> Int in
             let viewID = Int64(view.id)
             var count = 0
-            try HistoryReader.scan(conn, viewID: viewID, runs: HistoryRuns.runs(conn, viewID: viewID), filter: filter) { _ in
+            try HistoryReader.scan(conn, viewID: viewID, filter: filter) { _ in
                 count += 1
                 return true
             }

@@ -233,7 +233,7 @@ public enum PointInTimeJoin {
             var currentBytes: [UInt8] = []
             var start = 0
             var skipping = false
-            try HistoryReader.scan(conn, viewID: viewID, runs: HistoryRuns.runs(conn, viewID: viewID), filter: filter) { row in
+            try HistoryReader.scan(conn, viewID: viewID, filter: filter) { row in
                 // Rows come grouped by entity: compare the key's bytes in place and make a
                 // String only when the entity changes (once per entity, not once per row).
                 let sameKey = currentKey != nil && row.key.elementsEqual(currentBytes)

@@ -80,7 +80,8 @@ enum InboxMerge {
         c.order = c.keyBytes.withUnsafeBytes { keys in
             c.seq.indices.sorted { a, b in
                 if c.view[a] != c.view[b] { return c.view[a] < c.view[b] }
-                let byKey = HistoryReader.compare(UnsafeRawBufferPointer(rebasing: keys[c.key(a)]), UnsafeRawBufferPointer(rebasing: keys[c.key(b)]))
+                let byKey = HistoryReader.compare(
+                    UnsafeRawBufferPointer(rebasing: keys[c.key(a)]), UnsafeRawBufferPointer(rebasing: keys[c.key(b)]))
                 if byKey != 0 { return byKey < 0 }
                 if c.event[a] != c.event[b] { return c.event[a] < c.event[b] }
                 if c.created[a] != c.created[b] { return c.created[a] < c.created[b] }
@@ -94,7 +95,7 @@ enum InboxMerge {
     /// new run, each entity's newest row to the online table, and removes the rows from the
     /// inbox. Returns how many rows it merged and the last sequence number.
     static func write(_ c: Chunk, _ conn: SQLiteConnection) throws -> (rows: Int, lastSeq: Int64) {
-        let history = try HistoryRuns.insertStatement(conn)
+        let history = try HistoryRuns.Writer(conn)
         let online = try conn.cached(
             """
             INSERT INTO online (view_id, entity_key, event_ns, created_ns, row) VALUES (?, ?, ?, ?, ?)
@@ -106,14 +107,15 @@ enum InboxMerge {
         try c.keyBytes.withUnsafeBytes { keys in
             try c.bytes.withUnsafeBytes { bytes in
                 try c.codec.withUnsafeBytes { codec in
-                    /// Whether rows `a` and `b` have the same history key (view, entity, event, created).
-                    func sameKey(_ a: Int, _ b: Int) -> Bool {
-                        c.view[a] == c.view[b] && c.event[a] == c.event[b] && c.created[a] == c.created[b]
-                            && keys[c.key(a)].elementsEqual(keys[c.key(b)])
-                    }
+                    /// Row `i`'s entity key bytes.
+                    func key(_ i: Int) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: keys[c.key(i)]) }
                     /// Whether rows `a` and `b` are of the same entity of the same view.
                     func sameEntity(_ a: Int, _ b: Int) -> Bool {
-                        c.view[a] == c.view[b] && keys[c.key(a)].elementsEqual(keys[c.key(b)])
+                        c.view[a] == c.view[b] && HistoryReader.compare(key(a), key(b)) == 0
+                    }
+                    /// Whether rows `a` and `b` have the same history key (view, entity, event, created).
+                    func sameKey(_ a: Int, _ b: Int) -> Bool {
+                        c.event[a] == c.event[b] && c.created[a] == c.created[b] && sameEntity(a, b)
                     }
                     var newestOnline: Int?
                     // Each view's history rows of this chunk become one new run, written in key order.
@@ -136,14 +138,9 @@ enum InboxMerge {
                                 nextRun += 1
                             }
                             run.add(event: c.event[i], created: c.created[i])
-                            history.reset()
-                            history.bind(1, .integer(c.view[i]))
-                            history.bind(2, .integer(run.number))
-                            history.bindText(3, UnsafeRawBufferPointer(rebasing: keys[c.key(i)]))
-                            history.bind(4, .integer(c.event[i]))
-                            history.bind(5, .integer(c.created[i]))
-                            history.bindBlob(6, UnsafeRawBufferPointer(rebasing: codec[c.codecRow(i)]))
-                            try history.step()
+                            try history.write(
+                                viewID: c.view[i], run: run.number, key: key(i), event: c.event[i], created: c.created[i],
+                                row: UnsafeRawBufferPointer(rebasing: codec[c.codecRow(i)]))
                         }
                         if c.target[i] & 2 != 0 { newestOnline = i }
                         // The entity's last row in this order is its newest: write its online row
@@ -152,7 +149,7 @@ enum InboxMerge {
                         if let n = newestOnline, next.map({ !sameEntity($0, i) }) ?? true {
                             online.reset()
                             online.bind(1, .integer(c.view[n]))
-                            online.bindText(2, UnsafeRawBufferPointer(rebasing: keys[c.key(n)]))
+                            online.bindText(2, key(n))
                             online.bind(3, .integer(c.event[n]))
                             online.bind(4, .integer(c.created[n]))
                             online.bindBlob(5, UnsafeRawBufferPointer(rebasing: bytes[c.row(n)]))

@@ -214,6 +214,12 @@ final class PushWriter: Sendable {
         return true
     }
 
+    /// The later of the last commit and the last push handed over (a merge that could not run
+    /// counts as a commit, to put its retry off by the idle time).
+    private func lastActivity() -> UInt64 {
+        max(backlog.withLock { $0.lastCommit }, queue.withLock { $0.lastArrival })
+    }
+
     /// One turn of the merger's loop; false when it is to end. Merges run in large chunks once
     /// the inbox holds half its bound or its oldest rows have waited `merge_delay`, in small ones
     /// once no push has come for `idleNanos`; with nothing to merge, idle time compacts runs.
@@ -224,13 +230,11 @@ final class PushWriter: Sendable {
         }
         let now = SystemClock.monotonicNanos()
         let limits = settings.current
-        let (rows, lastCommit, oldestAge, compacting) = backlog.withLock {
-            ($0.rows, $0.lastCommit, $0.oldestAge(now: now), $0.compactionDue)
-        }
+        let (rows, oldestAge, compacting) = backlog.withLock { ($0.rows, $0.oldestAge(now: now), $0.compactionDue) }
         // Idle: no push for the idle time, and none waiting (one waiting for a merge or a
         // compaction to end is not idle time, though nothing commits meanwhile).
-        let (lastArrival, pending) = queue.withLock { ($0.lastArrival, $0.busy || !$0.waiting.isEmpty) }
-        let idle = !pending && now &- max(lastCommit, lastArrival) >= idleNanos
+        let pending = queue.withLock { $0.busy || !$0.waiting.isEmpty }
+        let idle = !pending && now &- lastActivity() >= idleNanos
         if rows > 0, rows > limits.maxUnmergedRows / 2 || oldestAge >= UInt64(limits.mergeDelayNanos) {
             if mergeQuietly(limit: InboxMerge.largeChunkRows) {
                 // Runs past their bound are merged even while pushes keep coming.
@@ -243,9 +247,9 @@ final class PushWriter: Sendable {
             if compactQuietly(onlyOverBound: false) { return true }
         }
         // Wait for the writer, or until the writer has been idle long enough.
+        // (Read again: a merge or compaction that could not run has put its retry off.)
         let waiting = backlog.withLock { $0.rows > 0 || $0.compactionDue }
-        let since = max(backlog.withLock { $0.lastCommit }, queue.withLock { $0.lastArrival })
-        let idleAt = since &+ idleNanos
+        let idleAt = lastActivity() &+ idleNanos
         let current = SystemClock.monotonicNanos()
         let wait: DispatchTime = !waiting ? .now() + .seconds(1) : .now() + .nanoseconds(Int(idleAt > current ? idleAt - current : 1_000_000))
         _ = mergeWake.wait(timeout: wait)
