@@ -79,6 +79,10 @@ let package = Package(
             "MoteCore", "MoteStorage", "MoteFeatures", "MoteRegistry", "MoteML", "MoteModels",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "MoteFleet", dependencies: [
+            "MoteCore", "MoteStorage", "MoteRegistry", "MoteSync", "MoteTraining", "MoteImport", "MoteModels",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "MoteClient", dependencies: ["MoteCore"]),
         .target(name: "MoteFuzzTargets", dependencies: [
             "MoteCore", "MoteServer", "MoteImport", "MoteModels", "MoteML", "MoteInference",
@@ -136,6 +140,7 @@ let package = Package(
         .testTarget(name: "MoteImportTests", dependencies: ["MoteCore", "MoteML", "MoteImport", "OracleModels"]),
         .testTarget(name: "MoteTrainingTests", dependencies: ["MoteCore", "MoteStorage", "MoteFeatures", "MoteML", "MoteModels", "MoteTraining"]),
         .testTarget(name: "MoteModelsTests", dependencies: ["MoteCore", "MoteML", "MoteModels"]),
+        .testTarget(name: "MoteFleetTests", dependencies: ["MoteCore", "MoteFleet", "MoteImport"]),
         .testTarget(name: "MoteInferenceTests", dependencies: ["MoteCore", "MoteML", "MoteModels", "MoteInference"]),
         .testTarget(name: "MoteMonitoringTests", dependencies: ["MoteCore", "MoteML", "MoteModels", "MoteInference", "MoteMonitoring"]),
         .testTarget(name: "MoteDaemonTests", dependencies: [

@@ -13,4 +13,7 @@ public enum OutboxKind: String, Sendable, Equatable, CaseIterable {
     case aliasDeleted = "alias_deleted"
     /// A served model's drift and live metrics (not a registry change).
     case monitoringSummary = "monitoring_summary"
+    /// What the box decided about a centrally approved version (fleet): reported as a tag on
+    /// the central version and the local evaluation's metrics on the device run.
+    case fleetDecision = "fleet_decision"
 }

@@ -1,7 +1,7 @@
 import AsyncHTTPClient
-import MoteCore
+public import MoteCore
 import NIOCore
-import NIOHTTP1
+public import NIOHTTP1
 import NIOSSL
 
 #if canImport(Glibc)
@@ -63,7 +63,7 @@ public final class MLflowClient: Sendable {
     }
 
     /// `GET path?query` or `POST|DELETE path` with a JSON body; the answer's JSON.
-    func call(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: JSONWriter? = nil) async throws(SyncFailure) -> JSONValue {
+    public func call(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: JSONWriter? = nil) async throws(SyncFailure) -> JSONValue {
         var url = base + "/api/2.0/mlflow/" + path
         if !query.isEmpty { url += "?" + query.map { Self.escape($0.0) + "=" + Self.escape($0.1) }.joined(separator: "&") }
         var request = HTTPClientRequest(url: url)
@@ -89,7 +89,7 @@ public final class MLflowClient: Sendable {
     /// `PUT` of a file's bytes to the server's artifact proxy
     /// (`/api/2.0/mlflow-artifacts/artifacts/<path>`, `mlflow server --serve-artifacts`).
     func upload(path: String, bytes: [UInt8]) async throws(SyncFailure) {
-        var request = HTTPClientRequest(url: base + "/api/2.0/mlflow-artifacts/artifacts/" + path.split(separator: "/").map { Self.escape(String($0)) }.joined(separator: "/"))
+        var request = HTTPClientRequest(url: base + "/api/2.0/mlflow-artifacts/artifacts/" + Self.escapePath(path))
         request.method = .PUT
         request.headers.add(name: "content-type", value: "application/octet-stream")
         if let authorization { request.headers.add(name: "authorization", value: authorization) }
@@ -102,16 +102,53 @@ public final class MLflowClient: Sendable {
         }
     }
 
+    /// A file's bytes from the artifact proxy (`GET /api/2.0/mlflow-artifacts/artifacts/<path>`),
+    /// at most `limit` bytes (more is refused as given: retrying cannot make it smaller).
+    public func download(path: String, limit: Int) async throws(SyncFailure) -> [UInt8] {
+        var request = HTTPClientRequest(url: base + "/api/2.0/mlflow-artifacts/artifacts/" + Self.escapePath(path))
+        request.method = .GET
+        request.headers.add(name: "user-agent", value: "moted/\(MoteVersion.string)")
+        if let authorization { request.headers.add(name: "authorization", value: authorization) }
+        let (status, body) = try await send(request, what: "GET artifact \(path)", limit: limit)
+        guard (200..<300).contains(status) else {
+            let message = String(decoding: body.prefix(300), as: UTF8.self)
+            if status == 404 { throw .notFound("artifact \(path)") }
+            if status >= 500 || status == 429 || status == 408 { throw .retryable("GET artifact \(path): \(status) \(message)") }
+            throw .rejected(status: status, code: "ARTIFACT_DOWNLOAD", message: "\(status) \(message) (does the server serve artifacts? mlflow server --serve-artifacts)")
+        }
+        return body
+    }
+
+    /// The files of an artifact directory through the proxy (`GET .../artifacts?path=`): each
+    /// file's path relative to the server's root, whether it is a directory, and its size.
+    public func listArtifacts(path: String) async throws(SyncFailure) -> [(path: String, isDirectory: Bool, size: Int)] {
+        var request = HTTPClientRequest(url: base + "/api/2.0/mlflow-artifacts/artifacts?path=" + Self.escape(path))
+        request.method = .GET
+        request.headers.add(name: "accept", value: "application/json")
+        if let authorization { request.headers.add(name: "authorization", value: authorization) }
+        let (status, bytes) = try await send(request, what: "list artifacts \(path)")
+        guard (200..<300).contains(status) else {
+            let message = String(decoding: bytes.prefix(300), as: UTF8.self)
+            if status >= 500 || status == 429 || status == 408 { throw .retryable("list artifacts \(path): \(status) \(message)") }
+            throw .rejected(status: status, code: "ARTIFACT_LIST", message: "\(status) \(message)")
+        }
+        let json = (try? JSONParser.parse(bytes)) ?? .null
+        return (json["files"]?.arrayValue ?? []).compactMap { f in
+            guard let name = f["path"]?.stringValue else { return nil }
+            return (path + "/" + name, f["is_dir"]?.boolValue ?? false, Int(f["file_size"]?.int64Value ?? -1))
+        }
+    }
+
     /// Sends a request; its status and body. No answer (connection, timeout) is retryable. A
     /// read (GET) that finds its pooled connection closed by the server (an idle keep-alive
     /// the server dropped) is sent again at once on a new one, instead of waiting a backoff.
-    private func send(_ request: HTTPClientRequest, what: String) async throws(SyncFailure) -> (Int, [UInt8]) {
+    private func send(_ request: HTTPClientRequest, what: String, limit: Int = 16 << 20) async throws(SyncFailure) -> (Int, [UInt8]) {
         var attempt = 0
         while true {
             attempt += 1
             do {
                 let response = try await http.execute(request, timeout: timeout)
-                var buffer = try await response.body.collect(upTo: 16 << 20)
+                var buffer = try await response.body.collect(upTo: limit)
                 return (Int(response.status.code), buffer.readBytes(length: buffer.readableBytes) ?? [])
             } catch {
                 let staleConnection =
@@ -120,6 +157,11 @@ public final class MLflowClient: Sendable {
                 throw .retryable("\(what): \(error)")
             }
         }
+    }
+
+    /// Percent-encoding of each segment of a `/`-separated path.
+    static func escapePath(_ path: String) -> String {
+        path.split(separator: "/").map { escape(String($0)) }.joined(separator: "/")
     }
 
     /// Percent-encoding for a query component.

@@ -88,6 +88,8 @@ struct MLflowMapping {
             } catch .notFound { return }
         case .monitoringSummary:
             try await logDevice(metrics: Self.summaryMetrics(payload), tags: [], atMillis: now / 1_000_000)
+        case .fleetDecision:
+            try await reportFleetDecision(payload, now: now)
         }
     }
 
@@ -277,6 +279,26 @@ struct MLflowMapping {
     func logDevice(metrics: [(String, Double)], tags: [(String, String)], atMillis: Int64) async throws(SyncFailure) {
         let run = try await deviceRun(now: atMillis * 1_000_000)
         try await logBatch(run: run, params: [], metrics: metrics.map { ($0.0, $0.1, 0, atMillis) }, tags: tags)
+    }
+
+    /// A fleet decision: the tag `mote.device.<device>` on the central version (set again on a
+    /// retry, so the row is idempotent) and the local evaluation's numbers on the device run
+    /// as `fleet.<model>.<metric>`.
+    func reportFleetDecision(_ payload: JSONValue, now: Int64) async throws(SyncFailure) {
+        let model = payload["model"]?.stringValue ?? ""
+        let version = payload["central_version"]?.stringValue ?? ""
+        var w = JSONWriter()
+        w.beginObject()
+        w.key("name"); w.string(model)
+        w.key("version"); w.string(version)
+        w.key("key"); w.string("mote.device.\(device)")
+        w.key("value"); w.string(String((payload["decision"]?.stringValue ?? "").prefix(4000)))
+        w.endObject()
+        _ = try await client.call(.POST, "model-versions/set-tag", body: w)
+        let metrics = (payload["metrics"]?.objectValue ?? JSONObject()).compactMap { key, value -> (String, Double)? in
+            value.doubleValue.map { (Self.metricKey(["fleet", model, key]), $0) }
+        }
+        if !metrics.isEmpty { try await logDevice(metrics: metrics, tags: [], atMillis: (payload["at_ms"]?.int64Value ?? now / 1_000_000)) }
     }
 
     // MARK: - log-batch

@@ -203,7 +203,7 @@ public final class SyncWorker: Sendable {
     }
 
     /// The Authorization header from the configured token or basic-auth file or credential.
-    static func authorization(_ s: SyncSettings) throws -> String? {
+    public static func authorization(_ s: SyncSettings) throws -> String? {
         /// The file's text without surrounding blanks (the newline an editor leaves).
         func contents(_ path: String) throws -> String {
             let text = try FileSystem.readText(path)
