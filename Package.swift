@@ -80,7 +80,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "MoteFleet", dependencies: [
-            "MoteCore", "MoteStorage", "MoteRegistry", "MoteSync", "MoteTraining", "MoteImport", "MoteModels",
+            "MoteCore", "MoteStorage", "MoteRegistry", "MoteSync", "MoteTraining", "MoteImport", "MoteModels", "MoteFeatures",
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "MoteClient", dependencies: ["MoteCore"]),

@@ -74,6 +74,18 @@ public final class RegistryStore: Sendable {
             maxAgeNanos: settings.auditMaxAgeNanos, maxRows: settings.auditMaxRows, batch: batch, maxPasses: maxPasses)
     }
 
+    /// Runs `body` on the registry database with one audit row (`before`/`after` JSON text), in
+    /// one transaction: for other modules' audited changes to their own tables (fleet pins).
+    public func audited<T>(
+        _ actor: ChangeAuthor, action: String, subject: String, before: String?, after: String?, _ body: (SQLiteConnection) throws -> T
+    ) throws -> T {
+        try change(actor, adding: false) { conn, log in
+            let result = try body(conn)
+            log.audits.append(ChangeLog.AuditRow(action: action, subject: subject, before: before, after: after))
+            return result
+        }
+    }
+
     /// Adds a message for the central host that reports no registry change (monitoring
     /// summaries): written the way every change writes its outbox rows.
     public func enqueueOutbox(kind: OutboxKind, subject: String, payload: JSONWriter) throws {

@@ -53,10 +53,7 @@ public final class SyncWorker: Sendable {
     private let heartbeat: @Sendable () -> [(String, Double)]
     private let artifact: @Sendable (String) -> [UInt8]?
     private let state: Mutex<State>
-    /// The waiting sleep's continuation; `open` is false once that sleep is over (so a late
-    /// waiter resumes at once instead of waiting for a wake that already happened).
-    private let wake = Mutex<(continuation: CheckedContinuation<Void, Never>?, open: Bool)>((nil, false))
-    private let woken = Atomic<Bool>(false)
+    private let pause = WakeableSleep()
 
     public init(
         store: SyncStore, deviceID: String, logger: Logger, settings: Live<SyncSettings>,
@@ -105,8 +102,7 @@ public final class SyncWorker: Sendable {
     @discardableResult
     public func trigger() -> Int {
         let count = state.withLock { $0.drains + ($0.running ? 2 : 1) }
-        woken.store(true, ordering: .sequentiallyConsistent)
-        closeWake()
+        pause.wake()
         return count
     }
 
@@ -140,7 +136,7 @@ public final class SyncWorker: Sendable {
                 }
                 return st.nextAttempt ?? now + s.intervalNanos
             }
-            await sleep(untilNanos: next)
+            await pause.sleep(untilNanos: next)
         }
         let client = state.withLock { st -> MLflowClient? in
             let c = st.client
@@ -148,45 +144,6 @@ public final class SyncWorker: Sendable {
             return c
         }
         await client?.shutdown()
-    }
-
-    private func sleep(untilNanos: Int64) async {
-        if woken.exchange(false, ordering: .sequentiallyConsistent) { return }
-        wake.withLock { $0 = (nil, true) }
-        await withTaskCancellationHandler {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    let wait = max(0, untilNanos - SystemClock.nowNanos())
-                    try? await Task.sleep(for: .nanoseconds(wait))
-                }
-                group.addTask { [self] in
-                    await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-                        let resumeNow = wake.withLock { slot -> Bool in
-                            if !slot.open || woken.load(ordering: .sequentiallyConsistent) { return true }
-                            slot.continuation = c
-                            return false
-                        }
-                        if resumeNow { c.resume() }
-                    }
-                }
-                _ = await group.next()
-                group.cancelAll()
-                closeWake()
-            }
-        } onCancel: { [self] in
-            closeWake()
-        }
-        woken.store(false, ordering: .sequentiallyConsistent)
-    }
-
-    /// Ends the current sleep's wait: resumes a waiting continuation, refuses later ones.
-    private func closeWake() {
-        let c = wake.withLock { slot -> CheckedContinuation<Void, Never>? in
-            let c = slot.continuation
-            slot = (nil, false)
-            return c
-        }
-        c?.resume()
     }
 
     private func client(for s: SyncSettings) throws -> MLflowClient {

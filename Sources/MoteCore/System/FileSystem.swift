@@ -92,6 +92,21 @@ public enum FileSystem {
         }
     }
 
+    /// Writes `bytes` to `path` whole or not at all: a temporary name beside it, fsynced, then
+    /// renamed into place.
+    public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: UInt32 = 0o640) throws(MoteError) {
+        let temporary = path + ".part"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(mode))
+        guard fd >= 0 else { throw MoteError(.io, "cannot write \(temporary): \(errnoText())") }
+        let written = writeAll(fd: fd, bytes) && fsync(fd) == 0
+        let reason = errnoText()
+        close(fd)
+        guard written, rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw MoteError(.io, "cannot write \(path): \(written ? errnoText() : reason)")
+        }
+    }
+
     /// Total bytes of regular files under `path`, recursively.
     public static func treeSize(_ path: String) -> Int64 {
         guard let dir = opendir(path) else { return size(path) }

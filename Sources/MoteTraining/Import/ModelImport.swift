@@ -37,11 +37,14 @@ public struct ModelImportRequest: Sendable {
     public var binary: Bool
     /// The file's name, kept as a tag.
     public var fileName: String?
+    /// More tags for the version (where it came from: the fleet's central version).
+    public var tags: [String: String]
 
     public init(
         model: String, format: ImportedModel.Format? = nil, inputs: [String]? = nil, reference: [UInt8]? = nil, alias: String = "challenger",
-        binary: Bool = false, fileName: String? = nil
+        binary: Bool = false, fileName: String? = nil, tags: [String: String] = [:]
     ) {
+        self.tags = tags
         self.model = model
         self.format = format
         self.inputs = inputs
@@ -115,6 +118,7 @@ public enum ModelImport {
             "mote.reference": rows.map { "\($0.count) rows from \(request.reference != nil ? "the reference file" : "feature history")" } ?? "none",
         ]
         if let name = request.fileName { tags["mote.origin.file"] = String(name.suffix(200)) }
+        tags.merge(request.tags) { _, extra in extra }
         let version = try context.registry.createVersion(
             model: request.model,
             RegistryStore.NewVersion(

@@ -1,0 +1,187 @@
+public import Logging
+public import MoteCore
+import MoteRegistry
+public import MoteSync
+public import MoteTraining
+import Synchronization
+
+/// Follows centrally approved models: every `fleet.interval` (or when asked) it resolves the
+/// followed alias of each central model, and a version it has not decided on yet is fetched
+/// through the artifact proxy, imported, gated on this box's own labelled data (or trusted,
+/// `fleet.trust_central`), served through the usual hot swap when it passes, and reported
+/// back through the outbox. An alias moved back to a version this box served brings that
+/// version back; a pinned model stays put. Anything retryable (no network) ends the poll
+/// until the next one; state survives restarts (`FleetStore`).
+public final class FleetWorker: Sendable {
+    /// What `GET /v1/fleet` answers.
+    public struct Status: Sendable {
+        public var enabled: Bool
+        public var alias: String
+        public var trustCentral: Bool
+        public var url: String
+        public var deviceID: String
+        public var polling: Bool
+        public var lastPollNanos: Int64?
+        public var lastSuccessNanos: Int64?
+        public var lastError: String?
+        public var nextPollNanos: Int64?
+        public var models: [ModelStatus]
+    }
+
+    /// One followed model: the central version its alias points at, this box's champion, a
+    /// pin, and the newest decision.
+    public struct ModelStatus: Sendable {
+        public var followed: FleetStore.Followed
+        public var champion: Int?
+        public var last: FleetStore.Decision?
+    }
+
+    struct State {
+        var client: MLflowClient?
+        var clientSettings: SyncSettings?
+        var polling = false
+        var polls = 0
+        var lastPoll: Int64?
+        var lastSuccess: Int64?
+        var lastError: String?
+        var nextPoll: Int64?
+    }
+
+    let store: FleetStore
+    let context: TrainingContext
+    let settings: Live<FleetSettings>
+    let sync: Live<SyncSettings>
+    let deviceID: String
+    /// Where a model's files wait between download and import (a restart resumes there).
+    let staging: String
+    let logger: Logger
+    let state = Mutex(State())
+    private let pause = WakeableSleep()
+
+    public init(
+        store: FleetStore, context: TrainingContext, settings: Live<FleetSettings>, sync: Live<SyncSettings>, deviceID: String, staging: String,
+        logger: Logger
+    ) {
+        self.store = store
+        self.context = context
+        self.settings = settings
+        self.sync = sync
+        self.deviceID = deviceID
+        self.staging = staging
+        self.logger = logger
+    }
+
+    public func status() -> Status {
+        let f = settings.current
+        let s = sync.current
+        let models = ((try? store.followed()) ?? []).map { followed in
+            ModelStatus(
+                followed: followed, champion: (try? context.registry.resolve(model: followed.model, "champion"))?.version,
+                last: (try? store.lastDecision(model: followed.model)) ?? nil)
+        }
+        return state.withLock { st in
+            Status(
+                enabled: f.enabled, alias: f.alias, trustCentral: f.trustCentral, url: s.url, deviceID: deviceID, polling: st.polling,
+                lastPollNanos: st.lastPoll, lastSuccessNanos: st.lastSuccess, lastError: st.lastError, nextPollNanos: f.enabled ? st.nextPoll : nil,
+                models: models)
+        }
+    }
+
+    /// Polls completed since start.
+    public var pollCount: Int { state.withLock { $0.polls } }
+
+    /// Asks for a poll now; returns the poll count that means a poll started after this call
+    /// has ended.
+    @discardableResult
+    public func trigger() -> Int {
+        let target = state.withLock { $0.polls + ($0.polling ? 2 : 1) }
+        pause.wake()
+        return target
+    }
+
+    /// Waits, without holding a thread, until the poll count reaches `target` or the monotonic
+    /// clock reaches `deadline`; whether the poll ended in time.
+    public func waitForPoll(_ target: Int, deadline: UInt64) async -> Bool {
+        while pollCount < target {
+            let now = SystemClock.monotonicNanos()
+            guard now < deadline, !Task.isCancelled else { return false }
+            try? await Task.sleep(for: .nanoseconds(Int64(min(deadline - now, 20_000_000))))
+        }
+        return true
+    }
+
+    /// The service loop: a poll every interval while enabled, or when triggered.
+    public func run() async {
+        while !Task.isCancelled {
+            let f = settings.current
+            if f.enabled { await poll(f, sync.current) }
+            let next = SystemClock.nowNanos() + f.intervalNanos
+            state.withLock { $0.nextPoll = next }
+            await pause.sleep(untilNanos: next)
+        }
+        let client = state.withLock { st -> MLflowClient? in
+            defer { st.client = nil }
+            return st.client
+        }
+        await client?.shutdown()
+    }
+
+    /// One poll of every followed model.
+    func poll(_ f: FleetSettings, _ s: SyncSettings) async {
+        let started = SystemClock.nowNanos()
+        state.withLock {
+            $0.polling = true
+            $0.lastPoll = started
+        }
+        defer { state.withLock { $0.polling = false; $0.polls += 1 } }
+        do {
+            guard !s.url.isEmpty else { throw SyncFailure.rejected(status: 0, code: "NO_SERVER", message: "the fleet needs [sync] url") }
+            let central = CentralRegistry(client: try client(for: s))
+            let names = try await followedModels(f, s, central)
+            for model in names {
+                if Task.isCancelled { return }
+                try await follow(model: model, settings: f, central: central)
+            }
+            let now = SystemClock.nowNanos()
+            let recovered = state.withLock { st -> Bool in
+                defer { st.lastError = nil; st.lastSuccess = now }
+                return st.lastError != nil
+            }
+            if recovered { logger.notice("fleet: the central registry answers again", metadata: ["event": "fleet_recovered"]) }
+        } catch {
+            let message = (error as? SyncFailure)?.description ?? "\(error)"
+            let first = state.withLock { st -> Bool in
+                defer { st.lastError = message }
+                return st.lastError == nil
+            }
+            if first { logger.warning("fleet: poll failed: \(message)", metadata: ["event": "fleet_poll_failed"]) }
+        }
+    }
+
+    /// The configured models, or every central model carrying the alias except this box's own
+    /// mirrors (named by `sync.model_name_template`).
+    func followedModels(_ f: FleetSettings, _ s: SyncSettings, _ central: CentralRegistry) async throws(SyncFailure) -> [String] {
+        if !f.models.isEmpty { return f.models }
+        let template = s.modelNameTemplate.replacing("<device_id>", with: deviceID)
+        let parts = template.split(separator: "<model>", maxSplits: 1, omittingEmptySubsequences: false)
+        let prefix = parts.first.map(String.init) ?? ""
+        let suffix = parts.count > 1 ? String(parts[1]) : ""
+        return try await central.models(carrying: f.alias).filter { name in
+            !(name.hasPrefix(prefix) && name.hasSuffix(suffix) && name.count > prefix.count + suffix.count)
+        }
+    }
+
+    private func client(for s: SyncSettings) throws -> MLflowClient {
+        if let c = state.withLock({ $0.clientSettings == s ? $0.client : nil }) { return c }
+        let client = try MLflowClient(settings: s, authorization: try SyncWorker.authorization(s))
+        let old = state.withLock { st -> MLflowClient? in
+            defer {
+                st.client = client
+                st.clientSettings = s
+            }
+            return st.client
+        }
+        if let old { Task { await old.shutdown() } }
+        return client
+    }
+}
