@@ -93,7 +93,7 @@ let package = Package(
         ]),
         .target(name: "MoteDaemon", dependencies: [
             "MoteCore", "MoteStorage", "MoteSystemd", "MoteServer", "MoteFeatures", "MoteRegistry", "MoteModels", "MoteTraining", "MoteInference",
-            "MoteMonitoring", "MoteSync",
+            "MoteMonitoring", "MoteSync", "MoteFleet",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

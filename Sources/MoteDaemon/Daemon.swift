@@ -7,6 +7,7 @@ import MoteStorage
 import MoteTraining
 import MoteInference
 import MoteMonitoring
+import MoteFleet
 import MoteSync
 import MoteSystemd
 import NIOCore
@@ -110,10 +111,15 @@ public enum Daemon {
                 ]
             },
             artifact: { digest in try? artifacts.read(digest) })
+        let fleetWorker = FleetWorker(
+            store: FleetStore(storage: storage, registry: registry), context: trainingContext, settings: source.live { $0.fleet },
+            sync: source.live { $0.sync }, deviceID: syncWorker.deviceID, staging: storage.directory.root + "/fleet",
+            logger: logging.logger("fleet"),
+            setChampion: { model, version, actor in _ = try models.setAlias(model: model, alias: "champion", version: version, actor: actor) })
         let runtime = DaemonRuntime(
             options: options, configSource: source, storage: storage, metrics: metrics, logging: logging, features: features,
             featureMetrics: FeatureMetrics(registry: metrics.registry), predictionLog: predictionLog, inferenceMetrics: inferenceMetrics,
-            sync: syncWorker, startedMonotonic: startNanos)
+            sync: syncWorker, fleet: fleetWorker, startedMonotonic: startNanos)
 
         let threads = config.daemon.eventLoopThreads > 0 ? config.daemon.eventLoopThreads : System.coreCount
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
@@ -130,7 +136,8 @@ public enum Daemon {
                 + MonitoringRoutes.routes(
                     monitoring, models: models, store: features, settings: source.live { $0.monitoring },
                     inference: source.live { $0.inference })
-                + SyncRoutes.routes(syncWorker, store: syncStore, settings: source.live { $0.sync }))
+                + SyncRoutes.routes(syncWorker, store: syncStore, settings: source.live { $0.sync })
+                + FleetRoutes.routes(fleetWorker, settings: source.live { $0.fleet }))
         let server = HTTPServer(
             group: group, threadPool: threadPool, router: router, settings: source.server, metrics: metrics,
             logger: logging.logger("server"))
@@ -156,7 +163,9 @@ public enum Daemon {
                         training.checkSchedules(now: SystemClock.nowNanos())
                     }),
                     // The outbox to the central MLflow server (every interval, backoff, on demand).
-                    .init(service: SyncService(worker: syncWorker)),
+                    .init(service: LoopService { await syncWorker.run() }),
+                    // Centrally approved models pulled, gated and reported (every interval, on demand).
+                    .init(service: LoopService { await fleetWorker.run() }),
                     // Drift and live metrics of the served models; starts and ends are logged once.
                     .init(service: PeriodicService(interval: source.live { $0.monitoring.intervalNanos }) {
                         monitoring.service.checkAll()
@@ -183,7 +192,7 @@ public enum Daemon {
 
     /// Every module's tables, in the order their migrations were first shipped.
     static let schema: [SchemaPart] =
-        FeatureStore.schema + [RegistryStore.schema, TrainingJobs.schema, PredictionLog.schema, FeedbackStore.schema]
+        FeatureStore.schema + [RegistryStore.schema, TrainingJobs.schema, PredictionLog.schema, FeedbackStore.schema, FleetStore.schema]
 
     static func chooseListener(config: MoteConfig, log: Logger) -> Listener {
         let passed = SocketActivation.takePassedSockets()

@@ -3,6 +3,7 @@ public import MoteServer
 public import MoteStorage
 public import MoteFeatures
 import MoteInference
+import MoteFleet
 import MoteSync
 import Prometheus
 import Synchronization
@@ -26,6 +27,8 @@ public final class DaemonRuntime: Sendable {
     let inferenceMetrics: InferenceMetrics
     /// The outbox drain to the central host (status, metrics).
     let sync: SyncWorker
+    /// Centrally approved models pulled to this box (status, metrics).
+    let fleet: FleetWorker
     /// Wall-clock start, epoch nanoseconds.
     public let startedAtNanos: Int64
     let startedMonotonic: UInt64
@@ -34,8 +37,9 @@ public final class DaemonRuntime: Sendable {
     init(
         options: DaemonOptions, configSource: ConfigSource, storage: Storage, metrics: RequestMetrics, logging: LoggingSetup,
         features: FeatureStore, featureMetrics: FeatureMetrics, predictionLog: PredictionLog, inferenceMetrics: InferenceMetrics,
-        sync: SyncWorker, startedMonotonic: UInt64
+        sync: SyncWorker, fleet: FleetWorker, startedMonotonic: UInt64
     ) {
+        self.fleet = fleet
         self.options = options
         self.configSource = configSource
         self.storage = storage
@@ -83,6 +87,23 @@ struct DaemonGauges: Sendable {
             .set(Double(s.lastSuccessNanos ?? 0) / 1e9)
         registry.makeGauge(descriptor: .mote("sync_consecutive_failures", help: "Failed sync attempts since the last success.")).set(Double(s.failures))
         registry.makeGauge(descriptor: .mote("sync_sent", unit: "rows", help: "Outbox rows sent since start.")).set(Double(s.sent))
+    }
+
+    /// The followed central versions, the local champions, and the last poll.
+    func fleet(_ f: FleetWorker.Status) {
+        registry.makeGauge(descriptor: .mote("fleet_last_poll", unit: "timestamp_seconds", help: "When the fleet last polled the central registry (0: never)."))
+            .set(Double(f.lastPollNanos ?? 0) / 1e9)
+        registry.makeGauge(descriptor: .mote("fleet_last_success", unit: "timestamp_seconds", help: "When a fleet poll last reached every followed model (0: never)."))
+            .set(Double(f.lastSuccessNanos ?? 0) / 1e9)
+        for m in f.models {
+            let labels = [("model", m.followed.model), ("alias", m.followed.alias)]
+            registry.makeGauge(
+                descriptor: .mote("fleet_central_version", help: "The central version the followed alias points at (0: not set centrally)."), labels: labels
+            ).set(Double(m.followed.centralVersion.flatMap { Int($0) } ?? 0))
+            registry.makeGauge(
+                descriptor: .mote("fleet_local_champion", help: "The local champion version of a followed model (0: none)."), labels: labels
+            ).set(Double(m.champion ?? 0))
+        }
     }
 
     init(registry: PrometheusCollectorRegistry, databases: [String]) {

@@ -26,7 +26,7 @@ extension FleetWorker {
             let champion = (try? context.registry.resolve(model: model, "champion"))?.version
             guard champion != version else { return }
             do {
-                _ = try context.registry.setAlias(model: model, alias: "champion", version: version, actor: .daemon)
+                try setChampion(model, version, .daemon)
             } catch {
                 return decide(.failed, target, local: version, reason: "cannot set champion back to version \(version): \(error)", final: false, earlier: earlier)
             }
@@ -56,7 +56,7 @@ extension FleetWorker {
         let champion = (try? registry.resolve(model: target.model, "champion"))?.version
         if champion == nil || f.trustCentral {
             do {
-                _ = try registry.setAlias(model: target.model, alias: "champion", version: version, actor: .daemon)
+                try setChampion(target.model, version, .daemon)
             } catch {
                 return decide(.failed, target, local: version, reason: "cannot make version \(version) champion: \(error)", final: false, earlier: earlier)
             }

@@ -1,6 +1,6 @@
 public import Logging
 public import MoteCore
-import MoteRegistry
+public import MoteRegistry
 public import MoteSync
 public import MoteTraining
 import Synchronization
@@ -55,13 +55,17 @@ public final class FleetWorker: Sendable {
     /// Where a model's files wait between download and import (a restart resumes there).
     let staging: String
     let logger: Logger
+    /// Points `champion` of a model at a version, after checking that it serves (the hot
+    /// swap follows the alias; serving is never interrupted).
+    let setChampion: @Sendable (_ model: String, _ version: Int, _ actor: ChangeAuthor) throws -> Void
     let state = Mutex(State())
     private let pause = WakeableSleep()
 
     public init(
         store: FleetStore, context: TrainingContext, settings: Live<FleetSettings>, sync: Live<SyncSettings>, deviceID: String, staging: String,
-        logger: Logger
+        logger: Logger, setChampion: @escaping @Sendable (_ model: String, _ version: Int, _ actor: ChangeAuthor) throws -> Void
     ) {
+        self.setChampion = setChampion
         self.store = store
         self.context = context
         self.settings = settings
@@ -108,6 +112,24 @@ public final class FleetWorker: Sendable {
             try? await Task.sleep(for: .nanoseconds(Int64(min(deadline - now, 20_000_000))))
         }
         return true
+    }
+
+    /// Holds `model` on local `version`: `champion` moves there (if it serves) and polls leave
+    /// the model alone until `unpin`. Both changes are audited.
+    public func pin(model: String, version: Int, actor: ChangeAuthor) throws {
+        _ = try context.registry.version(model: model, version)
+        try setChampion(model, version, actor)
+        try store.pin(model: model, version: version, alias: settings.current.alias, actor: actor)
+        logger.notice(
+            "fleet: \(model) pinned to version \(version)", metadata: ["event": "fleet_pinned", "model": "\(model)", "version": "\(version)"])
+    }
+
+    /// Lets `model` follow the centre again (the next poll, started now, acts on the alias).
+    public func unpin(model: String, actor: ChangeAuthor) throws {
+        guard try store.pinned(model: model) != nil else { throw DomainError.notFound("model '\(model)' is not pinned") }
+        try store.pin(model: model, version: nil, alias: settings.current.alias, actor: actor)
+        logger.notice("fleet: \(model) unpinned", metadata: ["event": "fleet_unpinned", "model": "\(model)"])
+        trigger()
     }
 
     /// The service loop: a poll every interval while enabled, or when triggered.

@@ -1,5 +1,6 @@
 public import MoteCore
 public import MoteFeatures
+public import MoteFleet
 public import MoteInference
 public import MoteMonitoring
 public import MoteRegistry
@@ -23,6 +24,7 @@ public struct MoteConfig: Sendable, Equatable {
     public var inference = InferenceSettings()
     public var monitoring = MonitoringSettings()
     public var sync = SyncSettings()
+    public var fleet = FleetSettings()
 
     public init() {}
 
@@ -31,6 +33,10 @@ public struct MoteConfig: Sendable, Equatable {
         let root = TableReader(table: try TOMLTable.parse(settings: text), path: "")
         var config = MoteConfig()
         for section in sections { try section.read(&config, root) }
+        if config.fleet.enabled, config.sync.url.isEmpty {
+            let message = "the fleet pulls from the MLflow server that sync.url names; set sync.url"
+            throw try root.table("fleet")?.failure("enabled", message) ?? ConfigFailure(key: "fleet.enabled", line: 0, message: message)
+        }
         try root.finish()
         return config
     }
@@ -39,7 +45,7 @@ public struct MoteConfig: Sendable, Equatable {
     static var sections: [Section] {
         [
             Section(\.daemon), Section(\.socket), Section(\.limits), Section(\.access), Section(\.storage), Section(\.features),
-            Section(\.registry), Section(\.training), Section(\.inference), Section(\.monitoring), Section(\.sync),
+            Section(\.registry), Section(\.training), Section(\.inference), Section(\.monitoring), Section(\.sync), Section(\.fleet),
         ]
     }
 

@@ -1,6 +1,7 @@
 import MoteCore
 import MoteFeatures
 import MoteServer
+import MoteFleet
 import MoteSync
 import MoteStorage
 import NIOCore
@@ -144,5 +145,6 @@ enum SystemRoutes {
         runtime.featureMetrics.updateFreshness(runtime.features)
         runtime.inferenceMetrics.updateLog(runtime.predictionLog)
         runtime.gauges.sync(runtime.sync.status())
+        runtime.gauges.fleet(runtime.fleet.status())
     }
 }
