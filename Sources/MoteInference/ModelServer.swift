@@ -22,6 +22,8 @@ public final class ModelServer: Sendable {
         var versions: [String: LoadedModel] = [:]
         /// Loads in progress (name), so a burst of events loads once.
         var loading: Set<String> = []
+        /// Models whose champion moved again while a swap was loading: the swap loads again.
+        var movedWhileLoading: Set<String> = []
         /// Versions that failed to load, by "name@version": the reason.
         var refused: [String: String] = [:]
     }
@@ -108,35 +110,55 @@ public final class ModelServer: Sendable {
 
     private func handle(_ event: RegistryEvent) {
         guard case .aliasMoved(let name, let alias, let version) = event, alias == "champion" else { return }
-        // Only models already served are swapped; others load on first use.
-        let served = state.withLock { s -> Bool in
-            guard s.defaults[name] != nil, !s.loading.contains(name) else { return false }
+        // Only models already served are swapped; others load on first use. A move while a
+        // swap loads is not lost: that swap loads again, whatever champion is then.
+        let start = state.withLock { s -> Bool in
+            guard s.defaults[name] != nil else { return false }
+            if s.loading.contains(name) {
+                s.movedWhileLoading.insert(name)
+                return false
+            }
             s.loading.insert(name)
             return true
         }
-        guard served else { return }
+        guard start else { return }
         DispatchQueue.global().async { [self] in
-            defer { state.withLock { _ = $0.loading.remove(name) } }
-            do {
-                let target: ModelVersion
-                if let version {
-                    target = try registry.version(model: name, version)
-                } else {
-                    target = try registry.resolve(model: name, "latest")
+            var version = version
+            while true {
+                swap(name, to: version)
+                let again = state.withLock { s -> Bool in
+                    if s.movedWhileLoading.remove(name) != nil { return true }
+                    s.loading.remove(name)
+                    return false
                 }
-                let loaded = try load(name, target)
-                let old = state.withLock { s -> Int? in
-                    let old = s.defaults[name]?.version
-                    s.defaults[name] = loaded
-                    return old
-                }
-                logger.notice(
-                    "model swapped in", metadata: ["event": "model_swapped", "model": "\(name)", "version": "\(target.version)", "previous": "\(old.map(String.init) ?? "-")"])
-            } catch {
-                logger.error(
-                    "champion moved but the new version cannot be served; the previous one keeps serving: \(error)",
-                    metadata: ["event": "model_swap_failed", "model": "\(name)", "version": "\(version.map(String.init) ?? "-")"])
+                guard again else { return }
+                version = (try? registry.resolve(model: name, "champion"))?.version
             }
+        }
+    }
+
+    /// Loads `version` (nil: the latest, when no champion is left) and serves it as the
+    /// model's default; a version that cannot load leaves the previous one serving.
+    private func swap(_ name: String, to version: Int?) {
+        do {
+            let target: ModelVersion
+            if let version {
+                target = try registry.version(model: name, version)
+            } else {
+                target = try registry.resolve(model: name, "latest")
+            }
+            let loaded = try load(name, target)
+            let old = state.withLock { s -> Int? in
+                let old = s.defaults[name]?.version
+                s.defaults[name] = loaded
+                return old
+            }
+            logger.notice(
+                "model swapped in", metadata: ["event": "model_swapped", "model": "\(name)", "version": "\(target.version)", "previous": "\(old.map(String.init) ?? "-")"])
+        } catch {
+            logger.error(
+                "champion moved but the new version cannot be served; the previous one keeps serving: \(error)",
+                metadata: ["event": "model_swap_failed", "model": "\(name)", "version": "\(version.map(String.init) ?? "-")"])
         }
     }
 }

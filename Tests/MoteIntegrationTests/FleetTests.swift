@@ -1,0 +1,300 @@
+import Foundation
+import MoteClient
+import MoteCore
+import OracleModels
+import Testing
+
+/// The fleet against a real MLflow server: a Python script plays the data scientist (LightGBM,
+/// XGBoost and ONNX models logged with MLflow's own log_model and registered), the test moves
+/// the central aliases as a team would, and two daemons with different device ids stand in
+/// for a fleet: one follows `fleet`, the other the canary group's `fleet-canary`.
+@Suite("fleet: models pulled from a real MLflow registry", .serialized)
+struct FleetTests {
+    static let definitions = """
+        [[entity]]
+        name = "machine"
+        join_key = "machine_id"
+
+        [[feature_view]]
+        name = "sensors"
+        entity = "machine"
+        fields = [
+          { name = "f0", type = "float64" }, { name = "f1", type = "float64" }, { name = "f2", type = "float64" },
+          { name = "f3", type = "float64" }, { name = "f4", type = "float64" }, { name = "f5", type = "float64" },
+        ]
+
+        [[feature_view]]
+        name = "labels"
+        entity = "machine"
+        fields = [{ name = "failed", type = "int64" }]
+
+        # The gate's label, window, holdout and policy for the central model "failure".
+        [[training_spec]]
+        name = "failure"
+        model = "failure"
+        algorithm = "gbdt"
+        label = "labels:failed"
+        features = ["sensors:f4"]
+        params = { num_trees = 3, num_leaves = 3, min_data_in_leaf = 5 }
+        promote = { metric = "auc", min_improvement = 0.01 }
+        """
+
+    static func config(url: String, device: String, alias: String, interval: String) -> String {
+        """
+        [sync]
+        enabled = true
+        url = "\(url)"
+        device_id = "\(device)"
+        interval = "1h"
+        timeout = "5s"
+        backoff_initial = "200ms"
+        backoff_max = "1s"
+
+        [fleet]
+        enabled = true
+        alias = "\(alias)"
+        interval = "\(interval)"
+
+        """
+    }
+
+    struct Manifest {
+        var versions: [String: Int]
+        var rows: [[Double]]
+        var expected: [String: [Double]]
+        var dataCSV: String
+    }
+
+    /// Runs the data scientist's script against the server.
+    func scientist(_ server: MLflowServer) throws -> Manifest {
+        let out = DaemonProcess.makeTemporaryDirectory("mote-fleet-scientist")
+        let script = OracleModels.repository + "/Tests/scripts/fleet_scientist.py"
+        let r = try runCommand(OracleModels.python, [script, server.url, out], timeout: 300)
+        guard r.status == 0 else { throw TestFailure("fleet_scientist.py failed: \(r.stderr.suffix(3000))") }
+        let m = try JSONParser.parse(try String(contentsOfFile: out + "/manifest.json", encoding: .utf8))
+        var versions: [String: Int] = [:]
+        for (k, v) in m["versions"]?.objectValue ?? JSONObject() { versions[k] = Int(v.int64Value ?? 0) }
+        var expected: [String: [Double]] = [:]
+        for (k, v) in m["expected"]?.objectValue ?? JSONObject() { expected[k] = (v.arrayValue ?? []).map { $0.doubleValue ?? .nan } }
+        let rows = (m["rows"]?.arrayValue ?? []).map { ($0.arrayValue ?? []).map { $0.doubleValue ?? .nan } }
+        return Manifest(versions: versions, rows: rows, expected: expected, dataCSV: out + "/data.csv")
+    }
+
+    /// A daemon with the definitions and the scientist's labelled rows (a day ago, a label a
+    /// second after each reading).
+    func box(_ config: String, data: String) throws -> DaemonProcess {
+        let daemon = DaemonProcess(config: config)
+        try daemon.start()
+        let file = daemon.directory + "/defs.toml"
+        try Self.definitions.write(toFile: file, atomically: true, encoding: .utf8)
+        let applied = try runCommand(DaemonProcess.motectlPath, ["apply", "-f", file, "--socket", daemon.socketPath])
+        guard applied.status == 0 else { throw TestFailure("apply: \(applied.stderr)") }
+        let lines = try String(contentsOfFile: data, encoding: .utf8).split(separator: "\n").dropFirst()
+        var keys: [String] = [], times: [String] = [], labelTimes: [String] = [], labels: [String] = []
+        var columns = (0..<6).map { _ in [String]() }
+        let start = Int(Date().timeIntervalSince1970) - 86_400
+        for (i, line) in lines.enumerated() {
+            let cells = line.split(separator: ",").map(String.init)
+            keys.append("\"\(cells[0])\"")
+            times.append(String(start + i * 10))
+            labelTimes.append(String(start + i * 10 + 1))
+            for c in 0..<6 { columns[c].append(cells[1 + c]) }
+            labels.append(cells[7])
+        }
+        let fields = (0..<6).map { "\"f\($0)\":[\(columns[$0].joined(separator: ","))]" }.joined(separator: ",")
+        let client = daemon.client()
+        let sensors = #"{"feature_view":"sensors","df":{"machine_id":[\#(keys.joined(separator: ","))],"event_timestamp":[\#(times.joined(separator: ","))],\#(fields)}}"#
+        guard try client.post("/v1/push", json: Array(sensors.utf8)).status == 200 else { throw TestFailure("push sensors") }
+        let body = #"{"feature_view":"labels","df":{"machine_id":[\#(keys.joined(separator: ","))],"event_timestamp":[\#(labelTimes.joined(separator: ","))],"failed":[\#(labels.joined(separator: ","))]}}"#
+        guard try client.post("/v1/push", json: Array(body.utf8)).status == 200 else { throw TestFailure("push labels") }
+        return daemon
+    }
+
+    func setAlias(_ server: MLflowServer, _ alias: String, _ version: Int) throws {
+        _ = try server.post("registered-models/alias", #"{"name": "failure", "alias": "\#(alias)", "version": "\#(version)"}"#)
+    }
+
+    /// `POST /v1/fleet/poll?wait=true`: the status after a poll that started after the call.
+    @discardableResult
+    func poll(_ daemon: DaemonProcess) throws -> JSONValue {
+        let client = MoteClient(socketPath: daemon.socketPath, timeoutSeconds: 120)
+        for _ in 0..<8 {
+            let r = try client.post("/v1/fleet/poll?wait=true", json: [])
+            guard r.status == 200 else { throw TestFailure("poll: \(r.status) \(r.text)") }
+            let status = try r.json()
+            if status["polled"] != false { return status }
+        }
+        throw TestFailure("the poll did not end within 8 waits")
+    }
+
+    /// The followed model's row of the fleet status.
+    func followed(_ status: JSONValue) -> JSONValue {
+        (status["models"]?.arrayValue ?? []).first { $0["model"] == "failure" } ?? .null
+    }
+
+    func champion(_ daemon: DaemonProcess) throws -> Int? {
+        try daemon.client().get("/v1/models/failure").json()["model"]?["aliases"]?["champion"]?.int64Value.map(Int.init)
+    }
+
+    /// The local versions imported from central version `central`.
+    func localVersions(_ daemon: DaemonProcess, fromCentral central: Int) throws -> [Int] {
+        let versions = try daemon.client().get("/v1/models/failure/versions").json()["versions"]?.arrayValue ?? []
+        return versions.filter { $0["tags"]?["mote.fleet.source"]?.stringValue == "failure/\(central)" }.compactMap { $0["version"]?.int64Value.map(Int.init) }
+    }
+
+    /// P(class 1) of the champion for the scientist's rows, by tensor.
+    func championProbabilities(_ daemon: DaemonProcess, _ rows: [[Double]]) throws -> [Double] {
+        var body = JSONWriter()
+        body.beginObject(); body.key("inputs"); body.beginArray(); body.beginObject()
+        body.key("name"); body.string("x")
+        body.key("shape"); body.beginArray(); body.int(rows.count); body.int(6); body.endArray()
+        body.key("datatype"); body.string("FP64")
+        body.key("data"); body.beginArray()
+        for row in rows { for v in row { body.double(v) } }
+        body.endArray(); body.endObject(); body.endArray(); body.endObject()
+        let r = try daemon.client().post("/v2/models/failure/infer", json: body.bytes)
+        guard r.status == 200 else { throw TestFailure("infer: \(r.status) \(r.text)") }
+        let p = try r.json()["outputs"]?.arrayValue?.first { $0["name"] == "probabilities" }
+        let data = (p?["data"]?.arrayValue ?? []).map { $0.doubleValue ?? .nan }
+        return stride(from: 1, to: data.count, by: 2).map { data[$0] }
+    }
+
+    /// The champion serves the library's numbers (to 1e-6) once the hot swap, which loads the
+    /// new version beside the old one, has happened.
+    func expectServes(_ daemon: DaemonProcess, _ m: Manifest, _ name: String) throws {
+        let expected = m.expected[name] ?? []
+        var worst = Double.infinity
+        var count = 0
+        _ = try eventually(timeout: 10) {
+            let got = try championProbabilities(daemon, m.rows)
+            count = got.count
+            worst = got.count == expected.count ? zip(got, expected).map { abs($0 - $1) }.max() ?? .infinity : .infinity
+            return worst <= 1e-6
+        }
+        #expect(count == expected.count && worst <= 1e-6, "\(name): max difference \(worst) over \(count) rows")
+    }
+
+    /// The central tag a box reported on a version.
+    func reported(_ server: MLflowServer, version: Int, device: String) throws -> String? {
+        let v = try server.get("model-versions/get", ["name": "failure", "version": String(version)])["model_version"]
+        return (v?["tags"]?.arrayValue ?? []).first { $0["key"]?.stringValue == "mote.device.\(device)" }?["value"]?.stringValue
+    }
+
+    func syncNow(_ daemon: DaemonProcess) throws {
+        let client = MoteClient(socketPath: daemon.socketPath, timeoutSeconds: 60)
+        for _ in 0..<8 where try client.post("/v1/sync?wait=true", json: []).json()["drained"] == false {}
+    }
+
+    @Test("deploy, gate, reject, roll back, canary, server down mid-poll, pin: each decision served, journaled and reported centrally")
+    func fleet() throws {
+        let server = MLflowServer()
+        try server.start()
+        defer { server.stop() }
+        let m = try scientist(server)
+        let v = m.versions
+        #expect(v.count == 6, "\(v)")
+        let a = try box(Self.config(url: server.url, device: "box-a", alias: "fleet", interval: "1h"), data: m.dataCSV)
+        let b = try box(Self.config(url: server.url, device: "box-b", alias: "fleet-canary", interval: "1s"), data: m.dataCSV)
+
+        // Nothing carries the alias yet: nothing is followed.
+        #expect((try poll(a))["models"]?.arrayValue?.isEmpty == true)
+
+        // The first approved version: no champion here, so the first valid version serves.
+        try setAlias(server, "fleet", v["stump"]!)
+        var status = try poll(a)
+        var row = followed(status)
+        #expect(row["central_version"]?.stringValue == String(v["stump"]!) && row["last_decision"]?["decision"] == "deployed", "\(status)")
+        let stumpLocal = try localVersions(a, fromCentral: v["stump"]!)
+        let first = try champion(a)
+        #expect(stumpLocal.count == 1 && first == stumpLocal.first, "\(stumpLocal)")
+        try expectServes(a, m, "stump")
+
+        // A better one passes the gate on the box's own labelled data and serves with
+        // LightGBM's numbers; its inputs were bound from the file's names (sensors__f0...).
+        try setAlias(server, "fleet", v["strong"]!)
+        row = followed(try poll(a))
+        #expect(row["last_decision"]?["decision"] == "deployed", "\(row)")
+        let strongLocal = try localVersions(a, fromCentral: v["strong"]!)
+        let second = try champion(a)
+        #expect(strongLocal.count == 1 && second == strongLocal.first)
+        try expectServes(a, m, "strong")
+        let strongTags = try a.client().get("/v1/models/failure/versions/\(strongLocal.first ?? 0)").json()["version"]?["tags"]
+        #expect(strongTags?["mote.origin.inputs"] == "bound", "\(String(describing: strongTags))")
+
+        // A worse one is rejected; the champion stays; the centre hears why.
+        try setAlias(server, "fleet", v["noise"]!)
+        row = followed(try poll(a))
+        #expect(row["last_decision"]?["decision"] == "rejected", "\(row)")
+        #expect((try champion(a)) == strongLocal.first)
+
+        // The alias moved back: the box goes back to the version it served, without a gate.
+        try setAlias(server, "fleet", v["stump"]!)
+        row = followed(try poll(a))
+        #expect((try champion(a)) == stumpLocal.first, "\(row)")
+        #expect(row["last_decision"]?["reason"]?.stringValue?.contains("again") == true, "\(row)")
+        #expect(try localVersions(a, fromCentral: v["stump"]!).count == 1, "not imported twice")
+
+        // A flavour mote cannot load is refused with a reason, and not fetched again.
+        try setAlias(server, "fleet", v["pickle"]!)
+        row = followed(try poll(a))
+        #expect(row["last_decision"]?["decision"] == "failed" && row["last_decision"]?["reason"]?.stringValue?.contains("sklearn") == true, "\(row)")
+        #expect((try champion(a)) == stumpLocal.first)
+
+        // Reported back through the outbox: one tag per device on each central version.
+        try syncNow(a)
+        #expect(try reported(server, version: v["stump"]!, device: "box-a") == "deployed")
+        #expect(try reported(server, version: v["strong"]!, device: "box-a") == "deployed")
+        #expect(try reported(server, version: v["noise"]!, device: "box-a")?.hasPrefix("rejected: ") == true)
+        #expect(try reported(server, version: v["pickle"]!, device: "box-a")?.hasPrefix("failed: ") == true)
+
+        // The canary group follows its own alias, within one interval (1 s) and no trigger: an
+        // ONNX model bound by the version's mote.inputs tag.
+        try setAlias(server, "fleet-canary", v["onnx"]!)
+        #expect(
+            eventually(timeout: 30) { (try? localVersions(b, fromCentral: v["onnx"]!).count) == 1 && (try? champion(b)) != nil },
+            "\((try? b.client().get("/v1/fleet").text) ?? "")")
+        try expectServes(b, m, "onnx")
+        #expect(try localVersions(a, fromCentral: v["onnx"]!).isEmpty, "the other group does not follow the canary alias")
+
+        // Server down when the alias has moved: the poll fails, nothing is half-imported;
+        // back up, the version arrives once.
+        try setAlias(server, "fleet", v["xgb"]!)
+        server.stop()
+        status = try poll(a)
+        #expect(status["last_error"]?.stringValue != nil, "\(status)")
+        #expect(try localVersions(a, fromCentral: v["xgb"]!).isEmpty)
+        try server.start()
+        status = try poll(a)
+        #expect(status["last_error"] == .null, "\(status)")
+        _ = try poll(a)
+        let xgbLocal = try localVersions(a, fromCentral: v["xgb"]!)
+        #expect(xgbLocal.count == 1, "\(xgbLocal)")
+        #expect(followed(status)["last_decision"]?["decision"] == "deployed", "\(followed(status))")
+        try expectServes(a, m, "xgb")
+
+        // Pinned: the box stays put while the alias moves; unpinned, it follows again.
+        let pinned = try runCommand(DaemonProcess.motectlPath, ["fleet", "pin", "failure", String(stumpLocal.first ?? 0), "--socket", a.socketPath])
+        #expect(pinned.status == 0, "\(pinned.stderr)")
+        #expect((try champion(a)) == stumpLocal.first)
+        try setAlias(server, "fleet", v["strong"]!)
+        row = followed(try poll(a))
+        let held = try champion(a)
+        #expect(held == stumpLocal.first && row["pinned_version"]?.int64Value == Int64(stumpLocal.first ?? 0), "\(row)")
+        let unpinned = try runCommand(DaemonProcess.motectlPath, ["fleet", "unpin", "failure", "--socket", a.socketPath])
+        #expect(unpinned.status == 0, "\(unpinned.stderr)")
+        _ = try poll(a)
+        #expect((try champion(a)) == strongLocal.first)
+        let audit = try a.client().get("/v1/audit?limit=200").json()["entries"]?.arrayValue ?? []
+        #expect(audit.contains { $0["action"] == "fleet.pin" } && audit.contains { $0["action"] == "fleet.unpin" })
+
+        // motectl fleet status, the journal and /metrics say the same.
+        let shown = try runCommand(DaemonProcess.motectlPath, ["fleet", "status", "--socket", a.socketPath])
+        #expect(shown.status == 0 && shown.stdout.contains("failure") && shown.stdout.contains("deployed"), "\(shown.stdout)")
+        let log = a.log()
+        for event in ["fleet_deployed", "fleet_rejected", "fleet_failed", "fleet_pinned"] { #expect(log.contains("event=\(event)"), "\(event)") }
+        let metrics = try a.client().get("/metrics").text
+        #expect(metrics.contains("mote_fleet_central_version{alias=\"fleet\",model=\"failure\"} \(v["strong"]!)")
+            || metrics.contains("mote_fleet_central_version{model=\"failure\",alias=\"fleet\"} \(v["strong"]!)"), "\(metrics.split(separator: "\n").filter { $0.contains("fleet") })")
+        #expect(a.stop() == 0 && b.stop() == 0)
+    }
+}
