@@ -184,13 +184,16 @@ public final class FleetWorker: Sendable {
     /// mirrors (named by `sync.model_name_template`).
     func followedModels(_ f: FleetSettings, _ s: SyncSettings, _ central: CentralRegistry) async throws(SyncFailure) -> [String] {
         if !f.models.isEmpty { return f.models }
-        let template = s.modelNameTemplate.replacing("<device_id>", with: deviceID)
-        let parts = template.split(separator: "<model>", maxSplits: 1, omittingEmptySubsequences: false)
+        return try await central.models(carrying: f.alias).filter { !Self.isOwnMirror($0, template: s.modelNameTemplate, device: deviceID) }
+    }
+
+    /// Whether a central model name is this box's own mirror of a local model (the sync's
+    /// `model_name_template` with this device id): never followed back down.
+    static func isOwnMirror(_ name: String, template: String, device: String) -> Bool {
+        let parts = template.replacing("<device_id>", with: device).split(separator: "<model>", maxSplits: 1, omittingEmptySubsequences: false)
         let prefix = parts.first.map(String.init) ?? ""
         let suffix = parts.count > 1 ? String(parts[1]) : ""
-        return try await central.models(carrying: f.alias).filter { name in
-            !(name.hasPrefix(prefix) && name.hasSuffix(suffix) && name.count > prefix.count + suffix.count)
-        }
+        return name.hasPrefix(prefix) && name.hasSuffix(suffix) && name.count > prefix.count + suffix.count
     }
 
     private func client(for s: SyncSettings) throws -> MLflowClient {

@@ -41,6 +41,14 @@ struct ConfigLoadTests {
         #expect(config.storage.synchronous == .full)
     }
 
+    @Test("[fleet] reads its keys and takes the server from [sync]")
+    func fleet() throws {
+        let config = try MoteConfig.load(
+            "[sync]\nurl = \"http://mlflow:5000\"\n[fleet]\nenabled = true\nalias = \"fleet-canary\"\nmodels = [\"failure\"]\ntrust_central = true\ninterval = \"30s\"\n")
+        #expect(config.fleet.enabled && config.fleet.alias == "fleet-canary" && config.fleet.models == ["failure"] && config.fleet.trustCentral)
+        #expect(config.fleet.intervalNanos == 30_000_000_000)
+    }
+
     @Test("mistakes name the key and line", arguments: [
         ("[limits]\nmax_body_bytes = \"x\"\n", "limits.max_body_bytes", 2),
         ("\n[daemon]\nlog_levle = \"info\"\n", "daemon.log_levle", 3),
@@ -50,6 +58,9 @@ struct ConfigLoadTests {
         ("[access]\nread = { uids = [-1] }\n", "access.read.uids", 2),
         ("[sockets]\n", "sockets", 1),
         ("[limits]\nmax_connections = 0\n", "limits.max_connections", 2),
+        ("[fleet]\nenabled = true\n", "fleet.enabled", 2),
+        ("[fleet]\nalias = \"fleet canary\"\n", "fleet.alias", 2),
+        ("[fleet]\nmax_model_mib = 0\n", "fleet.max_model_mib", 2),
     ])
     func mistakes(text: String, key: String, line: Int) {
         do {
