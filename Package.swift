@@ -146,7 +146,7 @@ let package = Package(
         .testTarget(name: "MoteMonitoringTests", dependencies: ["MoteCore", "MoteML", "MoteModels", "MoteInference", "MoteMonitoring"]),
         .testTarget(name: "MoteDaemonTests", dependencies: [
             "MoteCore", "MoteDaemon", "MoteServer", "MoteStorage", "MoteSync", "MoteMonitoring", "MoteFeatures", "MoteRegistry", "MoteTraining",
-            "MoteInference", "MoteSystemd", .product(name: "Logging", package: "swift-log"),
+            "MoteInference", "MoteSystemd", "MoteFleet", .product(name: "Logging", package: "swift-log"),
         ]),
     ]
 )

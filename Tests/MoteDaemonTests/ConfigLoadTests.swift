@@ -4,6 +4,7 @@ import MoteServer
 import MoteStorage
 import MoteSync
 import MoteDaemon
+import MoteFleet
 import Testing
 
 @Suite("config loading")
