@@ -39,7 +39,7 @@ struct FleetTests {
         promote = { metric = "auc", min_improvement = 0.01 }
         """
 
-    static func config(url: String, device: String, alias: String, interval: String) -> String {
+    static func config(url: String, device: String, alias: String, interval: String, trust: Bool = false) -> String {
         """
         [sync]
         enabled = true
@@ -54,6 +54,7 @@ struct FleetTests {
         enabled = true
         alias = "\(alias)"
         interval = "\(interval)"
+        trust_central = \(trust)
 
         """
     }
@@ -193,8 +194,9 @@ struct FleetTests {
         let m = try scientist(server)
         let v = m.versions
         #expect(v.count == 6, "\(v)")
-        let a = try box(Self.config(url: server.url, device: "box-a", alias: "fleet", interval: "1h"), data: m.dataCSV)
-        let b = try box(Self.config(url: server.url, device: "box-b", alias: "fleet-canary", interval: "1s"), data: m.dataCSV)
+        let configA = Self.config(url: server.url, device: "box-a", alias: "fleet", interval: "1h")
+        var a = try box(configA, data: m.dataCSV)
+        let b = try box(Self.config(url: server.url, device: "box-b", alias: "fleet-canary", interval: "1s", trust: true), data: m.dataCSV)
 
         // Nothing carries the alias yet: nothing is followed.
         #expect((try poll(a))["models"]?.arrayValue?.isEmpty == true)
@@ -246,6 +248,10 @@ struct FleetTests {
         #expect(try reported(server, version: v["strong"]!, device: "box-a") == "deployed")
         #expect(try reported(server, version: v["noise"]!, device: "box-a")?.hasPrefix("rejected: ") == true)
         #expect(try reported(server, version: v["pickle"]!, device: "box-a")?.hasPrefix("failed: ") == true)
+        // The gate's numbers on the device's run.
+        let device = try server.runs(experimentPrefix: "mote/box-a/device").first
+        let keys = (device?["data"]?["metrics"]?.arrayValue ?? []).compactMap { $0["key"]?.stringValue }
+        #expect(keys.contains("fleet.failure.auc"), "\(keys)")
 
         // The canary group follows its own alias, within one interval (1 s) and no trigger: an
         // ONNX model bound by the version's mote.inputs tag.
@@ -255,6 +261,11 @@ struct FleetTests {
             "\((try? b.client().get("/v1/fleet").text) ?? "")")
         try expectServes(b, m, "onnx")
         #expect(try localVersions(a, fromCentral: v["onnx"]!).isEmpty, "the other group does not follow the canary alias")
+        // The canary box trusts the centre (fleet.trust_central): even the noise model serves there.
+        try setAlias(server, "fleet-canary", v["noise"]!)
+        #expect(eventually(timeout: 30) { (try? localVersions(b, fromCentral: v["noise"]!).count) == 1 })
+        try expectServes(b, m, "noise")
+        #expect(followed(try b.client().get("/v1/fleet").json())["last_decision"]?["reason"]?.stringValue?.contains("trust_central") == true)
 
         // Server down when the alias has moved: the poll fails, nothing is half-imported;
         // back up, the version arrives once.
@@ -263,6 +274,13 @@ struct FleetTests {
         status = try poll(a)
         #expect(status["last_error"]?.stringValue != nil, "\(status)")
         #expect(try localVersions(a, fromCentral: v["xgb"]!).isEmpty)
+        // A restart of moted meanwhile changes nothing either.
+        let logBeforeRestart = a.log()
+        #expect(a.stop() == 0)
+        // (The first object keeps the directory until the test ends: it removes it when freed.)
+        let stopped = a
+        a = DaemonProcess(config: configA, directory: stopped.directory)
+        try a.start()
         try server.start()
         status = try poll(a)
         #expect(status["last_error"] == .null, "\(status)")
@@ -290,11 +308,12 @@ struct FleetTests {
         // motectl fleet status, the journal and /metrics say the same.
         let shown = try runCommand(DaemonProcess.motectlPath, ["fleet", "status", "--socket", a.socketPath])
         #expect(shown.status == 0 && shown.stdout.contains("failure") && shown.stdout.contains("deployed"), "\(shown.stdout)")
-        let log = a.log()
+        let log = logBeforeRestart + a.log()
         for event in ["fleet_deployed", "fleet_rejected", "fleet_failed", "fleet_pinned"] { #expect(log.contains("event=\(event)"), "\(event)") }
         let metrics = try a.client().get("/metrics").text
         #expect(metrics.contains("mote_fleet_central_version{alias=\"fleet\",model=\"failure\"} \(v["strong"]!)")
             || metrics.contains("mote_fleet_central_version{model=\"failure\",alias=\"fleet\"} \(v["strong"]!)"), "\(metrics.split(separator: "\n").filter { $0.contains("fleet") })")
         #expect(a.stop() == 0 && b.stop() == 0)
+        withExtendedLifetime(stopped) {}
     }
 }
