@@ -39,7 +39,7 @@ struct FleetTests {
         promote = { metric = "auc", min_improvement = 0.01 }
         """
 
-    static func config(url: String, device: String, alias: String, interval: String, trust: Bool = false) -> String {
+    static func config(url: String, device: String, alias: String, interval: String, trust: Bool = false, enabled: Bool = true) -> String {
         """
         [sync]
         enabled = true
@@ -51,7 +51,7 @@ struct FleetTests {
         backoff_max = "1s"
 
         [fleet]
-        enabled = true
+        enabled = \(enabled)
         alias = "\(alias)"
         interval = "\(interval)"
         trust_central = \(trust)
@@ -196,7 +196,8 @@ struct FleetTests {
         #expect(v.count == 6, "\(v)")
         let configA = Self.config(url: server.url, device: "box-a", alias: "fleet", interval: "1h")
         var a = try box(configA, data: m.dataCSV)
-        let b = try box(Self.config(url: server.url, device: "box-b", alias: "fleet-canary", interval: "1s", trust: true), data: m.dataCSV)
+        // The canary box starts with the fleet off; it is switched on by a reload later.
+        let b = try box(Self.config(url: server.url, device: "box-b", alias: "fleet-canary", interval: "1h", enabled: false), data: m.dataCSV)
 
         // Nothing carries the alias yet: nothing is followed.
         #expect((try poll(a))["models"]?.arrayValue?.isEmpty == true)
@@ -254,8 +255,13 @@ struct FleetTests {
         #expect(keys.contains("fleet.failure.auc"), "\(keys)")
 
         // The canary group follows its own alias, within one interval (1 s) and no trigger: an
-        // ONNX model bound by the version's mote.inputs tag.
+        // ONNX model bound by the version's mote.inputs tag. The fleet is switched on by a
+        // reload (SIGHUP), which the sleeping poll loop does not wait out.
         try setAlias(server, "fleet-canary", v["onnx"]!)
+        #expect(try b.client().get("/v1/fleet").json()["enabled"] == false)
+        try Self.config(url: server.url, device: "box-b", alias: "fleet-canary", interval: "1s", trust: true)
+            .write(toFile: b.configPath, atomically: true, encoding: .utf8)
+        b.signal(SIGHUP)
         #expect(
             eventually(timeout: 30) { (try? localVersions(b, fromCentral: v["onnx"]!).count) == 1 && (try? champion(b)) != nil },
             "\((try? b.client().get("/v1/fleet").text) ?? "")")

@@ -1,5 +1,7 @@
 import Logging
 import MoteCore
+import MoteFleet
+import MoteSync
 import MoteServer
 import MoteSystemd
 import ServiceLifecycle
@@ -43,6 +45,10 @@ struct ReloadService: Service {
                 "these settings change only after a restart: \(change.needsRestart.joined(separator: ", "))",
                 metadata: ["event": "reload_needs_restart"])
         }
+        // A worker that sleeps until its next interval acts on its new settings now (a fleet
+        // just enabled polls at once, not after the old interval).
+        if change.appliedLive.contains(SyncSettings.section) { runtime.sync.trigger() }
+        if change.appliedLive.contains(FleetSettings.section) || change.appliedLive.contains(SyncSettings.section) { runtime.fleet.trigger() }
         log.notice(
             "configuration reloaded",
             metadata: ["event": "reloaded", "applied": "\(change.appliedLive.joined(separator: ","))"])
