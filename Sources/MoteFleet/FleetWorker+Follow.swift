@@ -46,7 +46,12 @@ extension FleetWorker {
         } catch {
             return decide(.failed, target, local: nil, reason: "\(error)", final: false, earlier: earlier)
         }
-        gate(target, version: version, settings: f, earlier: earlier)
+        // The evaluation reads the labelled history and scores it: seconds on a big box.
+        do {
+            try await DetachedThread.run { [self] in gate(target, version: version, settings: f, earlier: earlier) }
+        } catch {
+            decide(.failed, target, local: version, reason: "\(error)", final: false, earlier: earlier)
+        }
     }
 
     /// Gates the imported version: no champion here, or a centre trusted by config, deploys it;

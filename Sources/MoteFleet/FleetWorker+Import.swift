@@ -64,7 +64,9 @@ extension FleetWorker {
             tags: ["mote.fleet.source": source, "mote.fleet.alias": f.alias, "mote.fleet.central_run": target.runID])
         let version: ModelVersion
         do {
-            version = try ModelImport.run(bytes, request, context: context, actor: .daemon, now: SystemClock.nowNanos())
+            version = try await DetachedThread.run { [context] in
+                try ModelImport.run(bytes, request, context: context, actor: .daemon, now: SystemClock.nowNanos())
+            }
         } catch let error as DomainError {
             // A wrong `mote.inputs` tag can be mended centrally; a file cannot.
             throw FleetFailure(reason: "import refused (\(error.code.rawValue)): \(error.message)", final: error.code != .inputsInvalid)

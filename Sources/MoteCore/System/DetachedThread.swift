@@ -20,4 +20,15 @@ public enum DetachedThread {
         }, box)
         pthread_detach(thread)
     }
+
+    /// Runs `body` on a thread of its own and returns its result to the awaiting task: for
+    /// work that blocks for seconds (an import, an evaluation) without holding one of the
+    /// concurrency pool's few threads meanwhile.
+    public static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
+            start {
+                do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
+            }
+        }
+    }
 }
