@@ -212,6 +212,15 @@ enum TrainingJobRunner {
                 promote: false, reason: "the \(against) (version \(championVersion.version)) predicts other classes or another task; promote by hand",
                 championVersion: championVersion.version, championMetrics: nil)
         }
+        // A champion whose inputs name no features (an imported file served by tensor) cannot
+        // be scored on this box's rows; the candidate, which can, is promoted.
+        guard champion.inputsBoundToFeatures else {
+            let shown = spec.promotion.map { p in candidate[p.metric.rawValue].map { " (\(p.metric.rawValue) \(String(($0 * 10000).rounded() / 10000)))" } ?? "" } ?? ""
+            return Decision(
+                promote: true,
+                reason: "the \(against) (version \(championVersion.version)) reads inputs not bound to features, so it cannot be scored on this box's data; the candidate\(shown) is promoted",
+                championVersion: championVersion.version, championMetrics: nil)
+        }
         // The champion reads its own inputs for the holdout rows (joined again when they differ).
         let labels = Array(set.labels.dropFirst(set.trainCount))
         let championMetrics: [String: Double]

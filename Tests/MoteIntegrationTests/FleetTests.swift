@@ -90,6 +90,12 @@ struct FleetTests {
         try Self.definitions.write(toFile: file, atomically: true, encoding: .utf8)
         let applied = try runCommand(DaemonProcess.motectlPath, ["apply", "-f", file, "--socket", daemon.socketPath])
         guard applied.status == 0 else { throw TestFailure("apply: \(applied.stderr)") }
+        try pushData(daemon, data)
+        return daemon
+    }
+
+    /// Pushes the scientist's rows and labels.
+    func pushData(_ daemon: DaemonProcess, _ data: String) throws {
         let lines = try String(contentsOfFile: data, encoding: .utf8).split(separator: "\n").dropFirst()
         var keys: [String] = [], times: [String] = [], labelTimes: [String] = [], labels: [String] = []
         var columns = (0..<6).map { _ in [String]() }
@@ -108,7 +114,6 @@ struct FleetTests {
         guard try client.post("/v1/push", json: Array(sensors.utf8)).status == 200 else { throw TestFailure("push sensors") }
         let body = #"{"feature_view":"labels","df":{"machine_id":[\#(keys.joined(separator: ","))],"event_timestamp":[\#(labelTimes.joined(separator: ","))],"failed":[\#(labels.joined(separator: ","))]}}"#
         guard try client.post("/v1/push", json: Array(body.utf8)).status == 200 else { throw TestFailure("push labels") }
-        return daemon
     }
 
     func setAlias(_ server: MLflowServer, _ alias: String, _ version: Int) throws {
@@ -321,5 +326,26 @@ struct FleetTests {
             || metrics.contains("mote_fleet_central_version{model=\"failure\",alias=\"fleet\"} \(v["strong"]!)"), "\(metrics.split(separator: "\n").filter { $0.contains("fleet") })")
         #expect(a.stop() == 0 && b.stop() == 0)
         withExtendedLifetime(stopped) {}
+
+        // A box installed before its definitions: its first poll, at start, deploys the
+        // approved version unbound (served by tensor only). Once the definitions and labels
+        // are there, the next version cannot be compared with that champion on the box's
+        // data, and it is the one that can: it is promoted, saying why.
+        try setAlias(server, "fleet", v["stump"]!)
+        let c = DaemonProcess(config: Self.config(url: server.url, device: "box-c", alias: "fleet", interval: "1h"))
+        try c.start()
+        #expect(eventually(timeout: 30) { followed((try? c.client().get("/v1/fleet").json()) ?? .null)["last_decision"]?["decision"] == "deployed" })
+        let unboundTags = try c.client().get("/v1/models/failure/versions/1").json()["version"]?["tags"]
+        #expect(unboundTags?["mote.origin.inputs"] == "unbound", "\(String(describing: unboundTags))")
+        let file = c.directory + "/defs.toml"
+        try Self.definitions.write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try runCommand(DaemonProcess.motectlPath, ["apply", "-f", file, "--socket", c.socketPath]).status == 0)
+        try pushData(c, m.dataCSV)
+        try setAlias(server, "fleet", v["strong"]!)
+        row = followed(try poll(c))
+        #expect(row["last_decision"]?["decision"] == "deployed", "\(row)")
+        #expect(row["last_decision"]?["reason"]?.stringValue?.contains("cannot be scored on this box's data") == true, "\(row)")
+        try expectServes(c, m, "strong")
+        #expect(c.stop() == 0)
     }
 }
