@@ -82,10 +82,17 @@ struct MLflowMapping {
             _ = try await client.call(.POST, "registered-models/alias", body: w)
         case .aliasDeleted:
             let model = payload["model"]?.stringValue ?? ""
+            // MLflow reads the name and alias of this DELETE from a JSON body (query parameters
+            // are refused as missing).
+            var w = JSONWriter()
+            w.beginObject(); w.key("name"); w.string(modelName(model)); w.key("alias"); w.string(payload["alias"]?.stringValue ?? ""); w.endObject()
             do {
-                _ = try await client.call(
-                    .DELETE, "registered-models/alias", query: [("name", modelName(model)), ("alias", payload["alias"]?.stringValue ?? "")])
-            } catch .notFound { return }
+                _ = try await client.call(.DELETE, "registered-models/alias", body: w)
+            } catch .notFound {
+                return
+            } catch .rejected(_, let code, let message) where code == "INVALID_PARAMETER_VALUE" && message.contains("not found") {
+                return  // already gone: the row did its work before (a retry after a lost answer)
+            }
         case .monitoringSummary:
             try await logDevice(metrics: Self.summaryMetrics(payload), tags: [], atMillis: now / 1_000_000)
         case .fleetDecision:

@@ -122,6 +122,15 @@ struct SyncTests {
         // motectl sync status says so.
         let shown = try runCommand(DaemonProcess.motectlPath, ["sync", "status", "--socket", daemon.socketPath])
         #expect(shown.status == 0 && shown.stdout.contains("box-1") && shown.stdout.contains("pending"), "\(shown.stdout)")
+        // An alias set and then removed on the box is set and then removed centrally.
+        let set = try daemon.client().send("PUT", "/v1/models/failure/aliases/canary", body: Array("{\"version\": \(champion)}".utf8), contentType: "application/json")
+        #expect(set.status == 200, "\(set.text)")
+        _ = try syncNow(daemon)
+        #expect(try server.get("registered-models/alias", ["name": "box-1.failure", "alias": "canary"])["model_version"] != nil)
+        #expect(try daemon.client().send("DELETE", "/v1/models/failure/aliases/canary", body: [], contentType: nil).status == 200)
+        let afterDelete = try syncNow(daemon)
+        #expect(afterDelete["parked"] == 0, "\(afterDelete)")
+        #expect(try server.get("registered-models/alias", ["name": "box-1.failure", "alias": "canary"])["model_version"] == nil)
         #expect(daemon.stop() == 0)
     }
 
