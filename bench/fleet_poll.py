@@ -46,7 +46,8 @@ def rss(pid):
 
 # The startup poll finds no alias (a run before this one left it set).
 try:
-    urllib.request.urlopen(urllib.request.Request(URL + "/api/2.0/mlflow/registered-models/alias?name=failure&alias=fleet", method="DELETE"))
+    urllib.request.urlopen(urllib.request.Request(URL + "/api/2.0/mlflow/registered-models/alias", json.dumps({"name": "failure", "alias": "fleet"}).encode(),
+                                                  {"content-type": "application/json"}, method="DELETE"))
 except urllib.error.HTTPError:
     pass
 with open(D + "/moted.toml", "w") as f:
