@@ -1,14 +1,8 @@
 import Logging
 import MoteCore
-import MoteFeatures
-import MoteImport
 import MoteRegistry
 import MoteSync
 import MoteTraining
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 extension FleetWorker {
     /// One followed model: resolve the alias, then deploy, gate, bring back or leave it.
