@@ -42,14 +42,19 @@ public struct GBDTModel: Sendable, Equatable {
     public var treeOutput: [Int32]
     /// How raw sums become predictions; by default the objective's own link.
     public var output: GBDTOutput
+    /// Per node, how much of the training data reached it (row counts or hessian sums, as
+    /// the source library kept them); empty when unknown. TreeSHAP weighs the paths a row
+    /// does not take by it.
+    public var cover: [Double]
 
     public var treeCount: Int { roots.count }
 
     public init(
         objective: GBDTObjective, classCount: Int, baseScores: [Double], feature: [Int32], threshold: [Double], defaultLeft: [Bool],
         left: [Int32], right: [Int32], value: [Double], roots: [Int32], featureCount: Int, rule: [SplitRule] = [],
-        categoryBits: [UInt32] = [], categoryBounds: [Int32] = [], treeOutput: [Int32] = [], output: GBDTOutput? = nil
+        categoryBits: [UInt32] = [], categoryBounds: [Int32] = [], treeOutput: [Int32] = [], output: GBDTOutput? = nil, cover: [Double] = []
     ) {
+        self.cover = cover
         self.rule = rule
         self.categoryBits = categoryBits
         self.categoryBounds = categoryBounds
@@ -74,6 +79,31 @@ public struct GBDTModel: Sendable, Equatable {
     public func predict(_ x: [Double], rows: Int) -> [Double] {
         GBDTPredictor(self).predict(x, rows: rows)
     }
+
+    /// Whether inner node `n` sends `value` to its left child: the same decision the serving
+    /// walk makes (missing values, zero-as-missing and category sets included).
+    @inline(__always)
+    public func goesLeft(_ n: Int, _ value: Double) -> Bool {
+        let r = rule.isEmpty ? SplitRule.numeric : rule[n]
+        switch r {
+        case .numeric:
+            return value.isNaN ? defaultLeft[n] : value <= threshold[n]
+        case .zeroAsMissing:
+            if value.isNaN || (value >= -1e-35 && value <= 1e-35) { return defaultLeft[n] }
+            return value <= threshold[n]
+        case .categorical:
+            guard value > -1, value < 2_147_483_648 else { return false }
+            let category = Int(value)
+            let set = Int(threshold[n])
+            let word = Int(categoryBounds[set]) + category / 32
+            guard word < Int(categoryBounds[set + 1]) else { return false }
+            return categoryBits[word] >> UInt32(category % 32) & 1 == 1
+        }
+    }
+
+    /// The output tree `t` adds to.
+    @inline(__always)
+    public func output(ofTree t: Int) -> Int { treeOutput.isEmpty ? t % max(classCount, 1) : Int(treeOutput[t]) }
 }
 
 /// How a node sends a row left or right.

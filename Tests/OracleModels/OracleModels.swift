@@ -14,6 +14,9 @@ public enum OracleModels {
         public let rows: [[Double]]
         /// Per row: the prediction (regression) or the class probabilities.
         public let expected: [[Double]]
+        /// The library's own TreeSHAP per row and output: one contribution per input, then the
+        /// base value (LightGBM `pred_contrib`, XGBoost `pred_contribs`); empty when not made.
+        public let contributions: [[[Double]]]
     }
 
     public static let directory: Result<String, OracleError> = make()
@@ -88,7 +91,10 @@ public enum OracleModels {
             return Entry(
                 name: e["name"]?.stringValue ?? "", file: dir + "/" + (e["file"]?.stringValue ?? ""), format: e["format"]?.stringValue ?? "",
                 task: e["task"]?.stringValue ?? "", classes: (e["classes"]?.arrayValue ?? []).compactMap(\.stringValue),
-                rows: try rows(e["rows"]?.stringValue ?? ""), expected: expected)
+                rows: try rows(e["rows"]?.stringValue ?? ""), expected: expected,
+                contributions: (e["contributions"]?.arrayValue ?? []).map { row in
+                    (row.arrayValue ?? []).map { output in (output.arrayValue ?? []).map { $0.doubleValue ?? .nan } }
+                })
         }
     }
 

@@ -74,6 +74,12 @@ def add(name, file, fmt, task, classes, rows, expected):
     manifest.append(entry)
 
 
+def contributions(name, values, outputs):
+    """The library's TreeSHAP for `name`'s rows: [row][output][inputs..., base]."""
+    values = np.asarray(values, dtype=np.float64).reshape(len(x_test), outputs, FEATURES + 1)
+    next(e for e in manifest if e["name"] == name)["contributions"] = values.tolist()
+
+
 # --- LightGBM native text files -------------------------------------------------------------
 import lightgbm as lgb
 
@@ -81,24 +87,29 @@ params = dict(verbose=-1, num_threads=1, seed=3, deterministic=True)
 b = lgb.train({**params, "objective": "binary", "num_leaves": 15}, lgb.Dataset(x_train, yb_train, categorical_feature=[5]), 60)
 b.save_model(os.path.join(OUT, "lgb_binary.txt"))
 add("lgb_binary", "lgb_binary.txt", "lightgbm", "binary", ["0", "1"], ROWS, b.predict(x_test))
+contributions("lgb_binary", b.predict(x_test, pred_contrib=True), 1)
 
 r = lgb.train({**params, "objective": "regression", "num_leaves": 31}, lgb.Dataset(x_train, yr_train, categorical_feature=[5]), 80)
 r.save_model(os.path.join(OUT, "lgb_regression.txt"))
 add("lgb_regression", "lgb_regression.txt", "lightgbm", "regression", [], ROWS, r.predict(x_test))
+contributions("lgb_regression", r.predict(x_test, pred_contrib=True), 1)
 
 m = lgb.train({**params, "objective": "multiclass", "num_class": 3, "num_leaves": 7}, lgb.Dataset(x_train, ym_train), 30)
 m.save_model(os.path.join(OUT, "lgb_multiclass.txt"))
 add("lgb_multiclass", "lgb_multiclass.txt", "lightgbm", "multiclass", ["0", "1", "2"], ROWS, m.predict(x_test))
+contributions("lgb_multiclass", m.predict(x_test, pred_contrib=True), 3)
 
 z = lgb.train({**params, "objective": "binary", "zero_as_missing": True, "num_leaves": 7}, lgb.Dataset(x_train, yb_train), 20)
 z.save_model(os.path.join(OUT, "lgb_zero_missing.txt"))
 add("lgb_zero_missing", "lgb_zero_missing.txt", "lightgbm", "binary", ["0", "1"], ROWS, z.predict(x_test))
+contributions("lgb_zero_missing", z.predict(x_test, pred_contrib=True), 1)
 
 rf = lgb.train(
     {**params, "objective": "binary", "boosting": "rf", "bagging_fraction": 0.7, "bagging_freq": 1, "feature_fraction": 0.8, "num_leaves": 15},
     lgb.Dataset(x_train_dense, yb_train), 25)
 rf.save_model(os.path.join(OUT, "lgb_rf.txt"))
 add("lgb_rf", "lgb_rf.txt", "lightgbm", "binary", ["0", "1"], ROWS, rf.predict(x_test))
+contributions("lgb_rf", rf.predict(x_test, pred_contrib=True), 1)
 
 ps = lgb.train({**params, "objective": "poisson", "num_leaves": 7}, lgb.Dataset(x_train, np.abs(yr_train)), 20)
 ps.save_model(os.path.join(OUT, "lgb_poisson.txt"))
@@ -114,6 +125,7 @@ xb.save_model(os.path.join(OUT, "xgb_binary.ubj"))
 expected = xb.predict(xgb.DMatrix(x_test))
 add("xgb_binary_json", "xgb_binary.json", "xgboost", "binary", ["0", "1"], ROWS, expected)
 add("xgb_binary_ubj", "xgb_binary.ubj", "xgboost", "binary", ["0", "1"], ROWS, expected)
+contributions("xgb_binary_ubj", xb.predict(xgb.DMatrix(x_test), pred_contribs=True), 1)
 
 xr = xgb.train({**xp, "objective": "reg:squarederror"}, xgb.DMatrix(x_train, yr_train), 60)
 xr.save_model(os.path.join(OUT, "xgb_regression.ubj"))
@@ -122,6 +134,7 @@ add("xgb_regression", "xgb_regression.ubj", "xgboost", "regression", [], ROWS, x
 xm = xgb.train({**xp, "objective": "multi:softprob", "num_class": 3}, xgb.DMatrix(x_train, ym_train), 20)
 xm.save_model(os.path.join(OUT, "xgb_multiclass.json"))
 add("xgb_multiclass", "xgb_multiclass.json", "xgboost", "multiclass", ["0", "1", "2"], ROWS, xm.predict(xgb.DMatrix(x_test)))
+contributions("xgb_multiclass", xm.predict(xgb.DMatrix(x_test), pred_contribs=True), 3)
 
 # --- ONNX: scikit-learn through skl2onnx, LightGBM through onnxmltools ------------------------
 import onnxruntime as ort

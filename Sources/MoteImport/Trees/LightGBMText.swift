@@ -123,8 +123,13 @@ enum LightGBMText {
         }
         let leafValue = try doubles(f["leaf_value"], "leaf_value", name)
         guard leafValue.count == leaves else { throw .invalid("\(name): \(leafValue.count) leaf values for \(leaves) leaves") }
+        // Row counts per node, as LightGBM's own TreeSHAP (pred_contrib) weighs paths by them.
+        let leafCount = (try? doubles(f["leaf_count"], "leaf_count", name)) ?? []
+        let internalCount = (try? doubles(f["internal_count"], "internal_count", name)) ?? []
         if leaves == 1 {
-            try assembler.addTree(root: 0, nodeCount: 1, output: output, name: name) { _ throws(ImportError) in .leaf(leafValue[0]) }
+            try assembler.addTree(root: 0, nodeCount: 1, output: output, name: name, cover: { _ in leafCount.first ?? 1 }) { _ throws(ImportError) in
+                .leaf(leafValue[0])
+            }
             return
         }
         let inner = leaves - 1
@@ -154,7 +159,9 @@ enum LightGBMText {
         }
         // Source ids: inner nodes 0..<inner, leaf i as inner + i (LightGBM writes leaves as ~i).
         func child(_ c: Int) -> Int { c < 0 ? inner + ~c : c }
-        try assembler.addTree(root: 0, nodeCount: inner + leaves, output: output, name: name) { id throws(ImportError) in
+        let counts: ((Int) -> Double?)? =
+            leafCount.count == leaves && internalCount.count == inner ? { id in id >= inner ? leafCount[id - inner] : internalCount[id] } : nil
+        try assembler.addTree(root: 0, nodeCount: inner + leaves, output: output, name: name, cover: counts) { id throws(ImportError) in
             if id >= inner { return .leaf(leafValue[id - inner]) }
             let d = decision[id]
             guard d >= 0, d < 16 else { throw .invalid("\(name): decision_type \(d) of node \(id) is unknown") }

@@ -23,14 +23,19 @@ struct TreeAssembler {
     var rule: [SplitRule] = []
     var roots: [Int32] = []
     var treeOutput: [Int32] = []
+    /// Per node, the training data that reached it; dropped when a tree comes without.
+    var cover: [Double] = []
+    var coverKnown = true
 
     init(featureCount: Int) {
         self.featureCount = featureCount
     }
 
     /// Adds one tree of `nodeCount` source nodes (ids `0..<nodeCount`) adding to `output`.
+    /// `cover`, when the library records it, gives a source node's share of the training data
+    /// (row count or hessian sum).
     mutating func addTree(
-        root: Int, nodeCount: Int, output: Int, name: String, node describe: (Int) throws(ImportError) -> SourceNode
+        root: Int, nodeCount: Int, output: Int, name: String, cover: ((Int) -> Double?)? = nil, node describe: (Int) throws(ImportError) -> SourceNode
     ) throws(ImportError) {
         guard nodeCount >= 1, root >= 0, root < nodeCount else { throw .invalid("\(name): root \(root) outside its \(nodeCount) nodes") }
         guard feature.count + nodeCount <= Self.nodeLimit else { throw .invalid("the model has more than \(Self.nodeLimit) tree nodes") }
@@ -44,6 +49,9 @@ struct TreeAssembler {
             guard !seen[id] else { throw .invalid("\(name): node \(id) is reached twice (a cycle or a shared node)") }
             seen[id] = true
             let index = Int32(feature.count)
+            if coverKnown {
+                if let c = cover?(id), c.isFinite, c >= 0 { self.cover.append(c) } else { coverKnown = false }
+            }
             if parent >= 0 {
                 if isLeft { left[parent] = index } else { right[parent] = index }
             }
@@ -80,6 +88,6 @@ struct TreeAssembler {
             objective: objective, classCount: classCount, baseScores: baseScores, feature: feature, threshold: threshold,
             defaultLeft: defaultLeft, left: left, right: right, value: value, roots: roots, featureCount: featureCount,
             rule: rule.allSatisfy { $0 == .numeric } ? [] : rule, categoryBits: categoryBits, categoryBounds: categoryBounds,
-            treeOutput: treeOutput, output: output)
+            treeOutput: treeOutput, output: output, cover: coverKnown && cover.count == feature.count ? cover : [])
     }
 }

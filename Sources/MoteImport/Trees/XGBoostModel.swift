@@ -144,7 +144,9 @@ enum XGBoostModel {
         if let size = tree["tree_param"]?["size_leaf_vector"], let s = number(size), s > 1 {
             throw .unsupported("\(name): vector leaves (multi-target trees) are not supported")
         }
-        try assembler.addTree(root: 0, nodeCount: n, output: output, name: name) { id throws(ImportError) in
+        // Hessian sums per node (XGBoost's own TreeSHAP, pred_contribs, weighs paths by them).
+        let hessians = (try? floats("sum_hessian")).flatMap { $0.count == n ? $0 : nil }
+        try assembler.addTree(root: 0, nodeCount: n, output: output, name: name, cover: hessians.map { h in { Double(h[$0]) } }) { id throws(ImportError) in
             if left[id] == -1 { return .leaf(Double(condition[id])) }
             // Float(x) < t, restated for double inputs.
             return .split(

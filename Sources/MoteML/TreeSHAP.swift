@@ -1,0 +1,181 @@
+/// Exact TreeSHAP, path-dependent (Lundberg, Erion and Lee, "Consistent Individualized Feature
+/// Attribution for Tree Ensembles", algorithm 2): each input's contribution to each output's
+/// raw score (the margin before the link: log-odds for a binary classifier), and the base
+/// value, the score's expectation over the training data as the trees' covers record it.
+/// For every row, base + the sum of the contributions equals the raw score.
+public struct TreeSHAP: Sendable {
+    /// One element of the path of features from the root to a node: the feature, the share of
+    /// training data the path lets through when the feature is unknown (`zero`) and whether a
+    /// row with the feature known follows it (`one`), and the permutation weight.
+    struct PathElement {
+        var feature: Int32
+        var zero: Double
+        var one: Double
+        var weight: Double
+    }
+
+    let model: GBDTModel
+    /// Per tree, its expected value; per output, the base value.
+    let expected: [Double]
+    public let base: [Double]
+    /// Room for the deepest tree's nested paths: (depth + 1)(depth + 2) / 2 elements.
+    let pathCapacity: Int
+
+    /// Outputs the model has (1, or the class count).
+    public var outputs: Int { base.count }
+
+    /// nil when the model has no covers (an ONNX tree ensemble records none): path-dependent
+    /// TreeSHAP needs them.
+    public init?(_ model: GBDTModel) {
+        guard model.cover.count == model.feature.count, !model.feature.isEmpty else { return nil }
+        self.model = model
+        let outputs = max(model.classCount, 1)
+        var expected: [Double] = []
+        var base = (0..<outputs).map { $0 < model.baseScores.count ? model.baseScores[$0] : 0 }
+        var deepest = 0
+        for t in 0..<model.treeCount {
+            let (value, depth) = Self.expectation(model, node: Int(model.roots[t]))
+            expected.append(value)
+            base[model.output(ofTree: t)] += value
+            deepest = max(deepest, depth)
+        }
+        let divisor = model.output.divisor
+        self.base = divisor != 1 && divisor != 0 ? base.map { $0 / divisor } : base
+        self.expected = expected
+        pathCapacity = (deepest + 2) * (deepest + 3) / 2
+    }
+
+    /// The tree's expected value (leaves weighted by cover) and its depth.
+    static func expectation(_ m: GBDTModel, node: Int) -> (Double, Int) {
+        var total = 0.0
+        var deepest = 0
+        var stack = [(node, 0)]
+        while let (n, depth) = stack.popLast() {
+            deepest = max(deepest, depth)
+            if m.feature[n] < 0 {
+                total += m.value[n] * m.cover[n]
+            } else {
+                stack.append((Int(m.left[n]), depth + 1))
+                stack.append((Int(m.right[n]), depth + 1))
+            }
+        }
+        let rootCover = m.cover[node]
+        return (rootCover > 0 ? total / rootCover : m.value[node], deepest)
+    }
+
+    /// Adds the contributions of one row (`featureCount` values, NaN for missing) to
+    /// `phi[output * featureCount + feature]`; `phi` holds `outputs * featureCount` values.
+    public func explain(_ row: UnsafeBufferPointer<Double>, into phi: UnsafeMutableBufferPointer<Double>) {
+        let path = UnsafeMutablePointer<PathElement>.allocate(capacity: pathCapacity)
+        defer { path.deallocate() }
+        let width = model.featureCount
+        let divisor = model.output.divisor != 0 && model.output.divisor != 1 ? model.output.divisor : 1
+        let scratch = UnsafeMutableBufferPointer<Double>.allocate(capacity: width)
+        defer { scratch.deallocate() }
+        for t in 0..<model.treeCount {
+            scratch.initialize(repeating: 0)
+            recurse(row, scratch, node: Int(model.roots[t]), depth: 0, path: path, zero: 1, one: 1, feature: -1)
+            let base = model.output(ofTree: t) * width
+            for f in 0..<width { phi[base + f] += scratch[f] / divisor }
+        }
+    }
+
+    private func recurse(
+        _ row: UnsafeBufferPointer<Double>, _ phi: UnsafeMutableBufferPointer<Double>, node: Int, depth: Int,
+        path parent: UnsafeMutablePointer<PathElement>, zero: Double, one: Double, feature: Int32
+    ) {
+        var depth = depth
+        // This node's path, after its parent's in the buffer.
+        let path = parent + depth
+        if depth > 0 { path.update(from: parent, count: depth) }
+        Self.extend(path, depth, zero, one, feature)
+        let m = model
+        if m.feature[node] < 0 {
+            let leaf = m.value[node]
+            if depth > 0 {
+                for i in 1...depth {
+                    let w = Self.unwoundSum(path, depth, i)
+                    let e = path[i]
+                    phi[Int(e.feature)] += w * (e.one - e.zero) * leaf
+                }
+            }
+            return
+        }
+        let split = m.feature[node]
+        let goesLeft = m.goesLeft(node, row[Int(split)])
+        let hot = Int(goesLeft ? m.left[node] : m.right[node])
+        let cold = Int(goesLeft ? m.right[node] : m.left[node])
+        let cover = m.cover[node]
+        let hotZero = cover > 0 ? m.cover[hot] / cover : 0
+        let coldZero = cover > 0 ? m.cover[cold] / cover : 0
+        var incomingZero = 1.0
+        var incomingOne = 1.0
+        // A feature split on before is taken off the path and put back with this split.
+        var k = 0
+        while k <= depth && path[k].feature != split { k += 1 }
+        if k <= depth {
+            incomingZero = path[k].zero
+            incomingOne = path[k].one
+            Self.unwind(path, depth, k)
+            depth -= 1
+        }
+        recurse(row, phi, node: hot, depth: depth + 1, path: path, zero: hotZero * incomingZero, one: incomingOne, feature: split)
+        recurse(row, phi, node: cold, depth: depth + 1, path: path, zero: coldZero * incomingZero, one: 0, feature: split)
+    }
+
+    static func extend(_ p: UnsafeMutablePointer<PathElement>, _ depth: Int, _ zero: Double, _ one: Double, _ feature: Int32) {
+        p[depth] = PathElement(feature: feature, zero: zero, one: one, weight: depth == 0 ? 1 : 0)
+        let d1 = Double(depth + 1)
+        var i = depth - 1
+        while i >= 0 {
+            p[i + 1].weight += one * p[i].weight * Double(i + 1) / d1
+            p[i].weight = zero * p[i].weight * Double(depth - i) / d1
+            i -= 1
+        }
+    }
+
+    static func unwind(_ p: UnsafeMutablePointer<PathElement>, _ depth: Int, _ index: Int) {
+        let one = p[index].one
+        let zero = p[index].zero
+        var next = p[depth].weight
+        let d1 = Double(depth + 1)
+        var i = depth - 1
+        while i >= 0 {
+            if one != 0 {
+                let tmp = p[i].weight
+                p[i].weight = next * d1 / (Double(i + 1) * one)
+                next = tmp - p[i].weight * zero * Double(depth - i) / d1
+            } else {
+                p[i].weight = p[i].weight * d1 / (zero * Double(depth - i))
+            }
+            i -= 1
+        }
+        for j in index..<depth {
+            p[j].feature = p[j + 1].feature
+            p[j].zero = p[j + 1].zero
+            p[j].one = p[j + 1].one
+        }
+    }
+
+    static func unwoundSum(_ p: UnsafeMutablePointer<PathElement>, _ depth: Int, _ index: Int) -> Double {
+        let one = p[index].one
+        let zero = p[index].zero
+        var next = p[depth].weight
+        var total = 0.0
+        var i = depth - 1
+        if one != 0 {
+            while i >= 0 {
+                let tmp = next / (Double(i + 1) * one)
+                total += tmp
+                next = p[i].weight - tmp * zero * Double(depth - i)
+                i -= 1
+            }
+        } else {
+            while i >= 0 {
+                total += p[i].weight / (zero * Double(depth - i))
+                i -= 1
+            }
+        }
+        return total * Double(depth + 1)
+    }
+}
