@@ -240,6 +240,8 @@ public struct GBDTTrainer: Sendable {
 /// A tree over bins, as grown: split nodes test `bin <= threshold` (bin 0, missing, goes to
 /// the default side).
 struct BinTree: Sendable {
+    /// Per node, the training rows that reached it (TreeSHAP's cover).
+    var cover: [Double] = []
     var feature: [Int32] = []
     var threshold: [UInt8] = []
     var defaultLeft: [Bool] = []
@@ -281,6 +283,7 @@ struct BinTree: Sendable {
             }
             model.defaultLeft.append(defaultLeft[n])
             model.value.append(value[n])
+            if cover.count == feature.count { model.cover.append(cover[n]) }
         }
     }
 }

@@ -121,6 +121,7 @@ struct TreeBuilder {
         let activeFeatures = (0..<columns).filter { active[$0] }
 
         var tree = BinTree()
+        tree.cover.append(Double(n))
         tree.feature.append(-1)
         tree.threshold.append(0)
         tree.defaultLeft.append(false)
@@ -171,6 +172,8 @@ struct TreeBuilder {
             tree.defaultLeft[parent.node] = split.defaultLeft
             tree.left[parent.node] = Int32(leftNode)
             tree.right[parent.node] = Int32(leftNode + 1)
+            tree.cover.append(Double(mid - parent.start))
+            tree.cover.append(Double(parent.end - mid))
 
             let leftLeaf = Leaf(
                 start: parent.start, end: mid, sumGrad: split.leftGrad, sumHess: split.leftHess, depth: parent.depth + 1, node: leftNode,

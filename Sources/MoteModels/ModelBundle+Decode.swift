@@ -139,11 +139,16 @@ extension ModelBundle {
         switch algorithm {
         case "gbdt":
             guard let objective = GBDTObjective(rawValue: try r.string("objective")) else { throw BundleError("model: unknown objective") }
+            // Covers (rows per node) came with TreeSHAP; bundles written before have none.
+            let cover = r.optional("cover") == nil ? [] : try r.doubles("cover")
             let m = GBDTModel(
                 objective: objective, classCount: try r.int("class_count"), baseScores: try r.doubles("base_scores"),
                 feature: try r.ints("feature"), threshold: try r.doubles("threshold"),
                 defaultLeft: try r.ints("default_left").map { $0 != 0 }, left: try r.ints("left"), right: try r.ints("right"),
-                value: try r.doubles("value"), roots: try r.ints("roots"), featureCount: try r.int("feature_count"))
+                value: try r.doubles("value"), roots: try r.ints("roots"), featureCount: try r.int("feature_count"), cover: cover)
+            guard cover.isEmpty || (cover.count == m.feature.count && cover.allSatisfy({ $0.isFinite && $0 >= 0 })) else {
+                throw BundleError("model: cover must hold one non-negative number per node")
+            }
             try checkTrees(
                 nodes: m.feature.count, lengths: [m.threshold.count, m.defaultLeft.count, m.left.count, m.right.count, m.value.count],
                 feature: m.feature, left: m.left, right: m.right, roots: m.roots, featureCount: m.featureCount)

@@ -152,6 +152,7 @@ extension ModelBundle {
             w.key("left"); Self.ints(m.left, &w)
             w.key("right"); Self.ints(m.right, &w)
             w.key("value"); Self.doubles(m.value, &w)
+            if !m.cover.isEmpty { w.key("cover"); Self.doubles(m.cover, &w) }
         case .linear(let m):
             w.key("means"); Self.doubles(m.means, &w)
             w.key("scales"); Self.doubles(m.scales, &w)
