@@ -13,7 +13,12 @@ public enum EntityPredict {
         _ body: JSONValue, model: LoadedModel, store: FeatureStore, now: Int64, maxRows: Int, log: PredictionLog? = nil, started: UInt64 = 0
     ) throws(DomainError) -> JSONWriter {
         guard case .object(let object) = body else { throw .invalidShape("the body must be a JSON object with 'entities'") }
-        try object.refuseUnknownKeys(["entities", "on_missing", "id"])
+        try object.refuseUnknownKeys(["entities", "on_missing", "id", "explain"])
+        var explain = false
+        if let value = object["explain"] {
+            guard case .bool(let b) = value else { throw .invalidShape("'explain' must be true or false") }
+            explain = b
+        }
         var useModel = false
         if let value = object["on_missing"] {
             guard case .string(let s) = value, s == "error" || s == "model" else { throw .invalidShape("'on_missing' is \"error\" or \"model\"") }
@@ -61,6 +66,17 @@ public enum EntityPredict {
         let width = model.bundle.scoreWidth
         var scores = [Double](repeating: .nan, count: rowCount * width)
         for (k, r) in good.enumerated() { for c in 0..<width { scores[r * width + c] = goodScores[k * width + c] } }
+        // Explanations of the scored rows, placed at their rows (failed rows stay null).
+        var explanation: Explanation?
+        if explain {
+            var e = try model.explain(good.map { rows[$0] })
+            let perRow = e.outputs * e.inputs
+            var all = [Double](repeating: .nan, count: rowCount * perRow)
+            for (k, r) in good.enumerated() { for j in 0..<perRow { all[r * perRow + j] = e.contributions[k * perRow + j] } }
+            e.contributions = all
+            e.rows = rowCount
+            explanation = e
+        }
 
         let ids = (0..<rowCount).map { _ in PredictionID.make() }
         log?.append(
@@ -69,7 +85,8 @@ public enum EntityPredict {
         // Outputs as in an OIP answer, then per row its id, statuses and error.
         var w = JSONWriter(capacity: 256 + rowCount * 200)
         InferResponse.write(
-            model: model, id: object["id"]?.stringValue, scores: scores, rows: rowCount, only: nil, failed: Set(failed.keys), into: &w
+            model: model, id: object["id"]?.stringValue, scores: scores, rows: rowCount, only: nil, failed: Set(failed.keys), explanation: explanation,
+            into: &w
         ) { w in
             w.key("rows")
             w.beginArray()

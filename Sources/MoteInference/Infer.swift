@@ -32,10 +32,12 @@ public enum Infer {
             latencyNanos: Int64(SystemClock.monotonicNanos() &- started),
             inputs: { request.matrix == nil ? request.rows[$0] : nil },
             numbers: { r in request.matrix.map { $0[(r * features)..<((r + 1) * features)] } })
-        var w = JSONWriter(capacity: 128 + request.rowCount * 24 * max(1, model.bundle.scoreWidth))
+        let explanation =
+            request.explain ? try (request.matrix.map { try model.explain(matrix: $0, rows: request.rowCount) } ?? model.explain(request.rows)) : nil
+        var w = JSONWriter(capacity: 128 + request.rowCount * 24 * max(1, model.bundle.scoreWidth) * (request.explain ? 2 + features : 1))
         let tail = InferResponse.write(
             model: model, id: request.id, scores: scores, rows: request.rowCount, only: request.outputs, predictionIDs: ids,
-            binary: request.binaryOutputs, into: &w)
+            binary: request.binaryOutputs, explanation: explanation, into: &w)
         return Answer(json: w, binary: tail, rows: request.rowCount)
     }
 }

@@ -20,6 +20,8 @@ public struct InferRequest: Sendable {
     /// Outputs to send as binary data after the answer's JSON (`binary_data_output` of the
     /// request, or `binary_data` of a requested output).
     public var binaryOutputs: Set<String> = []
+    /// `parameters.explain`: add `explanations` and `explanation_base` to the answer.
+    public var explain = false
 
     static let datatypes: Set<String> = ["BOOL", "UINT8", "UINT16", "UINT32", "UINT64", "INT8", "INT16", "INT32", "INT64", "FP16", "FP32", "FP64", "BYTES"]
 
@@ -51,11 +53,16 @@ public struct InferRequest: Sendable {
         // Request parameters: `binary_data_output` is read; others (Triton's `priority`,
         // `timeout`, `sequence_id`...) do not apply to a stateless model and are ignored.
         var binaryByDefault = false
+        var explain = false
         if let p = object["parameters"] {
             guard case .object(let parameters) = p else { throw .invalidShape("'parameters' must be an object") }
             if let flag = parameters["binary_data_output"] {
                 guard case .bool(let b) = flag else { throw .invalidShape("'parameters.binary_data_output' must be true or false") }
                 binaryByDefault = b
+            }
+            if let flag = parameters["explain"] {
+                guard case .bool(let b) = flag else { throw .invalidShape("'parameters.explain' must be true or false") }
+                explain = b
             }
         }
         var outputs: [String]?
@@ -95,7 +102,9 @@ public struct InferRequest: Sendable {
         for (k, input) in inputs.enumerated() { tensors.append(try Tensor(input, index: k, binary: &reader)) }
         try reader?.finish()
         let features = model.bundle.inputs
+        if binaryByDefault && explain { binaryOutputs.formUnion(InferResponse.explanationOutputs) }
         var request = InferRequest(id: id, rowCount: 0, rows: [], matrix: nil, outputs: outputs, binaryOutputs: binaryOutputs)
+        request.explain = explain
 
         // One [N, F] tensor in the model's order.
         if tensors.count == 1, tensors[0].shape.count == 2, model.inputPositions[tensors[0].name] == nil {

@@ -1,5 +1,5 @@
 public import MoteCore
-import MoteModels
+public import MoteModels
 
 /// Open Inference Protocol v2 answers: infer outputs, model metadata, readiness.
 public enum InferResponse {
@@ -9,10 +9,13 @@ public enum InferResponse {
     /// `null` (numbers; NaN in binary) or `""` (labels). Outputs named in `binary` carry
     /// `parameters.binary_data_size` instead of `data`; their bytes, in output order, are
     /// returned, to follow the JSON in the body (the binary tensor data extension).
+    /// The outputs an explained answer adds.
+    public static let explanationOutputs: Set<String> = ["explanations", "explanation_base"]
+
     @discardableResult
     public static func write(
         model: LoadedModel, id: String?, scores: [Double], rows: Int, only: [String]?, failed: Set<Int> = [], predictionIDs: [String]? = nil,
-        binary: Set<String> = [], into w: inout JSONWriter, extra: (inout JSONWriter) -> Void = { _ in }
+        binary: Set<String> = [], explanation: Explanation? = nil, into w: inout JSONWriter, extra: (inout JSONWriter) -> Void = { _ in }
     ) -> [UInt8] {
         var tail: [UInt8] = []
         let bundle = model.bundle
@@ -69,10 +72,45 @@ public enum InferResponse {
             w.endArray()
             w.endObject()
         }
+        if let explanation { writeExplanation(explanation, rows: rows, failed: failed, binary: binary, into: &w, tail: &tail) }
         w.endArray()
         extra(&w)
         w.endObject()
         return tail
+    }
+
+    /// `explanations` (FP64 `[N, F]`, or `[N, C, F]` per class) and `explanation_base` (`[N]`
+    /// or `[N, C]`): per row, each input's contribution to the raw score and the base they
+    /// add to. A failed row's values are null (NaN in binary).
+    static func writeExplanation(_ e: Explanation, rows: Int, failed: Set<Int>, binary: Set<String>, into w: inout JSONWriter, tail: inout [UInt8]) {
+        for name in ["explanations", "explanation_base"] {
+            let perRow = name == "explanations" ? e.outputs * e.inputs : e.outputs
+            w.beginObject()
+            w.key("name"); w.string(name)
+            w.key("datatype"); w.string("FP64")
+            w.key("shape"); w.beginArray(); w.int(rows); if e.outputs > 1 { w.int(e.outputs) }
+            if name == "explanations" { w.int(e.inputs) }
+            w.endArray()
+            func value(_ r: Int, _ k: Int) -> Double {
+                if failed.contains(r) { return .nan }
+                return name == "explanations" ? e.contributions[r * perRow + k] : e.base[k]
+            }
+            if binary.contains(name) {
+                let start = tail.count
+                BinaryTensors.append((0..<(rows * perRow)).lazy.map { value($0 / perRow, $0 % perRow) }, to: &tail)
+                w.key("parameters"); w.beginObject(); w.key("binary_data_size"); w.int(tail.count - start); w.endObject()
+            } else {
+                w.key("data"); w.beginArray()
+                for r in 0..<rows {
+                    for k in 0..<perRow {
+                        let v = value(r, k)
+                        if v.isNaN { w.null() } else { w.double(v) }
+                    }
+                }
+                w.endArray()
+            }
+            w.endObject()
+        }
     }
 
     /// One output's values as binary data: FP64 numbers (NaN for a failed row) or BYTES labels.

@@ -1,3 +1,4 @@
+public import MoteCore
 import MoteML
 public import MoteModels
 
@@ -45,6 +46,24 @@ public final class LoadedModel: Sendable {
             }
         }
         return scores(matrix: matrix, rows: rows.count)
+    }
+
+    /// Per-input explanations of rows, encoded as `scores(_:)` encodes them.
+    public func explain(_ rows: [[ModelInput]]) throws(DomainError) -> Explanation {
+        let width = bundle.preprocessing.width
+        var matrix = [Double](repeating: 0, count: rows.count * width)
+        matrix.withUnsafeMutableBufferPointer { out in
+            for (r, row) in rows.enumerated() {
+                bundle.preprocessing.encode(row, into: out.baseAddress! + r * width, lookups: categoryIndexes)
+            }
+        }
+        return try bundle.explain(matrix, rows: rows.count)
+    }
+
+    /// Per-input explanations of a numeric matrix in the model's input order (as
+    /// `scores(matrix:rows:)` takes it).
+    public func explain(matrix: [Double], rows: Int) throws(DomainError) -> Explanation {
+        try bundle.explain(matrix, rows: rows)
     }
 
     /// Scores for a numeric matrix already in the model's input order (NaN = missing);

@@ -170,6 +170,66 @@ struct ImportTests {
         #expect(daemon.log().contains("event=model_evaluated"))
     }
 
+    @Test("explanations over the socket: LightGBM's and XGBoost's own TreeSHAP to 1e-6, by tensor and by entity key; a graph refuses")
+    func explanations() throws {
+        let daemon = DaemonProcess()
+        try daemon.start()
+        let client = daemon.client()
+        let file = daemon.directory + "/defs.toml"
+        try ImportTests.definitions.write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try motectl(daemon, ["apply", "-f", file]).status == 0)
+        for name in ["lgb_binary", "xgb_multiclass"] {
+            let e = try OracleModels.entry(name)
+            #expect(try motectl(daemon, ["models", "import", e.file, "--name", name]).status == 0)
+            let rows = Array(e.rows.prefix(40))
+            var body = JSONWriter()
+            body.beginObject()
+            body.key("parameters"); body.beginObject(); body.key("explain"); body.bool(true); body.endObject()
+            body.key("inputs"); body.beginArray(); body.beginObject()
+            body.key("name"); body.string("x")
+            body.key("shape"); body.beginArray(); body.int(rows.count); body.int(6); body.endArray()
+            body.key("datatype"); body.string("FP64")
+            body.key("data"); body.beginArray()
+            for row in rows { for v in row.prefix(6) { if v.isNaN { body.null() } else { body.double(v) } } }
+            body.endArray(); body.endObject(); body.endArray(); body.endObject()
+            let r = try client.post("/v2/models/\(name)/infer", json: body.bytes)
+            #expect(r.status == 200, "\(r.text)")
+            let outputs = try r.json()["outputs"]?.arrayValue ?? []
+            let contributions = outputs.first { $0["name"] == "explanations" }
+            let base = outputs.first { $0["name"] == "explanation_base" }
+            let outputsPerRow = e.contributions.first?.count ?? 1
+            let shape = (contributions?["shape"]?.arrayValue ?? []).compactMap(\.int64Value)
+            #expect(shape == (outputsPerRow > 1 ? [40, Int64(outputsPerRow), 6] : [40, 6]), "\(name): \(shape)")
+            let c = (contributions?["data"]?.arrayValue ?? []).map { $0.doubleValue ?? .nan }
+            let b = (base?["data"]?.arrayValue ?? []).map { $0.doubleValue ?? .nan }
+            var worst = 0.0
+            for r in 0..<rows.count {
+                for o in 0..<outputsPerRow {
+                    let want = e.contributions[r][o]
+                    for f in 0..<6 { worst = max(worst, abs(c[(r * outputsPerRow + o) * 6 + f] - want[f]) / max(1, abs(want[f]))) }
+                    worst = max(worst, abs(b[r * outputsPerRow + o] - want[6]) / max(1, abs(want[6])))
+                }
+            }
+            #expect(c.count == 40 * outputsPerRow * 6 && worst <= 1e-6, "\(name): largest difference from the library \(worst)")
+        }
+        // By entity key, from the online features: the same numbers as the library's for those rows.
+        let lgb = try OracleModels.entry("lgb_binary")
+        try pushRows(daemon, lgb.rows, labels: try OracleModels.binaryLabels())
+        #expect(try motectl(daemon, ["models", "import", lgb.file, "--name", "failure", "--inputs", ImportTests.bound]).status == 0)
+        let byKey = try client.post("/v1/predict/failure", json: Array(#"{"entities":{"machine_id":["m3","m4"]},"on_missing":"model","explain":true}"#.utf8))
+        #expect(byKey.status == 200, "\(byKey.text)")
+        let explained = (try byKey.json()["outputs"]?.arrayValue?.first { $0["name"] == "explanations" }?["data"]?.arrayValue ?? []).map { $0.doubleValue ?? .nan }
+        let want = Array(lgb.contributions[3][0].prefix(6)) + Array(lgb.contributions[4][0].prefix(6))
+        #expect(explained.count == 12 && zip(explained, want).allSatisfy { abs($0 - $1) <= 1e-6 }, "\(explained) vs \(want)")
+        // A graph has no covers: refused with its own code, nothing else changes.
+        let mlp = try OracleModels.entry("skl_mlp")
+        #expect(try motectl(daemon, ["models", "import", mlp.file, "--name", "mlp"]).status == 0)
+        let refused = try client.post("/v2/models/mlp/infer", json: Array(#"{"parameters":{"explain":true},"inputs":[{"name":"x","shape":[1,6],"datatype":"FP64","data":[0,0,0,0,0,0]}]}"#.utf8))
+        #expect(refused.status == 409 && refused.text.contains("explanation_unavailable"), "\(refused.text)")
+        let bad = try client.post("/v2/models/lgb_binary/infer", json: Array(#"{"parameters":{"explain":"yes"},"inputs":[{"name":"x","shape":[1,6],"datatype":"FP64","data":[0,0,0,0,0,0]}]}"#.utf8))
+        #expect(bad.status == 422 && bad.text.contains("invalid_shape") && bad.text.contains("explain"), "\(bad.text)")
+    }
+
     @Test("damaged, hostile and unsupported files are refused with their own codes and change nothing")
     func refusals() throws {
         let daemon = DaemonProcess()
