@@ -80,7 +80,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "MoteFleet", dependencies: [
-            "MoteCore", "MoteStorage", "MoteRegistry", "MoteSync", "MoteTraining", "MoteImport", "MoteModels", "MoteFeatures",
+            "MoteCore", "MoteStorage", "MoteRegistry", "MoteSync", "MoteTraining", "MoteImport", "MoteFeatures",
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -57,8 +57,8 @@ p = subprocess.Popen([MOTED, "--config", D + "/moted.toml", "--state-dir", D + "
 while not os.path.exists(SOCK):
     time.sleep(0.02)
 time.sleep(0.2)
-# The definitions of the fleet tests, and the scientist's labelled rows.
-test = open(os.path.join(REPO, "Tests/MoteIntegrationTests/FleetTests.swift")).read()
+# The definitions of the import and fleet tests, and the scientist's labelled rows.
+test = open(os.path.join(REPO, "Tests/MoteIntegrationTests/ImportTests.swift")).read()
 definitions = test.split('static let definitions = """')[1].split('"""')[0]
 with open(D + "/defs.toml", "w") as f:
     f.write("\n".join(line[8:] for line in definitions.split("\n")))

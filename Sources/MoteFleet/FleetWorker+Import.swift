@@ -54,9 +54,9 @@ extension FleetWorker {
         // write full names).
         var inputs: [String]?
         if let tag = target.tags["mote.inputs"], !tag.isEmpty {
-            inputs = tag.split(separator: ",").map { String($0).trimmingCharacters(in: " ") }
+            inputs = tag.split(separator: ",").map { String($0).trimmingSpaces() }
         } else if let model = try? ImportedModel.read(bytes, format: choice.format) {
-            let names = model.inputNames.map { $0.contains(":") ? $0 : $0.replacingFirst("__", with: ":") }
+            let names = model.inputNames.map { $0.contains(":") ? $0 : $0.replacing("__", with: ":", maxReplacements: 1) }
             if (try? FeatureReference.resolve(names, in: context.store.definitions.set, fullNames: true)) != nil { inputs = names }
         }
         let request = ModelImportRequest(
@@ -102,18 +102,5 @@ extension FleetWorker {
         rmdir(directory)
         directory = String(directory[..<directory.lastIndex(of: "/")!])
         rmdir(directory)
-    }
-}
-
-extension String {
-    fileprivate func trimmingCharacters(in set: String) -> String {
-        String(drop { set.contains($0) }.reversed().drop { set.contains($0) }.reversed())
-    }
-
-    fileprivate func replacingFirst(_ target: String, with replacement: String) -> String {
-        guard let range = firstRange(of: target) else { return self }
-        var out = self
-        out.replaceSubrange(range, with: replacement)
-        return out
     }
 }

@@ -37,10 +37,6 @@ public final class FleetWorker: Sendable {
     }
 
     struct State {
-        var client: MLflowClient?
-        var clientSettings: SyncSettings?
-        var polling = false
-        var polls = 0
         var lastPoll: Int64?
         var lastSuccess: Int64?
         var lastError: String?
@@ -59,7 +55,7 @@ public final class FleetWorker: Sendable {
     /// swap follows the alias; serving is never interrupted).
     let setChampion: @Sendable (_ model: String, _ version: Int, _ actor: ChangeAuthor) throws -> Void
     let state = Mutex(State())
-    private let pause = WakeableSleep()
+    private let connection = MLflowConnection()
 
     public init(
         store: FleetStore, context: TrainingContext, settings: Live<FleetSettings>, sync: Live<SyncSettings>, deviceID: String, staging: String,
@@ -85,34 +81,15 @@ public final class FleetWorker: Sendable {
         }
         return state.withLock { st in
             Status(
-                enabled: f.enabled, alias: f.alias, trustCentral: f.trustCentral, url: s.url, deviceID: deviceID, polling: st.polling,
+                enabled: f.enabled, alias: f.alias, trustCentral: f.trustCentral, url: s.url, deviceID: deviceID, polling: passes.running,
                 lastPollNanos: st.lastPoll, lastSuccessNanos: st.lastSuccess, lastError: st.lastError, nextPollNanos: f.enabled ? st.nextPoll : nil,
                 models: models)
         }
     }
 
-    /// Polls completed since start.
-    public var pollCount: Int { state.withLock { $0.polls } }
-
-    /// Asks for a poll now; returns the poll count that means a poll started after this call
-    /// has ended.
-    @discardableResult
-    public func trigger() -> Int {
-        let target = state.withLock { $0.polls + ($0.polling ? 2 : 1) }
-        pause.wake()
-        return target
-    }
-
-    /// Waits, without holding a thread, until the poll count reaches `target` or the monotonic
-    /// clock reaches `deadline`; whether the poll ended in time.
-    public func waitForPoll(_ target: Int, deadline: UInt64) async -> Bool {
-        while pollCount < target {
-            let now = SystemClock.monotonicNanos()
-            guard now < deadline, !Task.isCancelled else { return false }
-            try? await Task.sleep(for: .nanoseconds(Int64(min(deadline - now, 20_000_000))))
-        }
-        return true
-    }
+    /// The polls: `passes.trigger()` asks for one now (`POST /v1/fleet/poll`), `passes.wait`
+    /// waits for it to end.
+    public let passes = ServicePasses()
 
     /// Holds `model` on local `version`: `champion` moves there (if it serves) and polls leave
     /// the model alone until `unpin`. Both changes are audited.
@@ -129,36 +106,28 @@ public final class FleetWorker: Sendable {
         guard try store.pinned(model: model) != nil else { throw DomainError.notFound("model '\(model)' is not pinned") }
         try store.pin(model: model, version: nil, alias: settings.current.alias, actor: actor)
         logger.notice("fleet: \(model) unpinned", metadata: ["event": "fleet_unpinned", "model": "\(model)"])
-        trigger()
+        passes.trigger()
     }
 
     /// The service loop: a poll every interval while enabled, or when triggered.
     public func run() async {
         while !Task.isCancelled {
             let f = settings.current
-            if f.enabled { await poll(f, sync.current) }
+            if f.enabled { await passes.run { await poll(f, sync.current) } }
             let next = SystemClock.nowNanos() + f.intervalNanos
             state.withLock { $0.nextPoll = next }
-            await pause.sleep(untilNanos: next)
+            await passes.sleep(untilNanos: next)
         }
-        let client = state.withLock { st -> MLflowClient? in
-            defer { st.client = nil }
-            return st.client
-        }
-        await client?.shutdown()
+        await connection.close()
     }
 
     /// One poll of every followed model.
     func poll(_ f: FleetSettings, _ s: SyncSettings) async {
         let started = SystemClock.nowNanos()
-        state.withLock {
-            $0.polling = true
-            $0.lastPoll = started
-        }
-        defer { state.withLock { $0.polling = false; $0.polls += 1 } }
+        state.withLock { $0.lastPoll = started }
         do {
             guard !s.url.isEmpty else { throw SyncFailure.rejected(status: 0, code: "NO_SERVER", message: "the fleet needs [sync] url") }
-            let central = CentralRegistry(client: try client(for: s))
+            let central = CentralRegistry(client: try connection.client(for: s))
             let names = try await followedModels(f, s, central)
             for model in names {
                 if Task.isCancelled { return }
@@ -194,19 +163,5 @@ public final class FleetWorker: Sendable {
         let prefix = parts.first.map(String.init) ?? ""
         let suffix = parts.count > 1 ? String(parts[1]) : ""
         return name.hasPrefix(prefix) && name.hasSuffix(suffix) && name.count > prefix.count + suffix.count
-    }
-
-    private func client(for s: SyncSettings) throws -> MLflowClient {
-        if let c = state.withLock({ $0.clientSettings == s ? $0.client : nil }) { return c }
-        let client = try MLflowClient(settings: s, authorization: try SyncWorker.authorization(s))
-        let old = state.withLock { st -> MLflowClient? in
-            defer {
-                st.client = client
-                st.clientSettings = s
-            }
-            return st.client
-        }
-        if let old { Task { await old.shutdown() } }
-        return client
     }
 }

@@ -22,18 +22,22 @@ public struct MLmodelFile: Sendable, Equatable {
     }
 
     public init(_ text: String) {
-        let values = Self.scalars(text)
         var flavors: [String: [String: String]] = [:]
-        for (path, value) in values where path.count == 3 && path[0] == "flavors" {
-            flavors[path[1], default: [:]][path[2]] = value
-        }
-        // A flavour with only nested keys (no scalars) still counts.
-        for path in Self.mappingPaths(text) where path.count == 2 && path[0] == "flavors" && flavors[path[1]] == nil {
-            flavors[path[1]] = [:]
+        var size: Int?
+        var run: String?
+        Self.walk(text) { path, value in
+            switch (path.count, path.first) {
+            case (1, "model_size_bytes"): size = value.flatMap { Int($0) }
+            case (1, "run_id"): run = value
+            // A flavour counts even with only nested keys; its scalars are kept.
+            case (2, "flavors"): if value == nil, flavors[path[1]] == nil { flavors[path[1]] = [:] }
+            case (3, "flavors"): if let value { flavors[path[1], default: [:]][path[2]] = value }
+            default: break
+            }
         }
         self.flavors = flavors
-        modelSizeBytes = values.first { $0.0 == ["model_size_bytes"] }.flatMap { Int($0.1) }
-        runID = values.first { $0.0 == ["run_id"] }?.1
+        modelSizeBytes = size
+        runID = run
     }
 
     /// The flavour mote can load — `lightgbm` (a Booster's text model), `xgboost` (UBJSON or
@@ -109,19 +113,7 @@ public struct MLmodelFile: Sendable, Equatable {
         return out
     }
 
-    /// Every scalar with its key path.
-    static func scalars(_ text: String) -> [([String], String)] {
-        var out: [([String], String)] = []
-        walk(text) { path, value in if let value { out.append((path, value)) } }
-        return out
-    }
-
-    static func mappingPaths(_ text: String) -> [[String]] {
-        var out: [[String]] = []
-        walk(text) { path, value in if value == nil { out.append(path) } }
-        return out
-    }
-
+    /// Calls `visit` with every key's path and its scalar (nil: a nested mapping or `null`).
     private static func walk(_ text: String, _ visit: ([String], String?) -> Void) {
         var stack: [(indent: Int, key: String)] = []
         for entry in entries(text) {
@@ -176,16 +168,13 @@ public struct MLmodelFile: Sendable, Equatable {
     private static func unquote(_ s: String) -> String {
         guard let first = s.first, first == "'" || first == "\"", s.count >= 2, s.last == first else { return s }
         let inner = String(s.dropFirst().dropLast())
-        return first == "'" ? inner.replacingOccurrences("''", with: "'") : inner.replacingOccurrences("\\\"", with: "\"")
+        return first == "'" ? inner.replacing("''", with: "'") : inner.replacing("\\\"", with: "\"")
     }
 }
 
 extension String {
-    fileprivate func trimmingSpaces() -> String {
+    /// Without leading and trailing spaces and tabs.
+    func trimmingSpaces() -> String {
         String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
-    }
-
-    fileprivate func replacingOccurrences(_ target: String, with replacement: String) -> String {
-        replacing(target, with: replacement)
     }
 }

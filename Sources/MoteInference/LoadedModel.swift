@@ -38,18 +38,17 @@ public final class LoadedModel: Sendable {
 
     /// Scores for rows of inputs: `scoreWidth` per row.
     public func scores(_ rows: [[ModelInput]]) -> [Double] {
-        let width = bundle.preprocessing.width
-        var matrix = [Double](repeating: 0, count: rows.count * width)
-        matrix.withUnsafeMutableBufferPointer { out in
-            for (r, row) in rows.enumerated() {
-                bundle.preprocessing.encode(row, into: out.baseAddress! + r * width, lookups: categoryIndexes)
-            }
-        }
-        return scores(matrix: matrix, rows: rows.count)
+        scores(matrix: encode(rows), rows: rows.count)
     }
 
     /// Per-input explanations of rows, encoded as `scores(_:)` encodes them.
     public func explain(_ rows: [[ModelInput]]) throws(DomainError) -> Explanation {
+        try bundle.explain(encode(rows), rows: rows.count)
+    }
+
+    /// Rows of inputs as the row-major matrix the model reads (the recorded preprocessing,
+    /// with the category codes built once).
+    func encode(_ rows: [[ModelInput]]) -> [Double] {
         let width = bundle.preprocessing.width
         var matrix = [Double](repeating: 0, count: rows.count * width)
         matrix.withUnsafeMutableBufferPointer { out in
@@ -57,7 +56,7 @@ public final class LoadedModel: Sendable {
                 bundle.preprocessing.encode(row, into: out.baseAddress! + r * width, lookups: categoryIndexes)
             }
         }
-        return try bundle.explain(matrix, rows: rows.count)
+        return matrix
     }
 
     /// Per-input explanations of a numeric matrix in the model's input order (as

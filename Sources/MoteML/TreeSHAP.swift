@@ -15,8 +15,7 @@ public struct TreeSHAP: Sendable {
     }
 
     let model: GBDTModel
-    /// Per tree, its expected value; per output, the base value.
-    let expected: [Double]
+    /// Per output, the base value: the base score plus each tree's expected value.
     public let base: [Double]
     /// Room for the deepest tree's nested paths: (depth + 1)(depth + 2) / 2 elements.
     let pathCapacity: Int
@@ -30,18 +29,15 @@ public struct TreeSHAP: Sendable {
         guard model.cover.count == model.feature.count, !model.feature.isEmpty else { return nil }
         self.model = model
         let outputs = max(model.classCount, 1)
-        var expected: [Double] = []
         var base = (0..<outputs).map { $0 < model.baseScores.count ? model.baseScores[$0] : 0 }
         var deepest = 0
         for t in 0..<model.treeCount {
             let (value, depth) = Self.expectation(model, node: Int(model.roots[t]))
-            expected.append(value)
             base[model.output(ofTree: t)] += value
             deepest = max(deepest, depth)
         }
         let divisor = model.output.divisor
         self.base = divisor != 1 && divisor != 0 ? base.map { $0 / divisor } : base
-        self.expected = expected
         pathCapacity = (deepest + 2) * (deepest + 3) / 2
     }
 
@@ -63,25 +59,27 @@ public struct TreeSHAP: Sendable {
         return (rootCover > 0 ? total / rootCover : m.value[node], deepest)
     }
 
-    /// Adds the contributions of one row (`featureCount` values, NaN for missing) to
-    /// `phi[output * featureCount + feature]`; `phi` holds `outputs * featureCount` values.
-    public func explain(_ row: UnsafeBufferPointer<Double>, into phi: UnsafeMutableBufferPointer<Double>) {
+    /// Adds the contributions of `rows` rows (row-major, `featureCount` values each, NaN for
+    /// missing) to `phi[(row * outputs + output) * featureCount + feature]`; `phi` holds
+    /// `rows * outputs * featureCount` values. One path buffer serves the whole batch.
+    public func explain(_ x: UnsafeBufferPointer<Double>, rows: Int, into phi: UnsafeMutableBufferPointer<Double>) {
         let path = UnsafeMutablePointer<PathElement>.allocate(capacity: pathCapacity)
         defer { path.deallocate() }
         let width = model.featureCount
-        let divisor = model.output.divisor != 0 && model.output.divisor != 1 ? model.output.divisor : 1
-        let scratch = UnsafeMutableBufferPointer<Double>.allocate(capacity: width)
-        defer { scratch.deallocate() }
-        for t in 0..<model.treeCount {
-            scratch.initialize(repeating: 0)
-            recurse(row, scratch, node: Int(model.roots[t]), depth: 0, path: path, zero: 1, one: 1, feature: -1)
-            let base = model.output(ofTree: t) * width
-            for f in 0..<width { phi[base + f] += scratch[f] / divisor }
+        let divisor = model.output.divisor
+        // A forest's trees are averaged: each leaf's share is scaled once, where it is added.
+        let scale = divisor != 0 && divisor != 1 ? 1 / divisor : 1
+        for r in 0..<rows {
+            let row = UnsafeBufferPointer(rebasing: x[(r * width)..<((r + 1) * width)])
+            for t in 0..<model.treeCount {
+                let out = UnsafeMutableBufferPointer(rebasing: phi[((r * outputs + model.output(ofTree: t)) * width)...])
+                recurse(row, out, scale: scale, node: Int(model.roots[t]), depth: 0, path: path, zero: 1, one: 1, feature: -1)
+            }
         }
     }
 
     private func recurse(
-        _ row: UnsafeBufferPointer<Double>, _ phi: UnsafeMutableBufferPointer<Double>, node: Int, depth: Int,
+        _ row: UnsafeBufferPointer<Double>, _ phi: UnsafeMutableBufferPointer<Double>, scale: Double, node: Int, depth: Int,
         path parent: UnsafeMutablePointer<PathElement>, zero: Double, one: Double, feature: Int32
     ) {
         var depth = depth
@@ -91,7 +89,7 @@ public struct TreeSHAP: Sendable {
         Self.extend(path, depth, zero, one, feature)
         let m = model
         if m.feature[node] < 0 {
-            let leaf = m.value[node]
+            let leaf = m.value[node] * scale
             if depth > 0 {
                 for i in 1...depth {
                     let w = Self.unwoundSum(path, depth, i)
@@ -119,8 +117,8 @@ public struct TreeSHAP: Sendable {
             Self.unwind(path, depth, k)
             depth -= 1
         }
-        recurse(row, phi, node: hot, depth: depth + 1, path: path, zero: hotZero * incomingZero, one: incomingOne, feature: split)
-        recurse(row, phi, node: cold, depth: depth + 1, path: path, zero: coldZero * incomingZero, one: 0, feature: split)
+        recurse(row, phi, scale: scale, node: hot, depth: depth + 1, path: path, zero: hotZero * incomingZero, one: incomingOne, feature: split)
+        recurse(row, phi, scale: scale, node: cold, depth: depth + 1, path: path, zero: coldZero * incomingZero, one: 0, feature: split)
     }
 
     static func extend(_ p: UnsafeMutablePointer<PathElement>, _ depth: Int, _ zero: Double, _ one: Double, _ feature: Int32) {

@@ -58,17 +58,15 @@ extension ModelBundle {
 
     static func explainTrees(_ shap: TreeSHAP, _ x: [Double], rows: Int, width: Int, inputs: Int, inputOf: [Int]) -> Explanation {
         let outputs = shap.outputs
+        var phi = [Double](repeating: 0, count: rows * outputs * width)
+        x.withUnsafeBufferPointer { x in phi.withUnsafeMutableBufferPointer { shap.explain(x, rows: rows, into: $0) } }
+        // Encoded columns back to inputs (the same when every input is one column).
+        guard inputOf != Array(0..<width) else {
+            return Explanation(rows: rows, outputs: outputs, inputs: inputs, contributions: phi, base: shap.base)
+        }
         var out = [Double](repeating: 0, count: rows * outputs * inputs)
-        var phi = [Double](repeating: 0, count: outputs * width)
-        x.withUnsafeBufferPointer { all in
-            for r in 0..<rows {
-                for k in phi.indices { phi[k] = 0 }
-                let row = UnsafeBufferPointer(rebasing: all[(r * width)..<((r + 1) * width)])
-                phi.withUnsafeMutableBufferPointer { shap.explain(row, into: $0) }
-                for o in 0..<outputs {
-                    for c in 0..<width { out[(r * outputs + o) * inputs + inputOf[c]] += phi[o * width + c] }
-                }
-            }
+        for ro in 0..<(rows * outputs) {
+            for c in 0..<width { out[ro * inputs + inputOf[c]] += phi[ro * width + c] }
         }
         return Explanation(rows: rows, outputs: outputs, inputs: inputs, contributions: out, base: shap.base)
     }

@@ -31,8 +31,6 @@ public final class SyncWorker: Sendable {
     }
 
     private struct State {
-        var client: MLflowClient?
-        var clientSettings: SyncSettings?
         var lastSuccess: Int64?
         var lastErrorAt: Int64?
         var lastError: String?
@@ -40,9 +38,6 @@ public final class SyncWorker: Sendable {
         var nextAttempt: Int64?
         var failures = 0
         var sent = 0
-        var running = false
-        /// Bumped when a drain ends (for `POST /v1/sync?wait=true`).
-        var drains = 0
         var depthWarned = false
     }
 
@@ -53,7 +48,7 @@ public final class SyncWorker: Sendable {
     private let heartbeat: @Sendable () -> [(String, Double)]
     private let artifact: @Sendable (String) -> [UInt8]?
     private let state: Mutex<State>
-    private let pause = WakeableSleep()
+    private let connection = MLflowConnection()
 
     public init(
         store: SyncStore, deviceID: String, logger: Logger, settings: Live<SyncSettings>,
@@ -91,39 +86,20 @@ public final class SyncWorker: Sendable {
             Status(
                 enabled: s.enabled, url: s.url, deviceID: deviceID, pending: depth.pending, parked: depth.parked, lastSuccessNanos: st.lastSuccess,
                 lastErrorNanos: st.lastErrorAt, lastError: st.lastError, lastAttemptNanos: st.lastAttempt, nextAttemptNanos: st.nextAttempt,
-                failures: st.failures, sent: st.sent, running: st.running)
+                failures: st.failures, sent: st.sent, running: passes.running)
         }
     }
 
-    public var drainCount: Int { state.withLock { $0.drains } }
-
-    /// Asks for a drain now (`POST /v1/sync`); returns the drain count that means a drain
-    /// started after this call has ended (one more, or two when one is running now).
-    @discardableResult
-    public func trigger() -> Int {
-        let count = state.withLock { $0.drains + ($0.running ? 2 : 1) }
-        pause.wake()
-        return count
-    }
-
-    /// Waits, without holding a thread, until the drain count reaches `target` (a drain that
-    /// started after `trigger()` has ended) or the monotonic clock reaches `deadline`.
-    /// Returns whether the drain ended in time.
-    public func waitForDrain(_ target: Int, deadline: UInt64) async -> Bool {
-        while drainCount < target {
-            let now = SystemClock.monotonicNanos()
-            guard now < deadline, !Task.isCancelled else { return false }
-            try? await Task.sleep(for: .nanoseconds(Int64(min(deadline - now, 20_000_000))))
-        }
-        return true
-    }
+    /// The drains: `passes.trigger()` asks for one now (`POST /v1/sync`), `passes.wait` waits
+    /// for it to end.
+    public let passes = ServicePasses()
 
     /// The service loop: a drain every `interval` (or after the backoff), or when triggered.
     public func run() async {
         while !Task.isCancelled {
             let s = settings.current
             if s.enabled {
-                await drain(settings: s)
+                await passes.run { await drain(settings: s) }
             } else {
                 // Nothing is sent, but the outbox keeps its bound.
                 trimOutbox(s)
@@ -136,27 +112,9 @@ public final class SyncWorker: Sendable {
                 }
                 return st.nextAttempt ?? now + s.intervalNanos
             }
-            await pause.sleep(untilNanos: next)
+            await passes.sleep(untilNanos: next)
         }
-        let client = state.withLock { st -> MLflowClient? in
-            let c = st.client
-            st.client = nil
-            return c
-        }
-        await client?.shutdown()
-    }
-
-    private func client(for s: SyncSettings) throws -> MLflowClient {
-        if let c = state.withLock({ $0.clientSettings == s ? $0.client : nil }) { return c }
-        let client = try MLflowClient(settings: s, authorization: try Self.authorization(s))
-        let old = state.withLock { st -> MLflowClient? in
-            let old = st.client
-            st.client = client
-            st.clientSettings = s
-            return old
-        }
-        if let old { Task { await old.shutdown() } }
-        return client
+        await connection.close()
     }
 
     /// The Authorization header from the configured token or basic-auth file or credential.
@@ -190,16 +148,12 @@ public final class SyncWorker: Sendable {
     /// Sends pending rows until the outbox is empty or a retryable failure stops it.
     func drain(settings s: SyncSettings) async {
         let started = SystemClock.nowNanos()
-        state.withLock {
-            $0.running = true
-            $0.lastAttempt = started
-        }
-        defer { state.withLock { $0.running = false; $0.drains += 1 } }
+        state.withLock { $0.lastAttempt = started }
         trimOutbox(s)
         warnDepth(s)
         let mapping: MLflowMapping
         do {
-            mapping = MLflowMapping(client: try client(for: s), store: store, device: deviceID, settings: s, artifact: artifact)
+            mapping = MLflowMapping(client: try connection.client(for: s), store: store, device: deviceID, settings: s, artifact: artifact)
         } catch {
             failed("sync is not set up: \(error)", settings: s)
             return

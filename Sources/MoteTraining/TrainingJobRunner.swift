@@ -212,10 +212,11 @@ enum TrainingJobRunner {
                 promote: false, reason: "the \(against) (version \(championVersion.version)) predicts other classes or another task; promote by hand",
                 championVersion: championVersion.version, championMetrics: nil)
         }
+        func fmt(_ v: Double) -> String { String((v * 10000).rounded() / 10000) }
         // A champion whose inputs name no features (an imported file served by tensor) cannot
         // be scored on this box's rows; the candidate, which can, is promoted.
         guard champion.inputsBoundToFeatures else {
-            let shown = spec.promotion.map { p in candidate[p.metric.rawValue].map { " (\(p.metric.rawValue) \(String(($0 * 10000).rounded() / 10000)))" } ?? "" } ?? ""
+            let shown = candidate[policy.metric.rawValue].map { " (\(policy.metric.rawValue) \(fmt($0)))" } ?? ""
             return Decision(
                 promote: true,
                 reason: "the \(against) (version \(championVersion.version)) reads inputs not bound to features, so it cannot be scored on this box's data; the candidate\(shown) is promoted",
@@ -241,7 +242,6 @@ enum TrainingJobRunner {
         let c = candidate[policy.metric.rawValue] ?? .nan
         let o = championMetrics[policy.metric.rawValue] ?? .nan
         let gain = policy.direction == .maximize ? c - o : o - c
-        func fmt(_ v: Double) -> String { String((v * 10000).rounded() / 10000) }
         guard c.isFinite, o.isFinite else {
             return Decision(promote: false, reason: "\(policy.metric.rawValue) is not finite for one of the models", championVersion: championVersion.version, championMetrics: championMetrics)
         }

@@ -21,6 +21,18 @@ enum CLIOutput {
         return ExitCode.validationFailure
     }
 
+    /// `POST path` that asks for a pass of a daemon loop (a sync drain, a fleet poll); with
+    /// `wait`, `?wait=true`, asked again while the answer's `ended` member says false (moted
+    /// answers a waiting call before its request timeout), for up to 10 minutes.
+    static func triggerPass(_ client: MoteClient, _ path: String, wait: Bool, ended: String) throws -> JSONValue {
+        var s = try call(client, "POST", path + (wait ? "?wait=true" : "")).json()
+        let until = SystemClock.monotonicNanos() + 600_000_000_000
+        while wait, s[ended]?.boolValue == false, SystemClock.monotonicNanos() < until {
+            s = try call(client, "POST", path + "?wait=true").json()
+        }
+        return s
+    }
+
     /// Sends a request; on failure prints one line and exits (2 unreachable, 1 API error).
     static func call(
         _ client: MoteClient, _ method: String, _ path: String, body: [UInt8] = [], contentType: String = "application/json",

@@ -63,11 +63,7 @@ struct FleetCommand: ParsableCommand {
 
         func run() throws {
             let client = global.client()
-            var s = try CLIOutput.call(client, "POST", "/v1/fleet/poll" + (wait ? "?wait=true" : "")).json()
-            let until = SystemClock.monotonicNanos() + 600_000_000_000
-            while wait, s["polled"]?.boolValue == false, SystemClock.monotonicNanos() < until {
-                s = try CLIOutput.call(client, "POST", "/v1/fleet/poll?wait=true").json()
-            }
+            let s = try CLIOutput.triggerPass(client, "/v1/fleet/poll", wait: wait, ended: "polled")
             FleetCommand.printStatus(s, json: global.output == .json)
         }
     }

@@ -47,13 +47,7 @@ struct SyncCommand: ParsableCommand {
 
         func run() throws {
             let client = global.client()
-            var s = try CLIOutput.call(client, "POST", "/v1/sync" + (wait ? "?wait=true" : "")).json()
-            // moted answers a waiting call before its request timeout, saying whether the
-            // drain ended; a long drain is waited for in several calls.
-            let until = SystemClock.monotonicNanos() + 600_000_000_000
-            while wait, s["drained"]?.boolValue == false, SystemClock.monotonicNanos() < until {
-                s = try CLIOutput.call(client, "POST", "/v1/sync?wait=true").json()
-            }
+            let s = try CLIOutput.triggerPass(client, "/v1/sync", wait: wait, ended: "drained")
             SyncCommand.printStatus(s, json: global.output == .json)
             if wait, (s["pending"]?.int64Value ?? 0) > 0 { throw ExitCode(ExitStatus.apiError) }
         }

@@ -29,7 +29,7 @@ import Testing
             for (r, row) in e.rows.enumerated() {
                 let values = (0..<width).map { $0 < row.count ? row[$0] : .nan }
                 for k in phi.indices { phi[k] = 0 }
-                values.withUnsafeBufferPointer { x in phi.withUnsafeMutableBufferPointer { shap.explain(x, into: $0) } }
+                values.withUnsafeBufferPointer { x in phi.withUnsafeMutableBufferPointer { shap.explain(x, rows: 1, into: $0) } }
                 let expected = e.contributions[r]
                 #expect(expected.count == shap.outputs, "\(e.name)")
                 for o in 0..<min(expected.count, shap.outputs) {

@@ -10,60 +10,25 @@ import Testing
 /// for a fleet: one follows `fleet`, the other the canary group's `fleet-canary`.
 @Suite("fleet: models pulled from a real MLflow registry", .serialized)
 struct FleetTests {
-    static let definitions = """
-        [[entity]]
-        name = "machine"
-        join_key = "machine_id"
-
-        [[feature_view]]
-        name = "sensors"
-        entity = "machine"
-        fields = [
-          { name = "f0", type = "float64" }, { name = "f1", type = "float64" }, { name = "f2", type = "float64" },
-          { name = "f3", type = "float64" }, { name = "f4", type = "float64" }, { name = "f5", type = "float64" },
-        ]
-
-        [[feature_view]]
-        name = "labels"
-        entity = "machine"
-        fields = [{ name = "failed", type = "int64" }]
-
-        # The gate's label, window, holdout and policy for the central model "failure".
-        [[training_spec]]
-        name = "failure"
-        model = "failure"
-        algorithm = "gbdt"
-        label = "labels:failed"
-        features = ["sensors:f4"]
-        params = { num_trees = 3, num_leaves = 3, min_data_in_leaf = 5 }
-        promote = { metric = "auc", min_improvement = 0.01 }
-        """
-
+    /// Sync's settings of the sync tests, and the fleet following `alias`.
     static func config(url: String, device: String, alias: String, interval: String, trust: Bool = false, enabled: Bool = true) -> String {
-        """
-        [sync]
-        enabled = true
-        url = "\(url)"
-        device_id = "\(device)"
-        interval = "1h"
-        timeout = "5s"
-        backoff_initial = "200ms"
-        backoff_max = "1s"
+        SyncTests.config(url: url, device: device) + """
+            [fleet]
+            enabled = \(enabled)
+            alias = "\(alias)"
+            interval = "\(interval)"
+            trust_central = \(trust)
 
-        [fleet]
-        enabled = \(enabled)
-        alias = "\(alias)"
-        interval = "\(interval)"
-        trust_central = \(trust)
-
-        """
+            """
     }
 
     struct Manifest {
         var versions: [String: Int]
         var rows: [[Double]]
         var expected: [String: [Double]]
-        var dataCSV: String
+        /// The labelled rows the boxes get: six inputs and a 0/1 label per machine `m<i>`.
+        var data: [[Double]]
+        var labels: [Int]
     }
 
     /// Runs the data scientist's script against the server.
@@ -78,42 +43,19 @@ struct FleetTests {
         var expected: [String: [Double]] = [:]
         for (k, v) in m["expected"]?.objectValue ?? JSONObject() { expected[k] = (v.arrayValue ?? []).map { $0.doubleValue ?? .nan } }
         let rows = (m["rows"]?.arrayValue ?? []).map { ($0.arrayValue ?? []).map { $0.doubleValue ?? .nan } }
-        return Manifest(versions: versions, rows: rows, expected: expected, dataCSV: out + "/data.csv")
+        let lines = try String(contentsOfFile: out + "/data.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+        let cells = lines.map { $0.split(separator: ",") }
+        return Manifest(
+            versions: versions, rows: rows, expected: expected, data: cells.map { $0[1...6].map { Double($0) ?? .nan } },
+            labels: cells.map { Int($0[7]) ?? -1 })
     }
 
     /// A daemon with the definitions and the scientist's labelled rows (a day ago, a label a
     /// second after each reading).
-    func box(_ config: String, data: String) throws -> DaemonProcess {
-        let daemon = DaemonProcess(config: config)
-        try daemon.start()
-        let file = daemon.directory + "/defs.toml"
-        try Self.definitions.write(toFile: file, atomically: true, encoding: .utf8)
-        let applied = try runCommand(DaemonProcess.motectlPath, ["apply", "-f", file, "--socket", daemon.socketPath])
-        guard applied.status == 0 else { throw TestFailure("apply: \(applied.stderr)") }
-        try pushData(daemon, data)
+    func box(_ config: String, _ m: Manifest) throws -> DaemonProcess {
+        let daemon = try ImportTests().definedDaemon(config: config)
+        try ImportTests().pushRows(daemon, m.data, labels: m.labels)
         return daemon
-    }
-
-    /// Pushes the scientist's rows and labels.
-    func pushData(_ daemon: DaemonProcess, _ data: String) throws {
-        let lines = try String(contentsOfFile: data, encoding: .utf8).split(separator: "\n").dropFirst()
-        var keys: [String] = [], times: [String] = [], labelTimes: [String] = [], labels: [String] = []
-        var columns = (0..<6).map { _ in [String]() }
-        let start = Int(Date().timeIntervalSince1970) - 86_400
-        for (i, line) in lines.enumerated() {
-            let cells = line.split(separator: ",").map(String.init)
-            keys.append("\"\(cells[0])\"")
-            times.append(String(start + i * 10))
-            labelTimes.append(String(start + i * 10 + 1))
-            for c in 0..<6 { columns[c].append(cells[1 + c]) }
-            labels.append(cells[7])
-        }
-        let fields = (0..<6).map { "\"f\($0)\":[\(columns[$0].joined(separator: ","))]" }.joined(separator: ",")
-        let client = daemon.client()
-        let sensors = #"{"feature_view":"sensors","df":{"machine_id":[\#(keys.joined(separator: ","))],"event_timestamp":[\#(times.joined(separator: ","))],\#(fields)}}"#
-        guard try client.post("/v1/push", json: Array(sensors.utf8)).status == 200 else { throw TestFailure("push sensors") }
-        let body = #"{"feature_view":"labels","df":{"machine_id":[\#(keys.joined(separator: ","))],"event_timestamp":[\#(labelTimes.joined(separator: ","))],"failed":[\#(labels.joined(separator: ","))]}}"#
-        guard try client.post("/v1/push", json: Array(body.utf8)).status == 200 else { throw TestFailure("push labels") }
     }
 
     func setAlias(_ server: MLflowServer, _ alias: String, _ version: Int) throws {
@@ -148,23 +90,6 @@ struct FleetTests {
         return versions.filter { $0["tags"]?["mote.fleet.source"]?.stringValue == "failure/\(central)" }.compactMap { $0["version"]?.int64Value.map(Int.init) }
     }
 
-    /// P(class 1) of the champion for the scientist's rows, by tensor.
-    func championProbabilities(_ daemon: DaemonProcess, _ rows: [[Double]]) throws -> [Double] {
-        var body = JSONWriter()
-        body.beginObject(); body.key("inputs"); body.beginArray(); body.beginObject()
-        body.key("name"); body.string("x")
-        body.key("shape"); body.beginArray(); body.int(rows.count); body.int(6); body.endArray()
-        body.key("datatype"); body.string("FP64")
-        body.key("data"); body.beginArray()
-        for row in rows { for v in row { body.double(v) } }
-        body.endArray(); body.endObject(); body.endArray(); body.endObject()
-        let r = try daemon.client().post("/v2/models/failure/infer", json: body.bytes)
-        guard r.status == 200 else { throw TestFailure("infer: \(r.status) \(r.text)") }
-        let p = try r.json()["outputs"]?.arrayValue?.first { $0["name"] == "probabilities" }
-        let data = (p?["data"]?.arrayValue ?? []).map { $0.doubleValue ?? .nan }
-        return stride(from: 1, to: data.count, by: 2).map { data[$0] }
-    }
-
     /// The champion serves the library's numbers (to 1e-6) once the hot swap, which loads the
     /// new version beside the old one, has happened.
     func expectServes(_ daemon: DaemonProcess, _ m: Manifest, _ name: String) throws {
@@ -172,7 +97,7 @@ struct FleetTests {
         var worst = Double.infinity
         var count = 0
         _ = try eventually(timeout: 10) {
-            let got = try championProbabilities(daemon, m.rows)
+            let got = try ImportTests().infer(daemon.client(), "failure", m.rows, width: 6).map { $0[1] }
             count = got.count
             worst = got.count == expected.count ? zip(got, expected).map { abs($0 - $1) }.max() ?? .infinity : .infinity
             return worst <= 1e-6
@@ -200,9 +125,9 @@ struct FleetTests {
         let v = m.versions
         #expect(v.count == 6, "\(v)")
         let configA = Self.config(url: server.url, device: "box-a", alias: "fleet", interval: "1h")
-        var a = try box(configA, data: m.dataCSV)
+        var a = try box(configA, m)
         // The canary box starts with the fleet off; it is switched on by a reload later.
-        let b = try box(Self.config(url: server.url, device: "box-b", alias: "fleet-canary", interval: "1h", enabled: false), data: m.dataCSV)
+        let b = try box(Self.config(url: server.url, device: "box-b", alias: "fleet-canary", interval: "1h", enabled: false), m)
 
         // Nothing carries the alias yet: nothing is followed.
         #expect((try poll(a))["models"]?.arrayValue?.isEmpty == true)
@@ -337,10 +262,8 @@ struct FleetTests {
         #expect(eventually(timeout: 30) { followed((try? c.client().get("/v1/fleet").json()) ?? .null)["last_decision"]?["decision"] == "deployed" })
         let unboundTags = try c.client().get("/v1/models/failure/versions/1").json()["version"]?["tags"]
         #expect(unboundTags?["mote.origin.inputs"] == "unbound", "\(String(describing: unboundTags))")
-        let file = c.directory + "/defs.toml"
-        try Self.definitions.write(toFile: file, atomically: true, encoding: .utf8)
-        #expect(try runCommand(DaemonProcess.motectlPath, ["apply", "-f", file, "--socket", c.socketPath]).status == 0)
-        try pushData(c, m.dataCSV)
+        try ImportTests().applyDefinitions(c)
+        try ImportTests().pushRows(c, m.data, labels: m.labels)
         try setAlias(server, "fleet", v["strong"]!)
         row = followed(try poll(c))
         #expect(row["last_decision"]?["decision"] == "deployed", "\(row)")

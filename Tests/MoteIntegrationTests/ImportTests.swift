@@ -44,17 +44,41 @@ struct ImportTests {
         try runCommand(DaemonProcess.motectlPath, arguments + ["--socket", daemon.socketPath])
     }
 
-    /// Infer by tensor: the rows in, the probabilities (or predictions) out, per row.
-    func infer(_ client: MoteClient, _ model: String, _ rows: [[Double]], width: Int) throws -> [[Double]] {
+    /// A daemon with the definitions applied.
+    func definedDaemon(config: String = "") throws -> DaemonProcess {
+        let daemon = DaemonProcess(config: config)
+        try daemon.start()
+        try applyDefinitions(daemon)
+        return daemon
+    }
+
+    /// `motectl apply` of the definitions.
+    func applyDefinitions(_ daemon: DaemonProcess) throws {
+        let file = daemon.directory + "/defs.toml"
+        try ImportTests.definitions.write(toFile: file, atomically: true, encoding: .utf8)
+        let applied = try motectl(daemon, ["apply", "-f", file])
+        guard applied.status == 0 else { throw TestFailure("apply: \(applied.stderr)") }
+    }
+
+    /// An infer body of one `[N, width]` FP64 tensor (NaN as null), asking for explanations
+    /// when `explain`.
+    static func inferBody(_ rows: [[Double]], width: Int, explain: Bool = false) -> [UInt8] {
         var body = JSONWriter()
-        body.beginObject(); body.key("inputs"); body.beginArray(); body.beginObject()
+        body.beginObject()
+        if explain { body.key("parameters"); body.beginObject(); body.key("explain"); body.bool(true); body.endObject() }
+        body.key("inputs"); body.beginArray(); body.beginObject()
         body.key("name"); body.string("x")
         body.key("shape"); body.beginArray(); body.int(rows.count); body.int(width); body.endArray()
         body.key("datatype"); body.string("FP64")
         body.key("data"); body.beginArray()
         for row in rows { for v in row.prefix(width) { if v.isNaN { body.null() } else { body.double(v) } } }
         body.endArray(); body.endObject(); body.endArray(); body.endObject()
-        let response = try client.post("/v2/models/\(model)/infer", json: body.bytes)
+        return body.bytes
+    }
+
+    /// Infer by tensor: the rows in, the probabilities (or predictions) out, per row.
+    func infer(_ client: MoteClient, _ model: String, _ rows: [[Double]], width: Int) throws -> [[Double]] {
+        let response = try client.post("/v2/models/\(model)/infer", json: Self.inferBody(rows, width: width))
         guard response.status == 200 else { throw TestFailure("infer \(model): \(response.status) \(response.text)") }
         let outputs = try response.json()["outputs"]?.arrayValue ?? []
         if let p = outputs.first(where: { $0["name"] == "probabilities" }) {
@@ -87,12 +111,8 @@ struct ImportTests {
 
     @Test("imported files serve their library's numbers, by tensor and by entity key, with origin, reference and gating")
     func importAndServe() throws {
-        let daemon = DaemonProcess()
-        try daemon.start()
+        let daemon = try definedDaemon()
         let client = daemon.client()
-        let file = daemon.directory + "/defs.toml"
-        try ImportTests.definitions.write(toFile: file, atomically: true, encoding: .utf8)
-        #expect(try motectl(daemon, ["apply", "-f", file]).status == 0)
 
         // Every format through the socket, each equal to its library on the held-out rows.
         for name in ["lgb_binary", "lgb_multiclass", "xgb_binary_ubj", "xgb_regression", "skl_mlp", "skl_random_forest", "skl_gradient_boosting_regressor"] {
@@ -172,27 +192,13 @@ struct ImportTests {
 
     @Test("explanations over the socket: LightGBM's and XGBoost's own TreeSHAP to 1e-6, by tensor and by entity key; a graph refuses")
     func explanations() throws {
-        let daemon = DaemonProcess()
-        try daemon.start()
+        let daemon = try definedDaemon()
         let client = daemon.client()
-        let file = daemon.directory + "/defs.toml"
-        try ImportTests.definitions.write(toFile: file, atomically: true, encoding: .utf8)
-        #expect(try motectl(daemon, ["apply", "-f", file]).status == 0)
         for name in ["lgb_binary", "xgb_multiclass"] {
             let e = try OracleModels.entry(name)
             #expect(try motectl(daemon, ["models", "import", e.file, "--name", name]).status == 0)
             let rows = Array(e.rows.prefix(40))
-            var body = JSONWriter()
-            body.beginObject()
-            body.key("parameters"); body.beginObject(); body.key("explain"); body.bool(true); body.endObject()
-            body.key("inputs"); body.beginArray(); body.beginObject()
-            body.key("name"); body.string("x")
-            body.key("shape"); body.beginArray(); body.int(rows.count); body.int(6); body.endArray()
-            body.key("datatype"); body.string("FP64")
-            body.key("data"); body.beginArray()
-            for row in rows { for v in row.prefix(6) { if v.isNaN { body.null() } else { body.double(v) } } }
-            body.endArray(); body.endObject(); body.endArray(); body.endObject()
-            let r = try client.post("/v2/models/\(name)/infer", json: body.bytes)
+            let r = try client.post("/v2/models/\(name)/infer", json: Self.inferBody(rows, width: 6, explain: true))
             #expect(r.status == 200, "\(r.text)")
             let outputs = try r.json()["outputs"]?.arrayValue ?? []
             let contributions = outputs.first { $0["name"] == "explanations" }

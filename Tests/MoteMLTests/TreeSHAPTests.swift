@@ -46,7 +46,7 @@ struct TreeSHAPTests {
             var row = Array(x[(r * columns)..<((r + 1) * columns)])
             if r % 5 == 0 { row[2] = .nan }
             var phi = [Double](repeating: 0, count: columns)
-            row.withUnsafeBufferPointer { v in phi.withUnsafeMutableBufferPointer { shap.explain(v, into: $0) } }
+            row.withUnsafeBufferPointer { v in phi.withUnsafeMutableBufferPointer { shap.explain(v, rows: 1, into: $0) } }
             for i in 0..<columns {
                 var slow = 0.0
                 let others = (0..<columns).filter { $0 != i }

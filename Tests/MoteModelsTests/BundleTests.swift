@@ -30,25 +30,32 @@ func bundle(_ model: TrainedModel, task: ModelTask, preprocessing: Preprocessor,
         profile: ReferenceProfile.build(inputs: inputs, rows: rows), model: model)
 }
 
+/// `sampleRows(n)` fitted by every algorithm (GBDT, logistic, linear, isolation forest), each
+/// bundle with the matrix its preprocessing makes of the rows.
+func fittedBundles(_ n: Int) throws -> [(bundle: ModelBundle, x: [Double])] {
+    let (inputs, rows, y) = sampleRows(n)
+    let trees = Preprocessor.fit(inputs: inputs, rows: rows, oneHot: false)
+    let linear = Preprocessor.fit(inputs: inputs, rows: rows, oneHot: true)
+    let xt = trees.encode(rows)
+    let xl = linear.encode(rows)
+    var p = GBDTParameters()
+    p.trees = 20
+    p.numLeaves = 7
+    p.minDataInLeaf = 5
+    return [
+        (bundle(.gbdt(GBDTTrainer(p).fit(x: xt, y: y, rows: rows.count, columns: trees.width)), task: .binary, preprocessing: trees, inputs: inputs, rows: rows), xt),
+        (bundle(.logistic(try LogisticRegression.fit(x: xl, y: y, rows: rows.count, columns: linear.width)), task: .binary, preprocessing: linear, inputs: inputs, rows: rows), xl),
+        (bundle(.linear(try LinearRegression.fit(x: xl, y: y, rows: rows.count, columns: linear.width, lambda: 1e-3)), task: .regression, preprocessing: linear, inputs: inputs, rows: rows), xl),
+        (bundle(.isolationForest(IsolationForest.fit(x: xl, rows: rows.count, columns: linear.width, trees: 20)), task: .anomaly, preprocessing: linear, inputs: inputs, rows: rows), xl),
+    ]
+}
+
 @Suite("model bundle")
 struct BundleTests {
     @Test("every algorithm round-trips through the bundle and predicts the same after loading")
     func roundTrip() throws {
-        let (inputs, rows, y) = sampleRows(600)
-        let trees = Preprocessor.fit(inputs: inputs, rows: rows, oneHot: false)
-        let linear = Preprocessor.fit(inputs: inputs, rows: rows, oneHot: true)
-        let xt = trees.encode(rows)
-        let xl = linear.encode(rows)
-        var p = GBDTParameters()
-        p.trees = 20
-        p.numLeaves = 7
-        p.minDataInLeaf = 5
-        let made: [ModelBundle] = [
-            bundle(.gbdt(GBDTTrainer(p).fit(x: xt, y: y, rows: rows.count, columns: trees.width)), task: .binary, preprocessing: trees, inputs: inputs, rows: rows),
-            bundle(.logistic(try LogisticRegression.fit(x: xl, y: y, rows: rows.count, columns: linear.width)), task: .binary, preprocessing: linear, inputs: inputs, rows: rows),
-            bundle(.linear(try LinearRegression.fit(x: xl, y: y, rows: rows.count, columns: linear.width, lambda: 1e-3)), task: .regression, preprocessing: linear, inputs: inputs, rows: rows),
-            bundle(.isolationForest(IsolationForest.fit(x: xl, rows: rows.count, columns: linear.width, trees: 20)), task: .anomaly, preprocessing: linear, inputs: inputs, rows: rows),
-        ]
+        let (_, rows, y) = sampleRows(600)
+        let made = try fittedBundles(600).map(\.bundle)
         for original in made {
             let loaded = try ModelBundle.decode(original.encoded())
             #expect(loaded == original, "\(original.algorithm)")

@@ -19,14 +19,7 @@ enum FleetRoutes {
             Route(.GET, "/v1/fleet", role: .read, .blocking { _ in .json(write(worker.status())) }),
             Route(.POST, "/v1/fleet/poll", role: .admin, .async { request in
                 guard settings.current.enabled else { throw DomainError.conflict("the fleet is off ([fleet] enabled = false)") }
-                let wait = try request.flag("wait")
-                let target = worker.trigger()
-                var polled: Bool?
-                if wait {
-                    let margin: UInt64 = 250_000_000
-                    let deadline = request.deadline > SystemClock.monotonicNanos() + 2 * margin ? request.deadline - margin : request.deadline
-                    polled = await worker.waitForPoll(target, deadline: deadline)
-                }
+                let polled = try await worker.passes.trigger(for: request)
                 return .json(write(worker.status(), polled: polled))
             }),
             Route(.PUT, "/v1/fleet/pins/{model}", role: .admin, .blocking { request in

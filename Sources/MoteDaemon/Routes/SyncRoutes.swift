@@ -16,15 +16,7 @@ enum SyncRoutes {
                 guard settings.current.enabled else {
                     throw DomainError.conflict("sync is off ([sync] enabled = false)")
                 }
-                let wait = try request.flag("wait")
-                let target = worker.trigger()
-                var drained: Bool?
-                if wait {
-                    // Answer a little before the server's own timeout would.
-                    let margin: UInt64 = 250_000_000
-                    let deadline = request.deadline > SystemClock.monotonicNanos() + 2 * margin ? request.deadline - margin : request.deadline
-                    drained = await worker.waitForDrain(target, deadline: deadline)
-                }
+                let drained = try await worker.passes.trigger(for: request)
                 return .json(write(worker.status(), drained: drained))
             }),
             Route(.GET, "/v1/sync/parked", role: .read, .blocking { request in
@@ -51,7 +43,7 @@ enum SyncRoutes {
             Route(.POST, "/v1/sync/parked/retry", role: .admin, .blocking { request in
                 let seq = try request.integer("seq")
                 let count = try store.unpark(seq: seq)
-                worker.trigger()
+                worker.passes.trigger()
                 var w = JSONWriter(capacity: 64)
                 w.beginObject(); w.key("requeued"); w.int(count); w.endObject()
                 return .json(w)

@@ -47,8 +47,8 @@ struct ReloadService: Service {
         }
         // A worker that sleeps until its next interval acts on its new settings now (a fleet
         // just enabled polls at once, not after the old interval).
-        if change.appliedLive.contains(SyncSettings.section) { runtime.sync.trigger() }
-        if change.appliedLive.contains(FleetSettings.section) || change.appliedLive.contains(SyncSettings.section) { runtime.fleet.trigger() }
+        if change.appliedLive.contains(SyncSettings.section) { runtime.sync.passes.trigger() }
+        if change.appliedLive.contains(FleetSettings.section) || change.appliedLive.contains(SyncSettings.section) { runtime.fleet.passes.trigger() }
         log.notice(
             "configuration reloaded",
             metadata: ["event": "reloaded", "applied": "\(change.appliedLive.joined(separator: ","))"])

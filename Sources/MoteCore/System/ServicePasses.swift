@@ -3,7 +3,7 @@ import Synchronization
 /// A service loop's sleep that another thread can end early (`wake()`), without holding a
 /// thread while it waits. A wake that comes while the loop is not sleeping ends the next
 /// sleep at once, so a request made during a pass is never lost.
-public final class WakeableSleep: Sendable {
+final class WakeableSleep: Sendable {
     /// The waiting sleep's continuation; `open` is false once that sleep is over (so a late
     /// waiter resumes at once instead of waiting for a wake that already happened).
     private let slot = Mutex<(continuation: CheckedContinuation<Void, Never>?, open: Bool)>((nil, false))
@@ -55,5 +55,55 @@ public final class WakeableSleep: Sendable {
             return c
         }
         c?.resume()
+    }
+}
+
+/// The passes of a service loop (a sync drain, a fleet poll): counted, one running at a time,
+/// a sleep between them that `trigger()` ends early, and a way to wait, holding no thread,
+/// for a pass that started after a trigger to end.
+public final class ServicePasses: Sendable {
+    private let state = Mutex<(ended: Int, running: Bool)>((0, false))
+    private let pause = WakeableSleep()
+
+    public init() {}
+
+    /// Passes ended since start.
+    public var ended: Int { state.withLock { $0.ended } }
+    /// Whether a pass runs now.
+    public var running: Bool { state.withLock { $0.running } }
+
+    /// Runs one pass: marked running meanwhile, counted when it ends.
+    public func run(_ pass: () async -> Void) async {
+        state.withLock { $0.running = true }
+        await pass()
+        state.withLock {
+            $0.running = false
+            $0.ended += 1
+        }
+    }
+
+    /// Asks for a pass now; returns the count of ended passes that means a pass started after
+    /// this call has ended (one more, or two when one runs now).
+    @discardableResult
+    public func trigger() -> Int {
+        let target = state.withLock { $0.ended + ($0.running ? 2 : 1) }
+        pause.wake()
+        return target
+    }
+
+    /// Waits until `target` passes have ended or the monotonic clock reaches `deadline`;
+    /// whether they did in time.
+    public func wait(for target: Int, deadline: UInt64) async -> Bool {
+        while ended < target {
+            let now = SystemClock.monotonicNanos()
+            guard now < deadline, !Task.isCancelled else { return false }
+            try? await Task.sleep(for: .nanoseconds(Int64(min(deadline - now, 20_000_000))))
+        }
+        return true
+    }
+
+    /// The loop's sleep until the wall clock reaches `untilNanos` or a trigger.
+    public func sleep(untilNanos: Int64) async {
+        await pause.sleep(untilNanos: untilNanos)
     }
 }
