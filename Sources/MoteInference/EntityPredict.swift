@@ -81,7 +81,8 @@ public enum EntityPredict {
         let ids = (0..<rowCount).map { _ in PredictionID.make() }
         log?.append(
             rows: good, ids: ids, model: model, scores: scores, atNanos: now, latencyNanos: Int64(SystemClock.monotonicNanos() &- started),
-            entityKeys: keys, inputs: { rows[$0] })
+            entityKeys: keys, inputs: { rows[$0] },
+            reasons: explanation.map { e in { r in ReasonCodes.json(e, model: model, scores: scores, row: r) { rows[r][$0] } } })
         // Outputs as in an OIP answer, then per row its id, statuses and error.
         var w = JSONWriter(capacity: 256 + rowCount * 200)
         InferResponse.write(
@@ -95,6 +96,10 @@ public enum EntityPredict {
                 w.key("prediction_id"); w.string(ids[r])
                 w.key("statuses"); w.beginArray(); for cell in values[r] { w.string(cell.status.rawValue) }; w.endArray()
                 w.key("error"); if let e = failed[r] { w.string(e) } else { w.null() }
+                if explain {
+                    // The values explained, in the model's input order (null: missing).
+                    w.key("inputs"); w.beginArray(); for cell in values[r] { cell.value.write(into: &w) }; w.endArray()
+                }
                 w.endObject()
             }
             w.endArray()

@@ -27,13 +27,20 @@ public enum Infer {
         let scores = request.matrix.map { model.scores(matrix: $0, rows: request.rowCount) } ?? model.scores(request.rows)
         let ids = (0..<request.rowCount).map { _ in PredictionID.make() }
         let features = model.bundle.inputs.count
+        let explanation =
+            request.explain ? try (request.matrix.map { try model.explain(matrix: $0, rows: request.rowCount) } ?? model.explain(request.rows)) : nil
         log.append(
             rows: 0..<request.rowCount, ids: ids, model: model, scores: scores, atNanos: SystemClock.nowNanos(),
             latencyNanos: Int64(SystemClock.monotonicNanos() &- started),
             inputs: { request.matrix == nil ? request.rows[$0] : nil },
-            numbers: { r in request.matrix.map { $0[(r * features)..<((r + 1) * features)] } })
-        let explanation =
-            request.explain ? try (request.matrix.map { try model.explain(matrix: $0, rows: request.rowCount) } ?? model.explain(request.rows)) : nil
+            numbers: { r in request.matrix.map { $0[(r * features)..<((r + 1) * features)] } },
+            reasons: explanation.map { e in
+                { r in
+                    ReasonCodes.json(e, model: model, scores: scores, row: r) { k in
+                        request.matrix.map { m in m[r * features + k].isNaN ? .missing : .number(m[r * features + k]) } ?? request.rows[r][k]
+                    }
+                }
+            })
         var w = JSONWriter(capacity: 128 + request.rowCount * 24 * max(1, model.bundle.scoreWidth) * (request.explain ? 2 + features : 1))
         let tail = InferResponse.write(
             model: model, id: request.id, scores: scores, rows: request.rowCount, only: request.outputs, predictionIDs: ids,

@@ -24,5 +24,14 @@ extension PredictionLog {
                     CREATE INDEX predictions_by_entity ON predictions (entity_key, at_ns) WHERE entity_key IS NOT NULL;
                     CREATE INDEX predictions_by_time ON predictions (at_ns);
                     """),
+            // Reason codes (the top contributions, when the request asked for explanations) and,
+            // for a shadow version's row, the answered prediction it shadows.
+            Migrator.Migration(
+                "0010_prediction_reasons_and_shadows",
+                sql: """
+                    ALTER TABLE predictions ADD COLUMN reasons TEXT;
+                    ALTER TABLE predictions ADD COLUMN shadow_of TEXT;
+                    CREATE INDEX predictions_by_shadowed ON predictions (shadow_of) WHERE shadow_of IS NOT NULL;
+                    """),
         ])
 }

@@ -30,6 +30,11 @@ public final class PredictionLog: Sendable {
         /// The row's scores (`scoreWidth` values).
         public var scores: ArraySlice<Double>
         public var latencyNanos: Int64
+        /// The row's reason codes as a JSON array (`[{"input", "value", "contribution"}]`),
+        /// when the request asked for explanations.
+        public var reasons: String?
+        /// For a shadow version's row: the id of the answered prediction it scored beside.
+        public var shadowOf: String?
 
         public init(
             id: String, atNanos: Int64, model: String, version: Int, entityKey: String?, inputs: [ModelInput]?, scores: ArraySlice<Double>,
@@ -44,6 +49,8 @@ public final class PredictionLog: Sendable {
             self.numbers = nil
             self.scores = scores
             self.latencyNanos = latencyNanos
+            self.reasons = nil
+            self.shadowOf = nil
         }
     }
 
@@ -99,7 +106,8 @@ public final class PredictionLog: Sendable {
     /// sampled rows). Infer and predict-by-entity log through here alike.
     public func append(
         rows: some Sequence<Int>, ids: [String], model: LoadedModel, scores: [Double], atNanos: Int64, latencyNanos: Int64,
-        entityKeys: [String]? = nil, inputs: (Int) -> [ModelInput]?, numbers: (Int) -> ArraySlice<Double>? = { _ in nil }
+        entityKeys: [String]? = nil, inputs: (Int) -> [ModelInput]?, numbers: (Int) -> ArraySlice<Double>? = { _ in nil },
+        reasons: ((Int) -> String?)? = nil
     ) {
         let rate = settings.current.logSampleRate  // once per request
         let width = model.bundle.scoreWidth
@@ -110,6 +118,7 @@ public final class PredictionLog: Sendable {
                     id: ids[r], atNanos: atNanos, model: model.name, version: model.version, entityKey: entityKeys?[r],
                     inputs: sampled ? inputs(r) : nil, scores: scores[(r * width)..<((r + 1) * width)], latencyNanos: latencyNanos)
                 if sampled { record.numbers = numbers(r) }
+                record.reasons = reasons?(r)
                 return record
             })
     }
@@ -184,7 +193,7 @@ public final class PredictionLog: Sendable {
         do {
             try database.write(addingData: true) { conn in
                 let insert = try conn.cached(
-                    "INSERT OR IGNORE INTO predictions (id, at_ns, model, version, entity_key, inputs, outputs, latency_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                    "INSERT OR IGNORE INTO predictions (id, at_ns, model, version, entity_key, inputs, outputs, latency_ns, reasons, shadow_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
                 var bytes: [UInt8] = []
                 for r in batch {
                     // Inputs and outputs as compact binary (no number formatting on the writer's
@@ -203,7 +212,7 @@ public final class PredictionLog: Sendable {
                     for s in r.scores { PredictionLog.append(s.bitPattern, to: &bytes) }
                     try insert.run([
                         .text(r.id), .integer(r.atNanos), .text(r.model), .integer(Int64(r.version)), r.entityKey.map { .text($0) } ?? .null, inputs,
-                        .blob(bytes), .integer(r.latencyNanos),
+                        .blob(bytes), .integer(r.latencyNanos), r.reasons.map { .text($0) } ?? .null, r.shadowOf.map { .text($0) } ?? .null,
                     ])
                 }
             }
@@ -221,7 +230,7 @@ public final class PredictionLog: Sendable {
     public func recent(model: String?, limit: Int, into w: inout JSONWriter) throws {
         try database.read { conn in
             let statement = try conn.prepare(
-                "SELECT id, at_ns, model, version, entity_key, inputs, outputs, latency_ns FROM predictions \(model == nil ? "" : "WHERE model = ?") ORDER BY at_ns DESC LIMIT ?")
+                "SELECT id, at_ns, model, version, entity_key, inputs, outputs, latency_ns, reasons, shadow_of FROM predictions \(model == nil ? "" : "WHERE model = ?") ORDER BY at_ns DESC LIMIT ?")
             statement.bind((model.map { [SQLiteValue.text($0)] } ?? []) + [.integer(Int64(limit))])
             w.beginArray()
             while try statement.step() {
@@ -250,6 +259,8 @@ public final class PredictionLog: Sendable {
                 for v in statement.withBlob(6, { PredictionLog.scores($0) }) { w.double(v) }
                 w.endArray()
                 w.key("latency_us"); w.double(Double(statement.int64(7)) / 1000)
+                if let reasons = statement.text(8), let parsed = try? JSONParser.parse(reasons) { w.key("reasons"); w.value(parsed) }
+                w.key("shadow_of"); if let s = statement.text(9) { w.string(s) } else { w.null() }
                 w.endObject()
             }
             w.endArray()

@@ -46,6 +46,33 @@ import Testing
         }
     }
 
+    /// Equal to `shap.TreeExplainer` (PyPI `shap`) on the same LightGBM models, base value included.
+    @Test func contributionsEqualShapTreeExplainer() throws {
+        let entries = try OracleModels.entries().filter { !$0.shapValues.isEmpty }
+        #expect(entries.map(\.name).sorted() == ["lgb_binary", "lgb_multiclass", "lgb_regression"])
+        for e in entries {
+            let model = try ImportedModel.read(try OracleModels.bytes(e.file))
+            guard let trees = model.trees, let shap = TreeSHAP(trees) else {
+                Issue.record("\(e.name): no trees with covers")
+                continue
+            }
+            let width = model.featureCount
+            var worst = 0.0
+            var phi = [Double](repeating: 0, count: shap.outputs * width)
+            for (r, row) in e.rows.enumerated() {
+                let values = (0..<width).map { $0 < row.count ? row[$0] : .nan }
+                for k in phi.indices { phi[k] = 0 }
+                values.withUnsafeBufferPointer { x in phi.withUnsafeMutableBufferPointer { shap.explain(x, rows: 1, into: $0) } }
+                for o in 0..<shap.outputs {
+                    let want = e.shapValues[r][o]
+                    for f in 0..<width { worst = max(worst, abs(phi[o * width + f] - want[f])) }
+                    worst = max(worst, abs(shap.base[o] - want[width]))
+                }
+            }
+            #expect(worst <= 1e-6, "\(e.name): largest difference from shap.TreeExplainer \(worst)")
+        }
+    }
+
     /// The output's raw score: the base score plus the leaf each tree sends the row to, averaged
     /// for a forest.
     static func rawScore(_ m: GBDTModel, _ row: [Double], output: Int) -> Double {

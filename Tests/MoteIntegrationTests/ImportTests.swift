@@ -227,6 +227,18 @@ struct ImportTests {
         let explained = (try byKey.json()["outputs"]?.arrayValue?.first { $0["name"] == "explanations" }?["data"]?.arrayValue ?? []).map { $0.doubleValue ?? .nan }
         let want = Array(lgb.contributions[3][0].prefix(6)) + Array(lgb.contributions[4][0].prefix(6))
         #expect(explained.count == 12 && zip(explained, want).allSatisfy { abs($0 - $1) <= 1e-6 }, "\(explained) vs \(want)")
+        // In words: the input with the largest contribution first, raised or lowered by its sign;
+        // the same reasons kept with the prediction in the log.
+        let m3 = Array(lgb.contributions[3][0].prefix(6))
+        let order = (0..<6).sorted { abs(m3[$0]) > abs(m3[$1]) }
+        let words = try motectl(daemon, ["predict", "failure", "--entity", "machine_id=m3", "--on-missing", "model", "--explain"])
+        let first = "sensors:f\(order[0]) = "
+        let line = words.stdout.split(separator: "\n").first { $0.contains("reasons") }.map(String.init) ?? ""
+        #expect(words.status == 0 && line.contains(first) && line.contains(m3[order[0]] > 0 ? "raised the probability of the positive class most" : "lowered the probability of the positive class most"), "\(words.stdout) \(words.stderr)")
+        let logged = try client.get("/v1/predictions?model=failure&limit=1")
+        let reasons = try logged.json()["predictions"]?.arrayValue?.first?["reasons"]?.arrayValue ?? []
+        #expect(reasons.map { $0["input"]?.stringValue ?? "" } == order.prefix(3).map { "sensors:f\($0)" }, "\(logged.text)")
+        #expect(abs((reasons.first?["contribution"]?.doubleValue ?? 0) - m3[order[0]]) <= 1e-6 && (lgb.rows[3][order[0]].isNaN ? reasons.first?["value"] == .null : reasons.first?["value"]?.doubleValue == lgb.rows[3][order[0]]), "\(logged.text)")
         // A graph has no covers: refused with its own code, nothing else changes.
         let mlp = try OracleModels.entry("skl_mlp")
         #expect(try motectl(daemon, ["models", "import", mlp.file, "--name", "mlp"]).status == 0)

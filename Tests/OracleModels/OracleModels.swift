@@ -17,6 +17,8 @@ public enum OracleModels {
         /// The library's own TreeSHAP per row and output: one contribution per input, then the
         /// base value (LightGBM `pred_contrib`, XGBoost `pred_contribs`); empty when not made.
         public let contributions: [[[Double]]]
+        /// `shap.TreeExplainer`'s values on the same model, in the same layout; empty when not made.
+        public let shapValues: [[[Double]]]
     }
 
     public static let directory: Result<String, OracleError> = make()
@@ -70,6 +72,11 @@ public enum OracleModels {
         return (parsed.arrayValue ?? []).map { Int($0.int64Value ?? -1) }
     }
 
+    /// A manifest's `[row][output][value]` array.
+    static func perRowAndOutput(_ value: JSONValue?) -> [[[Double]]] {
+        (value?.arrayValue ?? []).map { row in (row.arrayValue ?? []).map { output in (output.arrayValue ?? []).map { $0.doubleValue ?? .nan } } }
+    }
+
     public static func entries() throws -> [Entry] {
         let dir = try directory.get()
         let manifest = try JSONParser.parse(try bytes(dir + "/manifest.json"))
@@ -92,9 +99,7 @@ public enum OracleModels {
                 name: e["name"]?.stringValue ?? "", file: dir + "/" + (e["file"]?.stringValue ?? ""), format: e["format"]?.stringValue ?? "",
                 task: e["task"]?.stringValue ?? "", classes: (e["classes"]?.arrayValue ?? []).compactMap(\.stringValue),
                 rows: try rows(e["rows"]?.stringValue ?? ""), expected: expected,
-                contributions: (e["contributions"]?.arrayValue ?? []).map { row in
-                    (row.arrayValue ?? []).map { output in (output.arrayValue ?? []).map { $0.doubleValue ?? .nan } }
-                })
+                contributions: Self.perRowAndOutput(e["contributions"]), shapValues: Self.perRowAndOutput(e["shap"]))
         }
     }
 

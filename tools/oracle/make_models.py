@@ -115,6 +115,26 @@ ps = lgb.train({**params, "objective": "poisson", "num_leaves": 7}, lgb.Dataset(
 ps.save_model(os.path.join(OUT, "lgb_poisson.txt"))
 add("lgb_poisson", "lgb_poisson.txt", "lightgbm", "regression", [], ROWS, ps.predict(x_test))
 
+# shap.TreeExplainer (the PyPI library data scientists explain with) on the same LightGBM
+# models: [row][output][inputs..., base], as `contributions`.
+import shap
+
+
+def shap_values(name, model, outputs):
+    explainer = shap.TreeExplainer(model)
+    values = np.asarray(explainer.shap_values(x_test), dtype=np.float64)
+    if values.ndim == 3 and values.shape[0] == len(x_test):  # (rows, inputs, outputs)
+        values = values.transpose(0, 2, 1)
+    values = values.reshape(len(x_test), outputs, FEATURES)
+    base = np.broadcast_to(np.asarray(explainer.expected_value, dtype=np.float64).reshape(-1), (outputs,))
+    out = np.concatenate([values, np.broadcast_to(base, (len(x_test), outputs))[:, :, None]], axis=2)
+    next(e for e in manifest if e["name"] == name)["shap"] = out.tolist()
+
+
+shap_values("lgb_binary", b, 1)
+shap_values("lgb_regression", r, 1)
+shap_values("lgb_multiclass", m, 3)
+
 # --- XGBoost JSON and UBJSON ----------------------------------------------------------------
 import xgboost as xgb
 

@@ -113,6 +113,8 @@ enum InferenceRoutes {
             }),
             Route(.GET, "/v1/predictions", role: .read, .blocking { request in
                 let limit = try request.limit(default: 100, maximum: 10_000)
+                // What was answered a moment ago is shown: the writer's pending rows go first.
+                log.flush(timeoutNanos: 1_000_000_000)
                 var w = JSONWriter(capacity: 4096)
                 w.beginObject()
                 w.key("predictions")
