@@ -84,6 +84,10 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "MoteRollout", dependencies: [
+            "MoteCore", "MoteStorage", "MoteRegistry", "MoteML", "MoteModels", "MoteInference", "MoteMonitoring",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "MoteClient", dependencies: ["MoteCore"]),
         .target(name: "MoteFuzzTargets", dependencies: [
             "MoteCore", "MoteServer", "MoteImport", "MoteModels", "MoteML", "MoteInference",
@@ -93,7 +97,7 @@ let package = Package(
         ]),
         .target(name: "MoteDaemon", dependencies: [
             "MoteCore", "MoteStorage", "MoteSystemd", "MoteServer", "MoteFeatures", "MoteRegistry", "MoteModels", "MoteTraining", "MoteInference",
-            "MoteMonitoring", "MoteSync", "MoteFleet",
+            "MoteMonitoring", "MoteSync", "MoteFleet", "MoteRollout",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

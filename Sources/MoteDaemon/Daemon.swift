@@ -8,6 +8,7 @@ import MoteTraining
 import MoteInference
 import MoteMonitoring
 import MoteFleet
+import MoteRollout
 import MoteSync
 import MoteSystemd
 import NIOCore
@@ -98,6 +99,11 @@ public enum Daemon {
         let monitoring = MonitoringSetup(
             storage: storage, settings: source.live { $0.monitoring }, models: models, log: predictionLog, registry: registry,
             training: training, metrics: inferenceMetrics, logger: logging.logger("monitoring"))
+        let shadows = ShadowScorer(log: predictionLog, settings: source.live { $0.inference }, logger: logging.logger("inference"))
+        let rollouts = Rollouts(
+            server: models, registry: registry, store: RolloutStore(storage: storage), feedback: monitoring.feedback, log: predictionLog, shadows: shadows,
+            logger: logging.logger("rollout"), settings: source.live { $0.rollout })
+        rollouts.restore()
         let syncStore = SyncStore(storage: storage, registry: registry)
         let uptime = { @Sendable in Double(SystemClock.monotonicNanos() - startNanos) / 1e9 }
         let syncWorker = SyncWorker(
@@ -118,7 +124,7 @@ public enum Daemon {
             setChampion: { model, version, actor in _ = try models.setAlias(model: model, alias: "champion", version: version, actor: actor) })
         let runtime = DaemonRuntime(
             options: options, configSource: source, storage: storage, metrics: metrics, logging: logging, features: features,
-            featureMetrics: FeatureMetrics(registry: metrics.registry), predictionLog: predictionLog, inferenceMetrics: inferenceMetrics,
+            featureMetrics: FeatureMetrics(registry: metrics.registry), predictionLog: predictionLog, shadows: shadows, inferenceMetrics: inferenceMetrics,
             sync: syncWorker, fleet: fleetWorker, startedMonotonic: startNanos)
 
         let threads = config.daemon.eventLoopThreads > 0 ? config.daemon.eventLoopThreads : System.coreCount
@@ -132,10 +138,11 @@ public enum Daemon {
                 + TrainingRoutes.routes(training, store: features)
                 + InferenceRoutes.routes(
                     models, registry: registry, store: features, log: predictionLog, metrics: inferenceMetrics,
-                    settings: source.live { $0.inference })
+                    settings: source.live { $0.inference }, shadows: shadows)
                 + MonitoringRoutes.routes(
                     monitoring, models: models, store: features, settings: source.live { $0.monitoring },
-                    inference: source.live { $0.inference })
+                    inference: source.live { $0.inference }, rollouts: rollouts)
+                + RolloutRoutes.routes(rollouts)
                 + SyncRoutes.routes(syncWorker, store: syncStore, settings: source.live { $0.sync })
                 + FleetRoutes.routes(fleetWorker, settings: source.live { $0.fleet }))
         let server = HTTPServer(
@@ -170,6 +177,10 @@ public enum Daemon {
                     .init(service: PeriodicService(interval: source.live { $0.monitoring.intervalNanos }) {
                         monitoring.service.checkAll()
                     }),
+                    // Shadow and canary rollouts judged on live evidence; decisions are logged and synced.
+                    .init(service: PeriodicService(interval: source.live { $0.rollout.checkIntervalNanos }) {
+                        rollouts.checkAll()
+                    }),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logging.logger("lifecycle")))
@@ -182,6 +193,7 @@ public enum Daemon {
         }
         training.stop(timeoutNanos: source.current.daemon.shutdownTimeoutNanos)
         features.stop(timeoutNanos: source.current.daemon.shutdownTimeoutNanos)
+        shadows.stop()
         predictionLog.stop(timeoutNanos: source.current.daemon.shutdownTimeoutNanos)
         storage.close()
         try? await threadPool.shutdownGracefully()
@@ -192,7 +204,9 @@ public enum Daemon {
 
     /// Every module's tables, in the order their migrations were first shipped.
     static let schema: [SchemaPart] =
-        FeatureStore.schema + [RegistryStore.schema, TrainingJobs.schema, PredictionLog.schema, FeedbackStore.schema, FleetStore.schema]
+        FeatureStore.schema + [RegistryStore.schema, TrainingJobs.schema, PredictionLog.schema, FeedbackStore.schema, FleetStore.schema,
+            RolloutStore.schema,
+        ]
 
     static func chooseListener(config: MoteConfig, log: Logger) -> Listener {
         let passed = SocketActivation.takePassedSockets()

@@ -24,6 +24,7 @@ public final class DaemonRuntime: Sendable {
     public let features: FeatureStore
     let featureMetrics: FeatureMetrics
     let predictionLog: PredictionLog
+    let shadows: ShadowScorer
     let inferenceMetrics: InferenceMetrics
     /// The outbox drain to the central host (status, metrics).
     let sync: SyncWorker
@@ -36,7 +37,7 @@ public final class DaemonRuntime: Sendable {
 
     init(
         options: DaemonOptions, configSource: ConfigSource, storage: Storage, metrics: RequestMetrics, logging: LoggingSetup,
-        features: FeatureStore, featureMetrics: FeatureMetrics, predictionLog: PredictionLog, inferenceMetrics: InferenceMetrics,
+        features: FeatureStore, featureMetrics: FeatureMetrics, predictionLog: PredictionLog, shadows: ShadowScorer, inferenceMetrics: InferenceMetrics,
         sync: SyncWorker, fleet: FleetWorker, startedMonotonic: UInt64
     ) {
         self.fleet = fleet
@@ -48,6 +49,7 @@ public final class DaemonRuntime: Sendable {
         self.features = features
         self.featureMetrics = featureMetrics
         self.predictionLog = predictionLog
+        self.shadows = shadows
         self.inferenceMetrics = inferenceMetrics
         self.sync = sync
         self.gauges = DaemonGauges(registry: metrics.registry, databases: storage.databases.map(\.name))

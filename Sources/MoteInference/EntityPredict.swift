@@ -7,10 +7,13 @@ import Synchronization
 /// feature cache, predictions out, each row with its `prediction_id` and feature statuses. A
 /// row with a feature missing, null or outside its TTL is an error for that row unless the
 /// request says `"on_missing": "model"` (the model's own missing-value handling); it is never
-/// predicted from zeros.
+/// predicted from zeros. While a version rolls out beside the champion, a canary answers the
+/// rows whose entity key falls in its share (each row names its `model_version`) and a shadow
+/// scores every answered row after the answer (`ShadowScorer`).
 public enum EntityPredict {
     public static func answer(
-        _ body: JSONValue, model: LoadedModel, store: FeatureStore, now: Int64, maxRows: Int, log: PredictionLog? = nil, started: UInt64 = 0
+        _ body: JSONValue, model: LoadedModel, store: FeatureStore, now: Int64, maxRows: Int, log: PredictionLog? = nil, started: UInt64 = 0,
+        challenger: Challenger? = nil, shadows: ShadowScorer? = nil
     ) throws(DomainError) -> JSONWriter {
         guard case .object(let object) = body else { throw .invalidShape("the body must be a JSON object with 'entities'") }
         try object.refuseUnknownKeys(["entities", "on_missing", "id", "explain"])
@@ -60,33 +63,59 @@ public enum EntityPredict {
             }
             rows.append(inputs)
         }
-        // Failed rows are not predicted: the model sees only the others.
+        // Failed rows are not predicted: the models see only the others. A canary answers the
+        // rows whose entity key hashes into its share; the champion answers the rest.
+        let canary = challenger?.mode == .canary ? challenger : nil
+        let byCanary = canary.map { c in keys.map { c.answers($0) } } ?? []
         let good = (0..<rowCount).filter { failed[$0] == nil }
-        let goodScores = good.isEmpty ? [] : model.scores(good.map { rows[$0] })
+        let groups: [(model: LoadedModel, rows: [Int])] =
+            canary.map { c in [(model, good.filter { !byCanary[$0] }), (c.model, good.filter { byCanary[$0] })] } ?? [(model, good)]
         let width = model.bundle.scoreWidth
         var scores = [Double](repeating: .nan, count: rowCount * width)
-        for (k, r) in good.enumerated() { for c in 0..<width { scores[r * width + c] = goodScores[k * width + c] } }
-        // Explanations of the scored rows, placed at their rows (failed rows stay null).
         var explanation: Explanation?
-        if explain {
-            var e = try model.explain(good.map { rows[$0] })
-            let perRow = e.outputs * e.inputs
-            var all = [Double](repeating: .nan, count: rowCount * perRow)
-            for (k, r) in good.enumerated() { for j in 0..<perRow { all[r * perRow + j] = e.contributions[k * perRow + j] } }
-            e.contributions = all
-            e.rows = rowCount
-            explanation = e
+        for group in groups where !group.rows.isEmpty {
+            let groupScores = group.model.scores(group.rows.map { rows[$0] })
+            for (k, r) in group.rows.enumerated() { for c in 0..<width { scores[r * width + c] = groupScores[k * width + c] } }
+            // Explanations of the scored rows, placed at their rows (failed rows stay null).
+            if explain {
+                let e = try group.model.explain(group.rows.map { rows[$0] })
+                let perRow = e.outputs * e.inputs
+                var all: Explanation
+                if let explanation {
+                    all = explanation
+                } else {
+                    all = e
+                    all.rows = rowCount
+                    all.contributions = [Double](repeating: .nan, count: rowCount * perRow)
+                    if canary != nil { all.rowBase = [Double](repeating: .nan, count: rowCount * e.outputs) }
+                }
+                for (k, r) in group.rows.enumerated() {
+                    for j in 0..<perRow { all.contributions[r * perRow + j] = e.contributions[k * perRow + j] }
+                    for o in 0..<e.outputs { all.rowBase?[r * e.outputs + o] = e.base[o] }
+                }
+                explanation = all
+            }
         }
 
         let ids = (0..<rowCount).map { _ in PredictionID.make() }
-        log?.append(
-            rows: good, ids: ids, model: model, scores: scores, atNanos: now, latencyNanos: Int64(SystemClock.monotonicNanos() &- started),
-            entityKeys: keys, inputs: { rows[$0] },
-            reasons: explanation.map { e in { r in ReasonCodes.json(e, model: model, scores: scores, row: r) { rows[r][$0] } } })
+        let latency = Int64(SystemClock.monotonicNanos() &- started)
+        for group in groups where !group.rows.isEmpty {
+            log?.append(
+                rows: group.rows, ids: ids, model: group.model, scores: scores, atNanos: now, latencyNanos: latency, entityKeys: keys, inputs: { rows[$0] },
+                reasons: explanation.map { e in { r in ReasonCodes.json(e, model: group.model, scores: scores, row: r) { rows[r][$0] } } })
+        }
+        if let shadow = challenger, shadow.mode == .shadow, let shadows, !good.isEmpty {
+            shadows.submit(
+                ShadowScorer.Job(
+                    shadow: shadow.model, rows: good.map { rows[$0] }, matrix: nil, rowCount: good.count, answered: good.map { ids[$0] },
+                    entityKeys: good.map { keys[$0] }, atNanos: now))
+        }
+        // The answer names the version that answered: the canary when it answered every row.
+        let answering = canary.flatMap { c in !good.isEmpty && good.allSatisfy({ byCanary[$0] }) ? c.model : nil } ?? model
         // Outputs as in an OIP answer, then per row its id, statuses and error.
         var w = JSONWriter(capacity: 256 + rowCount * 200)
         InferResponse.write(
-            model: model, id: object["id"]?.stringValue, scores: scores, rows: rowCount, only: nil, failed: Set(failed.keys), explanation: explanation,
+            model: answering, id: object["id"]?.stringValue, scores: scores, rows: rowCount, only: nil, failed: Set(failed.keys), explanation: explanation,
             into: &w
         ) { w in
             w.key("rows")
@@ -94,6 +123,7 @@ public enum EntityPredict {
             for r in 0..<rowCount {
                 w.beginObject()
                 w.key("prediction_id"); w.string(ids[r])
+                if canary != nil, failed[r] == nil { w.key("model_version"); w.string(String(byCanary[r] ? canary!.model.version : model.version)) }
                 w.key("statuses"); w.beginArray(); for cell in values[r] { w.string(cell.status.rawValue) }; w.endArray()
                 w.key("error"); if let e = failed[r] { w.string(e) } else { w.null() }
                 if explain {

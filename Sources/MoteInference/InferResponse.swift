@@ -93,7 +93,7 @@ public enum InferResponse {
             w.endArray()
             func value(_ r: Int, _ k: Int) -> Double {
                 if failed.contains(r) { return .nan }
-                return name == "explanations" ? e.contributions[r * perRow + k] : e.base[k]
+                return name == "explanations" ? e.contributions[r * perRow + k] : e.base(row: r, output: k)
             }
             if binary.contains(name) {
                 let start = tail.count

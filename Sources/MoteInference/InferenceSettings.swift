@@ -16,6 +16,8 @@ public struct InferenceSettings: SettingsSection {
     /// The prediction log is trimmed to this age and row count by the retention pass.
     public var logMaxAgeNanos: Int64 = 30 * 86_400_000_000_000
     public var logMaxRows = 5_000_000
+    /// Rows waiting for a shadow version to score them beyond which new rows are dropped (and counted).
+    public var shadowMaxPending = 10_000
 
     public init() {}
 
@@ -26,5 +28,6 @@ public struct InferenceSettings: SettingsSection {
         if let v = try t.int("log_max_pending", 100...100_000_000) { logMaxPending = v }
         if let v = try t.duration("log_max_age") { logMaxAgeNanos = v }
         if let v = try t.int("log_max_rows", 1000...1_000_000_000) { logMaxRows = v }
+        if let v = try t.int("shadow_max_pending", 1...10_000_000) { shadowMaxPending = v }
     }
 }

@@ -62,12 +62,21 @@ public final class LoadedModel: Sendable {
     /// Per-input explanations of a numeric matrix in the model's input order (as
     /// `scores(matrix:rows:)` takes it).
     public func explain(matrix: [Double], rows: Int) throws(DomainError) -> Explanation {
-        try bundle.explain(matrix, rows: rows)
+        guard numericPassThrough else { return try explain(Self.inputs(matrix, rows: rows)) }
+        return try bundle.explain(matrix, rows: rows)
     }
 
-    /// Scores for a numeric matrix already in the model's input order (NaN = missing);
-    /// only when `numericPassThrough`, else through `scores(_:)`.
+    /// Scores for a numeric matrix already in the model's input order (NaN = missing). A model
+    /// that does not take numbers as given (`numericPassThrough`: a recorded imputation or
+    /// category codes) reads them as inputs first.
     public func scores(matrix: [Double], rows: Int) -> [Double] {
-        gbdt?.predict(matrix, rows: rows) ?? bundle.scores(matrix, rows: rows)
+        guard numericPassThrough else { return scores(Self.inputs(matrix, rows: rows)) }
+        return gbdt?.predict(matrix, rows: rows) ?? bundle.scores(matrix, rows: rows)
+    }
+
+    /// A numeric matrix as rows of inputs (NaN: missing).
+    static func inputs(_ matrix: [Double], rows: Int) -> [[ModelInput]] {
+        let width = rows == 0 ? 0 : matrix.count / rows
+        return (0..<rows).map { r in (0..<width).map { let v = matrix[r * width + $0]; return v.isNaN ? .missing : .number(v) } }
     }
 }

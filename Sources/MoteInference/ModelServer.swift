@@ -26,6 +26,8 @@ public final class ModelServer: Sendable {
         var movedWhileLoading: Set<String> = []
         /// Versions that failed to load, by "name@version": the reason.
         var refused: [String: String] = [:]
+        /// The version rolling out beside each model's default, if any.
+        var challengers: [String: Challenger] = [:]
     }
     private let state = Mutex(State())
     static let versionCacheLimit = 16
@@ -70,6 +72,24 @@ public final class ModelServer: Sendable {
             }
         }
         return loaded
+    }
+
+    /// The model to serve by default for `name` and the version rolling out beside it (a
+    /// shadow or a canary), read together.
+    public func serving(_ name: String) throws(DomainError) -> (model: LoadedModel, challenger: Challenger?) {
+        if let hit = state.withLock({ s in s.defaults[name].map { ($0, s.challengers[name]) } }) { return hit }
+        let loaded = try model(name)
+        return (loaded, state.withLock { $0.challengers[name] })
+    }
+
+    /// Sets (or, with nil, ends) the version rolling out beside `name`'s default.
+    public func setChallenger(_ name: String, _ challenger: Challenger?) {
+        state.withLock { $0.challengers[name] = challenger }
+    }
+
+    /// The version rolling out beside `name`'s default, if any.
+    public func challenger(_ name: String) -> Challenger? {
+        state.withLock { $0.challengers[name] }
     }
 
     /// Models loaded now: name -> served default version.

@@ -267,6 +267,48 @@ public final class PredictionLog: Sendable {
         }
     }
 
+    /// The newest `limit` scores (`width` each) a version logged since `sinceNanos`, as it
+    /// answered them (`shadows` false) or as a shadow scored them (true), oldest first.
+    public func scores(model: String, version: Int, width: Int, sinceNanos: Int64, shadows: Bool, limit: Int) throws -> [Double] {
+        try database.read { conn in
+            let s = try conn.prepare(
+                """
+                SELECT outputs FROM (SELECT outputs, at_ns FROM predictions WHERE model = ? AND version = ? AND at_ns >= ? AND shadow_of IS \(shadows ? "NOT NULL" : "NULL")
+                ORDER BY at_ns DESC LIMIT ?) ORDER BY at_ns
+                """)
+            s.bind([.text(model), .integer(Int64(version)), .integer(sinceNanos), .integer(Int64(limit))])
+            var out: [Double] = []
+            while try s.step() {
+                let row = s.withBlob(0) { PredictionLog.scores($0) }
+                if row.count == width { out += row }
+            }
+            return out
+        }
+    }
+
+    /// A shadow version's newest `limit` rows since `sinceNanos` beside the answers they
+    /// shadowed (whether or not labelled): answered and shadow scores, `width` each, oldest first.
+    public func shadowPairs(model: String, shadowVersion: Int, width: Int, sinceNanos: Int64, limit: Int) throws -> (answered: [Double], shadow: [Double]) {
+        try database.read { conn in
+            let s = try conn.prepare(
+                """
+                SELECT a.outputs, s.outputs FROM predictions s JOIN predictions a ON a.id = s.shadow_of
+                WHERE s.model = ? AND s.version = ? AND s.at_ns >= ? AND s.shadow_of IS NOT NULL ORDER BY s.at_ns DESC LIMIT ?
+                """)
+            s.bind([.text(model), .integer(Int64(shadowVersion)), .integer(sinceNanos), .integer(Int64(limit))])
+            var answered: [Double] = []
+            var shadow: [Double] = []
+            while try s.step() {
+                let a = s.withBlob(0) { PredictionLog.scores($0) }
+                let b = s.withBlob(1) { PredictionLog.scores($0) }
+                guard a.count == width, b.count == width else { continue }
+                answered += a
+                shadow += b
+            }
+            return (answered, shadow)
+        }
+    }
+
     /// Inputs as bytes: per value a tag (0 missing, 1 number + 8 bytes, 2 text + 4-byte length + UTF-8).
     static func encode(_ values: [ModelInput], into out: inout [UInt8]) {
         for v in values { encode(v, into: &out) }

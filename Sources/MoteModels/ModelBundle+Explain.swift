@@ -21,6 +21,14 @@ public struct Explanation: Sendable, Equatable {
     public var contributions: [Double]
     /// Per output.
     public var base: [Double]
+    /// Per row and output, when rows were explained by different versions (a canary answers
+    /// some rows of a request): `base` of each row's own version.
+    public var rowBase: [Double]? = nil
+
+    /// The base of `row`'s `output`.
+    public func base(row: Int, output: Int) -> Double {
+        rowBase?[row * outputs + output] ?? base[output]
+    }
 }
 
 extension ModelBundle {

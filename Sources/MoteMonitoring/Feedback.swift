@@ -181,7 +181,7 @@ public final class FeedbackStore: Sendable {
 
     private func lookup(model: String, entityKey: String, atOrBefore at: Int64) throws(DomainError) -> Prediction? {
         try firstPrediction(
-            "SELECT id, model, version, at_ns, entity_key FROM predictions WHERE entity_key = ? AND at_ns <= ? AND model = ? ORDER BY at_ns DESC LIMIT 1",
+            "SELECT id, model, version, at_ns, entity_key FROM predictions WHERE entity_key = ? AND at_ns <= ? AND model = ? AND shadow_of IS NULL ORDER BY at_ns DESC LIMIT 1",
             [.text(entityKey), .integer(at), .text(model)])
     }
 
@@ -271,15 +271,20 @@ public final class FeedbackStore: Sendable {
 
 extension FeedbackStore {
     /// Scores (as logged) and label values of a model version's predictions made since
-    /// `sinceNanos` that have feedback, oldest first.
+    /// `sinceNanos` that have feedback, oldest first: the rows it answered, and the rows it
+    /// scored as a shadow whose answered prediction has feedback.
     public func joined(model: String, version: Int, width: Int, sinceNanos: Int64) throws -> (scores: [Double], labels: [Double]) {
         try database.read { conn in
             let s = try conn.prepare(
                 """
-                SELECT p.outputs, f.label_value FROM feedback f JOIN predictions p ON p.id = f.prediction_id
-                WHERE f.model = ? AND f.version = ? AND f.predicted_ns >= ? ORDER BY f.predicted_ns
+                SELECT p.outputs, f.label_value, f.predicted_ns FROM feedback f JOIN predictions p ON p.id = f.prediction_id
+                WHERE f.model = ? AND f.version = ? AND f.predicted_ns >= ?
+                UNION ALL
+                SELECT s.outputs, f.label_value, s.at_ns FROM predictions s JOIN feedback f ON f.prediction_id = s.shadow_of
+                WHERE s.model = ? AND s.version = ? AND s.at_ns >= ? AND s.shadow_of IS NOT NULL
+                ORDER BY 3
                 """)
-            s.bind([.text(model), .integer(Int64(version)), .integer(sinceNanos)])
+            s.bind([.text(model), .integer(Int64(version)), .integer(sinceNanos), .text(model), .integer(Int64(version)), .integer(sinceNanos)])
             var scores: [Double] = []
             var labels: [Double] = []
             while try s.step() {
@@ -289,6 +294,36 @@ extension FeedbackStore {
                 labels.append(s.double(1))
             }
             return (scores, labels)
+        }
+    }
+
+    /// A shadow version's labelled rows since `sinceNanos` side by side with the answers they
+    /// shadowed: the answered scores, the shadow's scores (each `width` per row) and the labels,
+    /// the same rows for both, oldest first.
+    public func shadowPairs(
+        model: String, shadowVersion: Int, width: Int, sinceNanos: Int64
+    ) throws -> (answered: [Double], shadow: [Double], labels: [Double]) {
+        try database.read { conn in
+            let s = try conn.prepare(
+                """
+                SELECT a.outputs, s.outputs, f.label_value FROM predictions s
+                JOIN predictions a ON a.id = s.shadow_of
+                JOIN feedback f ON f.prediction_id = s.shadow_of
+                WHERE s.model = ? AND s.version = ? AND s.at_ns >= ? AND s.shadow_of IS NOT NULL ORDER BY s.at_ns
+                """)
+            s.bind([.text(model), .integer(Int64(shadowVersion)), .integer(sinceNanos)])
+            var answered: [Double] = []
+            var shadow: [Double] = []
+            var labels: [Double] = []
+            while try s.step() {
+                let a = s.withBlob(0) { PredictionLog.scores($0) }
+                let b = s.withBlob(1) { PredictionLog.scores($0) }
+                guard a.count == width, b.count == width else { continue }
+                answered += a
+                shadow += b
+                labels.append(s.double(2))
+            }
+            return (answered, shadow, labels)
         }
     }
 }

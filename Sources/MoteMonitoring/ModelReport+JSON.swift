@@ -4,7 +4,8 @@ import MoteModels
 extension ModelReport {
     /// The report as `GET /v1/models/{name}/monitoring` answers it (and, without the
     /// per-feature distributions, as the outbox summary for the central host).
-    public func write(into w: inout JSONWriter, config: MonitoringSettings, distributions: Bool = true) {
+    /// `extra` writes more members at the end of the object.
+    public func write(into w: inout JSONWriter, config: MonitoringSettings, distributions: Bool = true, extra: (inout JSONWriter) -> Void = { _ in }) {
         w.beginObject()
         w.key("model"); w.string(model)
         w.key("version"); w.int(version)
@@ -54,6 +55,7 @@ extension ModelReport {
         w.key("holdout"); Self.write(holdout, into: &w)
         w.key("degraded"); w.beginArray(); for d in degraded { w.string(d) }; w.endArray()
         w.endObject()
+        extra(&w)
         w.endObject()
     }
 

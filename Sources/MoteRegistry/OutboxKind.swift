@@ -16,4 +16,7 @@ public enum OutboxKind: String, Sendable, Equatable, CaseIterable {
     /// What the box decided about a centrally approved version (fleet): reported as a tag on
     /// the central version and the local evaluation's metrics on the device run.
     case fleetDecision = "fleet_decision"
+    /// A shadow or canary rollout started, promoted, rolled back or stopped: reported as a tag
+    /// and the live evidence's metrics on the device run.
+    case rolloutDecision = "rollout_decision"
 }

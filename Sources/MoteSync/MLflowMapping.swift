@@ -97,6 +97,8 @@ struct MLflowMapping {
             try await logDevice(metrics: Self.summaryMetrics(payload), tags: [], atMillis: now / 1_000_000)
         case .fleetDecision:
             try await reportFleetDecision(payload, now: now)
+        case .rolloutDecision:
+            try await reportRolloutDecision(payload, now: now)
         }
     }
 
@@ -286,6 +288,20 @@ struct MLflowMapping {
     func logDevice(metrics: [(String, Double)], tags: [(String, String)], atMillis: Int64) async throws(SyncFailure) {
         let run = try await deviceRun(now: atMillis * 1_000_000)
         try await logBatch(run: run, params: [], metrics: metrics.map { ($0.0, $0.1, 0, atMillis) }, tags: tags)
+    }
+
+    /// A rollout decision on the device run: the tag `mote.rollout.<model>` ("promoted version 3
+    /// over 2: ...") and the evidence as `rollout.<model>.<key>` metrics.
+    func reportRolloutDecision(_ payload: JSONValue, now: Int64) async throws(SyncFailure) {
+        let model = payload["model"]?.stringValue ?? ""
+        let text =
+            "\((payload["decision"]?.stringValue ?? "").replacing("_", with: " ")) \(payload["mode"]?.stringValue ?? "") version \(payload["version"]?.int64Value ?? 0) beside champion \(payload["champion"]?.int64Value ?? 0): \(payload["reason"]?.stringValue ?? "")"
+        let metrics = (payload["metrics"]?.objectValue ?? JSONObject()).compactMap { key, value -> (String, Double)? in
+            value.doubleValue.map { (Self.metricKey(["rollout", model, key]), $0) }
+        }
+        try await logDevice(
+            metrics: metrics, tags: [(Self.metricKey(["mote.rollout", model]), String(text.prefix(RegistryNames.maxTagValueLength)))],
+            atMillis: payload["at_ms"]?.int64Value ?? now / 1_000_000)
     }
 
     /// A fleet decision: the tag `mote.device.<device>` on the central version (set again on a

@@ -10,7 +10,10 @@ import Glibc
 struct ModelsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "models", abstract: "Registered models, versions and aliases.",
-        subcommands: [List.self, Show.self, Versions.self, Alias.self, Rollback.self, Export.self, Import.self, Evaluate.self, Delete.self])
+        subcommands: [
+            List.self, Show.self, Versions.self, Alias.self, Rollback.self, Shadow.self, Canary.self, Promote.self, Rollout.self, Export.self, Import.self,
+            Evaluate.self, Delete.self,
+        ])
 
     static func versionRows(_ versions: [JSONValue]) -> [[String]] {
         var rows = [["VERSION", "ALIASES", "FORMAT", "RUN", "ARTIFACT", "CREATED"]]

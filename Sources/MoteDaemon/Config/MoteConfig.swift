@@ -4,6 +4,7 @@ public import MoteFleet
 public import MoteInference
 public import MoteMonitoring
 public import MoteRegistry
+public import MoteRollout
 public import MoteServer
 public import MoteStorage
 public import MoteSync
@@ -25,6 +26,7 @@ public struct MoteConfig: Sendable, Equatable {
     public var monitoring = MonitoringSettings()
     public var sync = SyncSettings()
     public var fleet = FleetSettings()
+    public var rollout = RolloutSettings()
 
     public init() {}
 
@@ -46,6 +48,7 @@ public struct MoteConfig: Sendable, Equatable {
         [
             Section(\.daemon), Section(\.socket), Section(\.limits), Section(\.access), Section(\.storage), Section(\.features),
             Section(\.registry), Section(\.training), Section(\.inference), Section(\.monitoring), Section(\.sync), Section(\.fleet),
+            Section(\.rollout),
         ]
     }
 

@@ -99,7 +99,10 @@ final class InferenceMetrics: Sendable {
         }
     }
 
-    func updateLog(_ log: PredictionLog) {
+    func updateLog(_ log: PredictionLog, shadows: ShadowScorer) {
+        let shadowCounts = shadows.counts
+        registry.makeGauge(descriptor: .mote("shadow_scored", unit: "rows", help: "Answered rows scored again by a shadow version since start.")).set(Double(shadowCounts.scored))
+        registry.makeGauge(descriptor: .mote("shadow_dropped", unit: "rows", help: "Answered rows a shadow version did not score (its queue was full) since start.")).set(Double(shadowCounts.dropped))
         let counts = log.counts
         registry.makeGauge(descriptor: .mote("prediction_log_written", unit: "rows", help: "Prediction log rows written since start.")).set(Double(counts.written))
         registry.makeGauge(descriptor: .mote("prediction_log_dropped", unit: "rows", help: "Prediction log rows dropped since start (writer behind or failing).")).set(Double(counts.dropped))

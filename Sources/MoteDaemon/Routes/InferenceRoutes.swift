@@ -13,11 +13,17 @@ import NIOHTTP1
 enum InferenceRoutes {
     static func routes(
         _ server: ModelServer, registry: RegistryStore, store: FeatureStore, log: PredictionLog, metrics: InferenceMetrics,
-        settings: Live<InferenceSettings>
+        settings: Live<InferenceSettings>, shadows: ShadowScorer
     ) -> [Route] {
         @Sendable func loaded(_ request: Request) throws(DomainError) -> LoadedModel {
+            try served(request).model
+        }
+        /// The version the request names, or the default and the version rolling out beside it.
+        @Sendable func served(_ request: Request) throws(DomainError) -> (model: LoadedModel, challenger: Challenger?) {
             do {
-                return try server.model(request.parameter("model") ?? "", request.parameter("version"))
+                let name = request.parameter("model") ?? ""
+                if let version = request.parameter("version") { return (try server.model(name, version), nil) }
+                return try server.serving(name)
             } catch {
                 metrics.failed(model: request.parameter("model") ?? "", code: error.code.rawValue)
                 throw error
@@ -63,13 +69,15 @@ enum InferenceRoutes {
         }
         @Sendable func infer(_ request: Request) throws -> Response {
             let started = SystemClock.monotonicNanos()
-            let model = try loaded(request)
+            let (model, challenger) = try served(request)
             return try counted(model) {
                 let headerLength = try request.headers.first(name: "inference-header-content-length").map { text throws(DomainError) in
                     try BinaryTensors.headerLength(text, bodyCount: request.body.readableBytes)
                 }
                 let answer = try request.body.withUnsafeReadableBytes { body in
-                    try Infer.answer(body: body, headerLength: headerLength, model: model, maxRows: settings.current.maxBatchRows, log: log, started: started)
+                    try Infer.answer(
+                        body: body, headerLength: headerLength, model: model, maxRows: settings.current.maxBatchRows, log: log, started: started,
+                        challenger: challenger, shadows: shadows)
                 }
                 metrics.record(model, rows: answer.rows, nanoseconds: Int64(SystemClock.monotonicNanos() &- started))
                 guard !answer.binary.isEmpty else { return .json(answer.json) }
@@ -127,11 +135,12 @@ enum InferenceRoutes {
             }),
             Route(.POST, "/v1/predict/{model}", role: .read, .inline { request in
                 let started = SystemClock.monotonicNanos()
-                let model = try loaded(request)
+                let (model, challenger) = try served(request)
                 return try counted(model) {
                     let body = try request.json()
                     let answer = try EntityPredict.answer(
-                        body, model: model, store: store, now: SystemClock.nowNanos(), maxRows: settings.current.maxBatchRows, log: log, started: started)
+                        body, model: model, store: store, now: SystemClock.nowNanos(), maxRows: settings.current.maxBatchRows, log: log, started: started,
+                        challenger: challenger, shadows: shadows)
                     metrics.record(model, rows: body["entities"]?.objectValue?.members.first?.value.arrayValue?.count ?? 0,
                                    nanoseconds: Int64(SystemClock.monotonicNanos() &- started))
                     return .json(answer)

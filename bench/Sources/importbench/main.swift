@@ -3,6 +3,10 @@
 //          ROWS_FILE: float64 little-endian, row-major, COLUMNS per row. Prints the best rate of
 //          REPEATS passes over all rows for the imported model and for the same trees scored as
 //          a native mote GBDT, and a checksum of the scores.
+//        importbench explain MODEL_FILE ROWS_FILE COLUMNS [REPEATS] [OUT_FILE]
+//          Exact TreeSHAP of every row (the path serving takes: the imported bundle's explain),
+//          best rate of REPEATS passes; OUT_FILE gets the contributions and base per row
+//          (float64, COLUMNS + 1 per row and output) for the exactness check.
 //        importbench native-export MODEL_FILE OUT_JSON
 //          Writes a mote export (`motectl models import` reads it) whose bundle holds the same
 //          trees as a native GBDT model, for the socket comparison imported vs native.
@@ -58,6 +62,33 @@ case "batch":
         let native = GBDTPredictor(nativeTrees())
         let (nativeRate, nativeSum) = best { native.predict(x, rows: rows) }
         print("mote native gbdt, same trees: \(Int(nativeRate)) rows/s (checksum \(nativeSum))")
+    }
+case "explain":
+    guard args.count >= 4, let columns = Int(args[3]) else { fail("usage: importbench explain MODEL ROWS COLUMNS [REPEATS] [OUT]") }
+    let repeats = args.count > 4 ? Int(args[4]) ?? 3 : 3
+    guard let raw = FileManager.default.contents(atPath: args[2]) else { fail("cannot read \(args[2])") }
+    let x: [Double] = raw.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }
+    let rows = x.count / columns
+    let bundle = ModelBundle.imported(model, importedAtNanos: 0)
+    var fastest = Double.infinity
+    var last: Explanation?
+    for _ in 0..<repeats {
+        let start = DispatchTime.now().uptimeNanoseconds
+        do { last = try bundle.explain(x, rows: rows) } catch { fail("\(error)") }
+        fastest = min(fastest, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+    print("mote TreeSHAP: \(Int(Double(rows) / fastest)) rows/s (best of \(repeats), \(rows) rows)")
+    if args.count > 5, let e = last {
+        var out: [Double] = []
+        out.reserveCapacity(rows * e.outputs * (e.inputs + 1))
+        for r in 0..<rows {
+            for o in 0..<e.outputs {
+                let start = (r * e.outputs + o) * e.inputs
+                out += e.contributions[start..<(start + e.inputs)]
+                out.append(e.base[o])
+            }
+        }
+        guard FileManager.default.createFile(atPath: args[5], contents: out.withUnsafeBytes { Data($0) }) else { fail("cannot write \(args[5])") }
     }
 case "native-export":
     let trees = nativeTrees()
