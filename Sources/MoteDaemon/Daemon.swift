@@ -88,8 +88,16 @@ public enum Daemon {
                 "event": "cache_rebuilt", "rows": "\(features.rebuild.rows)", "skipped": "\(features.rebuild.skipped)",
                 "ms": "\(Double(features.rebuild.nanos) / 1e6)",
             ])
+        // Training starts a spec's rollouts through the rollouts service, built once serving is.
+        let rolloutsLater = Mutex<Rollouts?>(nil)
         let trainingContext = TrainingContext(
-            store: features, registry: registry, artifacts: artifacts, logger: logging.logger("training"), settings: source.live { $0.training })
+            store: features, registry: registry, artifacts: artifacts, logger: logging.logger("training"), settings: source.live { $0.training },
+            startRollout: { model, version, plan in
+                guard let rollouts = rolloutsLater.withLock({ $0 }), let mode = Challenger.Mode(rawValue: plan.mode.rawValue) else {
+                    throw DomainError(.unavailable, "rollouts_not_running", "rollouts are not running yet")
+                }
+                try rollouts.start(model: model, mode: mode, version: version, share: plan.share, policy: plan.policy, actor: .daemon)
+            })
         let training = TrainingJobs(storage: storage, context: trainingContext)
         try training.start()
         let models = ModelServer(registry: registry, artifacts: artifacts, logger: logging.logger("inference"))
@@ -104,6 +112,7 @@ public enum Daemon {
             server: models, registry: registry, store: RolloutStore(storage: storage), feedback: monitoring.feedback, log: predictionLog, shadows: shadows,
             logger: logging.logger("rollout"), settings: source.live { $0.rollout })
         rollouts.restore()
+        rolloutsLater.withLock { $0 = rollouts }
         let syncStore = SyncStore(storage: storage, registry: registry)
         let uptime = { @Sendable in Double(SystemClock.monotonicNanos() - startNanos) / 1e9 }
         let syncWorker = SyncWorker(

@@ -12,16 +12,20 @@ public struct TrainingContext: Sendable {
     public var artifacts: ArtifactStore
     public var logger: Logger
     public var settings: Live<TrainingSettings>
+    /// Starts a rollout of a version beside the champion (a spec's `rollout`); nil where
+    /// nothing serves (tools, tests), and a spec's rollout then promotes at once.
+    public var startRollout: (@Sendable (_ model: String, _ version: Int, _ plan: RolloutPlan) throws -> Void)?
 
     public init(
         store: FeatureStore, registry: RegistryStore, artifacts: ArtifactStore, logger: Logger,
-        settings: Live<TrainingSettings>
+        settings: Live<TrainingSettings>, startRollout: (@Sendable (_ model: String, _ version: Int, _ plan: RolloutPlan) throws -> Void)? = nil
     ) {
         self.store = store
         self.registry = registry
         self.artifacts = artifacts
         self.logger = logger
         self.settings = settings
+        self.startRollout = startRollout
     }
 }
 
@@ -165,7 +169,18 @@ enum TrainingJobRunner {
             w.key("artifact"); w.string(digest)
         }
 
-        // 6. Promotion.
+        // 6. Promotion: at once, or (a spec's rollout, beside a champion) on live evidence.
+        if decision.promote, let plan = spec.rollout, let champion = decision.championVersion, let start = context.startRollout {
+            _ = try context.registry.setAlias(model: spec.model, alias: "challenger", version: version.version, actor: .daemon)
+            try start(spec.model, version.version, plan)
+            let text = "version \(version.version) passed the holdout gate and rolls out as a \(plan.mode.rawValue) beside champion \(champion); live evidence decides"
+            log.notice("training: \(spec.model) \(text)", metadata: meta.merging(["phase": "promote", "event": "model_rolling_out"]) { $1 })
+            job.event("promote", text) { w in
+                w.key("promoted"); w.bool(false)
+                w.key("alias"); w.string(plan.mode.rawValue)
+            }
+            return
+        }
         let alias = decision.promote ? "champion" : "challenger"
         _ = try context.registry.setAlias(model: spec.model, alias: alias, version: version.version, actor: .daemon)
         job.update { $0.promoted = decision.promote }

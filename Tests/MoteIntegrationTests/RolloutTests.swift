@@ -186,4 +186,36 @@ struct RolloutTests {
         #expect(metrics.contains("mote_shadow_dropped_rows 10"), "\(metrics.split(separator: "\n").filter { $0.contains("shadow") })")
         #expect(daemon.stop() == 0)
     }
+
+    @Test("a training spec's rollout: a gated candidate shadows the champion instead of replacing it, with the spec's policy")
+    func specRollout() throws {
+        let definitions = TrainingTests.definitions
+            .replacingOccurrences(of: "features = [\"sensors:mode\"]", with: "features = [\"sensors:temp\", \"sensors:vibration\", \"sensors:mode\"]")
+            .replacingOccurrences(
+                of: "promote = { metric = \"auc\", min_improvement = 0.001 }\n",
+                with: "promote = { metric = \"auc\", min_improvement = 0.001 }\nrollout = { mode = \"shadow\", metric = \"logloss\", min_labels = 150, margin = 0.002 }\n")
+        let daemon = DaemonProcess()
+        try daemon.start()
+        let training = TrainingTests()
+        let file = daemon.directory + "/defs.toml"
+        try definitions.write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try training.motectl(daemon, ["apply", "-f", file]).status == 0)
+        try training.push(daemon)
+        let first = try training.motectl(daemon, ["train", "weak", "--wait"])
+        #expect(first.stdout.contains("version 1 is champion"), "\(first.stdout)")
+        let second = try training.motectl(daemon, ["train", "strong", "--wait"])
+        #expect(second.status == 0 && second.stdout.contains("rolls out as a shadow beside champion 1"), "\(second.stdout) \(second.stderr)")
+        let client = daemon.client()
+        let status = try client.get("/v1/models/failure/rollout").json()
+        let r = status["rollout"]
+        #expect(r?["mode"] == "shadow" && r?["version"]?.int64Value == 2 && r?["champion_version"]?.int64Value == 1, "\(status)")
+        #expect(r?["policy"]?["metric"] == "logloss" && r?["policy"]?["min_labels"]?.int64Value == 150 && r?["policy"]?["margin"]?.doubleValue == 0.002, "\(status)")
+        #expect(try client.get("/v2/models/failure").json()["parameters"]?["version"] == "1")
+        // Stopped by hand: the alias goes, the champion serves alone, the decision says so.
+        let stopped = try training.motectl(daemon, ["models", "rollout", "failure", "--stop"])
+        #expect(stopped.status == 0 && stopped.stdout.contains("no rollout") && stopped.stdout.contains("stopped by hand"), "\(stopped.stdout)")
+        let again = try client.send("DELETE", "/v1/models/failure/rollout")
+        #expect(again.status == 404 && again.text.contains("rollout_not_found"), "\(again.text)")
+        #expect(daemon.stop() == 0)
+    }
 }

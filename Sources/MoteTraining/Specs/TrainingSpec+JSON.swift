@@ -33,6 +33,7 @@ extension TrainingSpec {
         } else {
             w.null()
         }
+        w.key("rollout"); if let rollout { rollout.write(into: &w) } else { w.null() }
         w.endObject()
     }
 
@@ -61,6 +62,6 @@ extension TrainingSpec {
             holdout: v["holdout"]?.doubleValue ?? 0.2, everyNanos: v["every_ns"]?.int64Value ?? 0,
             minNewLabels: Int(v["min_new_labels"]?.int64Value ?? 0), retrainOnDrift: v["retrain_on_drift"] == .bool(true),
             retrainMinIntervalNanos: v["retrain_min_interval_ns"]?.int64Value,
-            promotion: promotion)
+            promotion: promotion, rollout: v["rollout"].flatMap(RolloutPlan.parse(json:)))
     }
 }

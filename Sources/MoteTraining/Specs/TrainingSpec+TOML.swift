@@ -71,12 +71,14 @@ extension TrainingSpec {
         let minNewLabels = try schedule.int("min_new_labels", 0...Int(Int32.max)) ?? 0
         try nested?.finish()
         let promotion = try readPromotion(t, task: task)
+        let rollout = try RolloutPlan.read(t, task: task)
         let window = try t.duration("window") ?? 0
         try t.finish()
         return TrainingSpec(
             name: name, model: model, algorithm: algorithm, task: task, parameters: parameters, label: labelText, features: features,
             windowNanos: window, holdout: holdout, everyNanos: every, minNewLabels: minNewLabels,
-            retrainOnDrift: retrainOnDrift, retrainMinIntervalNanos: retrainMinInterval, promotion: promotion)
+            retrainOnDrift: retrainOnDrift, retrainMinIntervalNanos: retrainMinInterval, promotion: promotion,
+            rollout: rollout)
     }
 
     /// `params = { ... }`: numbers, each a parameter the algorithm takes.

@@ -28,11 +28,14 @@ public struct TrainingSpec: Sendable, Equatable {
     /// At least this long between two drift-triggered jobs (nil: `monitoring.retrain_min_interval`).
     public var retrainMinIntervalNanos: Int64?
     public var promotion: PromotionPolicy?
+    /// Roll a gated candidate out beside the champion first (nil: it becomes champion at once).
+    public var rollout: RolloutPlan?
 
     public init(
         name: String, model: String, algorithm: Algorithm, task: ModelTask, parameters: [String: Double] = [:], label: String?,
         features: [String], windowNanos: Int64 = 0, holdout: Double = 0.2, everyNanos: Int64 = 0, minNewLabels: Int = 0,
-        retrainOnDrift: Bool = false, retrainMinIntervalNanos: Int64? = nil, promotion: PromotionPolicy?
+        retrainOnDrift: Bool = false, retrainMinIntervalNanos: Int64? = nil, promotion: PromotionPolicy?,
+        rollout: RolloutPlan? = nil
     ) {
         self.name = name
         self.model = model
@@ -48,5 +51,6 @@ public struct TrainingSpec: Sendable, Equatable {
         self.retrainOnDrift = retrainOnDrift
         self.retrainMinIntervalNanos = retrainMinIntervalNanos
         self.promotion = promotion
+        self.rollout = rollout
     }
 }
