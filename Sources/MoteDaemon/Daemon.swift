@@ -100,7 +100,7 @@ public enum Daemon {
             })
         let training = TrainingJobs(storage: storage, context: trainingContext)
         try training.start()
-        let models = ModelServer(registry: registry, artifacts: artifacts, logger: logging.logger("inference"))
+        let models = ModelServer(registry: registry, artifacts: artifacts, logger: logging.logger("inference"), settings: source.live { $0.inference })
         models.preload(config.inference.preload)
         let predictionLog = PredictionLog(storage: storage, logger: logging.logger("inference"), settings: source.live { $0.inference })
         let inferenceMetrics = InferenceMetrics(registry: metrics.registry)
@@ -133,7 +133,7 @@ public enum Daemon {
             setChampion: { model, version, actor in _ = try models.setAlias(model: model, alias: "champion", version: version, actor: actor) })
         let runtime = DaemonRuntime(
             options: options, configSource: source, storage: storage, metrics: metrics, logging: logging, features: features,
-            featureMetrics: FeatureMetrics(registry: metrics.registry), predictionLog: predictionLog, shadows: shadows, inferenceMetrics: inferenceMetrics,
+            featureMetrics: FeatureMetrics(registry: metrics.registry), predictionLog: predictionLog, shadows: shadows, models: models, inferenceMetrics: inferenceMetrics,
             sync: syncWorker, fleet: fleetWorker, startedMonotonic: startNanos)
 
         let threads = config.daemon.eventLoopThreads > 0 ? config.daemon.eventLoopThreads : System.coreCount
@@ -185,6 +185,11 @@ public enum Daemon {
                     // Drift and live metrics of the served models; starts and ends are logged once.
                     .init(service: PeriodicService(interval: source.live { $0.monitoring.intervalNanos }) {
                         monitoring.service.checkAll()
+                    }),
+                    // Versions without traffic unloaded, the rest held within the memory bound
+                    // (every tenth of inference.idle_unload, 1 s to 1 min).
+                    .init(service: PeriodicService(interval: source.live { min(60_000_000_000, max(1_000_000_000, $0.inference.idleUnloadNanos / 10)) }) {
+                        models.sweep()
                     }),
                     // Shadow and canary rollouts judged on live evidence; decisions are logged and synced.
                     .init(service: PeriodicService(interval: source.live { $0.rollout.checkIntervalNanos }) {

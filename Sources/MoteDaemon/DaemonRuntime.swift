@@ -25,6 +25,7 @@ public final class DaemonRuntime: Sendable {
     let featureMetrics: FeatureMetrics
     let predictionLog: PredictionLog
     let shadows: ShadowScorer
+    let models: ModelServer
     let inferenceMetrics: InferenceMetrics
     /// The outbox drain to the central host (status, metrics).
     let sync: SyncWorker
@@ -37,7 +38,7 @@ public final class DaemonRuntime: Sendable {
 
     init(
         options: DaemonOptions, configSource: ConfigSource, storage: Storage, metrics: RequestMetrics, logging: LoggingSetup,
-        features: FeatureStore, featureMetrics: FeatureMetrics, predictionLog: PredictionLog, shadows: ShadowScorer, inferenceMetrics: InferenceMetrics,
+        features: FeatureStore, featureMetrics: FeatureMetrics, predictionLog: PredictionLog, shadows: ShadowScorer, models: ModelServer, inferenceMetrics: InferenceMetrics,
         sync: SyncWorker, fleet: FleetWorker, startedMonotonic: UInt64
     ) {
         self.fleet = fleet
@@ -50,6 +51,7 @@ public final class DaemonRuntime: Sendable {
         self.featureMetrics = featureMetrics
         self.predictionLog = predictionLog
         self.shadows = shadows
+        self.models = models
         self.inferenceMetrics = inferenceMetrics
         self.sync = sync
         self.gauges = DaemonGauges(registry: metrics.registry, databases: storage.databases.map(\.name))

@@ -16,6 +16,11 @@ public struct InferenceSettings: SettingsSection {
     /// The prediction log is trimmed to this age and row count by the retention pass.
     public var logMaxAgeNanos: Int64 = 30 * 86_400_000_000_000
     public var logMaxRows = 5_000_000
+    /// A loaded version with no traffic for this long is unloaded (0: never); `preload` models stay.
+    public var idleUnloadNanos: Int64 = 30 * 60_000_000_000
+    /// Loaded versions are held within this many bytes (estimated), the least recently used
+    /// unloaded first (0: no bound).
+    public var maxLoadedBytes = 512 << 20
     /// Rows waiting for a shadow version to score them beyond which new rows are dropped (and counted).
     public var shadowMaxPending = 10_000
 
@@ -29,5 +34,7 @@ public struct InferenceSettings: SettingsSection {
         if let v = try t.duration("log_max_age") { logMaxAgeNanos = v }
         if let v = try t.int("log_max_rows", 1000...1_000_000_000) { logMaxRows = v }
         if let v = try t.int("shadow_max_pending", 1...10_000_000) { shadowMaxPending = v }
+        if let v = try t.duration("idle_unload") { idleUnloadNanos = v }
+        if let v = try t.number("max_loaded_mib", 0...1_048_576, "expected a size in MiB (0: no bound), such as 512") { maxLoadedBytes = Int(v * 1_048_576) }
     }
 }

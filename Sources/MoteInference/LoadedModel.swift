@@ -1,6 +1,7 @@
 public import MoteCore
 import MoteML
 public import MoteModels
+import Synchronization
 
 /// A model version ready to predict: its bundle, checked, with what prediction needs
 /// precomputed. Immutable; requests keep a reference, so a swap never pulls a model from
@@ -8,6 +9,8 @@ public import MoteModels
 public final class LoadedModel: Sendable {
     public let name: String
     public let version: Int
+    /// `name@version`.
+    public let key: String
     public let digest: String
     public let bundle: ModelBundle
     /// Per input, category -> code (built once).
@@ -17,12 +20,18 @@ public final class LoadedModel: Sendable {
     /// Whether rows can go to the model as given (numbers only, NaN kept for the trees).
     public let numericPassThrough: Bool
     public let loadedAtNanos: Int64
+    /// What holding the version costs, estimated: its artifact's size (the decoded bundle is
+    /// not larger) plus the serving layout of its trees.
+    public let memoryBytes: Int
     /// Trees laid out for serving (GBDT models).
     let gbdt: GBDTPredictor?
+    /// When it last answered (monotonic), for idle unloading and least-recently-used eviction.
+    private let lastUsed = Atomic<UInt64>(0)
 
-    public init(name: String, version: Int, digest: String, bundle: ModelBundle, loadedAtNanos: Int64) {
+    public init(name: String, version: Int, digest: String, bundle: ModelBundle, loadedAtNanos: Int64, artifactBytes: Int = 0) {
         self.name = name
         self.version = version
+        self.key = "\(name)@\(version)"
         self.digest = digest
         self.bundle = bundle
         self.categoryIndexes = bundle.preprocessing.categoryIndexes()
@@ -34,7 +43,16 @@ public final class LoadedModel: Sendable {
             && bundle.preprocessing.columns.allSatisfy { if case .numeric = $0 { true } else { false } }
         self.loadedAtNanos = loadedAtNanos
         if case .gbdt(let model) = bundle.model { gbdt = GBDTPredictor(model) } else { gbdt = nil }
+        self.memoryBytes = artifactBytes + (gbdt?.layoutBytes ?? 0)
+        lastUsed.store(SystemClock.monotonicNanos(), ordering: .relaxed)
     }
+
+    /// Marks the version as used now.
+    @inline(__always)
+    public func touch(_ nowMonotonic: UInt64) { lastUsed.store(nowMonotonic, ordering: .relaxed) }
+
+    /// When it last answered (monotonic nanoseconds).
+    public var lastUsedMonotonic: UInt64 { lastUsed.load(ordering: .relaxed) }
 
     /// Scores for rows of inputs: `scoreWidth` per row.
     public func scores(_ rows: [[ModelInput]]) -> [Double] {

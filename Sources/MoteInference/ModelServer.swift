@@ -10,7 +10,10 @@ import Synchronization
 /// a background thread and swapped in atomically — requests in flight finish on the version
 /// they started with, none waits on a load, and a version that fails to load is refused
 /// while the old one keeps serving. Other versions and aliases load on demand into a small
-/// cache.
+/// cache. A version with no traffic for `inference.idle_unload` is unloaded (it loads again on
+/// its next request, which waits for the load, never fails for it) unless its model is in
+/// `inference.preload`, and loaded versions are held within `inference.max_loaded_mib`, the
+/// least recently used going first.
 public final class ModelServer: Sendable {
     let registry: RegistryStore
     private let artifacts: ArtifactStore
@@ -30,19 +33,24 @@ public final class ModelServer: Sendable {
         var challengers: [String: Challenger] = [:]
     }
     private let state = Mutex(State())
+    private let settings: Live<InferenceSettings>
     static let versionCacheLimit = 16
 
-    public init(registry: RegistryStore, artifacts: ArtifactStore, logger: Logger) {
+    public init(registry: RegistryStore, artifacts: ArtifactStore, logger: Logger, settings: Live<InferenceSettings>) {
         self.registry = registry
         self.artifacts = artifacts
         self.logger = logger
+        self.settings = settings
         registry.events.subscribe { [weak self] event in self?.handle(event) }
     }
 
     /// The model to serve for `reference`: nil means `champion`, else the newest version; a
     /// number or an alias names a version.
     public func model(_ name: String, _ reference: String? = nil) throws(DomainError) -> LoadedModel {
-        if reference == nil, let loaded = state.withLock({ $0.defaults[name] }) { return loaded }
+        if reference == nil, let loaded = state.withLock({ $0.defaults[name] }) {
+            loaded.touch(SystemClock.monotonicNanos())
+            return loaded
+        }
         let version: ModelVersion
         do {
             if let reference {
@@ -60,6 +68,7 @@ public final class ModelServer: Sendable {
         let key = "\(name)@\(version.version)"
         if let cached = state.withLock({ $0.versions[key] ?? ($0.defaults[name]?.version == version.version ? $0.defaults[name] : nil) }) {
             if reference == nil { state.withLock { $0.defaults[name] = cached } }
+            cached.touch(SystemClock.monotonicNanos())
             return cached
         }
         let loaded = try load(name, version)
@@ -71,13 +80,17 @@ public final class ModelServer: Sendable {
                 s.versions[key] = loaded
             }
         }
+        evict(keeping: loaded)
         return loaded
     }
 
     /// The model to serve by default for `name` and the version rolling out beside it (a
     /// shadow or a canary), read together.
     public func serving(_ name: String) throws(DomainError) -> (model: LoadedModel, challenger: Challenger?) {
-        if let hit = state.withLock({ s in s.defaults[name].map { ($0, s.challengers[name]) } }) { return hit }
+        if let hit = state.withLock({ s in s.defaults[name].map { ($0, s.challengers[name]) } }) {
+            hit.0.touch(SystemClock.monotonicNanos())
+            return hit
+        }
         let loaded = try model(name)
         return (loaded, state.withLock { $0.challengers[name] })
     }
@@ -118,7 +131,9 @@ public final class ModelServer: Sendable {
         let bytes = try artifacts.read(version.artifactDigest)
         do {
             let bundle = try ModelBundle.decode(bytes)
-            return LoadedModel(name: name, version: version.version, digest: version.artifactDigest, bundle: bundle, loadedAtNanos: SystemClock.nowNanos())
+            return LoadedModel(
+                name: name, version: version.version, digest: version.artifactDigest, bundle: bundle, loadedAtNanos: SystemClock.nowNanos(),
+                artifactBytes: bytes.count)
         } catch {
             state.withLock { $0.refused[key] = error.message }
             logger.error(
@@ -180,5 +195,79 @@ public final class ModelServer: Sendable {
                 "champion moved but the new version cannot be served; the previous one keeps serving: \(error)",
                 metadata: ["event": "model_swap_failed", "model": "\(name)", "version": "\(version.map(String.init) ?? "-")"])
         }
+    }
+
+    // MARK: - Memory
+
+    /// The loaded versions (served defaults, versions asked for by number or alias, rolling-out
+    /// challengers), each once.
+    public var loaded: [LoadedModel] {
+        state.withLock { s in
+            var seen = Set<ObjectIdentifier>()
+            return (Array(s.defaults.values) + Array(s.versions.values) + s.challengers.values.map(\.model)).filter { seen.insert(ObjectIdentifier($0)).inserted }
+        }
+    }
+
+    /// Unloads the versions that have answered nothing for `inference.idle_unload` (none of a
+    /// model in `inference.preload`, none rolling out); returns them.
+    @discardableResult
+    public func unloadIdle(nowMonotonic: UInt64 = SystemClock.monotonicNanos()) -> [LoadedModel] {
+        let c = settings.current
+        guard c.idleUnloadNanos > 0 else { return [] }
+        let limit = UInt64(c.idleUnloadNanos)
+        let keep = Set(c.preload)
+        let gone = state.withLock { s -> [LoadedModel] in
+            var out: [LoadedModel] = []
+            for (name, m) in s.defaults where !keep.contains(name) && nowMonotonic &- m.lastUsedMonotonic > limit && s.challengers[name] == nil {
+                s.defaults[name] = nil
+                out.append(m)
+            }
+            for (key, m) in s.versions where !keep.contains(m.name) && nowMonotonic &- m.lastUsedMonotonic > limit {
+                s.versions[key] = nil
+                out.append(m)
+            }
+            return out
+        }
+        for m in gone { report(m, reason: "idle") }
+        return gone
+    }
+
+    /// The periodic pass: idle versions unloaded, then the rest held within the bound (which a
+    /// reload may have lowered).
+    public func sweep() {
+        unloadIdle()
+        evict(keeping: nil)
+    }
+
+    /// Holds the loaded versions within `inference.max_loaded_mib`: the least recently used
+    /// other than `keeping` (and other than a rolling-out challenger or a `preload` model) are
+    /// unloaded until they fit.
+    func evict(keeping: LoadedModel?) {
+        let limit = settings.current.maxLoadedBytes
+        guard limit > 0 else { return }
+        let keep = Set(settings.current.preload)
+        let gone = state.withLock { s -> [LoadedModel] in
+            var seen = Set<ObjectIdentifier>()
+            let all = (Array(s.defaults.values) + Array(s.versions.values) + s.challengers.values.map(\.model)).filter { seen.insert(ObjectIdentifier($0)).inserted }
+            var total = all.reduce(0) { $0 + $1.memoryBytes }
+            guard total > limit else { return [] }
+            let held = Set(s.challengers.values.map { ObjectIdentifier($0.model) })
+            var out: [LoadedModel] = []
+            for m in all.sorted(by: { $0.lastUsedMonotonic < $1.lastUsedMonotonic }) where total > limit {
+                guard m !== keeping, !held.contains(ObjectIdentifier(m)), !keep.contains(m.name) else { continue }
+                for (name, d) in s.defaults where d === m { s.defaults[name] = nil }
+                for (key, v) in s.versions where v === m { s.versions[key] = nil }
+                total -= m.memoryBytes
+                out.append(m)
+            }
+            return out
+        }
+        for m in gone { report(m, reason: "memory") }
+    }
+
+    private func report(_ m: LoadedModel, reason: String) {
+        logger.notice(
+            "model unloaded (\(reason == "idle" ? "no traffic for inference.idle_unload" : "over inference.max_loaded_mib, least recently used")); it loads again on its next request",
+            metadata: ["event": "model_unloaded", "model": "\(m.name)", "version": "\(m.version)", "reason": "\(reason)", "bytes": "\(m.memoryBytes)"])
     }
 }

@@ -29,6 +29,16 @@ public struct GBDTPredictor: Sendable {
     public let baseScores: [Double]
     public let featureCount: Int
 
+    /// Bytes the serving layout holds (nodes, roots, category sets, bit vectors).
+    public var layoutBytes: Int {
+        var bytes = nodes.count * MemoryLayout<Node>.stride + (roots.count + treeOutput.count + categoryBounds.count) * 4 + categoryBits.count * 4
+        if let q = quick {
+            bytes += (q.featureStart.count + q.nodeTree.count + q.missingStart.count + q.missingTree.count) * 4
+            bytes += (q.thresholds.count + q.leafValues.count) * 8 + (q.masks.count + q.missingMasks.count) * 8
+        }
+        return bytes
+    }
+
     /// `bitVectors: false` always walks the trees (tests compare the two schemes).
     public init(_ model: GBDTModel, bitVectors: Bool = true) {
         var nodes: [Node] = []

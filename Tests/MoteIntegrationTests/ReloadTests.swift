@@ -34,9 +34,8 @@ struct ReloadTests {
 
     /// Writes `config`, sends SIGHUP and waits for the reload to be logged (the n-th one).
     func reload(_ daemon: DaemonProcess, _ config: String, count: Int) throws {
-        try config.write(toFile: daemon.configPath, atomically: true, encoding: .utf8)
-        daemon.signal(SIGHUP)
-        #expect(eventually { daemon.log().components(separatedBy: "event=reloaded").count - 1 >= count })
+        #expect(try daemon.reload(config))
+        #expect(daemon.log().components(separatedBy: "event=reloaded").count - 1 >= count)
     }
 
     func push(_ client: MoteClient, rows: Int) throws -> ClientResponse {

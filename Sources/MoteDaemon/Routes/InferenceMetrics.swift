@@ -17,8 +17,10 @@ final class InferenceMetrics: Sendable {
         let recent: LockedValue<(latencies: [Int64], next: Int, requests: Int, rows: Int)>
     }
     let registry: PrometheusCollectorRegistry
-    /// By the loaded model object (one per served version).
-    private let series = Mutex<[ObjectIdentifier: Series]>([:])
+    /// By model version (`LoadedModel.key`): a version unloaded and loaded again keeps its series.
+    private let series = Mutex<[String: Series]>([:])
+    /// The per-version loaded-bytes gauges set at the last scrape.
+    private let loadedGauges = Mutex<[String: Gauge]>([:])
 
     init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
@@ -26,7 +28,7 @@ final class InferenceMetrics: Sendable {
 
     /// Records one answered request of `rows` rows.
     func record(_ model: LoadedModel, rows: Int, nanoseconds: Int64) {
-        let key = ObjectIdentifier(model)
+        let key = model.key
         let s = series.withLock { all -> Series in
             if let s = all[key] { return s }
             let labels = [("model", model.name), ("version", String(model.version))]
@@ -54,7 +56,7 @@ final class InferenceMetrics: Sendable {
 
     /// Requests, rows and latency percentiles (over the last 1024 requests) of a version since start.
     func summary(model: LoadedModel) -> (requests: Int, rows: Int, p50: Double, p99: Double)? {
-        guard let s = series.withLock({ $0[ObjectIdentifier(model)] }) else { return nil }
+        guard let s = series.withLock({ $0[model.key] }) else { return nil }
         return s.recent.withLock { r in
             let sorted = r.latencies.sorted()
             guard !sorted.isEmpty else { return (r.requests, r.rows, 0, 0) }
@@ -96,6 +98,28 @@ final class InferenceMetrics: Sendable {
         for (metric, value) in report.live where value.isFinite {
             registry.makeGauge(descriptor: .mote("live_metric", help: "A model's live metric from feedback over the window."), labels: [("model", model), ("metric", metric)])
                 .set(value)
+        }
+    }
+
+    /// The loaded model versions and their estimated bytes; a version no longer loaded loses its series.
+    func updateLoaded(_ models: ModelServer) {
+        let loaded = models.loaded
+        registry.makeGauge(descriptor: .mote("models_loaded", help: "Model versions loaded (served, asked for, rolling out).")).set(Double(loaded.count))
+        registry.makeGauge(descriptor: .mote("models_loaded", unit: "bytes", help: "Estimated bytes of the loaded model versions.")).set(
+            Double(loaded.reduce(0) { $0 + $1.memoryBytes }))
+        loadedGauges.withLock { gauges in
+            var now: [String: Gauge] = [:]
+            for m in loaded {
+                let gauge =
+                    gauges[m.key]
+                    ?? registry.makeGauge(
+                        descriptor: .mote("model_loaded", unit: "bytes", help: "Estimated bytes of a loaded model version."),
+                        labels: [("model", m.name), ("version", String(m.version))])
+                gauge.set(Double(m.memoryBytes))
+                now[m.key] = gauge
+            }
+            for (key, gauge) in gauges where now[key] == nil { registry.unregisterGauge(gauge) }
+            gauges = now
         }
     }
 

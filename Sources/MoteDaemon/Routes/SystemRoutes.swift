@@ -144,6 +144,7 @@ enum SystemRoutes {
         runtime.gauges.artifactBytes.set(Double(runtime.storage.directory.artifactBytes()))
         runtime.featureMetrics.updateFreshness(runtime.features)
         runtime.inferenceMetrics.updateLog(runtime.predictionLog, shadows: runtime.shadows)
+        runtime.inferenceMetrics.updateLoaded(runtime.models)
         runtime.gauges.sync(runtime.sync.status())
         runtime.gauges.fleet(runtime.fleet.status())
     }

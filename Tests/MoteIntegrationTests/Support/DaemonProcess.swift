@@ -86,6 +86,15 @@ final class DaemonProcess: @unchecked Sendable {
     /// Sends a signal.
     func signal(_ sig: Int32) { process.signal(sig) }
 
+    /// Writes `config`, sends SIGHUP and waits until the reload is logged; false when it was not.
+    @discardableResult
+    func reload(_ config: String) throws -> Bool {
+        let before = log().components(separatedBy: "event=reloaded").count
+        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+        signal(SIGHUP)
+        return eventually { log().components(separatedBy: "event=reloaded").count > before }
+    }
+
     /// Sends SIGTERM and waits for the exit; returns the exit status.
     @discardableResult
     func stop(timeout: Double = 20) -> Int32 {
