@@ -3,11 +3,12 @@
 
 A LightGBM binary model of 100 trees x 31 leaves on make_classification(60000 x 20,
 n_informative=10, random_state=11), saved as text and imported into mote.
-- Batch, in process, 1 thread: contributions of 10 000 held-out rows, best of 3:
+- Batch, in process: contributions of 10 000 held-out rows, best of 3:
   lightgbm.Booster.predict(pred_contrib=True, num_threads=1); shap.TreeExplainer(booster)
   .shap_values (as data scientists call it; for a LightGBM booster it runs LightGBM's own
-  pred_contrib with LightGBM's default threads); mote's TreeSHAP on the imported bundle
-  (bench/.build/release/importbench explain). The largest difference of mote's numbers from
+  pred_contrib with LightGBM's default threads, both cores here); mote's TreeSHAP on the
+  imported bundle with 1 and 2 threads (bench/.build/release/importbench explain; the daemon's
+  inference.explain_threads). The largest difference of mote's numbers from
   pred_contrib's and from shap's is printed (exactness, same run).
 - Over the socket of a release moted: single-row infer with and without
   "parameters": {"explain": true} (p50/p99 of 20 000 keep-alive requests, udsbench), and a
@@ -59,13 +60,17 @@ rate_shap = n / took
 print(f"shap.TreeExplainer.shap_values (LightGBM's default threads, 2 vCPUs): {rate_shap:,.0f} rows/s")
 
 out_file = f"{d}/mote.f64"
-out = subprocess.run([bench_exe, "explain", model_txt, rows_bin, str(F), "3", out_file], capture_output=True, text=True, check=True).stdout.strip()
-print(out)
-rate_mote = float(out.split(": ")[1].split(" ")[0])
+rates = {}
+for threads in (1, 2):
+    out = subprocess.run([bench_exe, "explain", model_txt, rows_bin, str(F), "3", out_file, str(threads)], capture_output=True, text=True, check=True).stdout.strip()
+    print(out)
+    rates[threads] = float(out.split(": ")[1].split(" ")[0])
+rate_mote = rates[1]
 mote = np.fromfile(out_file, dtype="<f8").reshape(n, F + 1)
 shap_full = np.concatenate([np.asarray(shap_values).reshape(n, F), np.full((n, 1), float(np.asarray(explainer.expected_value).reshape(-1)[0]))], axis=1)
 print(f"exactness: largest |mote - pred_contrib| {np.abs(mote - contrib).max():.2e}, largest |mote - shap| {np.abs(mote - shap_full).max():.2e}")
-print(f"ratios: mote/pred_contrib {rate_mote / rate_contrib:.2f}x, mote/shap.TreeExplainer {rate_mote / rate_shap:.2f}x")
+print(f"ratios, 1 thread each: mote/pred_contrib {rate_mote / rate_contrib:.2f}x; "
+      f"mote (2 threads)/shap.TreeExplainer (LightGBM's threads) {rates[2] / rate_shap:.2f}x, mote (1 thread)/shap {rate_mote / rate_shap:.2f}x")
 
 if os.path.exists(moted) and os.path.exists(uds):
     sock = f"{d}/mote.sock"

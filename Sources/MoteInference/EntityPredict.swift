@@ -13,7 +13,7 @@ import Synchronization
 public enum EntityPredict {
     public static func answer(
         _ body: JSONValue, model: LoadedModel, store: FeatureStore, now: Int64, maxRows: Int, log: PredictionLog? = nil, started: UInt64 = 0,
-        challenger: Challenger? = nil, shadows: ShadowScorer? = nil
+        challenger: Challenger? = nil, shadows: ShadowScorer? = nil, explainThreads: Int = 1
     ) throws(DomainError) -> JSONWriter {
         guard case .object(let object) = body else { throw .invalidShape("the body must be a JSON object with 'entities'") }
         try object.refuseUnknownKeys(["entities", "on_missing", "id", "explain"])
@@ -78,7 +78,7 @@ public enum EntityPredict {
             for (k, r) in group.rows.enumerated() { for c in 0..<width { scores[r * width + c] = groupScores[k * width + c] } }
             // Explanations of the scored rows, placed at their rows (failed rows stay null).
             if explain {
-                let e = try group.model.explain(group.rows.map { rows[$0] })
+                let e = try group.model.explain(group.rows.map { rows[$0] }, threads: explainThreads)
                 let perRow = e.outputs * e.inputs
                 var all: Explanation
                 if let explanation {

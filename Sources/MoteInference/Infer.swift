@@ -18,7 +18,7 @@ public enum Infer {
     /// `Inference-Header-Content-Length`: the JSON is that many bytes, binary input data follows.
     public static func answer(
         body: UnsafeRawBufferPointer, headerLength: Int? = nil, model champion: LoadedModel, maxRows: Int, log: PredictionLog, started: UInt64,
-        challenger: Challenger? = nil, shadows: ShadowScorer? = nil
+        challenger: Challenger? = nil, shadows: ShadowScorer? = nil, explainThreads: Int = 1
     ) throws -> Answer {
         let all = body.bindMemory(to: UInt8.self)
         let split = headerLength.map { min($0, all.count) } ?? all.count
@@ -35,7 +35,9 @@ public enum Infer {
         let now = SystemClock.nowNanos()
         let features = model.bundle.inputs.count
         let explanation =
-            request.explain ? try (request.matrix.map { try model.explain(matrix: $0, rows: request.rowCount) } ?? model.explain(request.rows)) : nil
+            request.explain
+            ? try (request.matrix.map { try model.explain(matrix: $0, rows: request.rowCount, threads: explainThreads) }
+                ?? model.explain(request.rows, threads: explainThreads)) : nil
         log.append(
             rows: 0..<request.rowCount, ids: ids, model: model, scores: scores, atNanos: now,
             latencyNanos: Int64(SystemClock.monotonicNanos() &- started),

@@ -21,6 +21,9 @@ public struct InferenceSettings: SettingsSection {
     /// Loaded versions are held within this many bytes (estimated), the least recently used
     /// unloaded first (0: no bound).
     public var maxLoadedBytes = 512 << 20
+    /// Threads one explained batch may use (1: the request's own; more speed a large batch up at
+    /// the cost of other requests' share of the cores).
+    public var explainThreads = 1
     /// Rows waiting for a shadow version to score them beyond which new rows are dropped (and counted).
     public var shadowMaxPending = 10_000
 
@@ -35,6 +38,7 @@ public struct InferenceSettings: SettingsSection {
         if let v = try t.int("log_max_rows", 1000...1_000_000_000) { logMaxRows = v }
         if let v = try t.int("shadow_max_pending", 1...10_000_000) { shadowMaxPending = v }
         if let v = try t.duration("idle_unload") { idleUnloadNanos = v }
+        if let v = try t.int("explain_threads", 1...256) { explainThreads = v }
         if let v = try t.number("max_loaded_mib", 0...1_048_576, "expected a size in MiB (0: no bound), such as 512") { maxLoadedBytes = Int(v * 1_048_576) }
     }
 }

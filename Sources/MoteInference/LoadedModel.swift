@@ -60,8 +60,8 @@ public final class LoadedModel: Sendable {
     }
 
     /// Per-input explanations of rows, encoded as `scores(_:)` encodes them.
-    public func explain(_ rows: [[ModelInput]]) throws(DomainError) -> Explanation {
-        try bundle.explain(encode(rows), rows: rows.count)
+    public func explain(_ rows: [[ModelInput]], threads: Int = 1) throws(DomainError) -> Explanation {
+        try bundle.explain(encode(rows), rows: rows.count, threads: threads)
     }
 
     /// Rows of inputs as the row-major matrix the model reads (the recorded preprocessing,
@@ -79,9 +79,9 @@ public final class LoadedModel: Sendable {
 
     /// Per-input explanations of a numeric matrix in the model's input order (as
     /// `scores(matrix:rows:)` takes it).
-    public func explain(matrix: [Double], rows: Int) throws(DomainError) -> Explanation {
-        guard numericPassThrough else { return try explain(Self.inputs(matrix, rows: rows)) }
-        return try bundle.explain(matrix, rows: rows)
+    public func explain(matrix: [Double], rows: Int, threads: Int = 1) throws(DomainError) -> Explanation {
+        guard numericPassThrough else { return try explain(Self.inputs(matrix, rows: rows), threads: threads) }
+        return try bundle.explain(matrix, rows: rows, threads: threads)
     }
 
     /// Scores for a numeric matrix already in the model's input order (NaN = missing). A model

@@ -47,7 +47,12 @@ public final class ShadowScorer: Sendable {
         var jobs: [Job] = []
         var rows = 0
         var stopping = false
+        /// The thread was woken and has not taken the jobs yet: later jobs need not wake it.
+        var woken = false
     }
+    /// How long the woken thread lets jobs gather before taking them, so a stream of
+    /// single-row requests costs one wake-up per batch, not one per request.
+    static let gatherMicros: UInt32 = 2_000
     private let queue = Mutex(Queue())
     private let wake = DispatchSemaphore(value: 0)
     private let scoredRows = Atomic<Int>(0)
@@ -70,18 +75,19 @@ public final class ShadowScorer: Sendable {
     @discardableResult
     public func submit(_ job: Job) -> Bool {
         let limit = settings.current.shadowMaxPending
-        let taken = queue.withLock { q -> Bool in
-            guard !q.stopping, q.rows + job.rowCount <= limit else { return false }
+        let (taken, wakeThread) = queue.withLock { q -> (Bool, Bool) in
+            guard !q.stopping, q.rows + job.rowCount <= limit else { return (false, false) }
             q.jobs.append(job)
             q.rows += job.rowCount
-            return true
+            defer { q.woken = true }
+            return (true, !q.woken)
         }
         guard taken else {
             droppedRows.add(job.rowCount, ordering: .relaxed)
             return false
         }
         acceptedRows.add(job.rowCount, ordering: .relaxed)
-        wake.signal()
+        if wakeThread { wake.signal() }
         return true
     }
 
@@ -100,17 +106,23 @@ public final class ShadowScorer: Sendable {
 
     /// Stops the thread after the jobs taken so far.
     public func stop() {
-        queue.withLock { $0.stopping = true }
-        wake.signal()
+        let wakeThread = queue.withLock { q -> Bool in
+            q.stopping = true
+            defer { q.woken = true }
+            return !q.woken
+        }
+        if wakeThread { wake.signal() }
     }
 
     private func run() {
         while true {
             wake.wait()
+            usleep(Self.gatherMicros)
             let (jobs, stopping) = queue.withLock { q -> ([Job], Bool) in
                 let out = q.jobs
                 q.jobs.removeAll(keepingCapacity: true)
                 q.rows = 0
+                q.woken = false
                 return (out, q.stopping)
             }
             for job in jobs { score(job) }

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Exact TreeSHAP, path-dependent (Lundberg, Erion and Lee, "Consistent Individualized Feature
 /// Attribution for Tree Ensembles", algorithm 2): each input's contribution to each output's
 /// raw score (the margin before the link: log-odds for a binary classifier), and the base
@@ -19,6 +21,9 @@ public struct TreeSHAP: Sendable {
     public let base: [Double]
     /// Room for the deepest tree's nested paths: (depth + 1)(depth + 2) / 2 elements.
     let pathCapacity: Int
+    /// 1 / k for k up to the deepest path's length + 1 (index 0 unused): the weight updates
+    /// multiply instead of divide.
+    let reciprocals: [Double]
 
     /// Outputs the model has (1, or the class count).
     public var outputs: Int { base.count }
@@ -39,6 +44,7 @@ public struct TreeSHAP: Sendable {
         let divisor = model.output.divisor
         self.base = divisor != 1 && divisor != 0 ? base.map { $0 / divisor } : base
         pathCapacity = (deepest + 2) * (deepest + 3) / 2
+        reciprocals = (0...(deepest + 3)).map { $0 == 0 ? 0 : 1 / Double($0) }
     }
 
     /// The tree's expected value (leaves weighted by cover) and its depth.
@@ -61,10 +67,47 @@ public struct TreeSHAP: Sendable {
 
     /// Adds the contributions of `rows` rows (row-major, `featureCount` values each, NaN for
     /// missing) to `phi[(row * outputs + output) * featureCount + feature]`; `phi` holds
-    /// `rows * outputs * featureCount` values. One path buffer serves the whole batch.
-    public func explain(_ x: UnsafeBufferPointer<Double>, rows: Int, into phi: UnsafeMutableBufferPointer<Double>) {
-        let path = UnsafeMutablePointer<PathElement>.allocate(capacity: pathCapacity)
-        defer { path.deallocate() }
+    /// `rows * outputs * featureCount` values. One path buffer serves each thread's rows; with
+    /// `threads` above 1 a batch of at least 64 rows per thread is split into that many runs of
+    /// rows explained at once (each writes only its own rows).
+    public func explain(_ x: UnsafeBufferPointer<Double>, rows: Int, into phi: UnsafeMutableBufferPointer<Double>, threads: Int = 1) {
+        let parts = max(1, min(threads, rows / 64))
+        let width = model.featureCount
+        let perRow = outputs * width
+        guard rows > 0, let xBase = x.baseAddress, let phiBase = phi.baseAddress else { return }
+        reciprocals.withUnsafeBufferPointer { inv in
+            // The buffers outlive the parts (concurrentPerform returns when all have run), and
+            // each part writes only its own rows.
+            let shared = SharedBuffers(x: xBase, phi: phiBase, inv: inv.baseAddress!)
+            let part: @Sendable (Int) -> Void = { k in
+                let start = rows * k / parts
+                let end = rows * (k + 1) / parts
+                guard end > start else { return }
+                let path = UnsafeMutablePointer<PathElement>.allocate(capacity: pathCapacity)
+                defer { path.deallocate() }
+                explain(
+                    UnsafeBufferPointer(start: shared.x + start * width, count: (end - start) * width), rows: end - start,
+                    into: UnsafeMutableBufferPointer(start: shared.phi + start * perRow, count: (end - start) * perRow), path: path, inv: shared.inv)
+            }
+            if parts == 1 {
+                part(0)
+            } else {
+                DispatchQueue.concurrentPerform(iterations: parts, execute: part)
+            }
+        }
+    }
+
+    /// The batch's buffers, handed to the threads that explain runs of its rows.
+    private struct SharedBuffers: @unchecked Sendable {
+        let x: UnsafePointer<Double>
+        let phi: UnsafeMutablePointer<Double>
+        let inv: UnsafePointer<Double>
+    }
+
+    private func explain(
+        _ x: UnsafeBufferPointer<Double>, rows: Int, into phi: UnsafeMutableBufferPointer<Double>, path: UnsafeMutablePointer<PathElement>,
+        inv: UnsafePointer<Double>
+    ) {
         let width = model.featureCount
         let divisor = model.output.divisor
         // A forest's trees are averaged: each leaf's share is scaled once, where it is added.
@@ -73,26 +116,26 @@ public struct TreeSHAP: Sendable {
             let row = UnsafeBufferPointer(rebasing: x[(r * width)..<((r + 1) * width)])
             for t in 0..<model.treeCount {
                 let out = UnsafeMutableBufferPointer(rebasing: phi[((r * outputs + model.output(ofTree: t)) * width)...])
-                recurse(row, out, scale: scale, node: Int(model.roots[t]), depth: 0, path: path, zero: 1, one: 1, feature: -1)
+                recurse(row, out, scale: scale, node: Int(model.roots[t]), depth: 0, path: path, inv: inv, zero: 1, one: 1, feature: -1)
             }
         }
     }
 
     private func recurse(
         _ row: UnsafeBufferPointer<Double>, _ phi: UnsafeMutableBufferPointer<Double>, scale: Double, node: Int, depth: Int,
-        path parent: UnsafeMutablePointer<PathElement>, zero: Double, one: Double, feature: Int32
+        path parent: UnsafeMutablePointer<PathElement>, inv: UnsafePointer<Double>, zero: Double, one: Double, feature: Int32
     ) {
         var depth = depth
         // This node's path, after its parent's in the buffer.
         let path = parent + depth
         if depth > 0 { path.update(from: parent, count: depth) }
-        Self.extend(path, depth, zero, one, feature)
+        Self.extend(path, depth, zero, one, feature, inv)
         let m = model
         if m.feature[node] < 0 {
             let leaf = m.value[node] * scale
             if depth > 0 {
                 for i in 1...depth {
-                    let w = Self.unwoundSum(path, depth, i)
+                    let w = Self.unwoundSum(path, depth, i, inv)
                     let e = path[i]
                     phi[Int(e.feature)] += w * (e.one - e.zero) * leaf
                 }
@@ -114,39 +157,48 @@ public struct TreeSHAP: Sendable {
         if k <= depth {
             incomingZero = path[k].zero
             incomingOne = path[k].one
-            Self.unwind(path, depth, k)
+            Self.unwind(path, depth, k, inv)
             depth -= 1
         }
-        recurse(row, phi, scale: scale, node: hot, depth: depth + 1, path: path, zero: hotZero * incomingZero, one: incomingOne, feature: split)
-        recurse(row, phi, scale: scale, node: cold, depth: depth + 1, path: path, zero: coldZero * incomingZero, one: 0, feature: split)
+        recurse(row, phi, scale: scale, node: hot, depth: depth + 1, path: path, inv: inv, zero: hotZero * incomingZero, one: incomingOne, feature: split)
+        recurse(row, phi, scale: scale, node: cold, depth: depth + 1, path: path, inv: inv, zero: coldZero * incomingZero, one: 0, feature: split)
     }
 
-    static func extend(_ p: UnsafeMutablePointer<PathElement>, _ depth: Int, _ zero: Double, _ one: Double, _ feature: Int32) {
+    // `one` is 1 or 0 (a known feature follows the row's branch or not), so dividing by it is
+    // a choice of formula; every other division is by a small integer, read from `inv`.
+
+    static func extend(_ p: UnsafeMutablePointer<PathElement>, _ depth: Int, _ zero: Double, _ one: Double, _ feature: Int32, _ inv: UnsafePointer<Double>) {
         p[depth] = PathElement(feature: feature, zero: zero, one: one, weight: depth == 0 ? 1 : 0)
-        let d1 = Double(depth + 1)
+        let invD1 = inv[depth + 1]
         var i = depth - 1
         while i >= 0 {
-            p[i + 1].weight += one * p[i].weight * Double(i + 1) / d1
-            p[i].weight = zero * p[i].weight * Double(depth - i) / d1
+            p[i + 1].weight += one * p[i].weight * Double(i + 1) * invD1
+            p[i].weight = zero * p[i].weight * Double(depth - i) * invD1
             i -= 1
         }
     }
 
-    static func unwind(_ p: UnsafeMutablePointer<PathElement>, _ depth: Int, _ index: Int) {
+    static func unwind(_ p: UnsafeMutablePointer<PathElement>, _ depth: Int, _ index: Int, _ inv: UnsafePointer<Double>) {
         let one = p[index].one
         let zero = p[index].zero
         var next = p[depth].weight
         let d1 = Double(depth + 1)
+        let invD1 = inv[depth + 1]
         var i = depth - 1
-        while i >= 0 {
-            if one != 0 {
+        if one != 0 {
+            let invOne = 1 / one
+            while i >= 0 {
                 let tmp = p[i].weight
-                p[i].weight = next * d1 / (Double(i + 1) * one)
-                next = tmp - p[i].weight * zero * Double(depth - i) / d1
-            } else {
-                p[i].weight = p[i].weight * d1 / (zero * Double(depth - i))
+                p[i].weight = next * d1 * inv[i + 1] * invOne
+                next = tmp - p[i].weight * zero * Double(depth - i) * invD1
+                i -= 1
             }
-            i -= 1
+        } else {
+            let invZero = 1 / zero
+            while i >= 0 {
+                p[i].weight = p[i].weight * d1 * inv[depth - i] * invZero
+                i -= 1
+            }
         }
         for j in index..<depth {
             p[j].feature = p[j + 1].feature
@@ -155,22 +207,24 @@ public struct TreeSHAP: Sendable {
         }
     }
 
-    static func unwoundSum(_ p: UnsafeMutablePointer<PathElement>, _ depth: Int, _ index: Int) -> Double {
+    static func unwoundSum(_ p: UnsafeMutablePointer<PathElement>, _ depth: Int, _ index: Int, _ inv: UnsafePointer<Double>) -> Double {
         let one = p[index].one
         let zero = p[index].zero
         var next = p[depth].weight
         var total = 0.0
         var i = depth - 1
         if one != 0 {
+            let invOne = 1 / one
             while i >= 0 {
-                let tmp = next / (Double(i + 1) * one)
+                let tmp = next * inv[i + 1] * invOne
                 total += tmp
                 next = p[i].weight - tmp * zero * Double(depth - i)
                 i -= 1
             }
         } else {
+            let invZero = 1 / zero
             while i >= 0 {
-                total += p[i].weight / (zero * Double(depth - i))
+                total += p[i].weight * inv[depth - i] * invZero
                 i -= 1
             }
         }

@@ -36,7 +36,8 @@ extension ModelBundle {
     /// tree ensembles (mote's own with covers, LightGBM and XGBoost files), coefficient times
     /// standardised input for linear and logistic models (base: the intercept). A one-hot
     /// input's columns add up to that input's contribution.
-    public func explain(_ x: [Double], rows: Int) throws(DomainError) -> Explanation {
+    /// `threads` above 1 splits a large batch of a tree ensemble over that many threads.
+    public func explain(_ x: [Double], rows: Int, threads: Int = 1) throws(DomainError) -> Explanation {
         let width = preprocessing.width
         // Encoded column -> the input it came from.
         var inputOf: [Int] = []
@@ -48,13 +49,13 @@ extension ModelBundle {
             guard let shap = TreeSHAP(m) else {
                 throw unavailable("this version's trees were trained before mote kept their covers; a version trained now explains its predictions")
             }
-            return Self.explainTrees(shap, x, rows: rows, width: width, inputs: inputs, inputOf: inputOf)
+            return Self.explainTrees(shap, x, rows: rows, width: width, inputs: inputs, inputOf: inputOf, threads: threads)
         case .imported(let m):
             guard let trees = m.trees else {
                 throw unavailable("an imported \(m.format.rawValue) graph has no tree covers to explain by (LightGBM and XGBoost files do)")
             }
             guard let shap = TreeSHAP(trees) else { throw unavailable("the \(m.format.rawValue) file records no per-node covers") }
-            return Self.explainTrees(shap, x, rows: rows, width: width, inputs: inputs, inputOf: inputOf)
+            return Self.explainTrees(shap, x, rows: rows, width: width, inputs: inputs, inputOf: inputOf, threads: threads)
         case .linear(let m):
             return Self.explainLinear(x, rows: rows, means: m.means, scales: m.scales, weights: m.weights, intercept: m.intercept, inputs: inputs, inputOf: inputOf)
         case .logistic(let m):
@@ -64,10 +65,10 @@ extension ModelBundle {
         }
     }
 
-    static func explainTrees(_ shap: TreeSHAP, _ x: [Double], rows: Int, width: Int, inputs: Int, inputOf: [Int]) -> Explanation {
+    static func explainTrees(_ shap: TreeSHAP, _ x: [Double], rows: Int, width: Int, inputs: Int, inputOf: [Int], threads: Int) -> Explanation {
         let outputs = shap.outputs
         var phi = [Double](repeating: 0, count: rows * outputs * width)
-        x.withUnsafeBufferPointer { x in phi.withUnsafeMutableBufferPointer { shap.explain(x, rows: rows, into: $0) } }
+        x.withUnsafeBufferPointer { x in phi.withUnsafeMutableBufferPointer { shap.explain(x, rows: rows, into: $0, threads: threads) } }
         // Encoded columns back to inputs (the same when every input is one column).
         guard inputOf != Array(0..<width) else {
             return Explanation(rows: rows, outputs: outputs, inputs: inputs, contributions: phi, base: shap.base)

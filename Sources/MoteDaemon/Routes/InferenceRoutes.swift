@@ -77,7 +77,7 @@ enum InferenceRoutes {
                 let answer = try request.body.withUnsafeReadableBytes { body in
                     try Infer.answer(
                         body: body, headerLength: headerLength, model: model, maxRows: settings.current.maxBatchRows, log: log, started: started,
-                        challenger: challenger, shadows: shadows)
+                        challenger: challenger, shadows: shadows, explainThreads: settings.current.explainThreads)
                 }
                 metrics.record(model, rows: answer.rows, nanoseconds: Int64(SystemClock.monotonicNanos() &- started))
                 guard !answer.binary.isEmpty else { return .json(answer.json) }
@@ -140,7 +140,7 @@ enum InferenceRoutes {
                     let body = try request.json()
                     let answer = try EntityPredict.answer(
                         body, model: model, store: store, now: SystemClock.nowNanos(), maxRows: settings.current.maxBatchRows, log: log, started: started,
-                        challenger: challenger, shadows: shadows)
+                        challenger: challenger, shadows: shadows, explainThreads: settings.current.explainThreads)
                     metrics.record(model, rows: body["entities"]?.objectValue?.members.first?.value.arrayValue?.count ?? 0,
                                    nanoseconds: Int64(SystemClock.monotonicNanos() &- started))
                     return .json(answer)

@@ -3,7 +3,7 @@
 //          ROWS_FILE: float64 little-endian, row-major, COLUMNS per row. Prints the best rate of
 //          REPEATS passes over all rows for the imported model and for the same trees scored as
 //          a native mote GBDT, and a checksum of the scores.
-//        importbench explain MODEL_FILE ROWS_FILE COLUMNS [REPEATS] [OUT_FILE]
+//        importbench explain MODEL_FILE ROWS_FILE COLUMNS [REPEATS] [OUT_FILE] [THREADS]
 //          Exact TreeSHAP of every row (the path serving takes: the imported bundle's explain),
 //          best rate of REPEATS passes; OUT_FILE gets the contributions and base per row
 //          (float64, COLUMNS + 1 per row and output) for the exactness check.
@@ -70,14 +70,15 @@ case "explain":
     let x: [Double] = raw.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }
     let rows = x.count / columns
     let bundle = ModelBundle.imported(model, importedAtNanos: 0)
+    let threads = args.count > 6 ? Int(args[6]) ?? 1 : 1
     var fastest = Double.infinity
     var last: Explanation?
     for _ in 0..<repeats {
         let start = DispatchTime.now().uptimeNanoseconds
-        do { last = try bundle.explain(x, rows: rows) } catch { fail("\(error)") }
+        do { last = try bundle.explain(x, rows: rows, threads: threads) } catch { fail("\(error)") }
         fastest = min(fastest, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
-    print("mote TreeSHAP: \(Int(Double(rows) / fastest)) rows/s (best of \(repeats), \(rows) rows)")
+    print("mote TreeSHAP, \(threads) thread\(threads == 1 ? "" : "s"): \(Int(Double(rows) / fastest)) rows/s (best of \(repeats), \(rows) rows)")
     if args.count > 5, let e = last {
         var out: [Double] = []
         out.reserveCapacity(rows * e.outputs * (e.inputs + 1))
