@@ -15,15 +15,11 @@ n_informative=10, random_state=11), saved as text and imported into mote.
   1000-row infer with explanations (rows/s).
 usage: make release && (cd bench && swift build -c release) &&
        ORACLE/bin/python bench/explain_bench.py   (the oracle venv: make oracle-venv)"""
-import json, os, subprocess, tempfile, time
+import json, os, subprocess, tempfile
 import numpy as np
+from benchlib import Moted, best_of, moted, root, uds
 
-root = os.path.dirname(os.path.abspath(__file__))
-repo = os.path.dirname(root)
 bench_exe = os.path.join(root, ".build/release/importbench")
-uds = os.path.join(root, ".build/release/udsbench")
-moted = os.path.join(repo, ".build/release-static/moted")
-motectl = os.path.join(repo, ".build/release-static/motectl")
 d = tempfile.mkdtemp(prefix="mote-explain-bench-")
 
 from sklearn.datasets import make_classification
@@ -41,14 +37,6 @@ rows_bin = f"{d}/rows.f64"
 Xte.astype("<f8").tofile(rows_bin)
 n = len(Xte)
 print(f"model: LightGBM {lgb.__version__}, {booster.num_trees()} trees, 31 leaves, {F} features; shap {shap.__version__}; {n} rows, best of 3")
-
-
-def best_of(k, f):
-    best, out = None, None
-    for _ in range(k):
-        t = time.perf_counter(); out = f(); took = time.perf_counter() - t
-        best = took if best is None else min(best, took)
-    return best, out
 
 
 took, contrib = best_of(3, lambda: booster.predict(Xte, pred_contrib=True, num_threads=1))
@@ -73,14 +61,8 @@ print(f"ratios, 1 thread each: mote/pred_contrib {rate_mote / rate_contrib:.2f}x
       f"mote (2 threads)/shap.TreeExplainer (LightGBM's threads) {rates[2] / rate_shap:.2f}x, mote (1 thread)/shap {rate_mote / rate_shap:.2f}x")
 
 if os.path.exists(moted) and os.path.exists(uds):
-    sock = f"{d}/mote.sock"
-    daemon = subprocess.Popen([moted, "--state-dir", f"{d}/state", "--socket", sock, "--log-stderr", "--log-level", "warning"])
-    try:
-        for _ in range(200):
-            if os.path.exists(sock): break
-            time.sleep(0.05)
-        env = dict(os.environ, MOTE_SOCKET=sock)
-        subprocess.run([motectl, "models", "import", model_txt, "--name", "m", "--alias", "champion"], env=env, check=True, capture_output=True)
+    with Moted(d) as daemon:
+        daemon.ctl("models", "import", model_txt, "--name", "m", "--alias", "champion")
         bodies = {}
         for label, rows, explain in (("plain", 1, False), ("explain", 1, True), ("explain-1000", 1000, True)):
             body = {"inputs": [{"name": "x", "shape": [rows, F], "datatype": "FP64", "data": [float(v) for v in Xte[:rows].reshape(-1)]}]}
@@ -90,11 +72,5 @@ if os.path.exists(moted) and os.path.exists(uds):
             json.dump(body, open(bodies[label], "w"))
         for round_ in (1, 2, 3):
             for label in ("plain", "explain"):
-                out = subprocess.run([uds, sock, "/v2/models/m/infer", "--method", "POST", "--body", bodies[label], "--requests", "20000", "--warmup", "2000"],
-                                     capture_output=True, text=True, check=True).stdout.strip()
-                print(f"socket single-row infer, {label} (round {round_}): {out}")
-        out = subprocess.run([uds, sock, "/v2/models/m/infer", "--method", "POST", "--body", bodies["explain-1000"], "--requests", "200", "--warmup", "20"],
-                             capture_output=True, text=True, check=True).stdout.strip()
-        print(f"socket 1000-row infer with explanations: {out}")
-    finally:
-        daemon.terminate(); daemon.wait()
+                print(f"socket single-row infer, {label} (round {round_}): {daemon.uds('/v2/models/m/infer', bodies[label], 20000, 2000)[0]}")
+        print(f"socket 1000-row infer with explanations: {daemon.uds('/v2/models/m/infer', bodies['explain-1000'], 200, 20)[0]}")

@@ -13,6 +13,7 @@ usage: make release && (cd bench && swift build -c release) &&
        bench/.venv/bin/python bench/import_bench.py   (bench/.venv: pip install -r bench/import-requirements.txt)"""
 import json, os, subprocess, tempfile, time
 import numpy as np
+from benchlib import best_of
 
 root = os.path.dirname(os.path.abspath(__file__))
 repo = os.path.dirname(root)
@@ -35,14 +36,6 @@ rows_bin = f"{d}/rows.f64"
 Xte.astype("<f8").tofile(rows_bin)
 n = len(Xte)
 print(f"model: LightGBM {lgb.__version__}, {booster.num_trees()} trees, 31 leaves, 28 features; {n} rows, 1 thread, best of 3")
-
-
-def best_of(k, f):
-    best, out = None, None
-    for _ in range(k):
-        t = time.perf_counter(); out = f(); took = time.perf_counter() - t
-        best = took if best is None else min(best, took)
-    return best, out
 
 
 results = {}

@@ -10,14 +10,9 @@ the ratio of the medians of the rounds' p99 (goal: 1.2x at most), and how many r
 shadow scored and dropped.
 usage: make release && (cd bench && swift build -c release) &&
        ORACLE/bin/python bench/rollout_bench.py   (the oracle venv: make oracle-venv)"""
-import json, os, re, statistics, subprocess, tempfile, time, urllib.parse
-import numpy as np
+import json, re, statistics, subprocess, tempfile
+from benchlib import Moted
 
-root = os.path.dirname(os.path.abspath(__file__))
-repo = os.path.dirname(root)
-uds = os.path.join(root, ".build/release/udsbench")
-moted = os.path.join(repo, ".build/release-static/moted")
-motectl = os.path.join(repo, ".build/release-static/motectl")
 d = tempfile.mkdtemp(prefix="mote-rollout-bench-")
 
 from sklearn.datasets import make_classification
@@ -34,40 +29,20 @@ for seed in (1, 2):
 body = f"{d}/row.json"
 json.dump({"inputs": [{"name": "x", "shape": [1, F], "datatype": "FP64", "data": [float(v) for v in X[50000]]}]}, open(body, "w"))
 
-sock = f"{d}/mote.sock"
-daemon = subprocess.Popen([moted, "--state-dir", f"{d}/state", "--socket", sock, "--log-stderr", "--log-level", "warning"])
-env = dict(os.environ, MOTE_SOCKET=sock)
-
-
-def ctl(*args):
-    return subprocess.run([motectl, *args], env=env, check=True, capture_output=True, text=True).stdout
-
-
-def run():
-    out = subprocess.run([uds, sock, "/v2/models/m/infer", "--method", "POST", "--body", body, "--requests", "20000", "--warmup", "2000"],
-                         capture_output=True, text=True, check=True).stdout.strip()
-    p50 = float(re.search(r"p50=([0-9.]+)us", out).group(1))
-    p99 = float(re.search(r"p99=([0-9.]+)us", out).group(1))
-    return p50, p99, out
-
-
-try:
-    for _ in range(200):
-        if os.path.exists(sock): break
-        time.sleep(0.05)
-    ctl("models", "import", files[0], "--name", "m", "--alias", "champion")
-    ctl("models", "import", files[1], "--name", "m")
+with Moted(d) as daemon:
+    daemon.ctl("models", "import", files[0], "--name", "m", "--alias", "champion")
+    daemon.ctl("models", "import", files[1], "--name", "m")
     results = {"without": [], "with shadow": []}
     for round_ in (1, 2, 3):
         for label in ("without", "with shadow"):
             if label == "with shadow":
-                ctl("models", "shadow", "m", "2", "--when", "automatic=false")
-            p50, p99, out = run()
+                daemon.ctl("models", "shadow", "m", "2", "--when", "automatic=false")
+            out, p50, p99 = daemon.uds("/v2/models/m/infer", body, 20000, 2000)
             results[label].append((p50, p99))
             print(f"round {round_}, {label}: {out}")
             if label == "with shadow":
-                ctl("models", "rollout", "m", "--stop")
-    metrics = ctl("status", "-o", "json") and subprocess.run(["curl", "-s", "--unix-socket", sock, "http://x/metrics"], capture_output=True, text=True).stdout
+                daemon.ctl("models", "rollout", "m", "--stop")
+    metrics = subprocess.run(["curl", "-s", "--unix-socket", daemon.sock, "http://x/metrics"], capture_output=True, text=True).stdout
     scored = re.search(r"^mote_shadow_scored_rows ([0-9.e+]+)", metrics, re.M)
     dropped = re.search(r"^mote_shadow_dropped_rows ([0-9.e+]+)", metrics, re.M)
     p99_without = statistics.median(p for _, p in results["without"])
@@ -77,5 +52,3 @@ try:
     print(f"median of rounds: without p50 {p50_without:.1f}us p99 {p99_without:.1f}us; with shadow p50 {p50_with:.1f}us p99 {p99_with:.1f}us; "
           f"p99 ratio {p99_with / p99_without:.2f}x (goal <= 1.2x)")
     print(f"shadow scored {scored.group(1) if scored else '?'} rows, dropped {dropped.group(1) if dropped else '?'}")
-finally:
-    daemon.terminate(); daemon.wait()

@@ -56,7 +56,12 @@ public final class LoadedModel: Sendable {
 
     /// Scores for rows of inputs: `scoreWidth` per row.
     public func scores(_ rows: [[ModelInput]]) -> [Double] {
-        scores(matrix: encode(rows), rows: rows.count)
+        scores(encoded: encode(rows), rows: rows.count)
+    }
+
+    /// Scores for rows already encoded as the model reads them.
+    func scores(encoded matrix: [Double], rows: Int) -> [Double] {
+        gbdt?.predict(matrix, rows: rows) ?? bundle.scores(matrix, rows: rows)
     }
 
     /// Per-input explanations of rows, encoded as `scores(_:)` encodes them.
@@ -89,7 +94,7 @@ public final class LoadedModel: Sendable {
     /// category codes) reads them as inputs first.
     public func scores(matrix: [Double], rows: Int) -> [Double] {
         guard numericPassThrough else { return scores(Self.inputs(matrix, rows: rows)) }
-        return gbdt?.predict(matrix, rows: rows) ?? bundle.scores(matrix, rows: rows)
+        return scores(encoded: matrix, rows: rows)
     }
 
     /// A numeric matrix as rows of inputs (NaN: missing).

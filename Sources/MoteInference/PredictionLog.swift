@@ -296,17 +296,27 @@ public final class PredictionLog: Sendable {
                 WHERE s.model = ? AND s.version = ? AND s.at_ns >= ? AND s.shadow_of IS NOT NULL ORDER BY s.at_ns DESC LIMIT ?
                 """)
             s.bind([.text(model), .integer(Int64(shadowVersion)), .integer(sinceNanos), .integer(Int64(limit))])
-            var answered: [Double] = []
-            var shadow: [Double] = []
-            while try s.step() {
-                let a = s.withBlob(0) { PredictionLog.scores($0) }
-                let b = s.withBlob(1) { PredictionLog.scores($0) }
-                guard a.count == width, b.count == width else { continue }
-                answered += a
-                shadow += b
-            }
-            return (answered, shadow)
+            let pairs = try Self.pairs(s, width: width)
+            return (pairs.answered, pairs.shadow)
         }
+    }
+
+    /// Reads a statement's rows of (answered outputs, shadow outputs[, a number]): the scores
+    /// of each side (`width` a row; rows of another width skipped) and, with `value`, that
+    /// column's number per row.
+    public static func pairs(_ s: SQLiteStatement, width: Int, value: Int32? = nil) throws -> (answered: [Double], shadow: [Double], values: [Double]) {
+        var answered: [Double] = []
+        var shadow: [Double] = []
+        var values: [Double] = []
+        while try s.step() {
+            let a = s.withBlob(0) { PredictionLog.scores($0) }
+            let b = s.withBlob(1) { PredictionLog.scores($0) }
+            guard a.count == width, b.count == width else { continue }
+            answered += a
+            shadow += b
+            if let value { values.append(s.double(value)) }
+        }
+        return (answered, shadow, values)
     }
 
     /// Inputs as bytes: per value a tag (0 missing, 1 number + 8 bytes, 2 text + 4-byte length + UTF-8).

@@ -312,18 +312,8 @@ extension FeedbackStore {
                 WHERE s.model = ? AND s.version = ? AND s.at_ns >= ? AND s.shadow_of IS NOT NULL ORDER BY s.at_ns
                 """)
             s.bind([.text(model), .integer(Int64(shadowVersion)), .integer(sinceNanos)])
-            var answered: [Double] = []
-            var shadow: [Double] = []
-            var labels: [Double] = []
-            while try s.step() {
-                let a = s.withBlob(0) { PredictionLog.scores($0) }
-                let b = s.withBlob(1) { PredictionLog.scores($0) }
-                guard a.count == width, b.count == width else { continue }
-                answered += a
-                shadow += b
-                labels.append(s.double(2))
-            }
-            return (answered, shadow, labels)
+            let pairs = try PredictionLog.pairs(s, width: width, value: 2)
+            return (pairs.answered, pairs.shadow, pairs.values)
         }
     }
 }
