@@ -218,4 +218,33 @@ struct RolloutTests {
         #expect(again.status == 404 && again.text.contains("rollout_not_found"), "\(again.text)")
         #expect(daemon.stop() == 0)
     }
+
+    @Test("rollout decisions reach the central MLflow server on the device run: a tag that says what and why, the evidence as metrics")
+    func synced() throws {
+        let server = MLflowServer()
+        try server.start()
+        defer { server.stop() }
+        let imports = ImportTests()
+        let daemon = try imports.definedDaemon(config: SyncTests.config(url: server.url) + "[rollout]\ncheck_interval = \"1h\"\n")
+        let client = daemon.client()
+        let champion = try OracleModels.entry("xgb_binary_json")
+        let labels = try OracleModels.binaryLabels()
+        try imports.pushRows(daemon, champion.rows, labels: labels)
+        for (e, alias) in [(champion, "champion"), (try OracleModels.entry("lgb_binary"), "challenger")] {
+            #expect(try imports.motectl(daemon, ["models", "import", e.file, "--name", "failure", "--inputs", ImportTests.bound, "--alias", alias]).status == 0)
+        }
+        #expect(try imports.motectl(daemon, ["models", "shadow", "failure", "2", "--when", "min_labels=300"]).status == 0)
+        let answered = try predict(client, Array(0..<labels.count))
+        try label(client, answered, labels)
+        let judged = try client.post("/v1/models/failure/rollout/check", json: Array("{}".utf8)).json()
+        #expect(judged["decisions"]?.arrayValue?.first?["decision"] == "promoted", "\(judged)")
+        _ = try SyncTests().syncNow(daemon)
+        let device = try server.runs(experimentPrefix: "mote/box-1/device").first
+        let tags = device?["data"]?["tags"]?.arrayValue ?? []
+        let tag = tags.first { $0["key"] == "mote.rollout.failure" }?["value"]?.stringValue ?? ""
+        #expect(tag.hasPrefix("promoted shadow version 2 beside champion 1: live auc"), "\(tags)")
+        let metrics = (device?["data"]?["metrics"]?.arrayValue ?? []).compactMap { $0["key"]?.stringValue }
+        #expect(metrics.contains("rollout.failure.challenger.auc") && metrics.contains("rollout.failure.champion_labels"), "\(metrics)")
+        #expect(daemon.stop() == 0)
+    }
 }
