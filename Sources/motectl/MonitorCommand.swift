@@ -119,6 +119,9 @@ struct MonitorCommand: ParsableCommand {
         } else {
             out.append("live metrics: \(metrics?["feedback_rows"]?.int64Value ?? 0) predictions with feedback (need \(metrics?["min_feedback"]?.int64Value ?? 0))")
         }
+        if let rollout = r["rollout"], rollout != .null {
+            out.append("rollout " + ModelsCommand.rolloutText(r["model"]?.stringValue ?? "", rollout))
+        }
         return out.joined(separator: "\n")
     }
 }

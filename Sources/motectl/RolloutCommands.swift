@@ -53,26 +53,7 @@ extension ModelsCommand {
         }
         let name = result["model"]?.stringValue ?? ""
         if let r = result["rollout"], r != .null {
-            let metric = r["policy"]?["metric"]?.stringValue ?? ""
-            var rows = [["", "VERSION", "ROWS", "LABELS", metric.uppercased()]]
-            for side in ["challenger", "champion"] {
-                let s = r[side]
-                rows.append([
-                    side == "challenger" ? r["mode"]?.stringValue ?? "" : "champion", "v\(s?["version"]?.int64Value ?? 0)", CLIOutput.cell(s?["rows"] ?? .null),
-                    CLIOutput.cell(s?["labels"] ?? .null), CLIOutput.cell(s?["live"]?[metric] ?? .null),
-                ])
-            }
-            print("\(name): \(r["mode"]?.stringValue ?? "") of v\(r["version"]?.int64Value ?? 0) beside champion v\(r["champion_version"]?.int64Value ?? 0)"
-                + (r["share"].map { " (\(CLIOutput.cell($0)) of entities)" } ?? ""))
-            print(CLIOutput.table(rows))
-            var facts: [String] = []
-            if let a = r["agreement"]?.doubleValue { facts.append("agreement \(Double(Int(a * 10000)) / 100)%") }
-            if let d = r["prediction_drift"]?["statistic"]?.doubleValue { facts.append("prediction drift KS \(Double(Int(d * 10000)) / 10000)") }
-            if let p = r["policy"] {
-                facts.append("promoted after \(CLIOutput.cell(p["min_labels"] ?? .null)) labels when better by > \(CLIOutput.cell(p["margin"] ?? .null))"
-                    + (p["automatic"]?.boolValue == false ? " (compare only)" : ""))
-            }
-            if !facts.isEmpty { print(facts.joined(separator: "; ")) }
+            print(rolloutText(name, r))
         } else {
             print("\(name): no rollout")
         }
@@ -84,6 +65,35 @@ extension ModelsCommand {
             }
             print(CLIOutput.table(rows))
         }
+    }
+
+    /// A rollout's comparison in words and a table: each side's version, rows, labels and live
+    /// metrics (the policy's metric first), agreement, prediction drift and the policy.
+    static func rolloutText(_ name: String, _ r: JSONValue) -> String {
+        let metric = r["policy"]?["metric"]?.stringValue ?? ""
+        let mode = r["mode"]?.stringValue ?? ""
+        var lines = [
+            "\(name): \(mode) of v\(r["version"]?.int64Value ?? 0) beside champion v\(r["champion_version"]?.int64Value ?? 0)"
+                + (r["share"].map { " (\(CLIOutput.cell($0)) of entities)" } ?? "")
+        ]
+        let challenger = r["challenger"]?["live"]?.objectValue ?? JSONObject()
+        let champion = r["champion"]?["live"]?.objectValue ?? JSONObject()
+        let metrics = [metric] + (challenger.keys + champion.keys).filter { $0 != metric }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        var rows = [["", mode.uppercased(), "CHAMPION"]]
+        rows.append(["version", "v\(r["version"]?.int64Value ?? 0)", "v\(r["champion_version"]?.int64Value ?? 0)"])
+        rows.append(["rows", CLIOutput.cell(r["challenger"]?["rows"] ?? .null), CLIOutput.cell(r["champion"]?["rows"] ?? .null)])
+        rows.append(["labels", CLIOutput.cell(r["challenger"]?["labels"] ?? .null), CLIOutput.cell(r["champion"]?["labels"] ?? .null)])
+        for m in metrics { rows.append([m, CLIOutput.cell(challenger[m] ?? .null), CLIOutput.cell(champion[m] ?? .null)]) }
+        lines.append(CLIOutput.table(rows))
+        var facts: [String] = []
+        if let a = r["agreement"]?.doubleValue { facts.append("agreement \(Double(Int(a * 10000)) / 100)%") }
+        if let d = r["prediction_drift"]?["statistic"]?.doubleValue { facts.append("prediction drift KS \(Double(Int(d * 10000)) / 10000)") }
+        if let p = r["policy"] {
+            facts.append("judged by \(metric) after \(CLIOutput.cell(p["min_labels"] ?? .null)) labels, promoted when better by > \(CLIOutput.cell(p["margin"] ?? .null))"
+                + (p["automatic"]?.boolValue == false ? " (compare only)" : ""))
+        }
+        if !facts.isEmpty { lines.append(facts.joined(separator: "; ")) }
+        return lines.joined(separator: "\n")
     }
 
     struct Shadow: ParsableCommand {

@@ -116,6 +116,10 @@ struct RolloutTests {
         // 408: the 8 shadowed rows by key before the 400 (the tensor rows name no entity, but are scored too).
         #expect(abs((r?["agreement"]?.doubleValue ?? 0) - agree) <= 0.02, "\(String(describing: r?["agreement"])) vs \(agree)")
         #expect((r?["challenger"]?["rows"]?.int64Value ?? 0) >= 400 && r?["prediction_drift"]?["method"] == "ks", "\(String(describing: r))")
+        // motectl monitor shows the same comparison under the model's own report.
+        let monitor = try imports.motectl(daemon, ["monitor", "failure"])
+        let aucLine = monitor.stdout.split(separator: "\n").last { $0.hasPrefix("auc ") }.map(String.init) ?? ""
+        #expect(monitor.stdout.contains("rollout failure: shadow of v2 beside champion v1") && aucLine.contains(String(wantShadow.description.prefix(6))), "\(monitor.stdout)")
 
         // Judged: better by more than the margin, so promoted; the champion serves version 2.
         let checked = try imports.motectl(daemon, ["models", "rollout", "failure", "--check"])
