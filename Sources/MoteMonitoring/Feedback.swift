@@ -280,11 +280,13 @@ extension FeedbackStore {
                 SELECT p.outputs, f.label_value, f.predicted_ns FROM feedback f JOIN predictions p ON p.id = f.prediction_id
                 WHERE f.model = ? AND f.version = ? AND f.predicted_ns >= ?
                 UNION ALL
-                SELECT s.outputs, f.label_value, s.at_ns FROM predictions s JOIN feedback f ON f.prediction_id = s.shadow_of
-                WHERE s.model = ? AND s.version = ? AND s.at_ns >= ? AND s.shadow_of IS NOT NULL
+                SELECT s.outputs, f.label_value, f.predicted_ns FROM feedback f CROSS JOIN predictions s ON s.shadow_of = f.prediction_id
+                WHERE f.model = ? AND f.predicted_ns >= ? AND s.shadow_of IS NOT NULL AND s.model = ? AND s.version = ?
                 ORDER BY 3
                 """)
-            s.bind([.text(model), .integer(Int64(version)), .integer(sinceNanos), .text(model), .integer(Int64(version)), .integer(sinceNanos)])
+            // The shadow's rows are found from the labels (few) through the shadow_of index,
+            // not by reading every prediction of the window.
+            s.bind([.text(model), .integer(Int64(version)), .integer(sinceNanos), .text(model), .integer(sinceNanos), .text(model), .integer(Int64(version))])
             var scores: [Double] = []
             var labels: [Double] = []
             while try s.step() {
@@ -306,12 +308,12 @@ extension FeedbackStore {
         try database.read { conn in
             let s = try conn.prepare(
                 """
-                SELECT a.outputs, s.outputs, f.label_value FROM predictions s
-                JOIN predictions a ON a.id = s.shadow_of
-                JOIN feedback f ON f.prediction_id = s.shadow_of
-                WHERE s.model = ? AND s.version = ? AND s.at_ns >= ? AND s.shadow_of IS NOT NULL ORDER BY s.at_ns
+                SELECT a.outputs, s.outputs, f.label_value FROM feedback f
+                CROSS JOIN predictions s ON s.shadow_of = f.prediction_id
+                JOIN predictions a ON a.id = f.prediction_id
+                WHERE f.model = ? AND f.predicted_ns >= ? AND s.shadow_of IS NOT NULL AND s.model = ? AND s.version = ? ORDER BY f.predicted_ns
                 """)
-            s.bind([.text(model), .integer(Int64(shadowVersion)), .integer(sinceNanos)])
+            s.bind([.text(model), .integer(sinceNanos), .text(model), .integer(Int64(shadowVersion))])
             let pairs = try PredictionLog.pairs(s, width: width, value: 2)
             return (pairs.answered, pairs.shadow, pairs.values)
         }
