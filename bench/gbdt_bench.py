@@ -23,12 +23,6 @@ d = "/tmp/mote-gbdt-bench"; os.makedirs(d, exist_ok=True)
 def save(name, xs, ys):
     np.savetxt(f"{d}/{name}.csv", np.column_stack([ys, xs]), delimiter=",", fmt="%.9g")
 
-def best_of(n, f):
-    best, out = None, None
-    for _ in range(n):
-        t = time.time(); out = f(); took = time.time() - t
-        best = took if best is None else min(best, took)
-    return best, out
 
 def mote(*args):
     out = subprocess.run([exe, *map(str, args)], capture_output=True, text=True)
@@ -54,6 +48,7 @@ Ztr, Zte = scaler.transform(Xtr), scaler.transform(Xte)
 took, clf = best_of(3, lambda: LogisticRegression(C=1.0 / (n * 1e-4), solver="lbfgs", max_iter=500, tol=1e-8).fit(Ztr, ytr))
 p = clf.predict_proba(Zte)[:, 1]
 import sklearn
+from benchlib import best_of
 print(f"scikit-learn {sklearn.__version__} lbfgs: fit {took:.3f} s (best of 3, scaling excluded), test AUC {roc_auc_score(yte, p):.4f}, log loss {log_loss(yte, p):.4f}")
 print(mote("logistic", f"{d}/train.csv", f"{d}/test.csv", 1e-4, 3))
 
