@@ -15,6 +15,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.ensemble import IsolationForest
 from sklearn.preprocessing import StandardScaler
 import lightgbm as lgb
+from benchlib import best_of
 
 root = os.path.dirname(os.path.abspath(__file__))
 exe = os.path.join(root, ".build/release/gbdtbench")
@@ -48,7 +49,6 @@ Ztr, Zte = scaler.transform(Xtr), scaler.transform(Xte)
 took, clf = best_of(3, lambda: LogisticRegression(C=1.0 / (n * 1e-4), solver="lbfgs", max_iter=500, tol=1e-8).fit(Ztr, ytr))
 p = clf.predict_proba(Zte)[:, 1]
 import sklearn
-from benchlib import best_of
 print(f"scikit-learn {sklearn.__version__} lbfgs: fit {took:.3f} s (best of 3, scaling excluded), test AUC {roc_auc_score(yte, p):.4f}, log loss {log_loss(yte, p):.4f}")
 print(mote("logistic", f"{d}/train.csv", f"{d}/test.csv", 1e-4, 3))
 
