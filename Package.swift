@@ -34,6 +34,7 @@ let package = Package(
     targets: [
         // System libraries.
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "CMalloc"),
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
 
         // Libraries, in dependency order (see docs/architecture.md).
@@ -60,7 +61,7 @@ let package = Package(
         .target(name: "MoteImport", dependencies: ["MoteCore", "MoteML"]),
         .target(name: "MoteModels", dependencies: ["MoteCore", "MoteML", "MoteImport"]),
         .target(name: "MoteInference", dependencies: [
-            "MoteCore", "MoteRegistry", "MoteModels", "MoteFeatures", "MoteML", "MoteStorage",
+            "MoteCore", "MoteRegistry", "MoteModels", "MoteFeatures", "MoteML", "MoteStorage", "CMalloc",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "MoteMonitoring", dependencies: [

@@ -5,6 +5,8 @@ import MoteModels
 public import MoteRegistry
 import Synchronization
 
+import CMalloc
+
 /// The models moted serves. A model's `champion` is loaded on first use (or at start) and
 /// kept; when the registry moves `champion`, the new version is loaded beside the old one on
 /// a background thread and swapped in atomically — requests in flight finish on the version
@@ -34,6 +36,8 @@ public final class ModelServer: Sendable {
     }
     private let state = Mutex(State())
     private let settings: Live<InferenceSettings>
+    /// A version was unloaded since the last sweep: the sweep hands freed memory back.
+    private let trimDue = Atomic<Bool>(false)
     static let versionCacheLimit = 16
 
     public init(registry: RegistryStore, artifacts: ArtifactStore, logger: Logger, settings: Live<InferenceSettings>) {
@@ -237,6 +241,11 @@ public final class ModelServer: Sendable {
     public func sweep() {
         unloadIdle()
         evict(keeping: nil)
+        // The unloaded versions are freed once the last request holding one ends; the
+        // allocator keeps freed pages for reuse unless asked to hand them back.
+        if trimDue.exchange(false, ordering: .relaxed) {
+            malloc_trim(0)
+        }
     }
 
     /// Holds the loaded versions within `inference.max_loaded_mib`: the least recently used
@@ -266,6 +275,7 @@ public final class ModelServer: Sendable {
     }
 
     private func report(_ m: LoadedModel, reason: String) {
+        trimDue.store(true, ordering: .relaxed)
         logger.notice(
             "model unloaded (\(reason == "idle" ? "no traffic for inference.idle_unload" : "over inference.max_loaded_mib, least recently used")); it loads again on its next request",
             metadata: ["event": "model_unloaded", "model": "\(m.name)", "version": "\(m.version)", "reason": "\(reason)", "bytes": "\(m.memoryBytes)"])

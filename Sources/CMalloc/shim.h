@@ -1,0 +1,2 @@
+// glibc's allocator controls (malloc_trim: hand freed pages back to the system).
+#include <malloc.h>
