@@ -293,6 +293,14 @@ public final class FeatureStore: Sendable {
     /// With `inline`, a lone small push may be committed on the caller's thread when nothing
     /// else is being written (an event loop: SQLite's commit in WAL mode is a log append).
     public func push(_ batch: PushBatch, inline: Bool = false, done: @escaping @Sendable (Result<Void, any Error>) -> Void) {
+        // Expectations: a rejecting view refuses the whole batch; a flagging one stores it.
+        // (Counting flagged rows per rule for the quality report is the next step.)
+        do {
+            _ = try batch.checkExpectations()
+        } catch {
+            done(.failure(error))
+            return
+        }
         let rows = InboxRows(batch)
         let cache = self.cache
         let online = batch.target.writesOnline

@@ -59,7 +59,13 @@ extension DefinitionSet {
             for f in v["fields"]?.arrayValue ?? [] {
                 guard let fname = f["name"]?.stringValue, let type = f["type"]?.stringValue.flatMap(FeatureType.init(rawValue:))
                 else { throw MoteError(.storage, "stored definitions are malformed (field)") }
-                fields.append(FieldDefinition(name: fname, type: type, description: f["description"]?.stringValue ?? ""))
+                var expectations = FieldExpectations()
+                if let x = f["expect"] {
+                    expectations = FieldExpectations(
+                        min: x["min"]?.doubleValue, max: x["max"]?.doubleValue, allowed: x["allowed"]?.arrayValue?.compactMap(\.stringValue),
+                        notNull: x["not_null"] == .bool(true))
+                }
+                fields.append(FieldDefinition(name: fname, type: type, description: f["description"]?.stringValue ?? "", expectations: expectations))
             }
             let retention = RetentionPolicy(
                 maxAgeNanos: v["retention"]?["max_age_ns"]?.int64Value, maxRows: v["retention"]?["max_rows"]?.int64Value.map { Int($0) })
@@ -69,6 +75,11 @@ extension DefinitionSet {
                 fields: fields, ttlNanos: v["ttl_ns"]?.int64Value ?? 0, retention: retention, tags: tags,
                 description: v["description"]?.stringValue ?? "")
             view.revision = v["revision"]?.int64Value.flatMap { Int(exactly: $0) } ?? 0
+            if let x = v["expect"] {
+                view.expectations = ViewExpectations(
+                    onInvalid: x["on_invalid"]?.stringValue.flatMap(ViewExpectations.OnInvalid.init(rawValue:)) ?? .reject,
+                    maxNullShare: x["max_null_share"]?.doubleValue, expectEveryNanos: x["expect_every_ns"]?.int64Value)
+            }
             set.views.append(view)
         }
         for member in value.objectValue?.members ?? [] where member.key != "entities" && member.key != "feature_views" {
@@ -103,6 +114,14 @@ extension FeatureViewDefinition {
         w.endObject()
         w.key("tags"); w.beginObject(); for t in tags { w.key(t.key); w.string(t.value) }; w.endObject()
         w.key("description"); w.string(description)
+        if expectations != ViewExpectations() {
+            w.key("expect")
+            w.beginObject()
+            w.key("on_invalid"); w.string(expectations.onInvalid.rawValue)
+            if let s = expectations.maxNullShare { w.key("max_null_share"); w.double(s) }
+            if let e = expectations.expectEveryNanos { w.key("expect_every_ns"); w.int(e) }
+            w.endObject()
+        }
         if revision > 0 { w.key("revision"); w.int(revision) }
         w.endObject()
     }
@@ -117,6 +136,16 @@ extension FeatureViewDefinition {
             w.key("name"); w.string(f.name)
             w.key("type"); w.string(f.type.rawValue)
             w.key("description"); w.string(f.description)
+            if !f.expectations.isEmpty {
+                let x = f.expectations
+                w.key("expect")
+                w.beginObject()
+                if let v = x.min { w.key("min"); w.double(v) }
+                if let v = x.max { w.key("max"); w.double(v) }
+                if let v = x.allowed { w.key("allowed"); w.beginArray(); for a in v { w.string(a) }; w.endArray() }
+                if x.notNull { w.key("not_null"); w.bool(true) }
+                w.endObject()
+            }
             w.endObject()
         }
         w.endArray()

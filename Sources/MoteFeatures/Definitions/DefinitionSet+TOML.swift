@@ -69,8 +69,9 @@ extension DefinitionSet {
                     throw f.failure("type", "a field needs a type: float64, int64, string or bool")
                 }
                 let description = try f.string("description", nonEmpty: false) ?? ""
+                let expectations = try FieldExpectations.read(f, type: type)
                 try f.finish()
-                fields.append(FieldDefinition(name: fname, type: type, description: description))
+                fields.append(FieldDefinition(name: fname, type: type, description: description, expectations: expectations))
             }
             var tags: [(key: String, value: String)] = []
             if let tagTable = try t.table("tags") {
@@ -80,10 +81,15 @@ extension DefinitionSet {
                 }
             }
             let description = try t.string("description", nonEmpty: false) ?? ""
+            var expectations = ViewExpectations()
+            expectations.onInvalid = try t.enumeration("on_invalid", ViewExpectations.OnInvalid.self) ?? .reject
+            expectations.maxNullShare = try t.number("max_null_share", 0...1, "expected a share from 0 to 1, such as 0.05")
+            expectations.expectEveryNanos = try t.duration("expect_every", positive: true)
             try t.finish()
-            set.views.append(
-                FeatureViewDefinition(
-                    name: name, entities: entities, fields: fields, ttlNanos: ttl, retention: retention, tags: tags, description: description))
+            var view = FeatureViewDefinition(
+                name: name, entities: entities, fields: fields, ttlNanos: ttl, retention: retention, tags: tags, description: description)
+            view.expectations = expectations
+            set.views.append(view)
         }
         // Other sections see the file's views first, then the stored ones.
         var lookup = set
@@ -110,5 +116,28 @@ extension DefinitionSet {
             throw t.failure(key, "'\(name)' is not a valid name (letters, digits, _ and -, at most \(DefinitionNames.maxLength))")
         }
         return name
+    }
+}
+
+extension FieldExpectations {
+    /// Reads `min`, `max`, `allowed` and `not_null` of a field entry; `min`/`max` only for
+    /// numbers, `allowed` for strings and integers.
+    static func read(_ f: TableReader, type: FeatureType) throws(ConfigFailure) -> FieldExpectations {
+        var e = FieldExpectations()
+        let numeric = type == .float64 || type == .int64
+        for key in ["min", "max"] where f.value(key) != nil {
+            guard numeric else { throw f.failure(key, "'\(key)' is for float64 and int64 fields") }
+            guard let v = try f.number(key, -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude, "expected a number") else { continue }
+            if key == "min" { e.min = v } else { e.max = v }
+        }
+        if let lo = e.min, let hi = e.max, lo > hi { throw f.failure("max", "max (\(hi)) is below min (\(lo))") }
+        if let values = try f.stringArray("allowed") {
+            guard type == .string || type == .int64 else { throw f.failure("allowed", "'allowed' is for string and int64 fields") }
+            guard !values.isEmpty else { throw f.failure("allowed", "list at least one value") }
+            if type == .int64, let bad = values.first(where: { Int64($0) == nil }) { throw f.failure("allowed", "'\(bad)' is not an integer") }
+            e.allowed = values
+        }
+        e.notNull = try f.bool("not_null") ?? false
+        return e
     }
 }

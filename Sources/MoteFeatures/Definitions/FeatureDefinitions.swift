@@ -31,11 +31,14 @@ public struct FieldDefinition: Sendable, Equatable {
     public var name: String
     public var type: FeatureType
     public var description: String
+    /// What its values are expected to be.
+    public var expectations: FieldExpectations
 
-    public init(name: String, type: FeatureType, description: String = "") {
+    public init(name: String, type: FeatureType, description: String = "", expectations: FieldExpectations = FieldExpectations()) {
         self.name = name
         self.type = type
         self.description = description
+        self.expectations = expectations
     }
 }
 
@@ -63,6 +66,8 @@ public struct FeatureViewDefinition: Sendable, Equatable {
     public var retention: RetentionPolicy
     public var tags: [(key: String, value: String)]
     public var description: String
+    /// What the view does with rows that break expectations, and what it expects of its data.
+    public var expectations = ViewExpectations()
     /// The definitions version at which this view was created or last changed (what Feast
     /// calls a feature view's version); 0 until it is applied. Bookkeeping, not part of `==`.
     public var revision: Int = 0
@@ -84,6 +89,7 @@ public struct FeatureViewDefinition: Sendable, Equatable {
     public static func == (lhs: FeatureViewDefinition, rhs: FeatureViewDefinition) -> Bool {
         lhs.id == rhs.id && lhs.name == rhs.name && lhs.entities == rhs.entities && lhs.fields == rhs.fields
             && lhs.ttlNanos == rhs.ttlNanos && lhs.retention == rhs.retention && lhs.description == rhs.description
+            && lhs.expectations == rhs.expectations
             && lhs.tags.map(\.key) == rhs.tags.map(\.key) && lhs.tags.map(\.value) == rhs.tags.map(\.value)
     }
 
