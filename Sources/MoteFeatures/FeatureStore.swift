@@ -12,6 +12,8 @@ public final class FeatureStore: Sendable {
     let storage: Storage
     /// Latest values in memory.
     public let cache = OnlineFeatureCache()
+    /// Pushed rows' quality per view with expectations, over the last hour.
+    public let quality = DataQuality()
     private let current: LockedValue<AppliedDefinitions>
     private let settings: Live<FeatureSettings>
     /// The sections other modules add to the definitions file (training specs...).
@@ -293,15 +295,17 @@ public final class FeatureStore: Sendable {
     /// With `inline`, a lone small push may be committed on the caller's thread when nothing
     /// else is being written (an event loop: SQLite's commit in WAL mode is a log append).
     public func push(_ batch: PushBatch, inline: Bool = false, done: @escaping @Sendable (Result<Void, any Error>) -> Void) {
-        // Expectations: a rejecting view refuses the whole batch; a flagging one stores it.
-        // (Counting flagged rows per rule for the quality report is the next step.)
+        // Expectations: a rejecting view refuses the whole batch; a flagging one stores it and
+        // its broken values are counted once it is stored.
+        let flagged: [ExpectationViolation]
         do {
-            _ = try batch.checkExpectations()
+            flagged = try batch.checkExpectations()
         } catch {
             done(.failure(error))
             return
         }
         let rows = InboxRows(batch)
+        let quality = self.quality
         let cache = self.cache
         let online = batch.target.writesOnline
         // `done` runs after the commit, once the cache holds the rows (in commit order, so the
@@ -309,6 +313,7 @@ public final class FeatureStore: Sendable {
         // cache takes the rows from their stored bytes: nothing is rendered on the push path.
         writer.submit(rows, inline: inline) { result in
             if case .success = result, online { cache.upsert(rows) }
+            if case .success = result { quality.record(batch, violations: flagged, now: SystemClock.nowNanos()) }
             done(result)
         }
     }

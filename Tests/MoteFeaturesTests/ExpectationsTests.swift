@@ -75,6 +75,10 @@ struct ExpectationsTests {
             } else {
                 try store.push(batch)
                 #expect(try store.historyRowCount(viewID: store.definitions.set.view("sensors")!.id) == 3)
+                // Counted per field and rule over the window.
+                let report = store.quality.report(view: "sensors", now: SystemClock.nowNanos())
+                #expect(report["temp"]?.rows == 3 && report["temp"]?.nulls == 1 && report["temp"]?.broken == ["max": 1, "not_null": 1], "\(report)")
+                #expect(report["mode"]?.broken == ["allowed": 1], "\(report)")
             }
         }
     }

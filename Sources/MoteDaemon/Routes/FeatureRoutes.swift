@@ -67,6 +67,37 @@ enum FeatureRoutes {
                 w.endObject()
                 return .json(w)
             }),
+            Route(.GET, "/v1/feature-views/{name}/quality", role: .read, .blocking { request in
+                let applied = store.definitions
+                guard let name = request.parameter("name"), let view = applied.set.view(name) else {
+                    throw DomainError.notFound("no feature view '\(request.parameter("name") ?? "")'")
+                }
+                let counts = store.quality.report(view: view.name, now: SystemClock.nowNanos())
+                var w = JSONWriter(capacity: 1024)
+                w.beginObject()
+                w.key("feature_view"); w.string(view.name)
+                w.key("window"); w.string(DurationText.format(nanos: store.quality.windowNanos))
+                w.key("on_invalid"); w.string(view.expectations.onInvalid.rawValue)
+                w.key("fields")
+                w.beginArray()
+                for field in view.fields {
+                    let c = counts[field.name] ?? DataQuality.Counts()
+                    let share = c.rows > 0 ? Double(c.nulls) / Double(c.rows) : 0
+                    w.beginObject()
+                    w.key("name"); w.string(field.name)
+                    w.key("rows"); w.int(c.rows)
+                    w.key("nulls"); w.int(c.nulls)
+                    w.key("null_share"); w.double(share)
+                    w.key("null_share_exceeded"); w.bool(view.expectations.maxNullShare.map { c.rows > 0 && share > $0 } ?? false)
+                    w.key("broken"); w.beginObject()
+                    for (rule, n) in c.broken.sorted(by: { $0.key < $1.key }) { w.key(rule); w.int(n) }
+                    w.endObject()
+                    w.endObject()
+                }
+                w.endArray()
+                w.endObject()
+                return .json(w)
+            }),
             Route(.GET, "/v1/feature-views/{name}", role: .read, .blocking { request in
                 let applied = store.definitions
                 guard let name = request.parameter("name"), let view = applied.set.view(name) else {
