@@ -297,9 +297,10 @@ public final class FeatureStore: Sendable {
     public func push(_ batch: PushBatch, inline: Bool = false, done: @escaping @Sendable (Result<Void, any Error>) -> Void) {
         // Expectations: a rejecting view refuses the whole batch; a flagging one stores it and
         // its broken values are counted once it is stored.
+        let checked = batch.view.declaresExpectations
         let flagged: [ExpectationViolation]
         do {
-            flagged = try batch.checkExpectations()
+            flagged = checked ? try batch.checkExpectations() : []
         } catch {
             done(.failure(error))
             return
@@ -313,7 +314,7 @@ public final class FeatureStore: Sendable {
         // cache takes the rows from their stored bytes: nothing is rendered on the push path.
         writer.submit(rows, inline: inline) { result in
             if case .success = result, online { cache.upsert(rows) }
-            if case .success = result { quality.record(batch, violations: flagged, now: SystemClock.nowNanos()) }
+            if checked, case .success = result { quality.record(batch, violations: flagged, now: SystemClock.nowNanos()) }
             done(result)
         }
     }

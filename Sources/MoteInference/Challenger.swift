@@ -35,8 +35,6 @@ public struct Challenger: Sendable {
 
     /// A canary's choice for a request without a routing key: at random, by the share.
     public func answersUnkeyed() -> Bool {
-        guard mode == .canary, share > 0 else { return false }
-        var generator = SampleRandom.shared
-        return Double(generator.next() >> 11) / Double(1 << 53) < share
+        mode == .canary && PredictionLog.sampled(share)
     }
 }

@@ -107,7 +107,7 @@ public final class PredictionLog: Sendable {
     public func append(
         rows: some Sequence<Int>, ids: [String], model: LoadedModel, scores: [Double], atNanos: Int64, latencyNanos: Int64,
         entityKeys: [String]? = nil, inputs: (Int) -> [ModelInput]?, numbers: (Int) -> ArraySlice<Double>? = { _ in nil },
-        reasons: ((Int) -> String?)? = nil
+        reasons: ((Int) -> String?)? = nil, shadowOf: ((Int) -> String?)? = nil
     ) {
         let rate = settings.current.logSampleRate  // once per request
         let width = model.bundle.scoreWidth
@@ -119,6 +119,7 @@ public final class PredictionLog: Sendable {
                     inputs: sampled ? inputs(r) : nil, scores: scores[(r * width)..<((r + 1) * width)], latencyNanos: latencyNanos)
                 if sampled { record.numbers = numbers(r) }
                 record.reasons = reasons?(r)
+                record.shadowOf = shadowOf?(r)
                 return record
             })
     }

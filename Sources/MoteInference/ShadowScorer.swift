@@ -144,22 +144,11 @@ public final class ShadowScorer: Sendable {
         }
         let answered = (0..<job.rowCount).filter { job.answered[$0] != nil }
         let ids = (0..<job.rowCount).map { _ in PredictionID.make() }
-        let width = model.bundle.scoreWidth
         let features = model.bundle.inputs.count
-        let latency = Int64(SystemClock.monotonicNanos() &- started)
-        let rate = settings.current.logSampleRate
-        var records: [PredictionLog.Record] = []
-        records.reserveCapacity(answered.count)
-        for r in answered {
-            let sampled = PredictionLog.sampled(rate)
-            var record = PredictionLog.Record(
-                id: ids[r], atNanos: job.atNanos, model: model.name, version: model.version, entityKey: job.entityKeys?[r],
-                inputs: sampled ? job.rows?[r] : nil, scores: scores[(r * width)..<((r + 1) * width)], latencyNanos: latency)
-            if sampled, let matrix = job.matrix { record.numbers = matrix[(r * features)..<((r + 1) * features)] }
-            record.shadowOf = job.answered[r]
-            records.append(record)
-        }
-        log.append(records)
-        scoredRows.add(records.count, ordering: .relaxed)
+        log.append(
+            rows: answered, ids: ids, model: model, scores: scores, atNanos: job.atNanos,
+            latencyNanos: Int64(SystemClock.monotonicNanos() &- started), entityKeys: job.entityKeys, inputs: { job.rows?[$0] },
+            numbers: { r in job.matrix.map { $0[(r * features)..<((r + 1) * features)] } }, shadowOf: { job.answered[$0] })
+        scoredRows.add(answered.count, ordering: .relaxed)
     }
 }

@@ -61,6 +61,13 @@ public struct ViewExpectations: Sendable, Equatable {
     }
 }
 
+extension FeatureViewDefinition {
+    /// Whether pushes to the view are checked and their quality counted.
+    public var declaresExpectations: Bool {
+        expectations.maxNullShare != nil || fields.contains { !$0.expectations.isEmpty }
+    }
+}
+
 extension ErrorCode {
     /// Pushed rows break their view's expectations and the view rejects them (422).
     public static let expectationFailed: ErrorCode = "expectation_failed"

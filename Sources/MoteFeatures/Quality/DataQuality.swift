@@ -30,10 +30,9 @@ public final class DataQuality: Sendable {
         self.windowNanos = windowNanos
     }
 
-    /// Counts a stored batch of a view with expectations at `now`.
+    /// Counts a stored batch of a view that declares expectations at `now`.
     public func record(_ batch: PushBatch, violations: [ExpectationViolation], now: Int64) {
         let view = batch.view
-        guard view.fields.contains(where: { !$0.expectations.isEmpty }) || view.expectations.maxNullShare != nil else { return }
         var counts: [String: Counts] = [:]
         for (k, field) in view.fields.enumerated() where k < batch.columns.count {
             var c = Counts()
