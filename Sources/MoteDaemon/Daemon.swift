@@ -107,6 +107,7 @@ public enum Daemon {
         let monitoring = MonitoringSetup(
             storage: storage, settings: source.live { $0.monitoring }, models: models, log: predictionLog, registry: registry,
             training: training, metrics: inferenceMetrics, logger: logging.logger("monitoring"))
+        let dataWatch = DataWatch(store: features, logger: logging.logger("monitoring"), config: source.live { $0.monitoring })
         let shadows = ShadowScorer(log: predictionLog, settings: source.live { $0.inference }, logger: logging.logger("inference"))
         let rollouts = Rollouts(
             server: models, registry: registry, store: RolloutStore(storage: storage), feedback: monitoring.feedback, log: predictionLog, shadows: shadows,
@@ -185,6 +186,10 @@ public enum Daemon {
                     // Drift and live metrics of the served models; starts and ends are logged once.
                     .init(service: PeriodicService(interval: source.live { $0.monitoring.intervalNanos }) {
                         monitoring.service.checkAll()
+                    }),
+                    // Feature views' quality states and stale entities; changes are logged once.
+                    .init(service: PeriodicService(interval: source.live { $0.monitoring.dataIntervalNanos }) {
+                        dataWatch.check()
                     }),
                     // Versions without traffic unloaded, the rest held within the memory bound
                     // (every tenth of inference.idle_unload, 1 s to 1 min).

@@ -56,6 +56,12 @@ public struct MonitoringSettings: SettingsSection {
     /// A monitoring summary per served model goes to the outbox this often (0: never).
     public var summaryIntervalNanos: Int64 = 3_600_000_000_000
 
+    /// How often the data of views with expectations is checked (quality states, stale entities).
+    public var dataIntervalNanos: Int64 = 30_000_000_000
+    /// Entities named one journal entry each per check when they go stale or recover; more are
+    /// one entry with the count.
+    public var staleLogMax = 20
+
     public init() {}
 
     public mutating func read(_ t: TableReader) throws(ConfigFailure) {
@@ -93,6 +99,8 @@ public struct MonitoringSettings: SettingsSection {
         if let v = try t.share("max_metric_drop") { maxMetricDrop = v }
         if let v = try t.duration("retrain_min_interval") { retrainMinIntervalNanos = v }
         if let v = try t.duration("summary_interval") { summaryIntervalNanos = v }
+        if let v = try t.duration("data_interval", positive: true) { dataIntervalNanos = v }
+        if let v = try t.int("stale_log_max", 0...100_000) { staleLogMax = v }
     }
 
     /// `method` and `threshold` of a monitoring table (a p-value for ks, chisquare and z; a

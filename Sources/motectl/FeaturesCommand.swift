@@ -10,7 +10,7 @@ import Glibc
 struct FeaturesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "features", abstract: "Inspect, read and load features.",
-        subcommands: [List.self, Describe.self, Get.self, Push.self, History.self])
+        subcommands: [List.self, Describe.self, Get.self, Push.self, History.self, FeaturesQuality.self, FeaturesStale.self])
 
     /// `motectl features list`
     struct List: ParsableCommand {

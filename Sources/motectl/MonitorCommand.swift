@@ -122,6 +122,32 @@ struct MonitorCommand: ParsableCommand {
         if let rollout = r["rollout"], rollout != .null {
             out.append("rollout " + ModelsCommand.rolloutText(r["model"]?.stringValue ?? "", rollout))
         }
+        out.append(contentsOf: dataQualityLines(r["data_quality"]?.arrayValue ?? []))
         return out.joined(separator: "\n")
+    }
+
+    /// One line per input view: its failing fields in words, and its stale entities.
+    static func dataQualityLines(_ views: [JSONValue]) -> [String] {
+        views.map { q in
+            let name = q["feature_view"]?.stringValue ?? ""
+            var facts: [String] = []
+            for f in q["fields"]?.arrayValue ?? [] where f["failing"] == .bool(true) {
+                let field = f["name"]?.stringValue ?? ""
+                let rows = f["rows"]?.int64Value ?? 0
+                if f["null_share_exceeded"] == .bool(true) {
+                    facts.append("\(CLIOutput.format((f["null_share"]?.doubleValue ?? 0) * 100, "%.0f"))% of \(field) values null")
+                }
+                for member in f["broken"]?.objectValue?.members ?? [] {
+                    let n = member.value.int64Value ?? 0
+                    let share = rows > 0 ? Double(n) / Double(rows) * 100 : 0
+                    facts.append("\(CLIOutput.format(share, "%.0f"))% of \(field) values break \(member.key) (\(n) of \(rows))")
+                }
+            }
+            if let stale = q["stale_entities"]?.int64Value, stale > 0 {
+                facts.append("\(stale) of \(q["entities"]?.int64Value ?? 0) entities stale")
+            }
+            let window = q["window"]?.stringValue ?? ""
+            return "data \(name): " + (facts.isEmpty ? "ok over the last \(window)" : facts.joined(separator: "; ") + " in the last \(window)")
+        }
     }
 }

@@ -53,6 +53,21 @@ struct ExpectationsTests {
         }
     }
 
+    @Test("an int64 field's allowed values are integers in TOML; a value not among them breaks 'allowed'")
+    func allowedIntegers() throws {
+        func parse(_ allowed: String) throws -> FieldExpectations {
+            let text = Self.definitions(onInvalid: "flag").replacing(
+                "{ name = \"mode\", type = \"string\", allowed = [\"run\", \"idle\"] }", with: "{ name = \"mode\", type = \"int64\", allowed = \(allowed) }")
+            return try #require(DefinitionSet.parse(toml: text).view("sensors")).fields[1].expectations
+        }
+        let e = try parse("[1, 2, \"3\"]")
+        #expect(e.allowed == ["1", "2", "3"])
+        #expect(e.broken(by: .int(2)) == nil && e.broken(by: .int(4)) == "allowed")
+        for bad in ["[1.5]", "[\"x\"]", "[]", "[true]", "3"] {
+            #expect(throws: ConfigFailure.self, "\(bad)") { try parse(bad) }
+        }
+    }
+
     @Test("a rejecting view refuses a batch that breaks a rule, naming rows and rules, and stores nothing; a flagging one stores it")
     func onPush() throws {
         for policy in ["reject", "flag"] {

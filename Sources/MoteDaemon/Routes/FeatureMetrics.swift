@@ -50,5 +50,33 @@ final class FeatureMetrics: Sendable {
                 labels: [("view", view.name)]
             ).set(Double(now - newest) / 1e9)
         }
+        updateQuality(store, now: now)
+    }
+
+    /// Sets the data-quality gauges of views with expectations (null share and broken values
+    /// per field over the quality window) and the stale-entity gauge of views with `expect_every`.
+    private func updateQuality(_ store: FeatureStore, now: Int64) {
+        for view in store.definitions.set.views where view.declaresExpectations || view.expectations.expectEveryNanos != nil {
+            guard let quality = try? store.quality(view: view.name, now: now) else { continue }
+            if let stale = quality.staleEntities {
+                registry.makeGauge(
+                    descriptor: .mote("feature_stale_entities", help: "Entities of a feature view silent for longer than its expect_every."),
+                    labels: [("view", view.name)]
+                ).set(Double(stale))
+            }
+            guard view.declaresExpectations else { continue }
+            for (declared, field) in zip(view.fields, quality.fields) {
+                registry.makeGauge(
+                    descriptor: .mote("feature_null_share", help: "Share of null values of a field pushed in the data-quality window."),
+                    labels: [("view", view.name), ("field", field.name)]
+                ).set(field.nullShare)
+                for rule in declared.expectations.rules {
+                    registry.makeGauge(
+                        descriptor: .mote("feature_broken_values", help: "Pushed values that broke a rule in the data-quality window."),
+                        labels: [("view", view.name), ("field", field.name), ("rule", rule)]
+                    ).set(Double(field.counts.broken[rule] ?? 0))
+                }
+            }
+        }
     }
 }

@@ -68,34 +68,24 @@ enum FeatureRoutes {
                 return .json(w)
             }),
             Route(.GET, "/v1/feature-views/{name}/quality", role: .read, .blocking { request in
-                let applied = store.definitions
-                guard let name = request.parameter("name"), let view = applied.set.view(name) else {
-                    throw DomainError.notFound("no feature view '\(request.parameter("name") ?? "")'")
+                let window = try request.queryValue("window").map { text throws(DomainError) in
+                    guard let nanos = DurationText.parseNanos(text) else {
+                        throw DomainError(.malformed, .invalidWindow, "window '\(text)' is not a duration such as 10m")
+                    }
+                    return nanos
                 }
-                let counts = store.quality.report(view: view.name, now: SystemClock.nowNanos())
+                let now = SystemClock.nowNanos()
+                let quality = try store.quality(view: request.parameter("name") ?? "", now: now, window: window)
                 var w = JSONWriter(capacity: 1024)
-                w.beginObject()
-                w.key("feature_view"); w.string(view.name)
-                w.key("window"); w.string(DurationText.format(nanos: store.quality.windowNanos))
-                w.key("on_invalid"); w.string(view.expectations.onInvalid.rawValue)
-                w.key("fields")
-                w.beginArray()
-                for field in view.fields {
-                    let c = counts[field.name] ?? DataQuality.Counts()
-                    let share = c.rows > 0 ? Double(c.nulls) / Double(c.rows) : 0
-                    w.beginObject()
-                    w.key("name"); w.string(field.name)
-                    w.key("rows"); w.int(c.rows)
-                    w.key("nulls"); w.int(c.nulls)
-                    w.key("null_share"); w.double(share)
-                    w.key("null_share_exceeded"); w.bool(view.expectations.maxNullShare.map { c.rows > 0 && share > $0 } ?? false)
-                    w.key("broken"); w.beginObject()
-                    for (rule, n) in c.broken.sorted(by: { $0.key < $1.key }) { w.key(rule); w.int(n) }
-                    w.endObject()
-                    w.endObject()
-                }
-                w.endArray()
-                w.endObject()
+                quality.write(into: &w, now: now)
+                return .json(w)
+            }),
+            Route(.GET, "/v1/feature-views/{name}/stale", role: .read, .blocking { request in
+                let limit = try request.limit(default: 100, maximum: 100_000)
+                let now = SystemClock.nowNanos()
+                let stale = try store.staleEntities(view: request.parameter("name") ?? "", now: now)
+                var w = JSONWriter(capacity: 1024)
+                stale.write(into: &w, now: now, limit: limit)
                 return .json(w)
             }),
             Route(.GET, "/v1/feature-views/{name}", role: .read, .blocking { request in

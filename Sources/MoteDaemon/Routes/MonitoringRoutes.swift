@@ -1,6 +1,7 @@
 import MoteCore
 import MoteFeatures
 import MoteInference
+import MoteModels
 import MoteMonitoring
 import MoteRollout
 import MoteServer
@@ -17,13 +18,21 @@ enum MonitoringRoutes {
             Route(.GET, "/v1/models/{model}/monitoring", role: .read, .blocking { request in
                 let model = try models.model(request.parameter("model") ?? "", request.queryValue("version"))
                 let c = settings.current
-                let report = try monitoring.service.evaluate(model, now: SystemClock.nowNanos())
+                let now = SystemClock.nowNanos()
+                let report = try monitoring.service.evaluate(model, now: now)
                 // The rollout beside the champion, compared live (null when none).
                 let rollout = try rollouts.active(model: model.name).map { try rollouts.compare($0) }
+                // The data quality of the views the model reads, for the fields it reads.
+                let inputs = InputViews(model.bundle.inputs.map(\.name))
+                let quality = inputs.views.compactMap { try? store.quality(view: $0, now: now) }
                 var w = JSONWriter(capacity: 4096)
                 report.write(into: &w, config: c) { w in
                     w.key("rollout")
                     if let rollout { rollout.write(into: &w) } else { w.null() }
+                    w.key("data_quality")
+                    w.beginArray()
+                    for q in quality { q.write(into: &w, now: now, only: inputs.fields[q.view]) }
+                    w.endArray()
                 }
                 return .json(w)
             }),

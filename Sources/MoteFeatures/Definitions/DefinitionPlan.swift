@@ -67,6 +67,10 @@ public struct DefinitionPlan: Sendable {
                         merged.fields[k].description = field.description
                         details.append("field \(field.name): description")
                     }
+                    if old.fields[k].expectations != field.expectations {
+                        merged.fields[k].expectations = field.expectations
+                        details.append("field \(field.name): expectations")
+                    }
                 } else {
                     merged.fields.append(field)
                     details.append("add field \(field.name): \(field.type.rawValue)")
@@ -82,6 +86,10 @@ public struct DefinitionPlan: Sendable {
             if old.retention != view.retention {
                 details.append("retention")
                 merged.retention = view.retention
+            }
+            if old.expectations != view.expectations {
+                details.append("expectations")
+                merged.expectations = view.expectations
             }
             if old.description != view.description {
                 details.append("description")

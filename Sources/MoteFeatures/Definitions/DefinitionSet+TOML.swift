@@ -131,13 +131,31 @@ extension FieldExpectations {
             if key == "min" { e.min = v } else { e.max = v }
         }
         if let lo = e.min, let hi = e.max, lo > hi { throw f.failure("max", "max (\(hi)) is below min (\(lo))") }
-        if let values = try f.stringArray("allowed") {
+        if let value = f.value("allowed") {
             guard type == .string || type == .int64 else { throw f.failure("allowed", "'allowed' is for string and int64 fields") }
-            guard !values.isEmpty else { throw f.failure("allowed", "list at least one value") }
-            if type == .int64, let bad = values.first(where: { Int64($0) == nil }) { throw f.failure("allowed", "'\(bad)' is not an integer") }
-            e.allowed = values
+            e.allowed = try allowedValues(value, f, type: type)
         }
         e.notNull = try f.bool("not_null") ?? false
         return e
+    }
+
+    /// `allowed` as text: strings for a string field; integers (or integers written as
+    /// strings) for an int64 field.
+    private static func allowedValues(_ value: TOMLValue, _ f: TableReader, type: FeatureType) throws(ConfigFailure) -> [String] {
+        let expected = type == .string ? "expected an array of strings" : "expected an array of integers, such as [1, 2, 3]"
+        guard case .array(let items) = value else { throw f.failure("allowed", expected) }
+        guard !items.isEmpty else { throw f.failure("allowed", "list at least one value") }
+        var out: [String] = []
+        for item in items {
+            switch (item, type) {
+            case (.string(let s), .string): out.append(s)
+            case (.integer(let i), .int64): out.append(String(i))
+            case (.string(let s), .int64):
+                guard let i = Int64(s) else { throw f.failure("allowed", "'\(s)' is not an integer") }
+                out.append(String(i))
+            default: throw f.failure("allowed", expected)
+            }
+        }
+        return out
     }
 }

@@ -18,6 +18,11 @@ public struct FieldExpectations: Sendable, Equatable {
 
     public var isEmpty: Bool { min == nil && max == nil && allowed == nil && !notNull }
 
+    /// The rules declared: `min`, `max`, `allowed`, `not_null`.
+    public var rules: [String] {
+        (min != nil ? ["min"] : []) + (max != nil ? ["max"] : []) + (allowed != nil ? ["allowed"] : []) + (notNull ? ["not_null"] : [])
+    }
+
     /// The rule `value` breaks, if any: `not_null`, `min`, `max` or `allowed`.
     public func broken(by value: FeatureValue) -> String? {
         switch value {

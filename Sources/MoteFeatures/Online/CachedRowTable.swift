@@ -61,6 +61,17 @@ final class CachedRowTable {
         )
     }
 
+    /// Calls `body` with each cached entity's key bytes and event time (valid during the call),
+    /// in index order.
+    func forEachEntity(_ body: (UnsafeRawBufferPointer, Int64) -> Void) {
+        guard let slots else { return }
+        for i in 0..<slotCount where slots[i] != 0 {
+            let base = block! + (Int(truncatingIfNeeded: slots[i] & 0xFFFF_FFFF) * 8 - 8)
+            let keyCount = Int(base.load(fromByteOffset: 20, as: UInt32.self))
+            body(UnsafeRawBufferPointer(start: base + Self.header, count: keyCount), base.load(as: Int64.self))
+        }
+    }
+
     // MARK: - Writing
 
     /// Room for `additional` more entities with rows of about `rowBytes` each, so that a bulk

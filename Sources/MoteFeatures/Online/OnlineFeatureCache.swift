@@ -122,6 +122,19 @@ public final class OnlineFeatureCache: Sendable {
         table(viewID).rows.withLock { $0.count }
     }
 
+    /// The entities of a view whose newest event is before `nanos`, with that event time, and
+    /// how many entities the view has (one pass under the view's lock; keys are copied only
+    /// for the entities returned).
+    public func entities(viewID: Int, eventBefore nanos: Int64) -> (matching: [(key: String, eventNanos: Int64)], total: Int) {
+        table(viewID).rows.withLock { table in
+            var out: [(key: String, eventNanos: Int64)] = []
+            table.forEachEntity { key, event in
+                if event < nanos { out.append((String(decoding: key, as: UTF8.self), event)) }
+            }
+            return (out, table.count)
+        }
+    }
+
     /// The newest event time stored online for a view (for freshness), nil when empty.
     public func newestEvent(viewID: Int) -> Int64? {
         let newest = table(viewID).newestEvent.load(ordering: .relaxed)

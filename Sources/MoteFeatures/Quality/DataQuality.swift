@@ -52,11 +52,13 @@ public final class DataQuality: Sendable {
         }
     }
 
-    /// A view's counts per field over the window ending at `now`.
-    public func report(view: String, now: Int64) -> [String: Counts] {
-        buckets.withLock { all in
+    /// A view's counts per field over the last `window` (at most the kept window) ending at
+    /// `now`, in whole one-minute buckets.
+    public func report(view: String, now: Int64, window: Int64? = nil) -> [String: Counts] {
+        let span = min(window ?? windowNanos, windowNanos)
+        return buckets.withLock { all in
             var out: [String: Counts] = [:]
-            for (start, fields) in all[view] ?? [:] where start > now - windowNanos {
+            for (start, fields) in all[view] ?? [:] where start > now - span - Self.bucketNanos && start > now - windowNanos {
                 for (name, c) in fields { out[name, default: Counts()].add(c) }
             }
             return out
