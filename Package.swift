@@ -64,6 +64,10 @@ let package = Package(
             "MoteCore", "MoteRegistry", "MoteModels", "MoteFeatures", "MoteML", "MoteStorage", "CMalloc",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "MoteScoring", dependencies: [
+            "MoteCore", "MoteFeatures", "MoteInference", "MoteModels", "MoteRegistry", "MoteTraining",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "MoteMonitoring", dependencies: [
             "MoteCore", "MoteStorage", "MoteFeatures", "MoteML", "MoteModels", "MoteInference",
             .product(name: "Logging", package: "swift-log"),
@@ -98,7 +102,7 @@ let package = Package(
         ]),
         .target(name: "MoteDaemon", dependencies: [
             "MoteCore", "MoteStorage", "MoteSystemd", "MoteServer", "MoteFeatures", "MoteRegistry", "MoteModels", "MoteTraining", "MoteInference",
-            "MoteMonitoring", "MoteSync", "MoteFleet", "MoteRollout",
+            "MoteMonitoring", "MoteSync", "MoteFleet", "MoteRollout", "MoteScoring",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

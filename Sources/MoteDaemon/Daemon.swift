@@ -9,6 +9,7 @@ import MoteInference
 import MoteMonitoring
 import MoteFleet
 import MoteRollout
+import MoteScoring
 import MoteSync
 import MoteSystemd
 import NIOCore
@@ -75,7 +76,7 @@ public enum Daemon {
             directory: StateDirectory(root: config.daemon.stateDir), options: Database.Options(config.storage), schema: Self.schema)
         let metrics = RequestMetrics(registry: PrometheusCollectorRegistry())
         notifier.status("loading the online feature cache")
-        let features = try FeatureStore(storage: storage, settings: source.live { $0.features }, sections: [TrainingSpecSection()])
+        let features = try FeatureStore(storage: storage, settings: source.live { $0.features }, sections: [TrainingSpecSection(), ScoringJobSection()])
         let registry = RegistryStore(storage: storage)
         let artifacts = ArtifactStore(directory: storage.directory, space: storage.space)
         // Artifacts left by a registration that failed (older than an hour) are removed.
@@ -99,11 +100,17 @@ public enum Daemon {
                 try rollouts.start(model: model, mode: mode, version: version, share: plan.share, policy: plan.policy, actor: .daemon)
             })
         let training = TrainingJobs(storage: storage, context: trainingContext)
-        try training.start()
         let models = ModelServer(registry: registry, artifacts: artifacts, logger: logging.logger("inference"), settings: source.live { $0.inference })
         models.preload(config.inference.preload)
         let predictionLog = PredictionLog(storage: storage, logger: logging.logger("inference"), settings: source.live { $0.inference })
         let inferenceMetrics = InferenceMetrics(registry: metrics.registry)
+        // Batch scoring shares the training queue; its kind is registered before the queue
+        // starts, so that runs interrupted by a restart are found again.
+        let scoring = ScoringJobs(
+            queue: training, store: features, models: models, log: predictionLog, registry: registry, artifacts: artifacts,
+            directory: storage.directory.root + "/scoring", settings: source.live { $0.scoring }, logger: logging.logger("scoring"))
+        training.register(scoring)
+        try training.start()
         let monitoring = MonitoringSetup(
             storage: storage, settings: source.live { $0.monitoring }, models: models, log: predictionLog, registry: registry,
             training: training, metrics: inferenceMetrics, logger: logging.logger("monitoring"))
@@ -145,7 +152,7 @@ public enum Daemon {
         let router = Router(
             SystemRoutes.routes(runtime) + FeatureRoutes.routes(features, metrics: runtime.featureMetrics)
                 + RegistryRoutes.routes(registry, artifacts: artifacts, models: models) + ModelImportRoutes.routes(trainingContext)
-                + TrainingRoutes.routes(training, store: features)
+                + TrainingRoutes.routes(training, store: features) + ScoringRoutes.routes(scoring, store: features)
                 + InferenceRoutes.routes(
                     models, registry: registry, store: features, log: predictionLog, metrics: inferenceMetrics,
                     settings: source.live { $0.inference }, shadows: shadows)
@@ -178,6 +185,10 @@ public enum Daemon {
                     // Training specs' schedules (every, min_new_labels).
                     .init(service: PeriodicService(interval: source.live { $0.training.scheduleIntervalNanos }) {
                         training.checkSchedules(now: SystemClock.nowNanos())
+                    }),
+                    // Scoring jobs' schedules (every).
+                    .init(service: PeriodicService(interval: source.live { $0.scoring.scheduleIntervalNanos }) {
+                        scoring.checkSchedules(now: SystemClock.nowNanos())
                     }),
                     // The outbox to the central MLflow server (every interval, backoff, on demand).
                     .init(service: LoopService { await syncWorker.run() }),

@@ -49,20 +49,8 @@ public enum EntityPredict {
         let keys = try EntityKey.keys(columns, names: plan.joinKeys, types: plan.keyTypes, label: "entities")
         let values = OnlineRead.values(plan: plan, keys: keys, now: now)
 
-        var rows: [[ModelInput]] = []
-        rows.reserveCapacity(rowCount)
-        var failed: [Int: String] = [:]
-        for (r, row) in values.enumerated() {
-            var inputs: [ModelInput] = []
-            inputs.reserveCapacity(row.count)
-            for (k, cell) in row.enumerated() {
-                if cell.status != .present, !useModel, failed[r] == nil {
-                    failed[r] = "feature '\(names[k])' is \(cell.status.rawValue)"
-                }
-                inputs.append(ModelInput(cell.value))
-            }
-            rows.append(inputs)
-        }
+        let inputs = EntityInputs(values: values, names: names, useModel: useModel)
+        let (rows, failed) = (inputs.rows, inputs.failed)
         // Failed rows are not predicted: the models see only the others. A canary answers the
         // rows whose entity key hashes into its share; the champion answers the rest.
         let canary = challenger?.mode == .canary ? challenger : nil

@@ -141,7 +141,8 @@ public enum InferResponse {
         }
     }
 
-    static func classIndex(_ scores: [Double], row r: Int, bundle: ModelBundle) -> Int {
+    /// The class a row's scores choose (the positive class at 0.5 for a binary model).
+    public static func classIndex(_ scores: [Double], row r: Int, bundle: ModelBundle) -> Int {
         if bundle.task == .binary { return scores[r] >= 0.5 ? 1 : 0 }
         let k = bundle.classes.count
         var best = 0

@@ -141,6 +141,19 @@ public final class PredictionLog: Sendable {
         if wakeWriter { wake.signal() }
     }
 
+    /// Waits until `rows` more rows fit in half of `inference.log_max_pending` (or nothing is
+    /// pending), waking the writer: a batch job logs at the writer's pace and leaves the other
+    /// half to online requests, instead of having its rows dropped.
+    public func waitForRoom(_ rows: Int) {
+        while true {
+            let limit = settings.current.logMaxPending
+            let waiting = pending.withLock { $0.records.count }
+            if waiting == 0 || waiting + rows <= limit / 2 { return }
+            wake.signal()
+            usleep(2_000)
+        }
+    }
+
     /// Waits until every row accepted before the call is written (the writer is woken at
     /// once), at most `timeoutNanos`; false when it took longer. For readers of the log that
     /// must see a prediction as soon as it was answered (feedback by prediction id).

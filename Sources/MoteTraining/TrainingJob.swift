@@ -29,6 +29,10 @@ public final class TrainingJob: Sendable {
     }
 
     public let id: String
+    /// What the job does: `training` (a training spec), or a kind registered on the queue
+    /// (`QueuedJobKind`, e.g. `scoring`).
+    public let kind: String
+    /// The name of what it runs: a training spec, a scoring job.
     public let specName: String
     /// The spec as JSON (the job runs what was current when it was queued).
     public let specJSON: [UInt8]
@@ -44,8 +48,12 @@ public final class TrainingJob: Sendable {
     /// At most this many events are kept per job (iterations are thinned to fit).
     static let maxEvents = 2000
 
-    public init(id: String, specName: String, specJSON: [UInt8], model: String, trigger: String, createdNanos: Int64, state: State) {
+    public init(
+        id: String, kind: String = TrainingJob.training, specName: String, specJSON: [UInt8], model: String, trigger: String, createdNanos: Int64,
+        state: State
+    ) {
         self.id = id
+        self.kind = kind
         self.specName = specName
         self.specJSON = specJSON
         self.model = model
@@ -57,16 +65,20 @@ public final class TrainingJob: Sendable {
     public var snapshot: State { state.withLock { $0 } }
     public var changeCount: UInt64 { changes.load(ordering: .acquiring) }
 
+    /// The kind of a training spec's job.
+    public static let training = "training"
+
     public var cancelRequested: Bool { cancelFlag.load(ordering: .relaxed) }
     func requestCancel() { cancelFlag.store(true, ordering: .relaxed) }
 
-    func update(_ body: (inout State) -> Void) {
+    /// Changes the job's state (its runner records what it produced: run, version, ...).
+    public func update(_ body: (inout State) -> Void) {
         state.withLock { body(&$0) }
         changes.add(1, ordering: .releasing)
     }
 
     /// Appends an event: `{"time", "phase", "message", ...extra}`.
-    func event(_ phase: String, _ message: String, at nanos: Int64 = SystemClock.nowNanos(), extra: (inout JSONWriter) -> Void = { _ in }) {
+    public func event(_ phase: String, _ message: String, at nanos: Int64 = SystemClock.nowNanos(), extra: (inout JSONWriter) -> Void = { _ in }) {
         var w = JSONWriter(capacity: 160)
         w.beginObject()
         w.key("time"); w.timestamp(nanos: nanos)
@@ -86,6 +98,7 @@ public final class TrainingJob: Sendable {
         let s = snapshot
         w.beginObject()
         w.key("id"); w.string(id)
+        w.key("kind"); w.string(kind)
         w.key("spec"); w.string(specName)
         w.key("model"); w.string(model)
         w.key("status"); w.string(s.status.rawValue)
@@ -101,10 +114,25 @@ public final class TrainingJob: Sendable {
             w.key("last_event"); w.value(parsed)
         }
         if withSpec, let spec = try? JSONParser.parse(specJSON) {
-            w.key("training_spec"); w.value(spec)
+            w.key(kind == Self.training ? "training_spec" : "\(kind)_job"); w.value(spec)
         }
         w.endObject()
     }
+}
+
+/// A kind of job other than training that runs on the training queue, one job at a time on
+/// its thread at `training.nice` (batch scoring): registered with `TrainingJobs.register`.
+public protocol QueuedJobKind: Sendable {
+    /// The `kind` its jobs carry, e.g. `scoring`.
+    var kind: String { get }
+    /// Runs one job (its `specJSON` is what was current when it was queued); throws to fail
+    /// it, `JobCancelled` once its cancel was requested (`job.cancelRequested`).
+    func run(_ job: TrainingJob) throws
+}
+
+/// Thrown by a job that stops because its cancel was requested.
+public struct JobCancelled: Error {
+    public init() {}
 }
 
 extension ErrorCode {

@@ -32,7 +32,7 @@ public struct TrainingContext: Sendable {
 /// Runs one job: training set, fit, holdout metrics, the champion measured on the same
 /// holdout, a tracked run, a registered version with its bundle, and the gated promotion.
 enum TrainingJobRunner {
-    struct Cancelled: Error {}
+    typealias Cancelled = JobCancelled
 
     static func run(_ job: TrainingJob, spec: TrainingSpec, context: TrainingContext) throws {
         let settings = context.settings.current

@@ -29,5 +29,11 @@ extension TrainingJobs {
                     CREATE INDEX training_jobs_by_spec ON training_jobs (spec_name, created_ns);
                     CREATE INDEX training_jobs_by_status ON training_jobs (status);
                     """),
+            // Jobs of other kinds (batch scoring) share the queue.
+            Migrator.Migration(
+                "0012_job_kinds",
+                sql: """
+                    ALTER TABLE training_jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'training';
+                    """),
         ])
 }

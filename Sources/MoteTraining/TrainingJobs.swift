@@ -24,6 +24,8 @@ public final class TrainingJobs: Sendable {
         var stopping = false
     }
     private let queue = Mutex(Queue())
+    /// Kinds of jobs besides training, by `kind`.
+    private let kinds = Mutex<[String: any QueuedJobKind]>([:])
     private let wake = DispatchSemaphore(value: 0)
     private let stopped = DispatchSemaphore(value: 0)
 
@@ -34,16 +36,21 @@ public final class TrainingJobs: Sendable {
 
     // MARK: - Life cycle
 
+    /// Lets jobs of `kind` run on this queue (before `start`, so that recovered jobs find it).
+    public func register(_ kind: any QueuedJobKind) {
+        kinds.withLock { $0[kind.kind] = kind }
+    }
+
     /// Recovers jobs from the database and starts the worker thread.
     public func start() throws {
         let now = SystemClock.nowNanos()
         let pending = try database.read { conn -> [(TrainingJob, Bool)] in
             let statement = try conn.prepare(
-                "SELECT id, spec_name, spec, model, status, trigger, created_ns FROM training_jobs WHERE status IN ('queued', 'running') ORDER BY created_ns")
+                "SELECT id, spec_name, spec, model, status, trigger, created_ns, kind FROM training_jobs WHERE status IN ('queued', 'running') ORDER BY created_ns")
             var out: [(TrainingJob, Bool)] = []
             while try statement.step() {
                 let job = TrainingJob(
-                    id: statement.text(0) ?? "", specName: statement.text(1) ?? "", specJSON: Array((statement.text(2) ?? "").utf8),
+                    id: statement.text(0) ?? "", kind: statement.text(7) ?? TrainingJob.training, specName: statement.text(1) ?? "", specJSON: Array((statement.text(2) ?? "").utf8),
                     model: statement.text(3) ?? "", trigger: statement.text(5) ?? "", createdNanos: statement.int64(6),
                     state: .init(status: .queued, reason: "", events: []))
                 out.append((job, statement.text(4) == "running"))
@@ -61,9 +68,8 @@ public final class TrainingJobs: Sendable {
                 context.logger.warning(
                     "training: job interrupted by a restart, queued again",
                     metadata: ["job": "\(job.id)", "model": "\(job.model)", "event": "job_interrupted"])
-                if let spec = TrainingSpec.parse(json: (try? JSONParser.parse(job.specJSON)) ?? .null) {
-                    _ = try? enqueue(spec: spec, specJSON: job.specJSON, trigger: "restart", force: true)
-                }
+                _ = try? enqueue(
+                    kind: job.kind, name: job.specName, specJSON: job.specJSON, model: job.model, trigger: "restart", force: true)
             } else {
                 job.event("queued", "queued again after a restart")
                 queue.withLock { q in
@@ -93,13 +99,36 @@ public final class TrainingJobs: Sendable {
     public func submit(spec: TrainingSpec, trigger: String) throws -> TrainingJob {
         var w = JSONWriter()
         spec.write(into: &w)
-        return try enqueue(spec: spec, specJSON: w.bytes, trigger: trigger, force: false)
+        return try enqueue(kind: TrainingJob.training, name: spec.name, specJSON: w.bytes, model: spec.model, trigger: trigger, force: false)
     }
 
-    private func enqueue(spec: TrainingSpec, specJSON: [UInt8], trigger: String, force: Bool) throws -> TrainingJob {
+    /// Queues a job of a registered kind that runs `specJSON` (named `name`, for `model`);
+    /// 429 when the queue is full.
+    public func submit(kind: String, name: String, specJSON: [UInt8], model: String, trigger: String) throws -> TrainingJob {
+        try enqueue(kind: kind, name: name, specJSON: specJSON, model: model, trigger: trigger, force: false)
+    }
+
+    /// Whether a job of `kind` named `name` waits or runs.
+    public func isPending(kind: String, name: String) -> Bool {
+        queue.withLock { q in
+            (q.running.map { $0.kind == kind && $0.specName == name } ?? false) || q.waiting.contains { $0.kind == kind && $0.specName == name }
+        }
+    }
+
+    /// When the newest job of `kind` named `name` was queued (cancelled jobs left out), nil for never.
+    public func lastQueued(kind: String, name: String) throws -> Int64? {
+        try database.read { conn -> Int64? in
+            let statement = try conn.prepare("SELECT max(created_ns) FROM training_jobs WHERE kind = ? AND spec_name = ? AND status != 'cancelled'")
+            statement.bind([.text(kind), .text(name)])
+            guard try statement.step(), !statement.isNull(0) else { return nil }
+            return statement.int64(0)
+        }
+    }
+
+    private func enqueue(kind: String, name: String, specJSON: [UInt8], model: String, trigger: String, force: Bool) throws -> TrainingJob {
         let limit = context.settings.current.maxQueued
         let job = TrainingJob(
-            id: JobID.make(), specName: spec.name, specJSON: specJSON, model: spec.model, trigger: trigger,
+            id: JobID.make(), kind: kind, specName: name, specJSON: specJSON, model: model, trigger: trigger,
             createdNanos: SystemClock.nowNanos(), state: .init(status: .queued, reason: "", events: []))
         try queue.withLock { q throws(DomainError) in
             guard !q.stopping else { throw DomainError(.unavailable, .shuttingDown, "moted is shutting down") }
@@ -110,9 +139,9 @@ public final class TrainingJobs: Sendable {
         job.event("queued", "queued (\(trigger))")
         try database.write(addingData: true) { conn in
             try conn.cached(
-                "INSERT INTO training_jobs (id, spec_name, spec, model, status, trigger, created_ns) VALUES (?, ?, ?, ?, 'queued', ?, ?)"
+                "INSERT INTO training_jobs (id, kind, spec_name, spec, model, status, trigger, created_ns) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)"
             ).run([
-                .text(job.id), .text(spec.name), .text(String(decoding: specJSON, as: UTF8.self)), .text(spec.model), .text(trigger),
+                .text(job.id), .text(kind), .text(name), .text(String(decoding: specJSON, as: UTF8.self)), .text(model), .text(trigger),
                 .integer(job.createdNanos),
             ])
         }
@@ -124,7 +153,7 @@ public final class TrainingJobs: Sendable {
             }
         }
         context.logger.info(
-            "training: job queued", metadata: ["job": "\(job.id)", "model": "\(spec.model)", "spec": "\(spec.name)"])
+            "training: job queued", metadata: ["job": "\(job.id)", "kind": "\(kind)", "model": "\(model)", "spec": "\(name)"])
         wake.signal()
         return job
     }
@@ -134,19 +163,24 @@ public final class TrainingJobs: Sendable {
         if let job = queue.withLock({ $0.recent[id] }) { return job }
         return try database.read { conn in
             let statement = try conn.prepare(
-                "SELECT id, spec_name, spec, model, status, reason, trigger, created_ns, started_ns, finished_ns, run_id, version, promoted, events FROM training_jobs WHERE id = ?")
+                "SELECT id, spec_name, spec, model, status, reason, trigger, created_ns, started_ns, finished_ns, run_id, version, promoted, events, kind FROM training_jobs WHERE id = ?")
             statement.bind([.text(id)])
             guard try statement.step() else { return nil }
             return Self.job(from: statement)
         }
     }
 
-    /// Jobs, newest first.
-    public func list(limit: Int, spec: String? = nil) throws -> [TrainingJob] {
+    /// Jobs, newest first (of one spec or job name, of one kind, when given).
+    public func list(limit: Int, spec: String? = nil, kind: String? = nil) throws -> [TrainingJob] {
         try database.read { conn in
+            var conditions: [String] = []
+            var values: [SQLiteValue] = []
+            if let spec { conditions.append("spec_name = ?"); values.append(.text(spec)) }
+            if let kind { conditions.append("kind = ?"); values.append(.text(kind)) }
+            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
             let statement = try conn.prepare(
-                "SELECT id, spec_name, spec, model, status, reason, trigger, created_ns, started_ns, finished_ns, run_id, version, promoted, events FROM training_jobs \(spec == nil ? "" : "WHERE spec_name = ?") ORDER BY created_ns DESC LIMIT ?")
-            statement.bind((spec.map { [SQLiteValue.text($0)] } ?? []) + [.integer(Int64(limit))])
+                "SELECT id, spec_name, spec, model, status, reason, trigger, created_ns, started_ns, finished_ns, run_id, version, promoted, events, kind FROM training_jobs \(filter) ORDER BY created_ns DESC LIMIT ?")
+            statement.bind(values + [.integer(Int64(limit))])
             var out: [TrainingJob] = []
             while try statement.step() {
                 let id = statement.text(0) ?? ""
@@ -196,14 +230,8 @@ public final class TrainingJobs: Sendable {
         let specs = context.store.definitions.set.trainings.filter { $0.everyNanos > 0 || $0.minNewLabels > 0 }
         for spec in specs {
             do {
-                let busy = queue.withLock { q in q.running?.specName == spec.name || q.waiting.contains { $0.specName == spec.name } }
-                if busy { continue }
-                let last = try database.read { conn -> Int64? in
-                    let statement = try conn.prepare("SELECT max(created_ns) FROM training_jobs WHERE spec_name = ? AND status != 'cancelled'")
-                    statement.bind([.text(spec.name)])
-                    guard try statement.step(), !statement.isNull(0) else { return nil }
-                    return statement.int64(0)
-                }
+                if isPending(kind: TrainingJob.training, name: spec.name) { continue }
+                let last = try lastQueued(kind: TrainingJob.training, name: spec.name)
                 if let last, spec.everyNanos > 0, now - last < spec.everyNanos { continue }
                 if spec.everyNanos == 0, last == nil, spec.minNewLabels == 0 { continue }
                 if spec.minNewLabels > 0, let labelName = spec.label ?? spec.features.first,
@@ -229,10 +257,9 @@ public final class TrainingJobs: Sendable {
         var queued: [TrainingJob] = []
         for spec in context.store.definitions.set.trainings where spec.model == model && spec.retrainOnDrift {
             do {
-                let busy = queue.withLock { q in q.running?.specName == spec.name || q.waiting.contains { $0.specName == spec.name } }
-                if busy { continue }
+                if isPending(kind: TrainingJob.training, name: spec.name) { continue }
                 let last = try database.read { conn -> Int64? in
-                    let statement = try conn.prepare("SELECT max(created_ns) FROM training_jobs WHERE spec_name = ? AND trigger = 'drift'")
+                    let statement = try conn.prepare("SELECT max(created_ns) FROM training_jobs WHERE kind = 'training' AND spec_name = ? AND trigger = 'drift'")
                     statement.bind([.text(spec.name)])
                     guard try statement.step(), !statement.isNull(0) else { return nil }
                     return statement.int64(0)
@@ -304,10 +331,15 @@ public final class TrainingJobs: Sendable {
         try? persist(job)
         let outcome: (JobStatus, String)
         do {
-            guard let spec = TrainingSpec.parse(json: try JSONParser.parse(job.specJSON)) else { throw TrainingFailure("the job's spec is unreadable") }
-            try TrainingJobRunner.run(job, spec: spec, context: context)
+            if job.kind == TrainingJob.training {
+                guard let spec = TrainingSpec.parse(json: try JSONParser.parse(job.specJSON)) else { throw TrainingFailure("the job's spec is unreadable") }
+                try TrainingJobRunner.run(job, spec: spec, context: context)
+            } else {
+                guard let kind = kinds.withLock({ $0[job.kind] }) else { throw TrainingFailure("moted has no runner for jobs of kind '\(job.kind)'") }
+                try kind.run(job)
+            }
             outcome = (.succeeded, "")
-        } catch is TrainingJobRunner.Cancelled {
+        } catch is JobCancelled {
             outcome = (.cancelled, queue.withLock { $0.stopping } ? "cancelled: moted is stopping" : "cancelled")
         } catch {
             outcome = (.failed, "\(error)")
@@ -320,13 +352,13 @@ public final class TrainingJobs: Sendable {
             s.finishedNanos = SystemClock.nowNanos()
         }
         let metadata: Logger.Metadata = [
-            "job": "\(job.id)", "model": "\(job.model)", "event": "job_\(outcome.0.rawValue)",
+            "job": "\(job.id)", "kind": "\(job.kind)", "model": "\(job.model)", "event": "job_\(outcome.0.rawValue)",
             "version": "\(job.snapshot.version.map(String.init) ?? "")",
         ]
         switch outcome.0 {
-        case .failed: log.error("training: job failed: \(outcome.1)", metadata: metadata)
-        case .cancelled: log.notice("training: job cancelled", metadata: metadata)
-        default: log.info("training: job succeeded", metadata: metadata)
+        case .failed: log.error("\(job.kind): job failed: \(outcome.1)", metadata: metadata)
+        case .cancelled: log.notice("\(job.kind): job cancelled", metadata: metadata)
+        default: log.info("\(job.kind): job succeeded", metadata: metadata)
         }
         do {
             try persist(job)
@@ -357,7 +389,8 @@ public final class TrainingJobs: Sendable {
     private static func job(from statement: SQLiteStatement) -> TrainingJob {
         let events = (statement.text(13) ?? "").split(separator: "\n").map { Array($0.utf8) }
         return TrainingJob(
-            id: statement.text(0) ?? "", specName: statement.text(1) ?? "", specJSON: Array((statement.text(2) ?? "").utf8),
+            id: statement.text(0) ?? "", kind: statement.text(14) ?? TrainingJob.training, specName: statement.text(1) ?? "",
+            specJSON: Array((statement.text(2) ?? "").utf8),
             model: statement.text(3) ?? "", trigger: statement.text(6) ?? "", createdNanos: statement.int64(7),
             state: .init(
                 status: JobStatus(rawValue: statement.text(4) ?? "") ?? .failed, reason: statement.text(5) ?? "",

@@ -110,6 +110,13 @@ enum CLIOutput {
         return unit == 0 ? "\(n) B" : "\(Double(Int(value * 10)) / 10) \(units[unit])"
     }
 
+    /// A progress bar of 30 cells: `[#########.....................]`.
+    static func bar(_ done: Int64, of total: Int64) -> String {
+        let width = 30
+        let filled = Int(Double(width) * Double(done) / Double(max(total, 1)))
+        return "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "]"
+    }
+
     /// Human-readable duration (`3d4h`, `12m5s`).
     static func duration(seconds: Double) -> String {
         DurationText.format(nanos: Int64(seconds.rounded()) * 1_000_000_000)

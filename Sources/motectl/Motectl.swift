@@ -51,7 +51,7 @@ struct Motectl: ParsableCommand {
             """,
         subcommands: [
             StatusCommand.self, ApplyCommand.self, FeaturesCommand.self, RunsCommand.self, ModelsCommand.self, AuditCommand.self,
-            SyncCommand.self, FleetCommand.self, TrainCommand.self, JobsCommand.self, PredictCommand.self, FeedbackCommand.self, MonitorCommand.self,
+            SyncCommand.self, FleetCommand.self, TrainCommand.self, JobsCommand.self, ScoreCommand.self, PredictCommand.self, FeedbackCommand.self, MonitorCommand.self,
             VersionCommand.self, CompletionCommand.self,
         ])
 }

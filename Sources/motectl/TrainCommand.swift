@@ -149,12 +149,16 @@ struct JobsCommand: ParsableCommand {
                 let phase = event["phase"]?.stringValue ?? ""
                 let message = event["message"]?.stringValue ?? ""
                 if phase == "fit", let i = event["iteration"]?.int64Value, let n = event["total"]?.int64Value, n > 1 {
-                    let width = 30
-                    let filled = Int(Double(width) * Double(i) / Double(max(n, 1)))
-                    var text = "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] \(i)/\(n)"
+                    var text = CLIOutput.bar(i, of: n) + " \(i)/\(n)"
                     if let v = event["valid_loss"]?.doubleValue { text += " valid loss \(CLIOutput.cell(.double((v * 10000).rounded() / 10000)))" }
                     if let eta = event["eta_seconds"]?.doubleValue { text += " eta \(CLIOutput.duration(seconds: eta))" }
                     if terminal { CLIOutput.progress(text) } else if i == n { print(text) }
+                    continue
+                }
+                if phase == "score", let done = event["done"]?.int64Value, let total = event["total"]?.int64Value, total > 0 {
+                    var text = CLIOutput.bar(done, of: total) + " \(done)/\(total) entities, \(event["skipped"]?.int64Value ?? 0) skipped"
+                    if let eta = event["eta_seconds"]?.doubleValue { text += " eta \(CLIOutput.duration(seconds: eta))" }
+                    if terminal { CLIOutput.progress(text) } else if done == total { print(text) }
                     continue
                 }
                 if terminal { CLIOutput.progress(nil) }

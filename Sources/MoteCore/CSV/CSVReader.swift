@@ -33,6 +33,12 @@ public struct CSVReader {
         return fd < 0 ? nil : CSVReader(fd: fd)
     }
 
+    /// Closes the file `open` opened (not standard input, nor a descriptor given to `init(fd:)`
+    /// by its owner; call it only for readers from `open`).
+    public func close() {
+        if fd > STDERR_FILENO { _ = Glibc.close(fd) }
+    }
+
     private mutating func fill() -> Bool {
         if eof { return false }
         if position > 0 {

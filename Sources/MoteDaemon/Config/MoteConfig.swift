@@ -5,6 +5,7 @@ public import MoteInference
 public import MoteMonitoring
 public import MoteRegistry
 public import MoteRollout
+public import MoteScoring
 public import MoteServer
 public import MoteStorage
 public import MoteSync
@@ -22,6 +23,7 @@ public struct MoteConfig: Sendable, Equatable {
     public var features = FeatureSettings()
     public var registry = RegistrySettings()
     public var training = TrainingSettings()
+    public var scoring = ScoringSettings()
     public var inference = InferenceSettings()
     public var monitoring = MonitoringSettings()
     public var sync = SyncSettings()
@@ -47,7 +49,7 @@ public struct MoteConfig: Sendable, Equatable {
     static var sections: [Section] {
         [
             Section(\.daemon), Section(\.socket), Section(\.limits), Section(\.access), Section(\.storage), Section(\.features),
-            Section(\.registry), Section(\.training), Section(\.inference), Section(\.monitoring), Section(\.sync), Section(\.fleet),
+            Section(\.registry), Section(\.training), Section(\.scoring), Section(\.inference), Section(\.monitoring), Section(\.sync), Section(\.fleet),
             Section(\.rollout),
         ]
     }

@@ -43,7 +43,7 @@ enum TrainingRoutes {
                 w.beginObject()
                 w.key("jobs")
                 w.beginArray()
-                for j in try jobs.list(limit: limit, spec: request.queryValue("spec")) { j.write(into: &w) }
+                for j in try jobs.list(limit: limit, spec: request.queryValue("spec"), kind: request.queryValue("kind")) { j.write(into: &w) }
                 w.endArray()
                 let depth = jobs.depth
                 w.key("queued"); w.int(depth.queued)

@@ -82,7 +82,8 @@ public enum CSV {
         out.append(UInt8(ascii: "\""))
     }
 
-    static func appendValue(_ value: FeatureValue, to out: inout [UInt8]) {
+    /// Appends a value as a CSV field (null: empty).
+    public static func appendValue(_ value: FeatureValue, to out: inout [UInt8]) {
         switch value {
         case .null: break
         case .double(let d): JSONWriter.appendDouble(d, to: &out)

@@ -135,6 +135,16 @@ public final class OnlineFeatureCache: Sendable {
         }
     }
 
+    /// Every entity key of a view, copied out under its lock.
+    public func keys(viewID: Int) -> [String] {
+        table(viewID).rows.withLock { table in
+            var out: [String] = []
+            out.reserveCapacity(table.count)
+            table.forEachEntity { key, _ in out.append(String(decoding: key, as: UTF8.self)) }
+            return out
+        }
+    }
+
     /// The newest event time stored online for a view (for freshness), nil when empty.
     public func newestEvent(viewID: Int) -> Int64? {
         let newest = table(viewID).newestEvent.load(ordering: .relaxed)

@@ -60,6 +60,19 @@ public struct PushBatch: Sendable {
 
     public var count: Int { keys.count }
 
+    /// A batch built by moted itself (batch scoring's results): values already of the
+    /// view's field types, one column per field in the view's order.
+    public init(
+        view: FeatureViewDefinition, target: PushTarget, keys: [String], eventNanos: [Int64], createdNanos: [Int64], columns: [[FeatureValue]]
+    ) {
+        self.view = view
+        self.target = target
+        self.keys = keys
+        self.eventNanos = eventNanos
+        self.createdNanos = createdNanos
+        self.columns = columns
+    }
+
     /// Checks a Feast-shaped write body against the definitions. Any problem is a 422 that
     /// names the column and row; nothing is stored unless all rows are valid. Feast's
     /// `allow_registry_cache` and `transform_on_write` are accepted and have nothing to do
