@@ -103,13 +103,14 @@ public final class PredictionLog: Sendable {
     /// Hands rows over; never blocks on storage.
     /// Logs one request's predicted rows: ids and outputs of each, inputs of a sampled share
     /// (`inputs` or, when the request came as a number matrix, `numbers`, asked only for the
-    /// sampled rows). Infer and predict-by-entity log through here alike.
+    /// sampled rows; the share is `inference.log_sample_rate` unless `sampleRate` is given).
+    /// Infer and predict-by-entity log through here alike.
     public func append(
         rows: some Sequence<Int>, ids: [String], model: LoadedModel, scores: [Double], atNanos: Int64, latencyNanos: Int64,
         entityKeys: [String]? = nil, inputs: (Int) -> [ModelInput]?, numbers: (Int) -> ArraySlice<Double>? = { _ in nil },
-        reasons: ((Int) -> String?)? = nil, shadowOf: ((Int) -> String?)? = nil
+        reasons: ((Int) -> String?)? = nil, shadowOf: ((Int) -> String?)? = nil, sampleRate: Double? = nil
     ) {
-        let rate = settings.current.logSampleRate  // once per request
+        let rate = sampleRate ?? settings.current.logSampleRate  // once per request
         let width = model.bundle.scoreWidth
         append(
             rows.map { r in
@@ -426,6 +427,6 @@ struct SampleRandom: RandomNumberGenerator {
     static let state = Atomic<UInt64>(0x2545_F491_4F6C_DD1D)
     static var shared: SampleRandom { SampleRandom() }
     mutating func next() -> UInt64 {
-        SplitMix64.mix(SampleRandom.state.add(SplitMix64.increment, ordering: .relaxed).newValue)
+        SplitMix64.mix(SampleRandom.state.wrappingAdd(SplitMix64.increment, ordering: .relaxed).newValue)
     }
 }

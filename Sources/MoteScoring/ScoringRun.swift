@@ -26,6 +26,16 @@ struct ScoringRun {
         var skippedCSV: [UInt8] = Array("entity,reason\n".utf8)
         var skippedListed = 0
         var skippedReasons: [String: Int] = [:]
+        /// Where the time went: reading features, scoring, logging (waiting for the log's
+        /// writer included), writing to the view and the file (nanoseconds).
+        var phases: [String: UInt64] = ["read": 0, "score": 0, "log": 0, "write": 0]
+
+        /// Runs `body`, adding its time to `phase`.
+        mutating func timed<T>(_ phase: String, _ body: () throws -> T) rethrows -> T {
+            let start = SystemClock.monotonicNanos()
+            defer { phases[phase, default: 0] &+= SystemClock.monotonicNanos() &- start }
+            return try body()
+        }
     }
 
     func execute() throws {
@@ -62,6 +72,7 @@ struct ScoringRun {
         }
         var tally = Tally()
         tally.total = keys.count
+        let pushes = PushPipeline(store: context.store)
         do {
             // 3. Chunk by chunk: read, score, log, push, write.
             let chunk = settings.chunkRows
@@ -70,38 +81,43 @@ struct ScoringRun {
                 if job.cancelRequested { throw JobCancelled() }
                 let chunkKeys = Array(keys[start..<min(keys.count, start + chunk)])
                 let now = SystemClock.nowNanos()
-                let values = OnlineRead.values(plan: plan, keys: chunkKeys, now: now)
-                let inputs = EntityInputs(values: values, names: names, useModel: spec.onMissing == .model)
+                let inputs = tally.timed("read") {
+                    EntityInputs(values: OnlineRead.values(plan: plan, keys: chunkKeys, now: now), names: names, useModel: spec.onMissing == .model)
+                }
                 let good = chunkKeys.indices.filter { inputs.failed[$0] == nil }
                 for r in chunkKeys.indices { if let why = inputs.failed[r] { skip(chunkKeys[r], why, &tally, listed: settings.skippedListed) } }
                 guard !good.isEmpty else { progress(tally, done: start + chunkKeys.count, started: started); continue }
-                let scores = model.scores(good.map { inputs.rows[$0] })
+                let scores = tally.timed("score") { model.scores(good.map { inputs.rows[$0] }) }
                 let ids = good.map { _ in PredictionID.make() }
                 let goodKeys = good.map { chunkKeys[$0] }
-                log(model: model, ids: ids, scores: scores, keys: goodKeys, at: now) { inputs.rows[good[$0]] }
+                tally.timed("log") { log(model: model, ids: ids, scores: scores, keys: goodKeys, at: now) { inputs.rows[good[$0]] } }
                 let predictions = (0..<good.count).map { k in Self.prediction(scores, row: k, width: width, task: model.bundle.task) }
                 let labels = classifier ? (0..<good.count).map { model.bundle.classes[InferResponse.classIndex(scores, row: $0, bundle: model.bundle)] } : nil
-                if let target {
-                    var columns = target.view.fields.map { _ in [FeatureValue](repeating: .null, count: good.count) }
-                    columns[target.prediction] = predictions.map { .double($0) }
-                    if let labelField, let labels { columns[labelField] = labels.map { .string($0) } }
-                    try context.store.push(
-                        PushBatch(
-                            view: target.view, target: .onlineAndOffline, keys: goodKeys, eventNanos: [Int64](repeating: scoredAt, count: good.count),
-                            createdNanos: [Int64](repeating: now, count: good.count), columns: columns))
-                }
-                if file != nil {
-                    for k in 0..<good.count {
-                        try file!.append(
-                            key: goodKeys[k], keyTypes: plan.keyTypes, prediction: predictions[k], label: labels?[k], version: model.version, id: ids[k],
-                            at: scoredAtText)
+                try tally.timed("write") {
+                    if let target {
+                        var columns = target.view.fields.map { _ in [FeatureValue](repeating: .null, count: good.count) }
+                        columns[target.prediction] = predictions.map { .double($0) }
+                        if let labelField, let labels { columns[labelField] = labels.map { .string($0) } }
+                        try pushes.push(
+                            PushBatch(
+                                view: target.view, target: .onlineAndOffline, keys: goodKeys, eventNanos: [Int64](repeating: scoredAt, count: good.count),
+                                createdNanos: [Int64](repeating: now, count: good.count), columns: columns))
+                    }
+                    if file != nil {
+                        for k in 0..<good.count {
+                            try file!.append(
+                                key: goodKeys[k], keyTypes: plan.keyTypes, prediction: predictions[k], label: labels?[k], version: model.version, id: ids[k],
+                                at: scoredAtText)
+                        }
                     }
                 }
                 tally.scored += good.count
                 progress(tally, done: start + chunkKeys.count, started: started)
             }
+            try tally.timed("write") { try pushes.finish() }
             try file?.commit()
         } catch {
+            _ = try? pushes.finish()
             file?.discard()
             throw error
         }
@@ -126,6 +142,7 @@ struct ScoringRun {
             w.key("scored"); w.int(tally.scored)
             w.key("skipped"); w.int(tally.skipped)
             w.key("seconds"); w.double(seconds)
+            for (phase, nanos) in tally.phases.sorted(by: { $0.key < $1.key }) { w.key("seconds_\(phase)"); w.double(Double(nanos) / 1e9) }
             w.key("run_id"); w.string(runID)
         }
     }
@@ -160,7 +177,9 @@ struct ScoringRun {
         for start in stride(from: 0, to: ids.count, by: slice) {
             let rows = start..<min(ids.count, start + slice)
             context.log.waitForRoom(rows.count)
-            context.log.append(rows: rows, ids: ids, model: model, scores: scores, atNanos: now, latencyNanos: 0, entityKeys: keys, inputs: inputs)
+            context.log.append(
+                rows: rows, ids: ids, model: model, scores: scores, atNanos: now, latencyNanos: 0, entityKeys: keys, inputs: inputs,
+                sampleRate: context.settings.current.logSampleRate)
         }
     }
 
@@ -223,10 +242,10 @@ struct ScoringRun {
             ("to_file", spec.toFile ?? ""), ("on_missing", spec.onMissing.rawValue), ("chunk_rows", "\(context.settings.current.chunkRows)"),
         ]
         let millis = SystemClock.nowNanos() / 1_000_000
-        let metrics = [
+        let metrics = ([
             ("rows_total", Double(tally.total)), ("rows_scored", Double(tally.scored)), ("rows_skipped", Double(tally.skipped)),
             ("duration_seconds", seconds), ("rows_per_second", seconds > 0 ? Double(tally.scored) / seconds : 0),
-        ].map { MetricPoint(key: $0.0, value: $0.1, timestampMillis: millis) }
+        ] + tally.phases.sorted(by: { $0.key < $1.key }).map { ("seconds_\($0.key)", Double($0.value) / 1e9) }).map { MetricPoint(key: $0.0, value: $0.1, timestampMillis: millis) }
         try registry.logBatch(run: run.id, params: params, metrics: metrics, actor: .daemon)
         if tally.skipped > 0 {
             let digest = try context.artifacts.put(tally.skippedCSV)

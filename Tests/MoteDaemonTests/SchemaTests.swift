@@ -20,7 +20,9 @@ struct SchemaTests {
         // matter: each step touches only its own tables.)
         #expect(
             try storage.registry.read { try Migrator.appliedIDs($0) }.sorted()
-                == ["0001_meta", "0002_definitions", "0003_tracking_registry", "0004_training_jobs", "0005_sync", "0009_fleet", "0011_rollouts"])
+                == ["0001_meta", "0002_definitions", "0003_tracking_registry", "0004_training_jobs", "0005_sync", "0009_fleet", "0011_rollouts",
+                    "0012_job_kinds",
+                ])
         #expect(
             try storage.features.read { try Migrator.appliedIDs($0) }.sorted()
                 == ["0001_meta", "0002_feature_rows", "0003_prediction_log", "0004_feedback", "0005_feature_inbox", "0006_online_binary_rows", "0007_inbox_online_rows",

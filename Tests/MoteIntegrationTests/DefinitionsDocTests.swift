@@ -59,7 +59,8 @@ struct DefinitionsDocTests {
         }
         // What the page built is there: the views, the services, the specs.
         let definitions = try client.get("/v1/definitions").json()["definitions"]
-        #expect(definitions?["feature_views"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["sensors", "line_sensors", "failures"])
+        #expect(definitions?["feature_views"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["sensors", "line_sensors", "failures", "failure_risk"])
+        #expect(definitions?["scorings"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["risk-every-30m"])
         #expect(definitions?["feature_services"]?.arrayValue?.count == 2)
         #expect(definitions?["trainings"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["failure-gbdt", "failure-logistic", "vibration-anomalies"])
         #expect(daemon.stop() == 0)

@@ -22,6 +22,21 @@ struct InferenceTests {
         return daemon
     }
 
+    @Test("inference.log_sample_rate below 1: every row is logged, the inputs of about that share; nothing fails")
+    func sampledLog() throws {
+        // A sampled log once trapped on its second draw (an atomic add that overflowed).
+        let daemon = try trainedDaemon(config: "[inference]\nlog_sample_rate = 0.5\n")
+        let client = daemon.client()
+        let machines = (0..<400).map { "\"m\($0)\"" }.joined(separator: ",")
+        for _ in 0..<2 {
+            #expect(try client.post("/v1/predict/failure", json: Array(#"{"entities":{"machine_id":[\#(machines)]}}"#.utf8)).status == 200)
+        }
+        let logged = try client.get("/v1/predictions?model=failure&limit=800").json()["predictions"]?.arrayValue ?? []
+        let withInputs = logged.filter { $0["inputs"]?.arrayValue?.count == 3 }.count
+        #expect(logged.count == 800 && (250...550).contains(withInputs), "\(logged.count) rows, \(withInputs) with inputs")
+        #expect(daemon.stop() == 0)
+    }
+
     static let oneRow = #"{"id":"req-7","inputs":[{"name":"sensors:temp","shape":[1],"datatype":"FP64","data":[91.5]},{"name":"sensors:vibration","shape":[1,1],"datatype":"FP32","data":[[0.8]]},{"name":"sensors:mode","shape":[1],"datatype":"BYTES","data":["run"]}]}"#
 
     /// Checks a tensor description: name, datatype, shape of integers.

@@ -113,7 +113,8 @@ final class DaemonProcess: @unchecked Sendable {
 
     deinit {
         child?.killGroup()
-        try? FileManager.default.removeItem(atPath: directory)
+        // MOTE_KEEP_TEST_DIRS=1 keeps the directory (the daemon's log, its state) to read after a failure.
+        if ProcessInfo.processInfo.environment["MOTE_KEEP_TEST_DIRS"] == nil { try? FileManager.default.removeItem(atPath: directory) }
     }
 }
 
