@@ -2,7 +2,8 @@
 job, beside what it is made of: the in-process batch predict of the same rows (mote's own
 predictor, importbench, one thread; LightGBM's predict for reference) plus the durable push
 ceiling for writing the results (Python's sqlite3 inserting (key, event, created, prediction)
-rows into one plain WAL table, synchronous=NORMAL, 10 000 rows per transaction).
+rows into one plain WAL table, synchronous=NORMAL, 10 000 rows per transaction); and what the
+prediction log's rows cost by themselves (the same rows into its table, schema and indexes).
 
 Goal: scoring within 2x of predict + ceiling; moted's memory bounded while it runs (peak RSS
 sampled every 20 ms during the job, beside the RSS before it).
@@ -78,6 +79,28 @@ for b in batches:
 ceiling_seconds = time.perf_counter() - t
 db.close()
 
+# 3b. What logging N predictions costs by itself: the same rows (id, time, model, version,
+# entity key, outputs) into a table with the prediction log's schema and indexes, plain
+# sqlite3, 50 000 rows per transaction (as the log's writer takes them).
+db = sqlite3.connect(f"{D}/log-ceiling.sqlite", isolation_level=None)
+db.execute("PRAGMA journal_mode=WAL"); db.execute("PRAGMA synchronous=NORMAL")
+db.execute("CREATE TABLE predictions (id TEXT PRIMARY KEY NOT NULL, at_ns INTEGER NOT NULL, model TEXT NOT NULL, version INTEGER NOT NULL, "
+           "entity_key TEXT, inputs BLOB, outputs BLOB NOT NULL, latency_ns INTEGER NOT NULL, reasons TEXT, shadow_of TEXT) STRICT")
+db.execute("CREATE INDEX predictions_by_model ON predictions (model, at_ns)")
+db.execute("CREATE INDEX predictions_by_entity ON predictions (entity_key, at_ns) WHERE entity_key IS NOT NULL")
+db.execute("CREATE INDEX predictions_by_time ON predictions (at_ns)")
+db.execute("CREATE INDEX predictions_by_shadowed ON predictions (shadow_of) WHERE shadow_of IS NOT NULL")
+keys = sorted(f"m{i}" for i in range(N))
+log_rows = [("%016x%016x" % (7, i), 1000 + i // 10_000, "bench", 1, keys[i], None, b"\0" * 8, 0, None, None) for i in range(N)]
+t = time.perf_counter()
+for s in range(0, N, 50_000):
+    db.execute("BEGIN")
+    db.executemany("INSERT INTO predictions VALUES (?,?,?,?,?,?,?,?,?,?)", log_rows[s:s + 50_000])
+    db.execute("COMMIT")
+log_ceiling_seconds = time.perf_counter() - t
+db.close()
+del log_rows, keys
+
 # 4. moted with the rows pushed, the model imported, the job applied.
 with benchlib.Moted(D) as m:
     fields = ", ".join(f'{{ name = "f{j}", type = "float64" }}' for j in range(F))
@@ -150,6 +173,8 @@ budget = 2 * (predict_seconds + ceiling_seconds)
 print(f"entities {N} x {F} features; load over the socket {load_seconds:.1f} s")
 print(f"in-process predict (mote, 1 thread) {predict_seconds:.2f} s; LightGBM predict (1 thread) {lgb_seconds:.2f} s")
 print(f"durable push ceiling for {N} result rows (sqlite3) {ceiling_seconds:.2f} s")
-print(f"scoring job {scoring_seconds:.2f} s ({N / scoring_seconds:,.0f} rows/s): {scoring_seconds / (predict_seconds + ceiling_seconds):.2f}x of predict + ceiling (goal 2x, {budget:.1f} s)")
+print(f"logging {N} predictions in the prediction log's table (sqlite3) {log_ceiling_seconds:.2f} s")
+print(f"scoring job {scoring_seconds:.2f} s ({N / scoring_seconds:,.0f} rows/s): {scoring_seconds / (predict_seconds + ceiling_seconds):.2f}x of predict + push ceiling "
+      f"(goal 2x, {budget:.1f} s); {scoring_seconds / (predict_seconds + ceiling_seconds + log_ceiling_seconds):.2f}x of predict + push ceiling + log ceiling")
 print(f"moted RSS before the job {before / 1024:.0f} MiB, peak during it {peak[0] / 1024:.0f} MiB")
 print(f"job: {message}")

@@ -209,26 +209,36 @@ public final class PredictionLog: Sendable {
             try database.write(addingData: true) { conn in
                 let insert = try conn.cached(
                     "INSERT OR IGNORE INTO predictions (id, at_ns, model, version, entity_key, inputs, outputs, latency_ns, reasons, shadow_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                var bytes: [UInt8] = []
+                // Inputs and outputs as compact binary (no number formatting on the writer's
+                // path; `recent` turns them back into JSON), encoded into two buffers reused
+                // row after row and bound in place: no allocation per row.
+                var inputs: [UInt8] = []
+                var outputs: [UInt8] = []
                 for r in batch {
-                    // Inputs and outputs as compact binary (no number formatting on the writer's
-                    // path); `recent` turns them back into JSON.
-                    var inputs: SQLiteValue = .null
+                    inputs.removeAll(keepingCapacity: true)
                     if let values = r.inputs {
-                        bytes.removeAll(keepingCapacity: true)
-                        PredictionLog.encode(values, into: &bytes)
-                        inputs = .blob(bytes)
+                        PredictionLog.encode(values, into: &inputs)
                     } else if let numbers = r.numbers {
-                        bytes.removeAll(keepingCapacity: true)
-                        for v in numbers { PredictionLog.encode(v.isNaN ? .missing : .number(v), into: &bytes) }
-                        inputs = .blob(bytes)
+                        for v in numbers { PredictionLog.encode(v.isNaN ? .missing : .number(v), into: &inputs) }
                     }
-                    bytes.removeAll(keepingCapacity: true)
-                    for s in r.scores { PredictionLog.append(s.bitPattern, to: &bytes) }
-                    try insert.run([
-                        .text(r.id), .integer(r.atNanos), .text(r.model), .integer(Int64(r.version)), r.entityKey.map { .text($0) } ?? .null, inputs,
-                        .blob(bytes), .integer(r.latencyNanos), r.reasons.map { .text($0) } ?? .null, r.shadowOf.map { .text($0) } ?? .null,
-                    ])
+                    outputs.removeAll(keepingCapacity: true)
+                    for s in r.scores { PredictionLog.append(s.bitPattern, to: &outputs) }
+                    insert.reset()
+                    insert.bind(1, .text(r.id))
+                    insert.bind(2, .integer(r.atNanos))
+                    insert.bind(3, .text(r.model))
+                    insert.bind(4, .integer(Int64(r.version)))
+                    insert.bind(5, r.entityKey.map { .text($0) } ?? .null)
+                    if r.inputs != nil || r.numbers != nil {
+                        inputs.withUnsafeBytes { insert.bindBlob(6, $0) }
+                    } else {
+                        insert.bind(6, .null)
+                    }
+                    outputs.withUnsafeBytes { insert.bindBlob(7, $0) }
+                    insert.bind(8, .integer(r.latencyNanos))
+                    insert.bind(9, r.reasons.map { .text($0) } ?? .null)
+                    insert.bind(10, r.shadowOf.map { .text($0) } ?? .null)
+                    _ = try insert.step()
                 }
             }
             written.add(batch.count, ordering: .relaxed)
