@@ -78,7 +78,12 @@ struct ScoringTests {
         // The job's events say how many were skipped; the run lists them by key and reason.
         let events = try client.get("/v1/training-jobs/\(run["id"]?.stringValue ?? "")/events").text
         #expect(events.contains("1990 of 2000 entities not scored") && events.contains("scored 10 of 2000 entities"), "\(events)")
-        let tracked = try client.get("/v1/runs/\(run["run_id"]?.stringValue ?? "")").text
+        let runID = run["run_id"]?.stringValue ?? ""
+        let tracked = try client.get("/v1/runs/\(runID)").text
+        // The run waits in the outbox for the central server, as every run does.
+        let outbox = try client.get("/v1/sync/outbox?limit=1000").json()["entries"]?.arrayValue ?? []
+        let synced = Set(outbox.filter { $0["subject"]?.stringValue?.contains(runID) == true }.compactMap { $0["kind"]?.stringValue })
+        #expect(synced.isSuperset(of: ["run_created", "run_logged", "run_finished", "run_artifact"]), "\(synced)")
         #expect(tracked.contains("rows_scored") && tracked.contains("rows_skipped") && tracked.contains("skipped.csv"), "\(tracked)")
         let digest = try #require(tracked.firstMatch(of: /"skipped.csv"[^}]*"digest":"([0-9a-f]{64})"/)?.1 ?? tracked.firstMatch(of: /"digest":"([0-9a-f]{64})"[^}]*"skipped.csv"/)?.1)
         let skipped = try String(contentsOfFile: daemon.stateDir + "/artifacts/sha256/" + digest, encoding: .utf8)
