@@ -31,9 +31,7 @@ struct DataQualityTests {
         let daemon = DaemonProcess()
         try daemon.start()
         let client = daemon.client()
-        let file = daemon.directory + "/defs.toml"
-        try Self.definitions.write(toFile: file, atomically: true, encoding: .utf8)
-        #expect(try runCommand(DaemonProcess.motectlPath, ["apply", "-f", file, "--socket", daemon.socketPath]).status == 0)
+        #expect(try daemon.apply(Self.definitions).status == 0)
 
         let strict = #"{"feature_view":"strict","df":{"machine_id":["a","b"],"event_timestamp":[1750000000,1750000000],"temp":[20.0,300.0]}}"#
         let refused = try client.post("/v1/push", json: Array(strict.utf8))
@@ -58,9 +56,7 @@ struct DataQualityTests {
         let daemon = DaemonProcess(config: "[monitoring]\ndata_interval = \"1s\"\n")
         try daemon.start()
         let client = daemon.client()
-        let file = daemon.directory + "/defs.toml"
-        try Self.definitions.write(toFile: file, atomically: true, encoding: .utf8)
-        #expect(try runCommand(DaemonProcess.motectlPath, ["apply", "-f", file, "--socket", daemon.socketPath]).status == 0)
+        #expect(try daemon.apply(Self.definitions).status == 0)
         let now = Int(Date().timeIntervalSince1970)
         let rows = #"{"feature_view":"lenient","df":{"machine_id":["a","b","c","d"],"event_timestamp":[\#(now),\#(now),\#(now),\#(now)],"temp":[20.0,300.0,400.0,30.0],"state":["run","idle","idle","run"]}}"#
         #expect(try client.post("/v1/push", json: Array(rows.utf8)).status == 200)
@@ -91,7 +87,6 @@ struct DataQualityTests {
         let daemon = DaemonProcess(config: "[monitoring]\ndata_interval = \"1s\"\n")
         try daemon.start()
         let client = daemon.client()
-        let file = daemon.directory + "/defs.toml"
         let definitions = Self.definitions + """
 
             [[feature_view]]
@@ -100,8 +95,7 @@ struct DataQualityTests {
             expect_every = "3s"
             fields = [{ name = "rpm", type = "float64" }]
             """
-        try definitions.write(toFile: file, atomically: true, encoding: .utf8)
-        #expect(try runCommand(DaemonProcess.motectlPath, ["apply", "-f", file, "--socket", daemon.socketPath]).status == 0)
+        #expect(try daemon.apply(definitions).status == 0)
         func beat(_ keys: [String]) throws {
             let t = Date().timeIntervalSince1970
             let body = #"{"feature_view":"beats","df":{"machine_id":[\#(keys.map { "\"\($0)\"" }.joined(separator: ","))],"event_timestamp":[\#(keys.map { _ in "\(t)" }.joined(separator: ","))],"rpm":[\#(keys.map { _ in "1200.0" }.joined(separator: ","))]}}"#
@@ -143,14 +137,12 @@ struct DataQualityTests {
     func qualityBesideMonitoring() throws {
         let daemon = try InferenceTests().trainedDaemon()
         let client = daemon.client()
-        let file = daemon.directory + "/defs.toml"
         // The training definitions again, now with expectations on the sensors view.
         let flagged = TrainingTests.definitions.replacingOccurrences(
             of: #"fields = [{ name = "temp", type = "float64" }, { name = "vibration", type = "float64" }, { name = "mode", type = "string" }]"#,
             with: #"on_invalid = "flag"\#nfields = [{ name = "temp", type = "float64", max = 100 }, { name = "vibration", type = "float64" }, { name = "mode", type = "string" }]"#)
         #expect(flagged != TrainingTests.definitions)
-        try flagged.write(toFile: file, atomically: true, encoding: .utf8)
-        let applied = try runCommand(DaemonProcess.motectlPath, ["apply", "-f", file, "--socket", daemon.socketPath])
+        let applied = try daemon.apply(flagged)
         #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
         let now = Int(Date().timeIntervalSince1970)
         let rows = #"{"feature_view":"sensors","df":{"machine_id":["x1","x2","x3"],"event_timestamp":[\#(now),\#(now),\#(now)],"temp":[120.0,50.0,60.0],"vibration":[0.1,0.2,0.3],"mode":["run","run","idle"]}}"#

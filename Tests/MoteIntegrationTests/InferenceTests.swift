@@ -11,9 +11,7 @@ struct InferenceTests {
     func trainedDaemon(config: String = "") throws -> DaemonProcess {
         let daemon = DaemonProcess(config: config)
         try daemon.start()
-        let file = daemon.directory + "/defs.toml"
-        try TrainingTests.definitions.write(toFile: file, atomically: true, encoding: .utf8)
-        #expect(try runCommand(DaemonProcess.motectlPath, ["apply", "-f", file, "--socket", daemon.socketPath]).status == 0)
+        #expect(try daemon.apply(TrainingTests.definitions).status == 0)
         try MachineData.push(daemon)
         for spec in ["weak", "strong"] {
             let r = try runCommand(DaemonProcess.motectlPath, ["train", spec, "--wait", "--socket", daemon.socketPath])

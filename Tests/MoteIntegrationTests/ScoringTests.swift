@@ -43,9 +43,7 @@ struct ScoringTests {
         let temps = (0..<10).map { String(60.0 + Double($0) * 4) }
         let body = #"{"feature_view":"sensors","df":{"machine_id":[\#(fresh.map { "\"\($0)\"" }.joined(separator: ","))],"event_timestamp":[\#(fresh.map { _ in "\(now)" }.joined(separator: ","))],"temp":[\#(temps.joined(separator: ","))],"vibration":[\#(fresh.indices.map { String(0.1 * Double($0)) }.joined(separator: ","))],"mode":[\#(fresh.indices.map { $0 % 2 == 0 ? "\"run\"" : "\"boost\"" }.joined(separator: ","))]}}"#
         #expect(try client.post("/v1/push", json: Array(body.utf8)).status == 200)
-        let file = daemon.directory + "/defs.toml"
-        try Self.definitions.write(toFile: file, atomically: true, encoding: .utf8)
-        let applied = try runCommand(DaemonProcess.motectlPath, ["apply", "-f", file, "--socket", daemon.socketPath])
+        let applied = try daemon.apply(Self.definitions)
         #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
 
         // The schedule queues the job that never ran; it succeeds.
@@ -110,7 +108,6 @@ struct ScoringTests {
     func refusals() throws {
         let daemon = try InferenceTests().trainedDaemon()
         let client = daemon.client()
-        let file = daemon.directory + "/defs.toml"
         for (bad, key) in [
             ("to_view = \"risk\"", "to_view = \"labels\""),  // no prediction field
             ("entities_from = \"sensors\"", "entities_from = \"nope\""),
@@ -118,8 +115,7 @@ struct ScoringTests {
             ("entities_from = \"sensors\"", "entities_from = \"sensors\"\nentities = [\"m1\"]"),
             ("alias = \"champion\"", "alias = \"champion\"\nversion = 2"),
         ] {
-            try (TrainingTests.definitions + Self.scoring.replacingOccurrences(of: bad, with: key)).write(toFile: file, atomically: true, encoding: .utf8)
-            let r = try runCommand(DaemonProcess.motectlPath, ["apply", "-f", file, "--socket", daemon.socketPath])
+            let r = try daemon.apply(TrainingTests.definitions + Self.scoring.replacingOccurrences(of: bad, with: key))
             #expect(r.status != 0, "\(key): \(r.stdout)")
             #expect(try client.get("/v1/scoring-jobs").json()["scoring_jobs"]?.arrayValue?.isEmpty == true)
         }

@@ -28,13 +28,7 @@ enum ScoringRoutes {
                 return .json(w)
             }),
             Route(.POST, "/v1/scoring-jobs/{name}/runs", role: .admin, .blocking { request in
-                let job = try scoring.submit(name: request.parameter("name") ?? "", trigger: "api")
-                var w = JSONWriter()
-                w.beginObject()
-                w.key("job")
-                job.write(into: &w)
-                w.endObject()
-                return .json(w, status: .accepted)
+                TrainingRoutes.answer(try scoring.submit(name: request.parameter("name") ?? "", trigger: "api"), status: .accepted)
             }),
             Route(.GET, "/v1/scoring-jobs/{name}/runs", role: .read, .blocking { request in
                 let name = request.parameter("name") ?? ""

@@ -29,13 +29,7 @@ enum TrainingRoutes {
                 let (name, inline) = (try body.text("spec"), try body.text("inline"))
                 try body.finish()
                 let spec = try TrainingSpec.requested(name: name, inline: inline, store: store)
-                let job = try jobs.submit(spec: spec, trigger: "api")
-                var w = JSONWriter()
-                w.beginObject()
-                w.key("job")
-                job.write(into: &w)
-                w.endObject()
-                return .json(w, status: .accepted)
+                return answer(try jobs.submit(spec: spec, trigger: "api"), status: .accepted)
             }),
             Route(.GET, "/v1/training-jobs", role: .read, .blocking { request in
                 let limit = try request.limit(default: 50, maximum: 10_000)
@@ -52,27 +46,28 @@ enum TrainingRoutes {
                 return .json(w)
             }),
             Route(.GET, "/v1/training-jobs/{id}", role: .read, .blocking { request in
-                var w = JSONWriter()
-                w.beginObject()
-                w.key("job")
-                try job(request).write(into: &w, withSpec: true)
-                w.endObject()
-                return .json(w)
+                answer(try job(request), withSpec: true)
             }),
             Route(.DELETE, "/v1/training-jobs/{id}", role: .admin, .blocking { request in
-                let cancelled = try jobs.cancel(request.parameter("id") ?? "")
-                var w = JSONWriter()
-                w.beginObject()
-                w.key("job")
-                cancelled.write(into: &w)
-                w.endObject()
-                return .json(w)
+                answer(try jobs.cancel(request.parameter("id") ?? ""))
             }),
             Route(.GET, "/v1/training-jobs/{id}/events", role: .read, .blocking { request in
                 let follow = try request.flag("follow")
                 return .streamed(JobEventStream(job: try job(request), follow: follow), contentType: "application/x-ndjson")
             }),
         ]
+    }
+}
+
+extension TrainingRoutes {
+    /// `{"job": {...}}`, as every route that answers one job does (its spec too with `withSpec`).
+    static func answer(_ job: TrainingJob, withSpec: Bool = false, status: HTTPResponseStatus = .ok) -> Response {
+        var w = JSONWriter(capacity: 1024)
+        w.beginObject()
+        w.key("job")
+        job.write(into: &w, withSpec: withSpec)
+        w.endObject()
+        return .json(w, status: status)
     }
 }
 

@@ -80,6 +80,15 @@ final class DaemonProcess: @unchecked Sendable {
     /// A client of this daemon.
     func client() -> MoteClient { MoteClient(socketPath: socketPath, timeoutSeconds: 10) }
 
+    /// Applies definitions with `motectl apply -f` (the text written to a file in the daemon's
+    /// directory); motectl's status and output.
+    @discardableResult
+    func apply(_ definitions: String) throws -> (status: Int32, stdout: String, stderr: String) {
+        let file = directory + "/defs.toml"
+        try definitions.write(toFile: file, atomically: true, encoding: .utf8)
+        return try runCommand(DaemonProcess.motectlPath, ["apply", "-f", file, "--socket", socketPath])
+    }
+
     /// What moted wrote to stderr.
     func log() -> String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
