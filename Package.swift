@@ -64,6 +64,7 @@ let package = Package(
             "MoteCore", "MoteRegistry", "MoteModels", "MoteFeatures", "MoteML", "MoteStorage", "CMalloc",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "MoteConsole", dependencies: ["MoteCore"]),
         .target(name: "MoteScoring", dependencies: [
             "MoteCore", "MoteFeatures", "MoteInference", "MoteModels", "MoteRegistry", "MoteTraining",
             .product(name: "Logging", package: "swift-log"),
@@ -102,7 +103,7 @@ let package = Package(
         ]),
         .target(name: "MoteDaemon", dependencies: [
             "MoteCore", "MoteStorage", "MoteSystemd", "MoteServer", "MoteFeatures", "MoteRegistry", "MoteModels", "MoteTraining", "MoteInference",
-            "MoteMonitoring", "MoteSync", "MoteFleet", "MoteRollout", "MoteScoring",
+            "MoteMonitoring", "MoteSync", "MoteFleet", "MoteRollout", "MoteScoring", "MoteConsole",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

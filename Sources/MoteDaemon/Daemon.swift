@@ -159,9 +159,9 @@ public enum Daemon {
                 + MonitoringRoutes.routes(
                     monitoring, models: models, store: features, settings: source.live { $0.monitoring },
                     inference: source.live { $0.inference }, rollouts: rollouts)
-                + RolloutRoutes.routes(rollouts)
+                + RolloutRoutes.routes(rollouts) + AlertRoutes.routes(monitoring: monitoring.service, data: dataWatch, sync: syncWorker)
                 + SyncRoutes.routes(syncWorker, store: syncStore, settings: source.live { $0.sync })
-                + FleetRoutes.routes(fleetWorker, settings: source.live { $0.fleet }))
+                + FleetRoutes.routes(fleetWorker, settings: source.live { $0.fleet }) + ConsoleRoutes.routes())
         let server = HTTPServer(
             group: group, threadPool: threadPool, router: router, settings: source.server, metrics: metrics,
             logger: logging.logger("server"))

@@ -31,6 +31,19 @@ public final class DataWatch: Sendable {
         self.config = config
     }
 
+    /// What is wrong with the data now, as last checked: fields that fail their rules (view,
+    /// field) and views with stale entities (view, their count).
+    public func activeAlerts() -> (failing: [(view: String, field: String)], stale: [(view: String, entities: Int)]) {
+        state.withLock { s in
+            let failing = s.failing.sorted().compactMap { key -> (String, String)? in
+                guard let slash = key.firstIndex(of: "/") else { return nil }
+                return (String(key[..<slash]), String(key[key.index(after: slash)...]))
+            }
+            let stale = s.stale.filter { !$0.value.isEmpty }.map { ($0.key, $0.value.count) }.sorted { $0.0 < $1.0 }
+            return (failing, stale)
+        }
+    }
+
     /// One pass over the views with expectations; returns how many journal entries it wrote.
     @discardableResult
     public func check(now: Int64 = SystemClock.nowNanos()) -> Int {

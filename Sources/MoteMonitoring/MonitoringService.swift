@@ -41,6 +41,8 @@ public final class MonitoringService: Sendable {
     private let onDatasetDrift: @Sendable (_ model: String, _ version: Int) -> Void
     private let summary: @Sendable (_ report: ModelReport) -> Void
     private let gauges: @Sendable (_ report: ModelReport) -> Void
+    /// Drift scores per served version over the last checks.
+    public let history = DriftHistory()
 
     private struct State {
         /// Drifted or degraded, per "model@version/what", as last judged.
@@ -49,6 +51,17 @@ public final class MonitoringService: Sendable {
         var summarised: [String: Int64] = [:]
     }
     private let state = Mutex(State())
+
+    /// What is wrong now, as last judged: per model version, the inputs (and `prediction`, or
+    /// `*` for the dataset) that drift and the live metrics that are degraded.
+    public func activeAlerts() -> [(model: String, what: String)] {
+        state.withLock { s in
+            s.flags.filter(\.value).keys.sorted().compactMap { key in
+                guard let slash = key.firstIndex(of: "/") else { return nil }
+                return (String(key[..<slash]), String(key[key.index(after: slash)...]))
+            }
+        }
+    }
 
     /// Live metrics compared with the holdout for degradation.
     static let judgedMetrics = ["accuracy", "auc", "logloss", "rmse", "mae"]
@@ -110,6 +123,7 @@ public final class MonitoringService: Sendable {
             do {
                 let report = try evaluate(model, now: now)
                 gauges(report)
+                history.record(report)
                 let changed = judge(report)
                 changes += changed
                 let key = LiveProfiles.key(report.model, report.version)

@@ -52,7 +52,7 @@ struct Motectl: ParsableCommand {
         subcommands: [
             StatusCommand.self, ApplyCommand.self, FeaturesCommand.self, RunsCommand.self, ModelsCommand.self, AuditCommand.self,
             SyncCommand.self, FleetCommand.self, TrainCommand.self, JobsCommand.self, ScoreCommand.self, PredictCommand.self, FeedbackCommand.self, MonitorCommand.self,
-            VersionCommand.self, CompletionCommand.self,
+            VersionCommand.self, CompletionCommand.self, UICommand.self,
         ])
 }
 

@@ -80,6 +80,16 @@ enum FeatureRoutes {
                 quality.write(into: &w, now: now)
                 return .json(w)
             }),
+            Route(.GET, "/v1/feature-views/{name}/fields/{field}/histogram", role: .read, .blocking { request in
+                let bins = try request.queryValue("bins").map { text throws(DomainError) in
+                    guard let n = Int(text) else { throw DomainError(.malformed, .invalidBins, "bins '\(text)' is not a number") }
+                    return n
+                }
+                let histogram = try store.histogram(view: request.parameter("name") ?? "", field: request.parameter("field") ?? "", bins: bins ?? 10)
+                var w = JSONWriter(capacity: 512)
+                histogram.write(into: &w)
+                return .json(w)
+            }),
             Route(.GET, "/v1/feature-views/{name}/stale", role: .read, .blocking { request in
                 let limit = try request.limit(default: 100, maximum: 100_000)
                 let now = SystemClock.nowNanos()

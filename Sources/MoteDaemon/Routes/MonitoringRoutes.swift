@@ -33,6 +33,9 @@ enum MonitoringRoutes {
                     w.beginArray()
                     for q in quality { q.write(into: &w, now: now, only: inputs.fields[q.view]) }
                     w.endArray()
+                    // Drift scores over the last checks, for a chart of drift over time.
+                    w.key("history")
+                    DriftHistory.write(monitoring.service.history.points(model: model.name, version: model.version), into: &w)
                 }
                 return .json(w)
             }),

@@ -64,11 +64,18 @@ final class CachedRowTable {
     /// Calls `body` with each cached entity's key bytes and event time (valid during the call),
     /// in index order.
     func forEachEntity(_ body: (UnsafeRawBufferPointer, Int64) -> Void) {
+        forEachRecord { key, event, _ in body(key, event) }
+    }
+
+    /// Calls `body` with each cached entity's key bytes, event time and row bytes (valid during
+    /// the call), in index order.
+    func forEachRecord(_ body: (UnsafeRawBufferPointer, Int64, UnsafeRawBufferPointer) -> Void) {
         guard let slots else { return }
         for i in 0..<slotCount where slots[i] != 0 {
-            let base = block! + (Int(truncatingIfNeeded: slots[i] & 0xFFFF_FFFF) * 8 - 8)
+            let offset = Int(truncatingIfNeeded: slots[i] & 0xFFFF_FFFF) * 8 - 8
+            let base = block! + offset
             let keyCount = Int(base.load(fromByteOffset: 20, as: UInt32.self))
-            body(UnsafeRawBufferPointer(start: base + Self.header, count: keyCount), base.load(as: Int64.self))
+            body(UnsafeRawBufferPointer(start: base + Self.header, count: keyCount), base.load(as: Int64.self), record(at: offset).row)
         }
     }
 

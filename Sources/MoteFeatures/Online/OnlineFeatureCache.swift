@@ -135,6 +135,14 @@ public final class OnlineFeatureCache: Sendable {
         }
     }
 
+    /// Calls `body` with value `field` of every entity of a view (under the view's lock: keep
+    /// it short).
+    public func forEachValue(viewID: Int, field: Int, _ body: (FeatureValue) -> Void) {
+        table(viewID).rows.withLock { table in
+            table.forEachRecord { _, _, row in body(OnlineRow.Reader(row).value(field)) }
+        }
+    }
+
     /// Every entity key of a view, copied out under its lock.
     public func keys(viewID: Int) -> [String] {
         table(viewID).rows.withLock { table in

@@ -247,7 +247,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             flight.route = route
             flight.parameters = parameters
             let role = settings.policy.role(of: peer)
-            if role < route.role {
+            if let refusal = BrowserOrigin.refusal(head) {
+                flight.pending = refusal
+            } else if role < route.role {
                 context.metrics.forbidden.increment()
                 context.logger.warning(
                     "refused request: caller lacks the role",
