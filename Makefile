@@ -6,8 +6,9 @@ SWIFT ?= swift
 APT_PACKAGES := libsqlite3-dev libsystemd-dev
 # Tools the tests use: socket activation, journald, setpriv (util-linux), nspawn, curl, jq, openssl (test
 # certificates), socat (the TCP bridge docs/clients.md shows for clients that speak only TCP),
-# lintian (the Debian package's check).
-TEST_APT_PACKAGES := systemd util-linux systemd-container mmdebstrap curl jq openssl socat lintian
+# lintian (the Debian package's check), chromium, its driver and Debian's python3-venv (the console's
+# browser test).
+TEST_APT_PACKAGES := systemd util-linux systemd-container mmdebstrap curl jq openssl socat lintian chromium chromium-driver python3-venv
 RELEASE_DIR := .build/release-static
 # The MLflow server the sync tests start (a venv cached outside the clone, keyed by version).
 MLFLOW_VERSION := 3.17.2
@@ -23,9 +24,12 @@ SCHEMATHESIS_VENV ?= /var/cache/mote-ci/schemathesis-venv-$(SCHEMATHESIS_VERSION
 # by the pinned requirements' content.
 CLIENT_REQUIREMENTS := tools/client-requirements.txt
 CLIENT_VENV ?= /var/cache/mote-ci/client-venv-$(shell sha256sum $(CLIENT_REQUIREMENTS) | cut -c1-12)
+# Selenium for the console's browser test, in a venv keyed by the pinned requirements' content.
+CONSOLE_REQUIREMENTS := tools/console-requirements.txt
+CONSOLE_VENV ?= /var/cache/mote-ci/console-venv-$(shell sha256sum $(CONSOLE_REQUIREMENTS) | cut -c1-12)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps test-deps mlflow-venv oracle-venv schemathesis-venv client-venv install-files install-man build run test release install man deb bench e2e-rootfs fuzz clean
+.PHONY: all deps test-deps mlflow-venv oracle-venv schemathesis-venv client-venv console-venv install-files install-man build run test release install man deb bench e2e-rootfs fuzz clean
 
 all: build
 
@@ -39,7 +43,15 @@ test-deps: deps
 	@missing=""; for p in $(TEST_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; fi
-	@$(MAKE) --no-print-directory mlflow-venv oracle-venv schemathesis-venv client-venv
+	@$(MAKE) --no-print-directory mlflow-venv oracle-venv schemathesis-venv client-venv console-venv
+
+# Selenium in a venv for the console's browser test (pip; a few seconds the first time). Debian's
+# Python (python3-venv), so that the test can run the browser as another user too.
+console-venv:
+	@if [ -x $(CONSOLE_VENV)/bin/python ] && [ -f $(CONSOLE_VENV)/.complete ]; then echo "selenium cached at $(CONSOLE_VENV)"; else \
+	  $(SUDO) mkdir -p $(dir $(CONSOLE_VENV)) && $(SUDO) rm -rf $(CONSOLE_VENV) && $(SUDO) /usr/bin/python3 -m venv $(CONSOLE_VENV) && \
+	  $(SUDO) $(CONSOLE_VENV)/bin/pip install -q -r $(CONSOLE_REQUIREMENTS) && $(SUDO) touch $(CONSOLE_VENV)/.complete \
+	  || { $(SUDO) rm -rf $(CONSOLE_VENV); exit 1; }; fi
 
 # The client libraries in a venv for the client tests (pip; about 90 s the first time).
 client-venv:
@@ -81,7 +93,7 @@ run: build
 # Bounded: a hung test fails the run instead of stalling it.
 test: test-deps deb
 	$(SWIFT) build --build-tests
-	MOTE_DEB=$$(ls $(CURDIR)/$(DEB_DIR)/mote_*.deb) MOTE_MLFLOW=$(MLFLOW_VENV)/bin/mlflow MOTE_ORACLE_PYTHON=$(ORACLE_VENV)/bin/python MOTE_SCHEMATHESIS_PYTHON=$(SCHEMATHESIS_VENV)/bin/python MOTE_CLIENTS_PYTHON=$(CLIENT_VENV)/bin/python timeout --kill-after=30s 40m $(SWIFT) test --skip-build --no-parallel
+	MOTE_DEB=$$(ls $(CURDIR)/$(DEB_DIR)/mote_*.deb) MOTE_MLFLOW=$(MLFLOW_VENV)/bin/mlflow MOTE_ORACLE_PYTHON=$(ORACLE_VENV)/bin/python MOTE_SCHEMATHESIS_PYTHON=$(SCHEMATHESIS_VENV)/bin/python MOTE_CLIENTS_PYTHON=$(CLIENT_VENV)/bin/python MOTE_CONSOLE_PYTHON=$(CONSOLE_VENV)/bin/python timeout --kill-after=30s 40m $(SWIFT) test --skip-build --no-parallel
 
 # A Debian tree with systemd for the nspawn end-to-end test, cached outside the clone.
 E2E_ROOTFS ?= /var/cache/mote-ci/rootfs-bookworm-v1

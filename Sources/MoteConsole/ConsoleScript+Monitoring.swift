@@ -149,7 +149,8 @@ async function show() {
       const view = await page(...m.slice(1).map(decodeURIComponent));
       root.replaceChildren(...[view].flat());
     } catch (e) { root.replaceChildren(errorBox(e)); }
-    root.setAttribute("data-ready", path);
+    root.setAttribute("data-ready", path + location.search);
+    performance.mark("mote-drawn");
     return;
   }
   root.replaceChildren(el("h1", {}, "Not found"), el("p", {}, link("/ui/", "Back to the overview")));

@@ -22,7 +22,7 @@ a { color: var(--accent); }
 .fact .k { color: var(--muted); font-size: 12px; }
 .fact .v { font-size: 18px; font-weight: 600; }
 table { border-collapse: collapse; width: 100%; background: var(--card); }
-th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
+th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: anywhere; }
 th { font-weight: 600; color: var(--muted); font-size: 12px; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .bad { color: var(--bad); font-weight: 600; }
