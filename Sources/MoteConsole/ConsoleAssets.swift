@@ -25,9 +25,6 @@ public enum ConsoleAssets {
     /// The style sheet.
     public static let css = Asset(style, contentType: "text/css; charset=utf-8")
 
-    /// Bytes the console adds, all files together.
-    public static var totalBytes: Int { html.bytes.count + javascript.bytes.count + css.bytes.count }
-
     /// The paths the console answers with its page (the script draws the page the path names).
     public static let pagePaths = [
         "/ui/", "/ui/features", "/ui/features/{view}", "/ui/runs", "/ui/runs/compare", "/ui/runs/{run}", "/ui/models", "/ui/models/{model}",
