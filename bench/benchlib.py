@@ -1,6 +1,6 @@
 """Helpers the Python benchmarks share: the best time of repeated runs, a release moted on a
 socket in a temporary directory, and one udsbench run."""
-import os, re, subprocess, time
+import http.client, json, os, re, socket, subprocess, time
 
 root = os.path.dirname(os.path.abspath(__file__))
 repo = os.path.dirname(root)
@@ -45,3 +45,25 @@ class Moted:
 
     def __exit__(self, *exc):
         self.process.terminate(); self.process.wait()
+
+
+class UDS(http.client.HTTPConnection):
+    """An HTTP connection to moted's Unix socket."""
+
+    def __init__(self, path, timeout=600):
+        super().__init__("localhost", timeout=timeout)
+        self.path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(self.path)
+
+
+def call(conn, method, path, body=None):
+    """One JSON call on a kept connection; its parsed answer (exits on an error status)."""
+    conn.request(method, path, body=None if body is None else json.dumps(body), headers={"Content-Type": "application/json"})
+    r = conn.getresponse()
+    data = r.read()
+    if r.status >= 300:
+        raise SystemExit(f"{method} {path}: {r.status} {data[:300]}")
+    return json.loads(data) if data else None

@@ -10,7 +10,7 @@ sampled every 20 ms during the job, beside the RSS before it).
 
 usage: scoring_bench.py PYTHON_WITH_LIGHTGBM [--entities N] [--perf]
 """
-import http.client, json, os, socket, sqlite3, subprocess, sys, tempfile, threading, time
+import json, os, sqlite3, subprocess, sys, tempfile, threading, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib
 
@@ -21,23 +21,7 @@ D = tempfile.mkdtemp(prefix="mote-scoringbench-")
 IMPORTBENCH = os.path.join(benchlib.root, ".build/release/importbench")
 
 
-class UDS(http.client.HTTPConnection):
-    def __init__(self, path):
-        super().__init__("localhost", timeout=600)
-        self.path = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(self.path)
-
-
-def call(conn, method, path, body=None):
-    conn.request(method, path, body=None if body is None else json.dumps(body), headers={"Content-Type": "application/json"})
-    r = conn.getresponse()
-    data = r.read()
-    if r.status >= 300:
-        raise SystemExit(f"{method} {path}: {r.status} {data[:300]}")
-    return json.loads(data) if data else None
+UDS, call = benchlib.UDS, benchlib.call
 
 
 def rss_kib(pid, key="VmRSS"):

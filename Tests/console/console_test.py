@@ -7,7 +7,9 @@ drawn with its data (milliseconds, from navigation start).
 usage: console_test.py MODE URL SOCKET [SCREENSHOT_DIR]
   MODE: pages (a box with data, as admin), empty (a fresh box), reader (a non-admin's action)
 """
-import http.client, json, os, socket, sys, time
+import os, sys, time
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from udsclient import call
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
@@ -25,20 +27,8 @@ def check(ok, what):
         print("FAIL", what, flush=True)
 
 
-class UDS(http.client.HTTPConnection):
-    def __init__(self):
-        super().__init__("localhost", timeout=60)
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(SOCK)
-
-
 def api(method, path, body=None):
-    c = UDS()
-    c.request(method, path, body=None if body is None else json.dumps(body), headers={"Content-Type": "application/json"})
-    r = c.getresponse()
-    return json.loads(r.read() or b"null")
+    return call(SOCK, method, path, body, check=False)
 
 
 options = Options()

@@ -5,28 +5,15 @@ docs' screenshots.
 
 usage: fixture.py MOTECTL SOCKET
 """
-import http.client, json, random, socket, subprocess, sys, time
+import json, os, random, subprocess, sys, time
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from udsclient import call as call_socket
 
 MOTECTL, SOCK = sys.argv[1:3]
 
 
-class UDS(http.client.HTTPConnection):
-    def __init__(self):
-        super().__init__("localhost", timeout=120)
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(SOCK)
-
-
 def call(method, path, body=None):
-    c = UDS()
-    c.request(method, path, body=None if body is None else json.dumps(body), headers={"Content-Type": "application/json"})
-    r = c.getresponse()
-    data = r.read()
-    if r.status >= 300:
-        raise SystemExit(f"{method} {path}: {r.status} {data[:300]}")
-    return json.loads(data) if data else None
+    return call_socket(SOCK, method, path, body)
 
 
 def ctl(*args):
