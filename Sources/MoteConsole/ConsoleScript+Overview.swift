@@ -38,13 +38,15 @@ async function overview() {
 }
 
 // ---- Feature views ----
+const ttl = text => text === "0s" ? "none" : text;  // a TTL of 0 means values never expire
+
 async function features() {
   const views = (await api("/v1/feature-views")).feature_views;
   const out = [el("h1", {}, "Feature views")];
   if (views.length === 0) return [...out, el("div", { class: "empty", "data-test": "empty" }, "No feature views yet: ", el("code", {}, "motectl apply -f definitions.toml"), " declares them.")];
   const quality = await Promise.all(views.map(v => api(`/v1/feature-views/${enc(v.name)}/quality`).catch(() => null)));
   out.push(table(["View", "Entities", { label: "Fields", num: true }, "TTL", { label: "Online", num: true }, { label: "History rows", num: true }, "Freshness", { label: "Stale", num: true }, "Data"],
-    views.map((v, i) => [link(`/ui/features/${enc(v.name)}`, v.name), v.entities.join(", "), num(v.fields.length), v.ttl, num(v.online_entities),
+    views.map((v, i) => [link(`/ui/features/${enc(v.name)}`, v.name), v.entities.join(", "), num(v.fields.length), ttl(v.ttl), num(v.online_entities),
       num(v.history_rows), v.freshness_seconds === null ? "–" : ago(v.freshness_seconds) + " ago",
       quality[i] && quality[i].stale_entities !== null ? num(quality[i].stale_entities) : "–",
       quality[i] && quality[i].failing ? el("span", { class: "bad" }, "failing") : el("span", { class: "ok" }, "ok")]),
@@ -59,7 +61,7 @@ async function featureView(name) {
     fact("Entities online", num(view.online_entities), "online"), fact("History rows", num(view.history_rows), "history"),
     fact("Newest event", view.freshness_seconds === null ? "–" : ago(view.freshness_seconds) + " ago", "freshness"),
     fact("Stale entities", quality.stale_entities === null ? "no expect_every" : num(quality.stale_entities), "stale"),
-    fact("TTL", view.ttl, "ttl"), fact("Keys", view.join_keys.join(", "), "keys")));
+    fact("TTL", ttl(view.ttl), "ttl"), fact("Keys", view.join_keys.join(", "), "keys")));
   out.push(el("h2", {}, `Pushed data over the last ${quality.window}`));
   out.push(table(["Field", "Type", { label: "Rows", num: true }, { label: "Null share", num: true }, "Broken values", "State"],
     quality.fields.map((f, i) => [f.name, view.fields[i] ? view.fields[i].type : "",
