@@ -52,11 +52,20 @@ struct ConsoleTests {
         let arguments = ["ui", "--port", String(port), "--socket", daemon.socketPath]
         let child =
             asNobody
-            ? try ChildProcess(which("setpriv")!, ["--reuid=65534", "--regid=65534", "--clear-groups", "--", DaemonProcess.motectlPath] + arguments,
+            ? try ChildProcess(which("setpriv")!, ["--reuid=65534", "--regid=65534", "--clear-groups", "--", try readableCopy(of: DaemonProcess.motectlPath, in: daemon.directory)] + arguments,
                 stdout: daemon.directory + "/ui.out", stderr: daemon.directory + "/ui.err")
             : try ChildProcess(DaemonProcess.motectlPath, arguments, stdout: daemon.directory + "/ui.out", stderr: daemon.directory + "/ui.err")
         #expect(eventually(timeout: 10) { ((try? String(contentsOfFile: daemon.directory + "/ui.out", encoding: .utf8)) ?? "").contains("http://localhost:\(port)/ui/") })
         return (child, port)
+    }
+
+    /// A copy of `file` in `directory` (world-traversable) that `nobody` can read and run: the
+    /// clone may be in a directory only root can enter.
+    func readableCopy(of file: String, in directory: String) throws -> String {
+        let copy = directory + "/" + URL(fileURLWithPath: file).lastPathComponent
+        try FileManager.default.copyItem(atPath: file, toPath: copy)
+        chmod(copy, 0o755)
+        return copy
     }
 
     /// Tests/console/console_test.py in MODE against the bridge (as nobody when asked).
@@ -64,10 +73,13 @@ struct ConsoleTests {
         var arguments = [Repository.path("Tests/console/console_test.py"), mode, "http://localhost:\(port)", daemon.socketPath]
         if let shots { arguments.append(shots) }
         guard asNobody else { return try runCommand(consolePython!, arguments, timeout: 300) }
-        // Chromium wants a home it can write.
+        // Chromium wants a home it can write; the scripts are copied there, since the clone may
+        // be in a directory nobody cannot read.
         let home = DaemonProcess.makeTemporaryDirectory("mote-browser")
         chmod(home, 0o777)
         defer { try? FileManager.default.removeItem(atPath: home) }
+        _ = try readableCopy(of: Repository.path("Tests/console/udsclient.py"), in: home)
+        arguments[0] = try readableCopy(of: Repository.path("Tests/console/console_test.py"), in: home)
         return try runCommand(
             which("setpriv")!, ["--reuid=65534", "--regid=65534", "--clear-groups", "--", "/usr/bin/env", "HOME=\(home)", consolePython!] + arguments,
             timeout: 300)
