@@ -80,6 +80,12 @@ extension RegistryStore {
         try read { conn in try loadExperiment(conn, reference) }
     }
 
+    /// Makes sure experiment `name` exists (created by `actor` with `description` when it does
+    /// not): where the daemon's own jobs record their runs.
+    public func ensureExperiment(_ name: String, description: String, actor: ChangeAuthor) {
+        if (try? experiment(name)) == nil { _ = try? createExperiment(name: name, description: description, actor: actor) }
+    }
+
     /// All experiments, by name.
     public func experiments() throws -> [Experiment] {
         try read { conn in

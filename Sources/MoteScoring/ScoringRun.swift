@@ -218,9 +218,7 @@ struct ScoringRun {
     private func track(_ tally: Tally, model: LoadedModel, seconds: Double) throws -> String {
         let registry = context.registry
         let experiment = "scoring-\(spec.name)"
-        if (try? registry.experiment(experiment)) == nil {
-            _ = try? registry.createExperiment(name: experiment, description: "runs of scoring job \(spec.name)", actor: .daemon)
-        }
+        registry.ensureExperiment(experiment, description: "runs of scoring job \(spec.name)", actor: .daemon)
         var source = JSONWriter()
         source.beginObject()
         source.key("job"); source.string(job.id)

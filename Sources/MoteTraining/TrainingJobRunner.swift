@@ -106,9 +106,7 @@ enum TrainingJobRunner {
 
         // 5. The run and the version.
         let experimentName = "training-\(spec.name)"
-        if (try? context.registry.experiment(experimentName)) == nil {
-            _ = try? context.registry.createExperiment(name: experimentName, description: "runs of training spec \(spec.name)", actor: .daemon)
-        }
+        context.registry.ensureExperiment(experimentName, description: "runs of training spec \(spec.name)", actor: .daemon)
         var source = JSONWriter()
         source.beginObject()
         source.key("job"); source.string(job.id)

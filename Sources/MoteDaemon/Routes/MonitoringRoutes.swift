@@ -23,15 +23,14 @@ enum MonitoringRoutes {
                 // The rollout beside the champion, compared live (null when none).
                 let rollout = try rollouts.active(model: model.name).map { try rollouts.compare($0) }
                 // The data quality of the views the model reads, for the fields it reads.
-                let inputs = InputViews(model.bundle.inputs.map(\.name))
-                let quality = inputs.views.compactMap { try? store.quality(view: $0, now: now) }
+                let quality = store.quality(ofFeatures: model.bundle.inputs.map(\.name), now: now)
                 var w = JSONWriter(capacity: 4096)
                 report.write(into: &w, config: c) { w in
                     w.key("rollout")
                     if let rollout { rollout.write(into: &w) } else { w.null() }
                     w.key("data_quality")
                     w.beginArray()
-                    for q in quality { q.write(into: &w, now: now, only: inputs.fields[q.view]) }
+                    for q in quality { q.quality.write(into: &w, now: now, only: q.fields) }
                     w.endArray()
                     // Drift scores over the last checks, for a chart of drift over time.
                     w.key("history")

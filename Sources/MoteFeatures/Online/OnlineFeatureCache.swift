@@ -143,6 +143,15 @@ public final class OnlineFeatureCache: Sendable {
         }
     }
 
+    /// How many entities of a view have their newest event before `nanos` (no key is copied).
+    public func count(viewID: Int, eventBefore nanos: Int64) -> Int {
+        table(viewID).rows.withLock { table in
+            var n = 0
+            table.forEachEntity { _, event in if event < nanos { n += 1 } }
+            return n
+        }
+    }
+
     /// Every entity key of a view, copied out under its lock.
     public func keys(viewID: Int) -> [String] {
         table(viewID).rows.withLock { table in

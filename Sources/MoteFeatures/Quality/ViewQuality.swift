@@ -65,7 +65,7 @@ extension FeatureStore {
         }
         var stale: Int?
         if let every = view.expectations.expectEveryNanos {
-            stale = cache.entities(viewID: view.id, eventBefore: now - every).matching.count
+            stale = cache.count(viewID: view.id, eventBefore: now - every)
         }
         return ViewQuality(
             view: view.name, windowNanos: window ?? quality.windowNanos, onInvalid: view.expectations.onInvalid,
@@ -86,25 +86,22 @@ extension FeatureStore {
             stale: found.matching.sorted { ($0.eventNanos, $0.key) < ($1.eventNanos, $1.key) })
     }
 
+    /// The quality of the views features `view:field` come from (a model's inputs), in order of
+    /// first use, each with the fields named; empty when the names no longer resolve.
+    public func quality(ofFeatures names: [String], now: Int64) -> [(quality: ViewQuality, fields: Set<String>)] {
+        guard let features = try? FeatureReference.resolve(names, in: definitions.set, fullNames: true) else { return [] }
+        var order: [String] = []
+        var fields: [String: Set<String>] = [:]
+        for f in features {
+            if fields[f.view.name] == nil { order.append(f.view.name) }
+            fields[f.view.name, default: []].insert(f.view.fields[f.fieldIndex].name)
+        }
+        return order.compactMap { name in (try? quality(view: name, now: now)).map { ($0, fields[name] ?? []) } }
+    }
+
     /// The applied view `name` (404 `not_found` without one).
     func definedView(_ name: String) throws(DomainError) -> FeatureViewDefinition {
         guard let view = definitions.set.view(name) else { throw DomainError.notFound("no feature view '\(name)'") }
         return view
-    }
-}
-
-/// The feature views a model's inputs (`view:field`) come from, in order of first use, and
-/// the fields read of each.
-public struct InputViews: Sendable {
-    public var views: [String] = []
-    public var fields: [String: Set<String>] = [:]
-
-    public init(_ inputs: [String]) {
-        for input in inputs {
-            guard let colon = input.firstIndex(of: ":") else { continue }
-            let view = String(input[..<colon])
-            if fields[view] == nil { views.append(view) }
-            fields[view, default: []].insert(String(input[input.index(after: colon)...]))
-        }
     }
 }
